@@ -1,0 +1,60 @@
+"""Downloader middlewares: stay on the configured sites; retry with backoff."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+
+logger = logging.getLogger(__name__)
+
+
+class OffsiteGuard:
+    """Drop any request to a host:port that is not one of the crawl's sites.
+
+    Friend links and external links are recorded by the spider, never fetched.
+    The spider exposes ``allowed_netlocs``; an empty set allows everything.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request, spider=None):
+        allowed = getattr(self.crawler.spider, "allowed_netlocs", None)
+        if allowed and urlparse_cached(request).netloc.lower() not in allowed:
+            self.crawler.stats.inc_value("offsite/dropped")
+            raise IgnoreRequest(f"offsite: {request.url}")
+        return None
+
+
+class BackoffRetry(RetryMiddleware):
+    """Scrapy's retry, but wait ``RETRY_BACKOFF_BASE * 2**n`` (jittered) before retry n."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    async def _wait(self, request):
+        n = request.meta.get("retry_times", 0)
+        delay = min(self.cap, self.base * 2 ** max(0, n - 1))
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+
+    async def process_response(self, request, response, spider=None):
+        result = super().process_response(request, response)
+        if result is not response:
+            await self._wait(result)
+        return result
+
+    async def process_exception(self, request, exception, spider=None):
+        result = super().process_exception(request, exception)
+        if result is not None:
+            await self._wait(result)
+        return result

@@ -1,0 +1,55 @@
+"""Run one crawl in this process: settings from the registry, the lock, the spider."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from . import settings as default_settings
+from .lock import ArchiveLock
+from .registry import Site
+from .spiders.portal import PortalSpider
+
+
+def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = False, progress: bool = False,
+                   contact: str | None = None, overrides: dict | None = None) -> Settings:
+    s = Settings()
+    s.setmodule(default_settings, priority="project")
+    s.set("ARCHIVE_PATH", str(archive))
+    s.set("PROGRESS_ENABLED", progress)
+    contact = contact or os.environ.get("PORTAL_CRAWLER_CONTACT")
+    if contact:
+        s.set("USER_AGENT", f"portal-crawler/0.1 (+{contact})")
+    # Per-site politeness: each site is its own download slot.
+    s.set("DOWNLOAD_SLOTS", {
+        site.key: {"concurrency": int(site.setting("concurrency", s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))),
+                   "delay": float(site.setting("download_delay", s.getfloat("DOWNLOAD_DELAY"))),
+                   "randomize_delay": bool(site.setting("randomize_delay", True))}
+        for site in sites})
+    if resume:
+        s.set("JOBDIR", str(job_dir(archive)))
+    for k, v in (overrides or {}).items():
+        s.set(k, v)
+    return s
+
+
+def job_dir(archive: str | Path) -> Path:
+    p = Path(archive)
+    return p.with_name(p.stem + ".job")
+
+
+def crawl(archive: str | Path, sites: list[Site], *, known: dict | None = None, settings: Settings,
+          **spider_args) -> dict:
+    """Crawl ``sites`` into ``archive``; returns Scrapy's final stats."""
+    with ArchiveLock(archive):
+        if known is None:
+            from .store import Archive
+            with Archive(archive) as ar:
+                known = {s.key: ar.known_keys(site=s.key) for s in sites}
+        process = CrawlerProcess(settings, install_root_handler=True)
+        crawler = process.create_crawler(PortalSpider)
+        process.crawl(crawler, sites=sites, known=known, **spider_args)
+        process.start()
+        return crawler.stats.get_stats()

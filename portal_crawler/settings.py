@@ -1,0 +1,60 @@
+"""Scrapy settings for portal-crawler. The CLI overrides the per-run ones."""
+
+BOT_NAME = "portal_crawler"
+SPIDER_MODULES = ["portal_crawler.spiders"]
+NEWSPIDER_MODULE = "portal_crawler.spiders"
+
+# An honest User-Agent; CONTACT is filled from --contact / PORTAL_CRAWLER_CONTACT.
+CONTACT = "https://github.com/portal-crawler/portal-crawler"
+USER_AGENT = f"portal-crawler/0.1 (+{CONTACT})"
+
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+# Politeness: every site is its own download slot (see spiders/portal.py), so these
+# caps hold per site even when several sites share one host. DOWNLOAD_SLOTS is built
+# from the registry's per-site settings at crawl time.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# One article is fetched once whatever URL form links to it.
+REQUEST_FINGERPRINTER_CLASS = "portal_crawler.fingerprint.PortalFingerprinter"
+
+DOWNLOADER_MIDDLEWARES = {
+    "portal_crawler.middlewares.OffsiteGuard": 50,
+    "portal_crawler.middlewares.BackoffRetry": 550,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+}
+ITEM_PIPELINES = {
+    "portal_crawler.pipelines.ArchivePipeline": 500,
+}
+EXTENSIONS = {
+    "portal_crawler.warc.WarcWriter": 100,
+    "portal_crawler.progress.Progress": 200,
+}
+
+# Where the archive lives; WARC files and job state go beside it.
+ARCHIVE_PATH = "data/portal.db"
+WARC_ENABLED = True
+WARC_MAX_BYTES = 1_000_000_000
+ARCHIVE_BATCH_SIZE = 200
+PROGRESS_ENABLED = False
+
+# Incremental crawling: stop paging a channel after this many list pages that hold
+# only archived articles.
+INCREMENTAL_OVERLAP_PAGES = 1
+
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,198 @@
+"""The portal spider: home -> nav channels -> list pages -> articles (all pages).
+
+One spider crawls many sites at once; each site is its own download slot, so per-site
+politeness holds even when sites share a host. Incremental by default: a channel's
+paging stops once a list page holds only archived articles.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+
+from .. import discover
+from ..extract import extract_page, merge_pages
+from ..extract.dates import parse_date
+from ..items import ArticleItem
+from ..registry import Site
+from ..urls import canonical_url, identity_key
+
+logger = logging.getLogger(__name__)
+CN = dt.timezone(dt.timedelta(hours=8))
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
+                 since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
+                 overlap_pages: int | None = None, full_lists: bool = False, **kw):
+        super().__init__(**kw)
+        self.sites = {s.key: s for s in sites}
+        self.known = {k: (known or {}).get(k, set()) for k in self.sites}  # site -> identity keys
+        self.channel_filter = [c.strip() for c in (channels or []) if c.strip()]
+        self.since = parse_date(since).value[:10] if since else None
+        self.max_articles = max_articles
+        self.refresh_days = refresh_days
+        self.overlap = overlap_pages
+        self.full_lists = full_lists  # --resume: walk every list page again, fetch what is missing
+        self.allowed_netlocs = {s.netloc for s in sites}
+        self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
+        self.friend_links: dict[str, list[dict]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.overlap is None:
+            spider.overlap = crawler.settings.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+        return spider
+
+    # -- helpers -------------------------------------------------------------------------
+    def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request:
+        meta.update(site=site.key, download_slot=site.key)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    def _inc(self, site: str, what: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"site/{site}/{what}", n)
+
+    def _decode(self, response) -> tuple[str, Selector]:
+        from ..extract.encoding import decode_html
+        text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
+        return text, Selector(text=text)
+
+    def on_error(self, failure):
+        site = failure.request.meta.get("site", "?")
+        self._inc(site, "errors")
+        self.crawler.stats.inc_value("portal/errors")
+        logger.warning("request failed: %s (%s)", failure.request.url, failure.value)
+
+    def _wanted_channel(self, ch: dict) -> bool:
+        if not self.channel_filter:
+            return True
+        path = urlsplit(ch["url"]).path.strip("/").split("/")
+        return any(f == ch["name"] or f in path for f in self.channel_filter)
+
+    # -- crawl ---------------------------------------------------------------------------
+    async def start(self):
+        for site in self.sites.values():
+            if site.channels:  # channels given in the sites file: skip the home page
+                for ch in site.channels:
+                    if self._wanted_channel(ch):
+                        yield self._req(urljoin(site.base_url, ch["url"]), self.parse_list, site, channel=ch["name"])
+            else:
+                yield self._req(site.base_url, self.parse_home, site)
+
+    def parse_home(self, response):
+        site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
+        _, sel = self._decode(response)
+        self.friend_links[site.key] = discover.friend_links(sel, response.url)
+        channels = [c for c in discover.nav_channels(sel, response.url) if self._wanted_channel(c)]
+        self.crawler.stats.set_value(f"site/{site.key}/channels", len(channels))
+        for ch in channels:
+            yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
+        if not channels:  # no nav: the sitemap, then the home page itself as a list
+            links = discover.special_links(sel, response.url)
+            sitemap = links.get("sitemap") or urljoin(site.base_url, "/data/sitemap.html")
+            yield self._req(sitemap, self.parse_sitemap, site)
+            yield from self.parse_list(response)
+
+    def parse_sitemap(self, response):
+        site = self.sites[response.meta["site"]]
+        _, sel = self._decode(response)
+        for ch in discover.sitemap_channels(sel, response.url):
+            if self._wanted_channel(ch):
+                yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
+
+    def _is_new(self, site: str, url: str) -> bool:
+        return identity_key(url) not in self.known[site]
+
+    def _recent(self, date: str | None) -> bool:
+        if not self.refresh_days or not date:
+            return False
+        d = parse_date(date).value
+        if not d:
+            return False
+        cutoff = (dt.datetime.now(CN) - dt.timedelta(days=self.refresh_days)).date().isoformat()
+        return d[:10] >= cutoff
+
+    def parse_list(self, response):
+        site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
+        html, sel = self._decode(response)
+        page = discover.parse_list(sel, response.url, html)
+        fresh = 0
+        too_old = False
+        for e in page.entries:
+            if urlsplit(e.url).netloc.lower() != site.netloc:
+                continue
+            if self.since and e.date and (parse_date(e.date).value or "9999")[:10] < self.since:
+                too_old = True
+                continue
+            new = self._is_new(site.key, e.url)
+            if not new and not self._recent(e.date):
+                continue
+            fresh += 1
+            if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
+                continue
+            self.scheduled[site.key] += 1
+            yield self._req(e.url, self.parse_article, site, clicks=e.clicks, list_date=e.date,
+                            refresh=not new)
+        self._inc(site.key, "list_pages")
+        if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
+            return
+        if too_old:
+            return
+        # First crawl of a site: ask for every page of the list at once (parallel);
+        # later crawls page one at a time, to stop at the first page of known articles.
+        if not self.known[site.key] and not response.meta.get("fanned") and page.page_urls:
+            for n, url in sorted(page.page_urls.items()):
+                if n != page.page_no:
+                    yield self._req(url, self.parse_list, site, channel=response.meta.get("channel"), fanned=True)
+            return
+        if response.meta.get("fanned"):
+            return
+        streak = 0 if fresh else response.meta.get("known_streak", 0) + 1
+        if page.next_url and (self.full_lists or streak <= self.overlap):
+            yield self._req(page.next_url, self.parse_list, site, channel=response.meta.get("channel"),
+                            known_streak=streak)
+
+    def parse_article(self, response):
+        site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
+        res = extract_page(response.body, response.url,
+                           response.headers.get("Content-Type", b"").decode("latin-1") or None, site)
+        parts = response.meta.get("parts", []) + [(res, response.meta.get("warc"))]
+        if res.kind != "article":
+            self._inc(site.key, "not_article")
+            logger.info("not an article page: %s", response.url)
+            return
+        remaining = response.meta.get("remaining")
+        if remaining is None and res.page_urls:
+            remaining = list(res.page_urls)
+        if remaining:
+            nxt, rest = remaining[0], remaining[1:]
+            yield self._req(nxt, self.parse_article, site, parts=parts, remaining=rest,
+                            clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
+            return
+        yield self._item(site, parts, response)
+
+    def _item(self, site: Site, parts, response) -> ArticleItem:
+        results = [p[0] for p in parts]
+        record = merge_pages(results) if len(results) > 1 else dict(results[0].record)
+        first_url = response.meta.get("first_url", response.url)
+        record["url"] = canonical_url(first_url)
+        record["site"] = site.key
+        if record.get("clicks") is None:
+            record["clicks"] = response.meta.get("clicks")
+        record.setdefault("pages", len(results))
+        refs = [list(p[1]) for p in parts if p[1]]
+        item = ArticleItem({k: record.get(k) for k in ArticleItem.fields if k in record})
+        item["fetched_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        item["warc_refs"] = refs
+        item["warc_file"], item["warc_offset"] = (refs[0] if refs else (None, None))
+        self._inc(site.key, "articles")
+        return item
