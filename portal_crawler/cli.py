@@ -25,7 +25,7 @@ err = Console(stderr=True)
 
 
 def fail(msg: str, code: int = EXIT_USAGE):
-    err.print(f"[bold red]error:[/] {msg}", highlight=False)
+    click.echo(f"error: {msg}", err=True)  # plain: one line, never wrapped
     sys.exit(code)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import defaultdict
 
 from scrapy import signals
@@ -45,7 +46,7 @@ class ArchivePipeline:
         self.crawler = crawler
         s = crawler.settings
         self.path = s.get("ARCHIVE_PATH")
-        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 200)
+        self.batch_size = int(os.environ.get("PORTAL_CRAWLER_BATCH_SIZE") or s.getint("ARCHIVE_BATCH_SIZE", 200))
         self.run_args = s.getdict("PORTAL_RUN_ARGS") if s.get("PORTAL_RUN_ARGS") else {}
         self.batch: list[dict] = []
         self.archive = None

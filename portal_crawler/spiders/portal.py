@@ -42,6 +42,7 @@ class PortalSpider(scrapy.Spider):
         self.allowed_netlocs = {s.netloc for s in sites}
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
+        self.requested: set[str] = set()  # identity keys of articles asked for in this run
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -53,7 +54,10 @@ class PortalSpider(scrapy.Spider):
     # -- helpers -------------------------------------------------------------------------
     def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request:
         meta.update(site=site.key, download_slot=site.key)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+        # On --resume, requests the interrupted run had already scheduled are in the
+        # persisted seen-set; anything not archived yet must be fetchable again.
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              dont_filter=self.full_lists)
 
     def _inc(self, site: str, what: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"site/{site}/{what}", n)
@@ -107,9 +111,6 @@ class PortalSpider(scrapy.Spider):
             if self._wanted_channel(ch):
                 yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
 
-    def _is_new(self, site: str, url: str) -> bool:
-        return identity_key(url) not in self.known[site]
-
     def _recent(self, date: str | None) -> bool:
         if not self.refresh_days or not date:
             return False
@@ -132,13 +133,17 @@ class PortalSpider(scrapy.Spider):
             if self.since and e.date and (parse_date(e.date).value or "9999")[:10] < self.since:
                 too_old = True
                 continue
-            new = self._is_new(site.key, e.url)
+            key = identity_key(e.url)
+            if key in self.requested:  # listed again (parent and child channel lists)
+                continue
+            new = key not in self.known[site.key]
             if not new and not self._recent(e.date):
                 continue
             fresh += 1
             if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
                 continue
             self.scheduled[site.key] += 1
+            self.requested.add(key)
             yield self._req(e.url, self.parse_article, site, clicks=e.clicks, list_date=e.date,
                             refresh=not new)
         self._inc(site.key, "list_pages")
@@ -148,7 +153,8 @@ class PortalSpider(scrapy.Spider):
             return
         # First crawl of a site: ask for every page of the list at once (parallel);
         # later crawls page one at a time, to stop at the first page of known articles.
-        if not self.known[site.key] and not response.meta.get("fanned") and page.page_urls:
+        complete = page.total_pages and len(page.page_urls) >= page.total_pages
+        if (self.full_lists or not self.known[site.key]) and not response.meta.get("fanned") and complete:
             for n, url in sorted(page.page_urls.items()):
                 if n != page.page_no:
                     yield self._req(url, self.parse_list, site, channel=response.meta.get("channel"), fanned=True)

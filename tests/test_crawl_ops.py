@@ -1,0 +1,82 @@
+"""Operating the crawler: resume after a kill, site discovery, one site from its home URL."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, cli, crawl_args
+
+from portal_crawler import registry
+from portal_crawler.store import Archive
+from portal_crawler.verify import compare_with_truth
+
+
+def _articles(db) -> int:
+    try:
+        con = sqlite3.connect(db, timeout=1)
+        return con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
+    db = tmp_path / "a.db"
+    truth = replica_net.truth()
+    # Slow enough to be killed mid-run: one request at a time, small delay, small batches.
+    args = crawl_args(replica_net.sites_path, db)
+    args[args.index("--delay") + 1] = "0.02"
+    args[args.index("--concurrency") + 1] = "1"
+    env = {**os.environ, "PORTAL_CRAWLER_BATCH_SIZE": "5"}
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while _articles(db) < 15 and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.1)
+    assert p.poll() is None, "the crawl ended before it could be killed; make the replica bigger"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    partial = _articles(db)
+    assert 0 < partial
+    r = cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
+    with Archive(db) as ar:
+        report = compare_with_truth(ar, truth)
+        assert report["ok"], report["problems"][:10]
+        dup_urls = list(ar.db.query("SELECT url, count(*) n FROM article_urls GROUP BY url HAVING n > 1"))
+        assert dup_urls == []
+
+
+def test_sites_discover_fills_a_sites_file_that_crawls(replica_net, tmp_path):
+    target = tmp_path / "mine.toml"
+    home = replica_net.base_urls["harbin"]
+    p = cli("sites", "discover", home, "--sites-file", target, check=True)
+    reg = registry.load(target)
+    for key, url in replica_net.base_urls.items():
+        assert reg.get(key).base_url == url, (key, p.stdout)
+    # Every sibling named in the friend links is placed, served or not.
+    assert sum(1 for s in reg.sites.values() if s.configured) == 25
+    listing = cli("sites", "--sites-file", target, "--db", tmp_path / "none.db", check=True).stdout
+    assert "not configured" not in listing
+    db = tmp_path / "a.db"
+    cli("crawl", "--sites-file", target, "--site", "wuhan", "--db", db, "--delay", "0", "--no-progress", check=True)
+    truth = [t for t in replica_net.truth() if t["site"] == "wuhan"]
+    with Archive(db) as ar:
+        assert ar.db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(
+            {t.get("group") or t["url"] for t in truth})
+
+
+def test_trs_site_archived_completely_from_home_url(replica_net, tmp_path):
+    f = tmp_path / "trs.toml"
+    f.write_text(f'[[sites]]\nkey = "gov"\nname = "某市政府网站"\nbase_url = "{replica_net.base_urls["xiamen"]}"\n',
+                 encoding="utf-8")
+    db = tmp_path / "a.db"
+    cli("crawl", "--sites-file", f, "--site", "gov", "--db", db, "--delay", "0", "--concurrency", "8",
+        "--no-progress", check=True)
+    truth = [dict(t, site="gov") for t in replica_net.truth() if t["site"] == "xiamen"]
+    with Archive(db) as ar:
+        report = compare_with_truth(ar, truth)
+    assert report["ok"], report["problems"][:10]
+    assert report["matched"] >= 20
