@@ -28,6 +28,10 @@ def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = Fal
                    "delay": float(site.setting("download_delay", s.getfloat("DOWNLOAD_DELAY"))),
                    "randomize_delay": bool(site.setting("randomize_delay", True))}
         for site in sites})
+    # AutoThrottle never goes below the global DOWNLOAD_DELAY, so make that the smallest
+    # site delay; each site's own floor is enforced by throttle.SiteAutoThrottle.
+    if sites:
+        s.set("DOWNLOAD_DELAY", min(v["delay"] for v in s.getdict("DOWNLOAD_SLOTS").values()))
     if resume:
         s.set("JOBDIR", str(job_dir(archive)))
     for k, v in (overrides or {}).items():

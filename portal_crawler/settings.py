@@ -41,6 +41,8 @@ ITEM_PIPELINES = {
     "portal_crawler.pipelines.ArchivePipeline": 500,
 }
 EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "portal_crawler.throttle.SiteAutoThrottle": 0,
     "portal_crawler.warc.WarcWriter": 100,
     "portal_crawler.progress.Progress": 200,
 }

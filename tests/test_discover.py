@@ -102,3 +102,9 @@ def test_rss_and_sitemap():
     html = """<div class="linkbox"><h3><a href="/a/xinwendongtai/">新闻动态</a></h3><ul><li><a href="/a/xinwendongtai/gzdt/">工作动态</a></li></ul></div>
 <div class="linkbox"><h3><a href="/a/lingdaojianghua/">领导讲话</a></h3></div>"""
     assert [c["name"] for c in sitemap_channels(Selector(text=html), BASE)] == ["新闻动态", "工作动态", "领导讲话"]
+
+
+def test_rss_with_gbk_declaration_decoded_text():
+    xml = '<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><item><title>孙喆讲话</title>' \
+          '<link>/a/x/2021/1022/7.html</link><pubDate>2021-10-22</pubDate></item></channel></rss>'
+    assert rss_items(xml, BASE)[0]["title"] == "孙喆讲话"

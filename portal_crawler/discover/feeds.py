@@ -1,6 +1,7 @@
 """RSS feeds and the DedeCMS sitemap page as extra sources of links."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from parsel import Selector
@@ -8,7 +9,8 @@ from parsel import Selector
 
 def rss_items(xml: str, base_url: str) -> list[dict]:
     """Items of an RSS 2.0 feed: [{'url', 'title', 'date'}], newest first as given."""
-    sel = Selector(text=xml, type="xml")
+    # The text is already decoded: a declaration naming gb2312 would mislead the parser.
+    sel = Selector(text=re.sub(r"^\s*<\?xml[^>]*\?>", "", xml), type="xml")
     out = []
     for item in sel.xpath("//item"):
         link = (item.xpath("string(link)").get() or "").strip()

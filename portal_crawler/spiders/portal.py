@@ -98,18 +98,45 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.set_value(f"site/{site.key}/channels", len(channels))
         for ch in channels:
             yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
-        if not channels:  # no nav: the sitemap, then the home page itself as a list
-            links = discover.special_links(sel, response.url)
-            sitemap = links.get("sitemap") or urljoin(site.base_url, "/data/sitemap.html")
-            yield self._req(sitemap, self.parse_sitemap, site)
+        links = discover.special_links(sel, response.url)
+        # The sitemap names channels the nav leaves out (sub-channels); RSS feeds are an
+        # opt-in extra source (they carry no click counts, so lists stay the main one).
+        if site.setting("use_sitemap", True) and links.get("sitemap"):
+            yield self._req(links["sitemap"], self.parse_sitemap, site)
+        if site.setting("use_rss", False):
+            yield self._req(links.get("rss") or urljoin(site.base_url, "/data/rssmap.html"), self.parse_rssmap, site)
+        if not channels and not links.get("sitemap"):  # no nav, no sitemap: the home page is the list
             yield from self.parse_list(response)
 
     def parse_sitemap(self, response):
         site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
         _, sel = self._decode(response)
         for ch in discover.sitemap_channels(sel, response.url):
-            if self._wanted_channel(ch):
+            if self._wanted_channel(ch) and urlsplit(ch["url"]).netloc.lower() == site.netloc:
                 yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
+
+    def parse_rssmap(self, response):
+        site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
+        _, sel = self._decode(response)
+        from ..discover.feeds import rss_feeds
+        for url in rss_feeds(sel, response.url):
+            yield self._req(url, self.parse_feed, site)
+
+    def parse_feed(self, response):
+        site = self.sites[response.meta["site"]]
+        self._inc(site.key, f"responses/{response.status}")
+        from ..extract.encoding import decode_html
+        xml, _ = decode_html(response.body, None)
+        for it in discover.rss_items(xml, response.url):
+            key = identity_key(it["url"])
+            if key in self.requested or key in self.known[site.key]:
+                continue
+            if urlsplit(it["url"]).netloc.lower() != site.netloc:
+                continue
+            self.requested.add(key)
+            yield self._req(it["url"], self.parse_article, site, list_date=it["date"])
 
     def _recent(self, date: str | None) -> bool:
         if not self.refresh_days or not date:
