@@ -84,13 +84,14 @@ def print_run_summary(stats: dict, sites: list[str], elapsed: float) -> None:
 @click.option("--since", help="Only articles published on or after this date.")
 @click.option("--max-articles", type=click.IntRange(min=1), help="At most N new articles per site.")
 @click.option("--refresh-days", type=click.IntRange(min=0), help="Re-fetch known articles of the last N days.")
+@click.option("--overlap", type=click.IntRange(min=0), help="List pages read past the first page of known articles (default 0).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted crawl of this archive.")
 @click.option("--contact", help="Contact URL or e-mail for the User-Agent.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Override every site's download delay (s).")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Override every site's concurrency.")
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log.")
-def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, refresh_days, resume, contact,
+def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, refresh_days, overlap, resume, contact,
           delay, concurrency, no_progress, verbose):
     """Crawl sites into the archive (incremental by default)."""
     reg = load_registry(sites_file)
@@ -117,7 +118,7 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
     overrides = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
     sys.exit(run_crawl(db, sites, resume=resume, progress=not no_progress and err.is_terminal,
                        contact=contact, overrides=overrides, channels=list(channel), since=since,
-                       max_articles=max_articles, refresh_days=refresh_days))
+                       max_articles=max_articles, refresh_days=refresh_days, overlap_pages=overlap))
 
 
 # -- demo -----------------------------------------------------------------------------------

@@ -54,9 +54,9 @@ WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_BATCH_SIZE = 200
 PROGRESS_ENABLED = False
 
-# Incremental crawling: stop paging a channel after this many list pages that hold
-# only archived articles.
-INCREMENTAL_OVERLAP_PAGES = 1
+# Incremental crawling: a channel's paging stops at the first list page that holds
+# only archived articles; this many further pages are read as an overlap.
+INCREMENTAL_OVERLAP_PAGES = 0
 
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -63,18 +63,27 @@ def test_recrawl_after_growth_fetches_only_new(replica_net, tmp_path):
     db = tmp_path / "a.db"
     cli(*crawl_args(replica_net.sites_path, db), check=True)
     replica_net.advance()
+    replica_net.reset_stats()
     truth = replica_net.truth()
     added = [t for t in truth if t.get("epoch_added") == 1]
     assert added, "the replica should add articles when advanced"
     cli(*crawl_args(replica_net.sites_path, db), check=True)
+    seen = replica_net.stats()["sites"]
+    net = replica_net.network()
     with Archive(db) as ar:
         run = ar.recent_runs(1)[0]
         archived = {r["url"] for r in ar.db.query("SELECT url FROM article_urls")}
+    # Finds all K new articles ...
     assert all(canonical_url(t["url"]) in archived for t in added)
-    new_copies = sum(1 for t in added)
-    assert run["new_articles"] + run["duplicate_articles"] == new_copies
-    # Only the new articles plus list heads (and home/robots) were fetched.
-    assert run["requests"] <= new_copies + 40
+    assert run["new_articles"] + run["duplicate_articles"] == len(added)
+    for site in E2E_SITES:
+        k = [t for t in added if t["site"] == site]
+        # ... fetches exactly those (page 1 of each; no known article again) ...
+        assert seen[site].get("article", 0) == len(k), (site, seen[site])
+        assert seen[site].get("article_page", 0) == sum(t["pages"] - 1 for t in k)
+        # ... and per channel only the list head plus one page of known articles.
+        lists = seen[site].get("list", 0) + seen[site].get("list_dynamic", 0)
+        assert lists <= 2 * len(net.sites[site].channels), (site, seen[site])
 
 
 def test_locked_archive_refuses(replica_net, tmp_path):
