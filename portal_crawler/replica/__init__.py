@@ -1,0 +1,11 @@
+"""The local replica network: a deterministic, seeded copy of the 25-site portal
+network served on loopback (one port per site), with ground truth.
+
+    from portal_crawler.replica import ReplicaProcess
+    with ReplicaProcess(seed=7, sites=["harbin"], scale="tiny") as rep:
+        rep.base_urls, rep.truth(), rep.advance(), rep.sites_file(path)
+"""
+from .model import SCALES, Network
+from .process import ReplicaProcess
+
+__all__ = ["ReplicaProcess", "Network", "SCALES"]

@@ -1,0 +1,103 @@
+"""The replica process: one listening port per served site plus a control port.
+
+Control endpoints (GET or POST, JSON): /epoch, /advance, /truth[?site=k],
+/stats[?paths=1], /stats/reset, /info."""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter, defaultdict
+from urllib.parse import parse_qs, urlsplit
+
+from .http import HTTPFactory
+from .model import Network
+from .router import SiteRouter
+from .truth import truth
+
+
+class Stats:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.kinds: dict[str, Counter] = defaultdict(Counter)
+        self.paths: dict[str, Counter] = defaultdict(Counter)
+        self.status: Counter = Counter()
+
+    def add(self, site: str, kind: str, target: str, status: int):
+        self.kinds[site][kind] += 1
+        self.paths[site][target] += 1
+        self.status[status] += 1
+
+    def as_dict(self, paths: bool) -> dict:
+        d = {"sites": {k: dict(v) for k, v in self.kinds.items()},
+             "total": sum(sum(v.values()) for v in self.kinds.values()),
+             "status": {str(k): v for k, v in self.status.items()}}
+        if paths:
+            d["paths"] = {k: dict(v) for k, v in self.paths.items()}
+        return d
+
+
+class Replica:
+    def __init__(self, net: Network):
+        self.net = net
+        self.stats = Stats()
+        self.routers = {k: SiteRouter(net, net.sites[k]) for k in net.served}
+
+    def site_handler(self, key: str):
+        router = self.routers[key]
+        stats = self.stats
+
+        def handle(method, target, headers):
+            kind, status, ctype, body = router.route(target)
+            stats.add(key, kind, target, status)
+            return status, [("Content-Type", ctype)], body
+        return handle
+
+    def control(self, method, target, headers):
+        parts = urlsplit(target)
+        qs = parse_qs(parts.query)
+        p = parts.path.rstrip("/")
+        if p == "/epoch":
+            out = {"epoch": self.net.epoch}
+        elif p == "/advance":
+            out = {"epoch": self.net.advance()}
+        elif p == "/truth":
+            out = truth(self.net, qs.get("site"))
+        elif p == "/stats":
+            out = self.stats.as_dict(bool(qs.get("paths")))
+        elif p == "/stats/reset":
+            self.stats.reset()
+            out = {"ok": True}
+        elif p == "/info":
+            out = {"seed": self.net.seed, "scale": self.net.scale, "epoch": self.net.epoch,
+                   "sites": self.net.base_urls,
+                   "articles": {k: self.net.sites[k].n for k in self.net.served}}
+        else:
+            return 404, [("Content-Type", "application/json")], b'{"error": "not found"}'
+        return 200, [("Content-Type", "application/json")], json.dumps(out, ensure_ascii=False).encode()
+
+
+def serve(seed: int, sites: list[str] | None, scale, ready_file: str | None,
+          host: str = "127.0.0.1", epoch: int = 0, control_port: int = 0,
+          ports: dict | None = None):
+    from twisted.internet import reactor
+
+    net = Network(seed, sites, scale)
+    net.set_epoch(epoch)
+    rep = Replica(net)
+    for key in net.served:
+        lp = reactor.listenTCP((ports or {}).get(key, 0), HTTPFactory(rep.site_handler(key)),
+                               interface=host, backlog=1024)
+        net.base_urls[key] = f"http://{host}:{lp.getHost().port}/"
+    cp = reactor.listenTCP(control_port, HTTPFactory(rep.control), interface=host)
+    control = f"http://{host}:{cp.getHost().port}/"
+    info = {"sites": net.base_urls, "control": control, "pid": os.getpid()}
+    if ready_file:
+        tmp = ready_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(info, f)
+        os.replace(tmp, ready_file)                      # readers never see half a file
+    else:
+        print(json.dumps(info), flush=True)
+    reactor.run()

@@ -1,0 +1,85 @@
+"""Static facts of the replica network: sites (from sites.toml), their template
+flavour, and the channel catalogue. Flavours are fixed per site key (not per seed)
+so a given site always looks the same."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+# Harbin nav order (reference); (name, DedeCMS pinyin dir, TRS dir)
+CHANNELS = [
+    ("新闻动态", "xinwendongtai", "xwdt"),
+    ("融资担保", "rongzidanbao", "rzdb"),
+    ("通知公告", "tongzhigonggao", "tzgg"),
+    ("工作动态", "gongzuodongtai", "gzdt"),
+    ("两创风采", "liangchuangfengcai", "lcfc"),
+    ("政策文件", "zhengcewenjian", "zcwj"),
+    ("中小微企业库", "zhongxiaoweiqiyeku", "zxwqyk"),
+    ("领导讲话", "lingdaojianghua", "ldjh"),
+    ("平台活动", "pingtaihuodong", "pthd"),
+    ("办事指南", "banshizhinan", "bszn"),
+    ("非公经济", "feigongjingji", "fgjj"),
+    ("创新天地", "chuangxintiandi", "cxtd"),
+    ("信用体系", "xinyongtixi", "xytx"),
+    ("互联网+", "hulianwang", "hlw"),
+    ("产业培育", "chanyepeiyu", "cypy"),
+    ("人才招聘", "rencaizhaopin", "rczp"),
+    ("中小微产品库", "zhongxiaoweichanpinku", "zxwcpk"),
+    ("“两创示范”服务券", "liangchuangshifanfuwuquan", "lcsffwq"),
+]
+PARENT, CHILD = 0, 3          # 新闻动态 > 工作动态 on every DedeCMS site
+LEADER = 7                    # 领导讲话 (the seed article's channel)
+
+GBK_SITES = {"national", "harbin", "heilongjiang", "neimenggu", "anhui", "jilin",
+             "ningxia", "hebei", "qingdao", "shaanxi", "henan"}
+DYNAMIC_SITES = {"wuhan", "hebei"}          # list pages via /plus/list.php
+TRS_SITES = {"xiamen"}
+V57_SITES = {"tianjin", "hubei", "sichuan", "beijing", "guangdong", "hunan"}
+ZHUYE_SITES = {"zhejiang", "yunnan", "wuhan", "chongqing", "shandong", "guizhou"}
+UTF8_HEADER_CHARSET = {"zhejiang", "tianjin", "beijing", "guangdong", "xiamen"}
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    idx: int            # position in sites.toml (stable numeric id for hashing)
+    key: str
+    name: str
+    short: str
+    region: str
+    engine: str         # "dedecms" | "trs"
+    charset: str        # codec used for bytes: "gbk" | "utf-8"
+    dynamic: bool
+    v57: bool
+    home_label: str
+    header_charset: bool
+
+    @property
+    def meta_charset(self) -> str:
+        return "gb2312" if self.charset == "gbk" else "utf-8"
+
+    @property
+    def content_type(self) -> str:
+        return "text/html; charset=utf-8" if self.header_charset else "text/html"
+
+
+def load_sites() -> list[SiteInfo]:
+    raw = tomllib.loads(resources.files("portal_crawler").joinpath("sites.toml")
+                        .read_text(encoding="utf-8"))
+    out = []
+    for i, s in enumerate(raw["sites"]):
+        k = s["key"]
+        out.append(SiteInfo(
+            idx=i, key=k, name=s["name"], short=s["short"], region=s["region"],
+            engine="trs" if k in TRS_SITES else "dedecms",
+            charset="gbk" if k in GBK_SITES else "utf-8",
+            dynamic=k in DYNAMIC_SITES, v57=k in V57_SITES,
+            home_label="主页" if k in ZHUYE_SITES else "首页",
+            header_charset=k in UTF8_HEADER_CHARSET))
+    return out
+
+
+SITES = load_sites()
+BY_KEY = {s.key: s for s in SITES}
+# friend-link order of the reference (national first, harbin last on other sites)
+FRIEND_ORDER = [s.key for s in SITES if s.key != "harbin"] + ["harbin"]
