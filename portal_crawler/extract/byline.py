@@ -1,0 +1,307 @@
+"""Metadata around the title and the body on unknown layouts: date, source,
+author, editor, reviewer (labelled info lines first, then metas, bylines in the
+text, forum "X 发表于", a names line under the title), and the title line of pages
+whose <title> is only the site name."""
+from __future__ import annotations
+
+import re
+
+from . import fields as F
+from .dates import date_from_url, find_date
+from .dom import meta, parse_labelled
+from .text import clean, paragraphs, raw_text, squash
+
+_BYLINE = re.compile(r"[（(]\s*(?:记者|作者|通讯员)\s*[:：]?\s*([^）)]{2,24})[）)]")
+_META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
+               "publish_date", "datePublished", "firstpublishedtime", "release_date",
+               "weibo:article:create_at", "dc.date", "dcterms.created"]
+_CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
+_NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
+_REPORTER = re.compile(r"(?:^|(?<=[\s（(【\[]))(?:记者|作者)(?:\s*[:：]\s*|\s+)(" + _CJK_NAME + r"(?:\s*[、\s]\s*" + _CJK_NAME + r"){0,3})(?![\u4e00-\u9fff])")
+_POSTED = re.compile(r"^(\S{2,30}?)\s*(?:发表于|发布于|posted\s+(?:on|at))\s*(.+)$", re.I)
+_PHOTO = re.compile(r"(" + _CJK_NAME + r")\s*[/／]\s*摄")
+_CUT_AUTHOR = re.compile(r"[：:，,（(|｜;；]|\s{3,}")
+
+
+def _page_lines(root, scope=None, index=None):
+    """Text lines of ``scope`` (default: the page) with the document-order number
+    where each starts."""
+    if index is None:
+        index = {el: i for i, el in enumerate(root.iter())}
+    pos: list[int] = []
+    if scope is None:
+        scope = root.find("body")
+    lines = paragraphs(scope if scope is not None else root, index=index, positions=pos)
+    return lines, pos, index
+
+
+def _scope(title_el, body_el):
+    """The subtree holding title, info line and body, one level up (whole-page text
+    is only walked when this does not yield a date)."""
+    if body_el is None:
+        return None
+    el = body_el
+    if title_el is not None:
+        anc = set(title_el.iterancestors())
+        anc.add(title_el)
+        while el is not None and el not in anc:
+            el = el.getparent()
+        hops = 1
+    else:
+        hops = 3
+    for _ in range(hops):
+        el = el.getparent() if el is not None else None
+    return None if el is None or el.tag in ("html", "body") else el
+
+
+def _span(el, index) -> tuple[int, int]:
+    """Document-order range covered by el and its descendants."""
+    last = el
+    for last in el.iter():
+        pass
+    return index.get(el, -1), index.get(last, -1)
+
+
+def _title_line(lines, pos, title, title_el, index) -> int | None:
+    if title_el is not None and title_el in index:
+        lo, hi = _span(title_el, index)
+        for i, p in enumerate(pos):
+            if lo <= p <= hi:
+                return i
+    t = squash(title or "")
+    if len(t) >= 4:
+        for i, ln in enumerate(lines):
+            s = squash(ln)
+            if s == t or (len(s) >= 0.6 * len(t) and s in t) or (t in s and len(s) < 1.5 * len(t)):
+                return i
+    return None
+
+
+def _line_date(ln):
+    """Labelled date in a line (发布时间：… or NAME 发表于 DATE), else None."""
+    lab = parse_labelled(ln)
+    if lab.get("published"):
+        pd = F.parse_any_date(lab["published"])
+        if pd is not None:
+            return pd
+    m = _POSTED.search(ln)
+    return F.parse_any_date(m.group(2)) if m else None
+
+
+def _line_author(ln):
+    lab = parse_labelled(ln)
+    if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
+        v = _CUT_AUTHOR.split(lab["author"])[0]
+        return v if F.person(v) and _plausible_name(v) else None
+    if len(ln) <= 60:
+        m = _REPORTER.search(ln)
+        if m:
+            return _LABEL_WORD.split(m.group(1))[0].strip() or None
+    return None
+
+
+_LABEL_WORD = re.compile(r"\s*(?:责任编辑|编辑|来源|审核|时间|日期|摄影|通讯员)")
+
+
+def _plausible_name(v: str) -> bool:
+    return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
+        and not squash(v).isdigit() and not (v.isascii() and "," in v)
+
+
+def _better(pd, other):
+    """Same day, more precise: prefer ``other``."""
+    order = {"date": 0, "minute": 1, "second": 2}
+    if other is not None and other.value and pd.value and other.value[:10] == pd.value[:10] \
+            and order.get(other.precision, 0) > order.get(pd.precision, 0):
+        return other
+    return pd
+
+
+def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -> dict:
+    """Date, source, author, editor, reviewer from the lines around title and body.
+
+    Also returns "_drop" (body lines that are metadata, not text) and "_title"
+    (a better title line when <title> held only the site name, else None).
+    """
+    lines, pos, index = _page_lines(root, _scope(title_el, body_el))
+    ti = _title_line(lines, pos, title, title_el, index)
+    if body_el is not None and body_el in index:
+        lo, hi = _span(body_el, index)
+        inside = [i for i, p in enumerate(pos) if lo <= p <= hi]
+    else:
+        inside = []
+    b0, b1 = (inside[0], inside[-1]) if inside else (len(lines), len(lines) - 1)
+    if ti is not None and ti >= b0 and title:  # a copy inside the body: the heading above wins
+        t = squash(title)
+        ti = next((j for j in range(b0 - 1, max(-1, b0 - 15), -1) if squash(lines[j]) == t), ti)
+    new_title = None
+    if ti is None or (title_el is None and not title):
+        k = _title_before_info(lines, b0)
+        if k is None and not title and 0 < b0 <= len(lines):
+            k = b0 - 1 if _title_like(lines[b0 - 1]) else None
+        if k is not None:
+            ti, new_title = k, lines[k]
+            title = new_title
+    if ti is not None and ti < b0:
+        zone = list(range(ti + 1, min(b0, ti + 16)))
+    elif ti is not None:  # title inside the body container: its next lines are the info
+        zone = list(range(ti + 1, min(len(lines), ti + 6)))
+    else:
+        zone = list(range(max(0, b0 - 8), b0))
+    head = [i for i in inside[:4]]
+    tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
+    Z = [lines[i] for i in zone]
+    drop: set[int] = set()
+    if ti is not None and b0 <= ti <= b1:
+        drop.add(ti)
+
+    # --- date: labelled near the title, metas, any near the title, labelled anywhere
+    cands = []
+    for ln in Z:
+        pd = _line_date(ln)
+        if pd is not None:
+            cands.append(pd)
+            break
+    cands.append(F.parse_any_date(meta(root, _META_DATES)))
+    for ln in Z:
+        pd = find_date(ln) if len(ln) <= 80 else None  # an info line, not a sentence
+        if pd is not None:
+            cands.append(pd)
+            break
+    cands = [c for c in cands if c is not None]
+    pd = cands[0] if cands else None
+    for c in cands[1:]:
+        pd = _better(pd, c)
+    if pd is None:
+        for i in head + tail:
+            pd = _line_date(lines[i])
+            if pd is not None:
+                break
+    if pd is None:
+        for ln in _page_lines(root, None, index)[0]:
+            pd = _line_date(ln)
+            if pd is not None:
+                break
+    if pd is None and ti is not None:
+        for i in range(max(0, ti - 4), ti):
+            pd = find_date(lines[i]) or pd
+    if pd is None:
+        for i in tail:
+            pd = find_date(lines[i])
+            if pd is not None:
+                break
+    if pd is None:
+        pd = date_from_url(url)
+    rec = F.date_fields(pd)
+
+    # --- labelled fields: the info zone first, then the body's head and tail
+    lab: dict = {}
+    for i in zone + head + tail:
+        for k, v in parse_labelled(lines[i]).items():
+            if k in ("source", "editor", "reviewer") and k not in lab:
+                lab[k] = _CUT_AUTHOR.split(v)[0] if k != "source" else v
+    rec["source"] = F.source(_first_token(lab.get("source")) or meta(root, ["ContentSource"]))
+    rec["editor"] = F.person(lab.get("editor"))
+    rec["reviewer"] = F.person(lab.get("reviewer"))
+
+    # --- author: labelled/记者 in the info zone, forum "X 发表于", a names line under a
+    # title copy, labelled in the body's head/tail, meta, photo credit
+    author = None
+    for ln in Z:
+        author = _line_author(ln)
+        if author:
+            break
+    if not author:
+        for i in head:
+            m = _BYLINE.search(lines[i])
+            if m and _plausible_name(m.group(1)):
+                author = _CUT_AUTHOR.split(m.group(1))[0]
+                break
+    if not author:
+        for ln in Z + [lines[i] for i in head]:
+            m = _POSTED.search(ln)
+            if m and F.person(m.group(1)) and not find_date(m.group(1)):
+                author = m.group(1)
+                break
+    if not author:
+        for i in inside[:6]:
+            prev = squash(lines[i - 1]) if i > 0 else ""
+            t = squash(title or "")
+            if _NAMES_LINE.match(lines[i]) and prev and (prev in t or t in prev) and len(prev) >= 4:
+                author = lines[i]
+                drop.update((i - 1, i) if i - 1 >= b0 else (i,))
+                break
+    if not author:
+        for i in head + tail:
+            a = _line_author(lines[i])
+            if a:
+                author = a
+                if len(lines[i]) <= 20 and i >= b0:
+                    drop.add(i)
+                break
+    if not author:
+        a = meta(root, ["author", "Author", "article:author"])
+        if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
+                not (site_name and a in site_name) and _plausible_name(a) and \
+                not _in_title_suffix(root, a):
+            author = a
+    if not author:
+        for i in head:
+            m = _PHOTO.search(lines[i])
+            if m:
+                author = m.group(1)
+                break
+    if not author:
+        # A byline that names no 作者 but a plain 编辑 (not 责任编辑/责编): that person
+        # wrote the web piece, and is the author labelled on news benchmarks (CWCED).
+        for ln in Z + [lines[i] for i in head + tail]:
+            m = _PLAIN_EDITOR.search(ln)
+            if m and _plausible_name(m.group(1)):
+                author = m.group(1)
+                rec["editor"] = rec["editor"] or F.person(author)
+                break
+    rec["author"] = F.person(author)
+    rec["_drop"] = {lines[i] for i in drop}
+    rec["_title"] = new_title
+    return rec
+
+
+_PLAIN_EDITOR = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑\s*[:：]\s*([\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
+
+
+def _title_like(ln: str) -> bool:
+    return 4 <= len(ln) <= 60 and not parse_labelled(ln) and find_date(ln) is None \
+        and not _CRUMB_LIKE.search(ln) and ln[-1] not in "。；;，,：:"
+
+
+_CRUMB_LIKE = re.compile(r"当前位置|您的位置|>|»|首页")
+
+
+def _title_before_info(lines, b0) -> int | None:
+    """Index of the short line just above the info line (发布日期：… / 来源：…) nearest
+    the body: the title of pages whose <title> is only the site name."""
+    for k in range(min(b0 + 6, len(lines)) - 1, max(0, b0 - 12) - 1, -1):
+        ln = lines[k]
+        if len(ln) < 160 and (_line_date(ln) is not None or len(parse_labelled(ln)) >= 2):
+            for j in (k - 1, k - 2):
+                if j >= 0 and 4 <= len(lines[j]) <= 60 and not parse_labelled(lines[j]) \
+                        and find_date(lines[j]) is None:
+                    return j
+            return None
+    return None
+
+
+def _in_title_suffix(root, name: str) -> bool:
+    """meta author "网易" on a page titled "…_网易新闻" is the site, not a person."""
+    t = root.find(".//title")
+    parts = re.split(r"\s*[_|｜-]\s*", clean(raw_text(t)) or "") if t is not None else []
+    return any(name in p for p in parts[1:])
+
+
+_SOURCE_JUNK = re.compile(r"\s+(?:举报|分享|打印|收藏|评论|关闭|纠错|字号|订阅).*$")
+
+
+def _first_token(v):
+    if not v:
+        return v
+    return _SOURCE_JUNK.sub("", re.split(r"\s{2,}|[|｜]", v.strip())[0])

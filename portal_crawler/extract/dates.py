@@ -1,0 +1,203 @@
+"""Date parsing for Chinese portal pages, China time (UTC+8).
+
+Regular expressions cover the forms seen on the network (microseconds);
+dateparser is only a fallback (about 1 ms a call, and it misreads some
+Chinese forms such as a bare 10月22日).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
+
+CN = timezone(timedelta(hours=8))
+MIN_YEAR = 1990
+
+
+class ParsedDate(NamedTuple):
+    value: str | None      # "2021-10-22T08:19:00+08:00" or "2021-10-22"
+    precision: str | None  # "second" | "minute" | "date" | None
+    flag: str | None       # None | "future" | "before_1990" | "unparsed" | "missing"
+    raw: str | None
+
+
+_TIME = (r"(?:\s*(?:T|\s|日|,|，)?\s*(?:(?P<ampm>上午|下午|晚上|凌晨)\s*)?(?P<H>[0-2]?\d)\s*[:：时点]\s*(?P<M>[0-5]\d)"
+         r"(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d))?)?")
+# Y-M-D with -, /, ., 年月日 separators (the same separator kind on both sides)
+_YMD = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:(?P<s>[-/.])\s*(?P<m>[01]?\d)\s*(?P=s)\s*(?P<d>[0-3]?\d)"
+    r"|年\s*(?P<m2>[01]?\d)\s*月\s*(?P<d2>[0-3]?\d)\s*日?)(?!\d)" + _TIME)
+# D/M/YYYY or M/D/YYYY (ASP pages): AM/PM means the US order, else day first
+_DMY = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})(?![\d/])"
+                  r"(?:\s+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[AaPp][Mm]))?)?")
+_MD = re.compile(r"(?<![\d年])(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日" + _TIME)
+_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
+_REL = re.compile(r"(?P<n>\d+)\s*(?P<u>秒|分钟|分|小时|天|日|周|星期|个月|月|年)\s*前")
+_DAYWORD = re.compile(r"(?P<w>今天|昨天|前天)" + _TIME)
+_LABEL = re.compile(r"(?:发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|发稿时间|上传时间|"
+                    r"录入时间|添加时间|成文日期|时间|日期|Date|date)\s*[:：]\s*")
+_UNITS = {"秒": "seconds", "分钟": "minutes", "分": "minutes", "小时": "hours",
+          "天": "days", "日": "days", "周": "weeks", "星期": "weeks"}
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(CN)
+    return now.replace(tzinfo=CN) if now.tzinfo is None else now.astimezone(CN)
+
+
+def _hour(m: re.Match) -> int:
+    h = int(m.group("H"))
+    if m.group("ampm") in ("下午", "晚上") and h < 12:
+        h += 12
+    return h
+
+
+def _build(y: int, mo: int, d: int, m: re.Match | None, raw: str, now: datetime) -> ParsedDate:
+    try:
+        day = date(y, mo, d)
+        if m is not None and m.group("H") is not None:
+            sec = m.group("S")
+            dt = datetime(y, mo, d, _hour(m), int(m.group("M")), int(sec or 0), tzinfo=CN)
+            tz = m.group("tz")
+            if tz:  # explicit offset: convert to China time
+                off = timedelta(0) if tz == "Z" else timedelta(
+                    hours=int(tz[1:3]), minutes=int(tz[-2:])) * (1 if tz[0] == "+" else -1)
+                dt = dt.replace(tzinfo=timezone(off)).astimezone(CN)
+            return _check(dt, "second" if sec else "minute", raw, now)
+    except ValueError:
+        return ParsedDate(None, None, "unparsed", raw)
+    return _check(day, "date", raw, now)
+
+
+def _check(v: date | datetime, precision: str, raw: str, now: datetime) -> ParsedDate:
+    d = v.date() if isinstance(v, datetime) else v
+    if d.year < MIN_YEAR:
+        return ParsedDate(None, None, "before_1990", raw)
+    limit = now + timedelta(days=1)
+    if (v > limit) if isinstance(v, datetime) else (d > limit.date()):
+        return ParsedDate(None, None, "future", raw)
+    return ParsedDate(v.isoformat(), precision, None, raw)
+
+
+def _build_dmy(m: re.Match, raw: str, now: datetime) -> ParsedDate:
+    a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    ap = (m.group("ap") or "").lower()
+    us = b > 12 or (ap and a <= 12)
+    mo, d = (a, b) if us else (b, a)
+    try:
+        if m.group("H") is None:
+            return _check(date(y, mo, d), "date", raw, now)
+        h = int(m.group("H")) % 12 + (12 if ap == "pm" else 0) if ap else int(m.group("H"))
+        sec = m.group("S")
+        dt = datetime(y, mo, d, h, int(m.group("M")), int(sec or 0), tzinfo=CN)
+        return _check(dt, "second" if sec else "minute", raw, now)
+    except ValueError:
+        return ParsedDate(None, None, "unparsed", raw)
+
+
+def _regex(s: str, now: datetime, raw: str) -> ParsedDate | None:
+    m = _YMD.search(s)
+    if m:
+        mo, d = (m.group("m"), m.group("d")) if m.group("m") else (m.group("m2"), m.group("d2"))
+        return _build(int(m.group("y")), int(mo), int(d), m, raw, now)
+    m = _DMY.search(s)
+    if m:
+        return _build_dmy(m, raw, now)
+    m = _DAYWORD.search(s)
+    if m:
+        base = now - timedelta(days=("今天", "昨天", "前天").index(m.group("w")))
+        return _build(base.year, base.month, base.day, m, raw, now)
+    m = _REL.search(s)
+    if m:
+        n, u = int(m.group("n")), m.group("u")
+        if u in _UNITS:
+            t = now - timedelta(**{_UNITS[u]: n})
+            prec = "minute" if _UNITS[u] in ("seconds", "minutes", "hours") else "date"
+        else:  # months/years: calendar arithmetic, date precision
+            months = n * (12 if u == "年" else 1)
+            y, mo = divmod(now.year * 12 + now.month - 1 - months, 12)
+            t = now.replace(year=y, month=mo + 1, day=min(now.day, 28))
+            prec = "date"
+        if prec == "minute":
+            return _check(t.replace(second=0, microsecond=0), prec, raw, now)
+        return _check(t.date(), prec, raw, now)
+    m = _MD.search(s)
+    if m:  # no year: the most recent such day not in the future
+        mo, d = int(m.group("m")), int(m.group("d"))
+        y = now.year if (mo, d) <= (now.month, now.day) else now.year - 1
+        return _build(y, mo, d, m, raw, now)
+    if "刚刚" in s:
+        return _check(now.replace(second=0, microsecond=0), "minute", raw, now)
+    m = _COMPACT.search(s)
+    if m:
+        return _build(int(m.group("y")), int(m.group("m")), int(m.group("d")), None, raw, now)
+    return None
+
+
+def _dateparser(s: str, now: datetime, raw: str) -> ParsedDate | None:
+    try:
+        import dateparser
+        dt = dateparser.parse(s, languages=["zh", "en"], settings={
+            "DATE_ORDER": "YMD", "TIMEZONE": "Asia/Shanghai", "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "past", "RELATIVE_BASE": now.replace(tzinfo=None)})
+    except Exception:  # dateparser raises on odd input; treat as unparsed
+        return None
+    if dt is None:
+        return None
+    dt = dt.astimezone(CN)
+    if (dt.hour, dt.minute, dt.second) == (0, 0, 0):
+        return _check(dt.date(), "date", raw, now)
+    return _check(dt.replace(microsecond=0), "second" if dt.second else "minute", raw, now)
+
+
+def parse_date(raw: str | None, now: datetime | None = None) -> ParsedDate:
+    """Parse one date string; flags instead of exceptions."""
+    if raw is None or not str(raw).strip():
+        return ParsedDate(None, None, "missing", raw)
+    raw = str(raw)
+    s = raw.strip().replace("\u3000", " ").replace("\xa0", " ")
+    now_ = _now(now)
+    res = _regex(s, now_, raw)
+    if res is None and any(c.isdigit() for c in s) and len(s) < 64:
+        res = _dateparser(_LABEL.sub("", s), now_, raw)
+    return res or ParsedDate(None, None, "unparsed", raw)
+
+
+def find_date(text: str | None, now: datetime | None = None) -> ParsedDate | None:
+    """First date inside a longer string, preferring a labelled one (发布时间：…).
+
+    Returns None when the string has no date-looking part at all.
+    """
+    if not text:
+        return None
+    now_ = _now(now)
+    for lm in _LABEL.finditer(text):
+        seg = text[lm.end():lm.end() + 40]
+        res = _regex(seg, now_, seg.strip())
+        if res is not None:
+            return res._replace(raw=_raw_of(seg))
+    m = _YMD.search(text)
+    if m:
+        return _regex(m.group(0), now_, m.group(0).strip())
+    return None
+
+
+def _raw_of(seg: str) -> str:
+    m = _YMD.search(seg) or _DAYWORD.search(seg) or _REL.search(seg) or _MD.search(seg)
+    return (m.group(0) if m else seg).strip()
+
+
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
+
+
+def date_from_url(url: str | None, now: datetime | None = None) -> ParsedDate | None:
+    """Date embedded in a URL (/2021/1022/, t20211022_): last-resort evidence."""
+    if not url:
+        return None
+    m = _URL_DATE.search(url)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    res = _build(y, mo, d, None, m.group(0), _now(now))
+    return res if res.value else None

@@ -1,0 +1,223 @@
+"""Body detection by text density, in the spirit of readability/GNE.
+
+Every element's own inline text scores by length and punctuation; the score flows to
+the parent and (half) the grandparent; the best container, weighted by its non-link
+text share, wins and is then widened over sibling text (tables, split articles).
+Link lists, share bars and furniture lines are left out of its paragraphs.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .dom import parse_labelled
+from .text import BLOCK, SKIP, paragraphs, squash
+
+_PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
+_NEG = re.compile(r"comment|footer|foot|sidebar|side|nav|menu|related|relate|share|copyright|"
+                  r"banner|advert|\bad\b|ads|login|recommend|hot|rank|links|friend|bottom|"
+                  r"header|top|pager|pages|tool|print|search|breadcrumb|crumb|position", re.I)
+_POS = re.compile(r"article|content|body|text|main|zoom|detail|TRS_|con_|news_txt|story|"
+                  r"entry|post|artibody|endtext|cont", re.I)
+_INLINE_OK = frozenset("a b strong i em u font span small big sub sup strike s label abbr "
+                       "code cite q mark ins del img".split())
+# lines that are page furniture, not article text
+_NOISE_LINE = re.compile(
+    r"^(?:[【\[]?\s*(?:打印|关闭|关闭窗口|打印本页|返回顶部|收藏|分享到?|字号|大|中|小|"
+    r"返回|顶部|推荐|评论)\s*[】\]]?\s*)+$|^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|"
+    r"^(?:分享到|相关(?:新闻|阅读|文章|链接)|热点推荐|延伸阅读)|版权所有|Copyright|©|"
+    r"^[(（]?\s*(?:责任编辑|责编)\s*[:：][^)）]*[)）]?$|^(?:编辑|审核|校对)\s*[:：]\s*\S{1,10}$")
+
+def class_id(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+# Per-element statistics are plain lists (cheaper than objects at thousands of nodes):
+# non-whitespace text length, link text length, descendant tags, score, paragraphs.
+T, L, G, S, P = range(5)
+
+
+def _own_inline(el) -> str:
+    """Direct text of el plus its inline (non-link, non-block) descendants' text."""
+    out = [el.text or ""]
+    for ch in el:
+        tag = ch.tag if isinstance(ch.tag, str) else ""
+        if tag in _INLINE_OK and tag != "a":
+            out.append(_own_inline(ch) if len(ch) else (ch.text or ""))
+        out.append(ch.tail or "")
+    return "".join(out)
+
+
+def _collect(root):
+    """Stats for all elements of the body, children before parents."""
+    stats: dict = {}
+    body = root.find("body")
+    if body is None:
+        body = root
+    elems = []
+    stack: list = []
+    # one C-level walk; stripped length stands in for non-whitespace length (a regex
+    # per node is too slow here).  libxml2's HTML parser lower-cases tag names.
+    walker = etree.iterwalk(body, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            if event == "start":
+                walker.skip_subtree()
+            continue
+        if event == "start":
+            st = [0, 0, 0, 0.0, 0]
+            stats[el] = st
+            elems.append(el)
+            if tag in SKIP:
+                walker.skip_subtree()
+            elif el.text:
+                st[T] = len(el.text.strip())
+            stack.append(st)
+            continue
+        st = stack.pop()
+        if tag in SKIP:
+            st[T] = 0
+        elif tag == "a":
+            st[L] = st[T]
+        if stack:
+            ps = stack[-1]
+            ps[T] += st[T] + (len(el.tail.strip()) if el.tail else 0)
+            ps[L] += st[L]
+            ps[G] += st[G] + 1
+    for el in elems:
+        tag = el.tag
+        if tag in SKIP or tag == "a" or tag in _INLINE_OK:
+            continue
+        st = stats[el]
+        if st[T] - st[L] < 8:
+            continue
+        txt = squash(_own_inline(el))
+        if len(txt) < 8:
+            continue
+        s = 1.0 + len(_PUNCT.findall(txt)) + min(len(txt) / 40.0, 6.0)
+        stats[el][S] += s
+        stats[el][P] += 1
+        p = el.getparent()
+        if p is not None and p in stats:
+            stats[p][S] += s
+            g = p.getparent()
+            if g is not None and g in stats:
+                stats[g][S] += s / 2
+    return stats, elems
+
+
+def find_body(root, title_el=None):
+    """Best body container element, or None.  Blocks just after the title are
+    preferred: a short article must beat a longer blog teaser in the sidebar."""
+    stats, elems = _collect(root)
+    best, best_score = None, 0.0
+    order = {el: i for i, el in enumerate(elems)} if title_el is not None else None
+    t_at = order.get(title_el) if order else None
+    for el in elems:
+        st = stats[el]
+        if st[S] <= 0 or st[T] == 0 or el.tag in ("a", "body", "html"):
+            continue
+        ld = st[L] / st[T]
+        sc = st[S] * (1.0 - ld) ** 2
+        c = class_id(el)
+        if _POS.search(c):
+            sc *= 1.3
+        if _NEG.search(c) and not _POS.search(c):
+            sc *= 0.6
+        if t_at is not None:
+            at = order[el]
+            if t_at < at <= t_at + 150:
+                sc *= 1.5
+            elif at + st[G] < t_at:  # ends before the title starts
+                sc *= 0.7
+        if sc > best_score:
+            best, best_score = el, sc
+    return _expand(best, stats), stats
+
+
+def _expand(el, stats):
+    """Climb to the parent while what the parent adds is text, not links
+    (tables and second halves of an article split across sibling blocks)."""
+    while el is not None:
+        p = el.getparent()
+        if p is None or p.tag in ("body", "html") or p not in stats:
+            break
+        st, ps = stats[el], stats[p]
+        added, added_links = ps[T] - st[T], ps[L] - st[L]
+        if added <= 0:
+            el = p
+            continue
+        # GNE-style text density of the added part: a calendar or a widget grid has
+        # a character or two per tag, a data table a few more
+        density = (added - added_links) / max(1, ps[G] - st[G])
+        if added_links / added > 0.15 or added > 3 * st[T] or density < 3:
+            break
+        el = p
+    return el
+
+
+def _noise_subtrees(el, stats) -> set:
+    """Descendants to leave out: link lists, share bars, forms, hidden blocks."""
+    drop = set()
+    for d in el.iterdescendants():
+        if not isinstance(d.tag, str) or d in drop:
+            continue
+        tag = d.tag.lower()
+        st = stats.get(d)
+        if tag in ("select", "input", "button", "textarea", "nav", "aside", "footer") or \
+                (tag == "form" and (st is None or st[T] - st[L] < 200)):
+            drop.add(d)  # a form around the whole article (ASP.NET, JCMS) stays
+            continue
+        style = (d.get("style") or "").replace(" ", "").lower()
+        if "display:none" in style or "visibility:hidden" in style:
+            drop.add(d)
+            continue
+        if tag in BLOCK and st is not None and st[T] > 0:
+            ld = st[L] / st[T]
+            if (ld > 0.6 and (st[T] < 400 or ld > 0.8)) or (ld > 0.35 and _links(d) >= 3):
+                drop.add(d)
+                continue
+            c = class_id(d)
+            if c.strip() and _NEG.search(c) and not _POS.search(c) and st[S] < 20:
+                drop.add(d)
+    return drop
+
+
+def _links(el) -> int:
+    return sum(1 for _ in el.iter("a"))
+
+
+def body_paragraphs(el, stats) -> list[str]:
+    drop = _noise_subtrees(el, stats)
+    return [p for p in paragraphs(el, drop=drop) if not _NOISE_LINE.search(p)]
+
+
+def is_info_line(p: str) -> bool:
+    """A short line made of labels (来源：… 时间：…) is metadata, not text."""
+    if len(p) > 120:
+        return False
+    lab = parse_labelled(p)
+    if len(lab) >= 2 or (len(lab) == 1 and len(p) < 40 and "published" in lab):
+        return True
+    # "来源：南方都市报", "2005-04-27 14:32更新 来源：千龙新闻网"
+    return bool(lab) and len(p) < 50 and (_LABEL_START.match(p) is not None or
+                                           _DATE_START.match(p) is not None)
+
+
+_LABEL_START = re.compile(r"^\S{0,4}(?:来源|出处|作者|记者|编辑|责任编辑|审核|发布|时间|日期)\s*[:：]")
+_DATE_START = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}[-/.年]")
+_CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
+                     r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
+
+
+def cut_tail(paras: list[str]) -> list[str]:
+    """Stop at a "相关报道：" / "热门评论" heading found after the first third of the text."""
+    total = sum(len(p) for p in paras)
+    seen = 0
+    for i, p in enumerate(paras):
+        if seen > total / 3 and _CUT_AT.match(p):
+            return paras[:i]
+        seen += len(p)
+    return paras

@@ -1,0 +1,104 @@
+"""Choose the template family, run it, check it, fall back to generic; classify pages."""
+from __future__ import annotations
+
+import re
+
+from . import byline, generic, template
+from .dom import compile_selector, select
+from .selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
+from .text import raw_text, squash
+
+FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
+_ERROR = re.compile(r"Request Error|404 Not Found|Not Found|页面不存在|页面没有找到|"
+                    r"找不到(?:该|此)?页面|您访问的页面|文档不存在|已被删除|无法找到|Error 404|"
+                    r"系统繁忙|服务器错误|访问出错|出错了", re.I)
+_DATE_IN = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}-\d{1,2}")
+_SENTENCE_END = re.compile(r"[，。！？；]")
+_LIST_MARKERS = ["//div[contains(concat(' ',normalize-space(@class),' '),' listbox ')]//ul[contains(@class,'e2')]",
+                 "//ul[contains(@class,'pagelist')]//a[contains(@href,'list_')]",
+                 "//*[contains(@class,'pageinfo')]"]
+
+
+def family(root, html: str | None = None) -> str | None:
+    for name, xps in MARKERS.items():
+        if html is not None and not any(h in html for h in MARKER_HINTS.get(name, ())):
+            continue  # substring test first: each XPath walks the whole tree
+        if any(compile_selector(x)(root) for x in xps):
+            return name
+    return None
+
+
+def _ok(rec: dict) -> bool:
+    return bool(rec.get("title")) and bool(rec.get("body")) and len(squash(rec["body"])) >= 2
+
+
+def extract_fields(root, url=None, site=None, html=None) -> tuple[dict, str]:
+    """(record fields, extractor name)."""
+    name = getattr(site, "name", None)
+    engine = (getattr(site, "engine", None) or "auto").lower()
+    fam = engine if engine in FAMILIES else family(root, html)
+    rec, used = None, "generic"
+    if fam in FAMILIES:
+        rec = template.apply(root, FAMILIES[fam], name)
+        used = fam
+        if not _ok(rec):
+            rec = None
+        else:
+            _fill_from_generic(root, rec, url, name)
+    if rec is None:
+        rec, used = generic.extract(root, url, name), "generic"
+    if template.apply_overrides(root, rec, getattr(site, "selectors", None), name):
+        used = "override"
+    return rec, used
+
+
+def _fill_from_generic(root, rec, url, site_name):
+    """A template found title+body but missed a date/source/author: look around."""
+    if rec.get("published_at") and rec.get("source") and (rec.get("author") or rec.get("editor")):
+        return
+    g = byline.find_meta_fields(root, rec.get("title"), None, rec.get("_body_el"), url, site_name)
+    for k in ("source", "author", "editor", "reviewer"):
+        if not rec.get(k) and g.get(k):
+            rec[k] = g[k]
+    if not rec.get("published_at") and g.get("published_at"):
+        for k in ("published_at", "published_raw", "date_flag"):
+            rec[k] = g[k]
+
+
+def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str:
+    """"article" | "list" | "other"."""
+    body_el = root.find("body")
+    raw = raw_text(body_el) if body_el is not None else ""
+    all_text = squash(raw) if len(raw) < 4000 else raw  # only small sizes matter below
+    if len(all_text) < 30:
+        return "other"
+    title = root.findtext(".//title") or ""
+    if _ERROR.search(title) or (len(all_text) < 400 and _ERROR.search(all_text)):
+        return "other"
+    # list markers first: a list template may also carry a div.content
+    if (html is None or "pagelist" in html or "listbox" in html or "pageinfo" in html) \
+            and any(select(root, x) for x in _LIST_MARKERS):
+        return "list"
+    if used in ("dedecms", "trs", "override") and rec and rec.get("body"):
+        return "article"
+    body = squash(rec.get("body") or "") if rec else ""
+    if rec and rec.get("title") and len(body) >= 2000:
+        return "article"  # no list page carries that much running text
+    dated = _dated_links(root)
+    if not rec or not rec.get("title") or len(body) < 60:
+        return "list" if dated >= 5 else "other"
+    if dated >= 8 and (len(body) < 200 or len(_SENTENCE_END.findall(body)) < 3):
+        return "list"
+    return "article"
+
+
+def _dated_links(root) -> int:
+    """Rows (li/tr/dd) holding a link and a date: the shape of a list page."""
+    n = 0
+    for row in root.iter("li", "tr", "dd", "p"):
+        if row.find(".//a") is None:
+            continue
+        t = raw_text(row)
+        if len(t) < 200 and _DATE_IN.search(t):
+            n += 1
+    return n

@@ -1,0 +1,80 @@
+"""Shared field helpers: title cleanup, breadcrumb, person names, date choice."""
+from __future__ import annotations
+
+import re
+
+from .dates import ParsedDate, find_date, parse_date
+from .text import clean
+
+_PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
+_TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—{1,2}|::)\s*")
+_CRUMB_LABEL = re.compile(r"^.*?(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|位置)\s*[:：]?\s*")
+_CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|»|›|→|＞|/)\s*")
+_PLACEHOLDER = {".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名", "admin", "none", "null"}
+_PERSON_TRIM = re.compile(r"^[\s:：/]+|[\s)）】\]]+$")
+
+
+def strip_page_suffix(title: str | None, page_no: int) -> str | None:
+    """Drop the DedeCMS "(k)" suffix of page k > 1."""
+    if not title or page_no <= 1:
+        return title
+    m = _PAGE_SUFFIX.search(title)
+    return clean(title[:m.start()]) if m and int(m.group(1)) == page_no else title
+
+
+def strip_site_suffix(doc_title: str | None, site_name: str | None = None) -> str | None:
+    """`TITLE_SITENAME` / `TITLE - 频道 - 网站` -> TITLE."""
+    t = clean(doc_title)
+    if not t:
+        return None
+    if site_name and site_name in t:
+        head = t[:t.rfind(site_name)]
+        head = re.sub(r"[\s_|｜\-–—:]+$", "", head)
+        if head:
+            return clean(head)
+    parts = [p for p in _TITLE_SPLIT.split(t) if p]
+    if len(parts) > 1:
+        return max(parts[:-1], key=len) if len(parts) > 2 else parts[0]
+    return t
+
+
+def breadcrumb(text: str | None) -> list[str]:
+    if not text:
+        return []
+    text = _CRUMB_LABEL.sub("", text, count=1)
+    return [p for p in (clean(x) for x in _CRUMB_SPLIT.split(text)) if p]
+
+
+def person(value: str | None) -> str | None:
+    """Author/editor value: trimmed; placeholders (. - 佚名 秩名) -> None."""
+    if not value:
+        return None
+    v = _PERSON_TRIM.sub("", value)
+    v = clean(v)
+    if not v or v.lower() in _PLACEHOLDER or len(v) > 40:
+        return None
+    return v
+
+
+def source(value: str | None) -> str | None:
+    v = clean(value.strip(" :：/")) if value else None
+    if not v or v.lower() in _PLACEHOLDER or len(v) > 60:
+        return None
+    return v
+
+
+def date_fields(pd: ParsedDate | None) -> dict:
+    if pd is None:
+        return {"published_at": None, "published_raw": None, "date_flag": "missing"}
+    return {"published_at": pd.value, "published_raw": pd.raw, "date_flag": pd.flag}
+
+
+def parse_any_date(raw: str | None) -> ParsedDate | None:
+    """A labelled value (may carry trailing text) -> ParsedDate, None if no date in it."""
+    if not raw:
+        return None
+    pd = find_date(raw)
+    if pd is not None:
+        return pd
+    pd = parse_date(raw)
+    return pd if pd.flag != "unparsed" else None
