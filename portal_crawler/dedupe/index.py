@@ -1,0 +1,169 @@
+"""Near-duplicate index: LSH banding over MinHash signatures, in numpy.
+
+Entries are (entry id, owner id, signature); a query returns the owners whose
+estimated Jaccard similarity reaches `threshold`, best first.  Band keys live in
+sorted numpy runs merged like a binary counter (a log-structured index), plus a
+small dict for recent additions, so adding n entries costs O(n log n) overall and
+memory is ~ bands*8 + num_perm*2 + 8 bytes per entry.  `load` bulk-builds from
+persisted signatures in one sort: the whole archive is searchable at open.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .minhash import _mix
+
+# Verification threshold on the estimated Jaccard similarity of 5-shingle sets; see
+# the package docstring for how it was tuned.
+THRESHOLD = 0.3
+
+__all__ = ["NearDupIndex"]
+
+
+class NearDupIndex:
+    ROWS = 4     # slots per band: four uint16 slots = one uint64 word
+
+    def __init__(self, num_perm: int = 128, bands: int = 64, threshold: float = THRESHOLD,
+                 buffer_size: int = 4096, max_bucket: int = 256):
+        if num_perm % self.ROWS:
+            raise ValueError("num_perm must be a multiple of 4")
+        self.num_perm, self.bands, self.threshold = num_perm, bands, threshold
+        # More bands than num_perm/4: extra bands come from fixed permutations of the
+        # slots (overlapping bands: nearly the recall of independent ones, no extra
+        # signature bytes).
+        n_sets = -(-bands * self.ROWS // num_perm)
+        rng = np.random.default_rng(20211022)
+        self._slots = np.concatenate([np.arange(num_perm)] + [
+            rng.permutation(num_perm) for _ in range(n_sets - 1)])[: bands * self.ROWS]
+        self.buffer_size, self.max_bucket = buffer_size, max_bucket
+        self._sig = np.zeros((1024, num_perm), dtype=np.uint16)
+        self._owner = np.full(1024, -1, dtype=np.int64)
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted uint32 keys, int32 ids)
+        self._buf: dict[int, int] = {}            # recent band key -> entry id
+        self._over: dict[int, list[int]] = {}     # ... keys shared by several recent entries
+        self._buf_keys: list[np.ndarray] = []
+        self._buf_ids: list[int] = []
+        self._salt = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        self.size = 0
+
+    # -- keys ------------------------------------------------------------------
+    def band_keys(self, sigs: np.ndarray) -> np.ndarray:
+        """(m, bands) uint32: each band's 4 slots as one word, mixed with the band number.
+        32 bits suffice: a chance key collision only adds a candidate, verified anyway."""
+        m = sigs.shape[0]
+        words = np.ascontiguousarray(sigs[:, self._slots]).view(np.uint64).reshape(m, self.bands)
+        return (_mix(words ^ self._salt) >> np.uint64(32)).astype(np.uint32)
+
+    def _store(self, ids: np.ndarray, owners: np.ndarray, sigs: np.ndarray) -> None:
+        top = int(ids.max()) + 1
+        if top > len(self._owner):
+            cap = max(top, 2 * len(self._owner))
+            sig = np.zeros((cap, self.num_perm), dtype=np.uint16)
+            sig[: len(self._sig)] = self._sig
+            own = np.full(cap, -1, dtype=np.int64)
+            own[: len(self._owner)] = self._owner
+            self._sig, self._owner = sig, own
+        self._sig[ids] = sigs
+        self._owner[ids] = owners
+
+    # -- add -------------------------------------------------------------------
+    def add(self, entry_id: int, owner: int, sig: np.ndarray, keys=None) -> None:
+        """Add one entry; visible to the next query at once.  `keys`: its band_keys
+        when the caller has them (from a query of the same signature)."""
+        self._store(np.array([entry_id]), np.array([owner]), sig[None, :])
+        if keys is None:
+            keys = self.band_keys(sig[None, :])[0]
+        klist = keys.tolist()
+        for k in self._buf.keys() & klist:       # set ops and update run in C
+            self._over.setdefault(k, [self._buf[k]]).append(entry_id)
+        self._buf.update(dict.fromkeys(klist, entry_id))
+        self._buf_keys.append(keys)
+        self._buf_ids.append(entry_id)
+        self.size += 1
+        if len(self._buf_ids) >= self.buffer_size:
+            self._flush()
+
+    def load(self, ids, owners, sigs: np.ndarray) -> None:
+        """Bulk add (at open, from persisted signatures): one sort, no per-entry work."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(ids):
+            return
+        self._store(ids, np.asarray(owners, dtype=np.int64), sigs)
+        keys = self.band_keys(sigs).ravel()
+        eids = np.repeat(ids.astype(np.int32), self.bands)
+        self._push_run(keys, eids)
+        self.size += len(ids)
+
+    def _flush(self) -> None:
+        if not self._buf_ids:
+            return
+        keys = np.concatenate(self._buf_keys)
+        eids = np.repeat(np.array(self._buf_ids, dtype=np.int32), self.bands)
+        self._buf, self._over, self._buf_keys, self._buf_ids = {}, {}, [], []
+        self._push_run(keys, eids)
+
+    def _push_run(self, keys: np.ndarray, eids: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], eids[order]))
+        # Binary-counter merging keeps O(log n) runs, each entry merged O(log n) times.
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+            (k2, e2), (k1, e1) = self._runs.pop(), self._runs.pop()
+            self._runs.append(_merge(k1, e1, k2, e2))
+
+    # -- query -----------------------------------------------------------------
+    def candidates(self, sig: np.ndarray, keys=None) -> np.ndarray:
+        if keys is None:
+            keys = self.band_keys(sig[None, :])[0]
+        found = []
+        skeys = np.sort(keys)                 # sorted needles: numpy narrows each search
+        for rk, re_ in self._runs:
+            lo = np.searchsorted(rk, skeys)
+            lo_c = np.minimum(lo, len(rk) - 1)
+            hit = np.nonzero(rk[lo_c] == skeys)[0]
+            if not len(hit):
+                continue
+            # Only keys present need their bucket's end (one more search, few keys).
+            hi = np.searchsorted(rk, skeys[hit], "right")
+            for a, b in zip(lo[hit].tolist(), hi.tolist()):
+                # A huge bucket is shared boilerplate: a sample of it is enough.
+                found.append(re_[a: min(b, a + self.max_bucket)])
+        for k in self._buf.keys() & keys.tolist():
+            b = self._over.get(k)
+            found.append(np.array(b[: self.max_bucket] if b else [self._buf[k]], dtype=np.int32))
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def query(self, sig: np.ndarray, threshold: float | None = None,
+              keys=None) -> list[tuple[int, float]]:
+        """[(owner, similarity)] with similarity >= threshold, best first."""
+        t = self.threshold if threshold is None else threshold
+        cand = self.candidates(sig, keys)
+        if not len(cand):
+            return []
+        sims = (self._sig[cand] == sig).mean(axis=1)
+        ok = sims >= t
+        best: dict[int, float] = {}
+        for o, s in zip(self._owner[cand[ok]].tolist(), sims[ok].tolist()):
+            if s > best.get(o, -1.0):
+                best[o] = s
+        return sorted(best.items(), key=lambda x: (-x[1], x[0]))
+
+    def set_owner(self, entry_ids, owner: int) -> None:
+        self._owner[np.asarray(entry_ids, dtype=np.int64)] = owner
+
+    def memory_bytes(self) -> int:
+        runs = sum(k.nbytes + e.nbytes for k, e in self._runs)
+        return runs + self._sig.nbytes + self._owner.nbytes
+
+
+def _merge(k1, e1, k2, e2):
+    """Merge two sorted runs in O(n) time and no more than the output's memory."""
+    pos = np.searchsorted(k1, k2, side="right") + np.arange(len(k2))
+    n = len(k1) + len(k2)
+    k, e = np.empty(n, dtype=k1.dtype), np.empty(n, dtype=e1.dtype)
+    rest = np.ones(n, dtype=bool)
+    rest[pos] = False
+    k[pos], e[pos] = k2, e2
+    k[rest], e[rest] = k1, e1
+    return k, e

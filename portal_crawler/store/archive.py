@@ -1,0 +1,343 @@
+"""The Archive API (design.md section 4): one SQLite file, batched writes.
+
+Write semantics of `write_articles` (one transaction per batch):
+- a known URL (by `urls.identity_key`) with the same content_hash: last_seen bumped
+  -> `unchanged`; with another content_hash: the previous values go to
+  `article_versions`, the record is updated, version += 1 -> `updated`
+  (a non-canonical copy only updates its `article_urls` row);
+- a new URL: exact body hash, then MinHash LSH near-duplicate search over the whole
+  archive; a match joins that article as another `article_urls` row (its own 来源,
+  title, similarity) and takes over the record if it wins the canonical rule
+  (dedupe.repost) -> `duplicate`; no match -> `new`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import urls
+from ..dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
+from ..dedupe.repost import new_copy_wins
+from . import queries
+from .fts import bigrams, match_expr
+from .records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
+from .schema import connect, migrate
+
+__all__ = ["Archive"]
+
+_INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLS)}, first_seen, last_seen, "
+                   f"updated_at, version, group_size) VALUES "
+                   f"({', '.join('?' * len(ARTICLE_COLS))}, ?, ?, ?, 1, 1)")
+_UPDATE_ARTICLE = (f"UPDATE articles SET {', '.join(c + ' = ?' for c in ARTICLE_COLS)}, "
+                   f"last_seen = ?, updated_at = ? WHERE id = ?")
+_INSERT_URL = ("INSERT INTO article_urls (article_id, url, url_key, site, source, title, "
+               "published_at, first_seen, last_seen, is_canonical, similarity, is_repost, "
+               "content_hash, body_hash, warc_file, warc_offset) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_VERSION_COLS = ("url", "title", "published_at", "date_flag", "source", "author", "editor",
+                 "reviewer", "channel", "breadcrumb", "description", "body", "pages",
+                 "content_hash", "warc_file", "warc_offset")
+
+
+class Archive:
+    """`Archive(path)`: open (create, migrate) the archive; a context manager."""
+
+    def __init__(self, path: str | Path, *, num_perm: int = 128, bands: int = 64,
+                 threshold: float | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = connect(str(self.path))
+        try:
+            self.schema_version = migrate(self.conn)
+        except BaseException:
+            self.conn.close()
+            raise
+        self.hasher = MinHasher(num_perm)
+        self._index_args = dict(num_perm=num_perm, bands=bands)
+        if threshold is not None:
+            self._index_args["threshold"] = threshold
+        self._index: NearDupIndex | None = None      # loaded by the first write
+
+    @property
+    def index(self) -> NearDupIndex:
+        if self._index is None:
+            self._load_index()
+        return self._index
+
+    # -- lifecycle ---------------------------------------------------------------
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn, self._db = None, None
+
+    @property
+    def db(self):
+        """A sqlite_utils.Database over the same connection (for tools and the CLI)."""
+        if getattr(self, "_db", None) is None:
+            import sqlite_utils
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def _load_index(self) -> None:
+        # Rebuilt from the persisted signatures (one read, one sort): matching spans the
+        # whole archive.  Read-only uses (stats, search) never pay for it.
+        self._index = index = NearDupIndex(**self._index_args)
+        rows = self.conn.execute("SELECT url_id, article_id, sig FROM dedupe_minhash").fetchall()
+        if rows:
+            ids, owners, blobs = zip(*rows)
+            sigs = np.frombuffer(b"".join(blobs), dtype=np.uint16).reshape(len(rows), -1)
+            index.load(ids, owners, sigs)
+
+    # -- runs --------------------------------------------------------------------
+    def start_run(self, sites=None, args=None) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO crawl_runs (started_at, sites, args) VALUES (?, ?, ?)",
+            (now_iso(), json.dumps(list(sites or []), ensure_ascii=False),
+             json.dumps(args or {}, ensure_ascii=False, default=str)))
+        self.run_id = cur.lastrowid
+        return self.run_id
+
+    def finish_run(self, run_id: int, stats: dict | None = None,
+                   finish_reason: str | None = None) -> None:
+        """Record the run's end; `stats` keys: requests, responses, errors, per_site,
+        drift, and optionally the four article counts (else the archive's own)."""
+        s = stats or {}
+
+        def js(v):
+            return None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+
+        sets = {"finished_at": now_iso(), "finish_reason": finish_reason,
+                "requests": s.get("requests"), "responses": js(s.get("responses")),
+                "errors": s.get("errors"), "per_site": js(s.get("per_site")),
+                "drift": js(s.get("drift"))}
+        for k in ("new", "updated", "unchanged", "duplicate"):
+            for name in (f"{k}_articles", k):
+                if s.get(name) is not None:
+                    sets[f"{k}_articles"] = s[name]
+        self.conn.execute(
+            f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
+            (*sets.values(), run_id))
+
+    # -- writes ------------------------------------------------------------------
+    def write_articles(self, items, run_id: int | None = None) -> dict:
+        """Archive a batch in one transaction; returns {new, updated, unchanged, duplicate}."""
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
+        copies = [prepare(it) for it in items]
+        if not copies:
+            return counts
+        known = self._known_hashes([c.key for c in copies])
+        need = [i for i, c in enumerate(copies) if known.get(c.key) != c.content_hash]
+        sigs: dict[int, tuple] = {}             # item index -> (signature, band keys)
+        if need:
+            mat, ok = self.hasher.signatures([copies[i].norm_body for i in need])
+            keys = self.index.band_keys(mat)
+            sigs = {i: (mat[j], keys[j]) for j, i in enumerate(need) if ok[j]}
+        run_id = run_id if run_id is not None else getattr(self, "run_id", None)
+        ex = self.conn.execute
+        ex("BEGIN IMMEDIATE")
+        try:
+            for i, c in enumerate(copies):
+                row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
+                         "WHERE url_key = ?", (c.key,)).fetchone()
+                if row is None:
+                    counts[self._add_copy(c, sigs.get(i))] += 1
+                elif row[3] == c.content_hash:
+                    self._seen(c, row)
+                    counts["unchanged"] += 1
+                else:
+                    self._update_copy(c, row, sigs.get(i))
+                    counts["updated"] += 1
+            if run_id is not None:
+                ex("UPDATE crawl_runs SET new_articles = new_articles + ?, "
+                   "updated_articles = updated_articles + ?, unchanged_articles = "
+                   "unchanged_articles + ?, duplicate_articles = duplicate_articles + ? "
+                   "WHERE id = ?", (counts["new"], counts["updated"], counts["unchanged"],
+                                    counts["duplicate"], run_id))
+            ex("COMMIT")
+        except BaseException:
+            ex("ROLLBACK")
+            self._index = None       # drop in-memory entries of the rolled-back batch
+            raise
+        return counts
+
+    def _known_hashes(self, keys: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        uniq = list(dict.fromkeys(keys))
+        for j in range(0, len(uniq), 500):
+            part = uniq[j:j + 500]
+            out.update(self.conn.execute(
+                f"SELECT url_key, content_hash FROM article_urls WHERE url_key IN "
+                f"({', '.join('?' * len(part))})", part).fetchall())
+        return out
+
+    def _seen(self, c: Copy, row) -> None:
+        url_id, article_id, is_canonical, _ = row
+        ex = self.conn.execute
+        ex("UPDATE article_urls SET last_seen = ? WHERE id = ?", (c.fetched_at, url_id))
+        if is_canonical:
+            ex("UPDATE articles SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
+               (c.fetched_at, c.rec.get("clicks"), article_id))
+
+    def _add_copy(self, c: Copy, sk) -> str:
+        sig, keys = sk if sk is not None else (None, None)
+        ex = self.conn.execute
+        match, sim = None, None
+        if c.body_hash:
+            r = ex("SELECT article_id FROM article_urls WHERE body_hash = ? LIMIT 1",
+                   (c.body_hash,)).fetchone()
+            if r:
+                match, sim = r[0], 1.0
+        if match is None and sig is not None:
+            hits = self.index.query(sig, keys=keys)
+            if hits:
+                match, sim = hits[0]
+        r = c.rec
+        if match is None:
+            aid = ex(_INSERT_ARTICLE, (*c.article_values(), c.fetched_at, c.fetched_at,
+                                       c.fetched_at)).lastrowid
+            self._fts_insert(aid, r.get("title"), r.get("body"))
+            self._media(aid, c, replace=False)
+        else:
+            aid = match
+        url_id = ex(_INSERT_URL, (aid, c.url, c.key, r.get("site"), r.get("source"),
+                                  r.get("title"), r.get("published_at"), c.fetched_at,
+                                  c.fetched_at, int(match is None), sim, int(c.is_repost),
+                                  c.content_hash, c.body_hash, r.get("warc_file"),
+                                  r.get("warc_offset"))).lastrowid
+        if sig is not None:
+            ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
+               (url_id, aid, sig.tobytes()))
+            self.index.add(url_id, aid, sig, keys=keys)
+        if match is None:
+            return "new"
+        ex("UPDATE articles SET group_size = group_size + 1, last_seen = max(last_seen, ?) "
+           "WHERE id = ?", (c.fetched_at, aid))
+        cur = ex("SELECT id, published_at, is_repost FROM article_urls "
+                 "WHERE article_id = ? AND is_canonical = 1", (aid,)).fetchone()
+        new = {"published_at": r.get("published_at"), "is_repost": c.is_repost}
+        if cur is None or new_copy_wins(new, {"published_at": cur[1], "is_repost": cur[2]}):
+            self._switch_canonical(aid, url_id, cur[0] if cur else None, c)
+        return "duplicate"
+
+    def _switch_canonical(self, aid: int, url_id: int, old_url_id, c: Copy) -> None:
+        # The new copy becomes the record; the old one stays in article_urls.
+        ex = self.conn.execute
+        if old_url_id is not None:
+            ex("UPDATE article_urls SET is_canonical = 0 WHERE id = ?", (old_url_id,))
+        ex("UPDATE article_urls SET is_canonical = 1 WHERE id = ?", (url_id,))
+        old = ex("SELECT title, body FROM articles WHERE id = ?", (aid,)).fetchone()
+        ex(_UPDATE_ARTICLE, (*c.article_values(), c.fetched_at, c.fetched_at, aid))
+        self._fts_replace(aid, old, c)
+        self._media(aid, c, replace=True)
+
+    def _update_copy(self, c: Copy, row, sk) -> None:
+        sig, keys = sk if sk is not None else (None, None)
+        url_id, aid, is_canonical, _ = row
+        ex = self.conn.execute
+        r = c.rec
+        if is_canonical:
+            cols = ("version",) + _VERSION_COLS + CONTENT_FIELDS
+            cur = ex(f"SELECT {', '.join(dict.fromkeys(c_ for c_ in cols if c_ not in ('attachments', 'images')))} "
+                     f"FROM articles WHERE id = ?", (aid,))
+            old = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+            old["attachments"] = [{"url": u, "text": t} for u, t in ex(
+                "SELECT url, text FROM attachments WHERE article_id = ?", (aid,))]
+            old["images"] = [{"url": u, "alt": a} for u, a in ex(
+                "SELECT url, alt FROM images WHERE article_id = ?", (aid,))]
+            changed = [f for f in CONTENT_FIELDS if _norm(old.get(f)) != _norm(r.get(f))]
+            vals = [old.get(k) for k in _VERSION_COLS]
+            ex(f"INSERT INTO article_versions (article_id, version, changed_fields, "
+               f"{', '.join(_VERSION_COLS)}, attachments, images, replaced_at) VALUES "
+               f"(?, ?, ?, {', '.join('?' * len(_VERSION_COLS))}, ?, ?, ?)",
+               (aid, old["version"], json.dumps(changed), *vals,
+                json.dumps(old["attachments"], ensure_ascii=False),
+                json.dumps(old["images"], ensure_ascii=False), c.fetched_at))
+            # The record keeps its URL (identity), the content is the new capture.
+            vals = list(c.article_values())
+            vals[0] = ex("SELECT url FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+            ex(_UPDATE_ARTICLE, (*vals, c.fetched_at, c.fetched_at, aid))
+            ex("UPDATE articles SET version = version + 1 WHERE id = ?", (aid,))
+            self._fts_replace(aid, (old["title"], old["body"]), c)
+            self._media(aid, c, replace=True)
+        ex("UPDATE article_urls SET source = ?, title = ?, published_at = ?, last_seen = ?, "
+           "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ? "
+           "WHERE id = ?", (r.get("source"), r.get("title"), r.get("published_at"),
+                            c.fetched_at, int(c.is_repost), c.content_hash, c.body_hash,
+                            r.get("warc_file"), r.get("warc_offset"), url_id))
+        if sig is not None:
+            ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
+               (url_id, aid, sig.tobytes()))
+            self.index.add(url_id, aid, sig, keys=keys)
+
+    def _media(self, aid: int, c: Copy, replace: bool) -> None:
+        ex = self.conn.execute
+        if replace:
+            ex("DELETE FROM attachments WHERE article_id = ?", (aid,))
+            ex("DELETE FROM images WHERE article_id = ?", (aid,))
+        if c.attachments:
+            self.conn.executemany(
+                "INSERT INTO attachments (article_id, url, text, ext) VALUES (?, ?, ?, ?)",
+                [(aid, a["url"], a["text"], attachment_ext(a["url"] or "")) for a in c.attachments])
+        if c.images:
+            self.conn.executemany("INSERT INTO images (article_id, url, alt) VALUES (?, ?, ?)",
+                                  [(aid, i["url"], i["alt"]) for i in c.images])
+
+    def _fts_insert(self, aid: int, title, body) -> None:
+        self.conn.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                          (aid, bigrams(title), bigrams(body)))
+
+    def _fts_replace(self, aid: int, old, c: Copy) -> None:
+        # Contentless FTS5: a delete must repeat the indexed values.
+        self.conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) "
+                          "VALUES ('delete', ?, ?, ?)", (aid, bigrams(old[0]), bigrams(old[1])))
+        self._fts_insert(aid, c.rec.get("title"), c.rec.get("body"))
+
+    # -- reads -------------------------------------------------------------------
+    def known_keys(self, site: str | None = None) -> set[str]:
+        """Identity keys of every archived URL (copies included): the spider's seen set."""
+        return queries.column_set(self.conn, "url_key", site)
+
+    def known_urls(self, site: str | None = None) -> set[str]:
+        """Canonical URLs of every archived URL (copies included)."""
+        return queries.column_set(self.conn, "url", site)
+
+    def article_by_url(self, url: str) -> dict | None:
+        return queries.article_by_key(self.conn, urls.identity_key(url))
+
+    def recent_runs(self, n: int = 10) -> list[dict]:
+        return queries.recent_runs(self.conn, n)
+
+    def site_summary(self) -> list[dict]:
+        return queries.site_summary(self.conn)
+
+    def site_counts(self) -> list[dict]:
+        return queries.site_counts(self.conn)
+
+    def dupe_groups(self, site: str | None = None) -> list[dict]:
+        return queries.dupe_groups(self.conn, site)
+
+    def search(self, q: str, limit: int = 20) -> list[dict]:
+        """Full-text search; finds two-character Chinese words (bigram index)."""
+        expr, verify = match_expr(q)
+        if not expr:
+            return []
+        return queries.search(self.conn, expr, verify, limit)
+
+    def counts(self) -> dict:
+        return queries.table_counts(self.conn)
+
+
+def _norm(v):
+    if isinstance(v, str):
+        return " ".join(v.split()) or None
+    if isinstance(v, list):
+        return json.dumps(v, ensure_ascii=False, sort_keys=True)
+    return v

@@ -1,0 +1,155 @@
+"""SQLite schema of the archive: ordered migrations, version in user_version + meta.
+
+The schema is a public contract (README "Archive schema"): add columns and tables
+with new migrations at the end of MIGRATIONS, never edit a released step.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
+
+_V1 = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+
+CREATE TABLE articles (
+  id INTEGER PRIMARY KEY,
+  url TEXT UNIQUE,            -- canonical URL of the canonical copy
+  url_key TEXT,               -- urls.identity_key of that URL
+  site TEXT, channel TEXT, breadcrumb TEXT, title TEXT,
+  published_at TEXT, published_raw TEXT, date_flag TEXT,
+  source TEXT, author TEXT, editor TEXT, reviewer TEXT,
+  description TEXT, body TEXT,
+  clicks INTEGER, pages INTEGER, extractor TEXT,
+  content_hash TEXT,          -- change detector over the content fields
+  body_hash TEXT,             -- exact content identity (normalised body)
+  is_repost INTEGER,          -- the canonical copy names another origin
+  warc_file TEXT, warc_offset INTEGER,
+  warc_refs TEXT,             -- JSON [[file, offset], ...] for all pages
+  first_seen TEXT, last_seen TEXT, updated_at TEXT,
+  version INTEGER NOT NULL DEFAULT 1,
+  group_size INTEGER NOT NULL DEFAULT 1   -- number of URLs (copies) of the article
+);
+CREATE INDEX articles_site ON articles(site, channel);
+CREATE INDEX articles_published ON articles(published_at);
+CREATE INDEX articles_content_hash ON articles(content_hash);
+CREATE INDEX articles_body_hash ON articles(body_hash);
+
+CREATE TABLE article_urls (
+  id INTEGER PRIMARY KEY,
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  url TEXT NOT NULL,
+  url_key TEXT NOT NULL UNIQUE,
+  site TEXT,
+  source TEXT,                -- the 来源 line of this copy
+  title TEXT,                 -- the title of this copy
+  published_at TEXT,
+  first_seen TEXT, last_seen TEXT,
+  is_canonical INTEGER NOT NULL DEFAULT 0,
+  similarity REAL,            -- to the article when it joined (1.0 exact, NULL first copy)
+  is_repost INTEGER,
+  content_hash TEXT, body_hash TEXT,
+  warc_file TEXT, warc_offset INTEGER
+);
+CREATE INDEX article_urls_article ON article_urls(article_id);
+CREATE INDEX article_urls_body_hash ON article_urls(body_hash);
+CREATE INDEX article_urls_site ON article_urls(site);
+
+CREATE TABLE article_versions (
+  id INTEGER PRIMARY KEY,
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  version INTEGER NOT NULL,   -- the version these values were
+  changed_fields TEXT,        -- JSON list of field names changed by the next version
+  url TEXT, title TEXT, published_at TEXT, date_flag TEXT, source TEXT, author TEXT,
+  editor TEXT, reviewer TEXT, channel TEXT, breadcrumb TEXT, description TEXT,
+  body TEXT, pages INTEGER, attachments TEXT, images TEXT,
+  content_hash TEXT, warc_file TEXT, warc_offset INTEGER,
+  replaced_at TEXT
+);
+CREATE INDEX article_versions_article ON article_versions(article_id, version);
+
+CREATE TABLE attachments (
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  url TEXT, text TEXT, ext TEXT
+);
+CREATE INDEX attachments_article ON attachments(article_id);
+CREATE TABLE images (
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  url TEXT, alt TEXT
+);
+CREATE INDEX images_article ON images(article_id);
+
+CREATE TABLE crawl_runs (
+  id INTEGER PRIMARY KEY,
+  started_at TEXT, finished_at TEXT,
+  sites TEXT, args TEXT,                  -- JSON
+  requests INTEGER, responses TEXT,       -- responses: JSON {status: count}
+  new_articles INTEGER DEFAULT 0, updated_articles INTEGER DEFAULT 0,
+  unchanged_articles INTEGER DEFAULT 0, duplicate_articles INTEGER DEFAULT 0,
+  errors INTEGER, finish_reason TEXT,
+  per_site TEXT, drift TEXT               -- JSON
+);
+
+-- MinHash signature of every copy (article_urls row): the near-duplicate index is
+-- rebuilt from these at open.
+CREATE TABLE dedupe_minhash (
+  url_id INTEGER PRIMARY KEY REFERENCES article_urls(id),
+  article_id INTEGER NOT NULL,
+  sig BLOB NOT NULL
+);
+
+-- Full-text search over CJK character bigrams (computed in Python, see fts.py):
+-- finds two-character words, which the trigram tokenizer cannot.  Contentless and
+-- detail=none (a quarter of the size, faster inserts): longer words are matched as
+-- all their bigrams and then checked as substrings of the record (Archive.search).
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='', detail=none, tokenize='unicode61 remove_diacritics 0'
+);
+"""
+
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str) -> sqlite3.Connection:
+    # Autocommit mode: transactions are explicit (BEGIN/COMMIT) in the archive.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the missing migrations, each in its own transaction; return the version."""
+    target = len(MIGRATIONS)
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    if current > target:
+        raise RuntimeError(f"archive schema v{current} is newer than this code (v{target})")
+    for version in range(current + 1, target + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _split(MIGRATIONS[version - 1]):
+                conn.execute(stmt)
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                         (str(version),))
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return target
+
+
+def _split(script: str) -> list[str]:
+    """Statements of a migration script (executescript would commit on its own)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        chunk = "\n".join(buf)
+        if sqlite3.complete_statement(chunk):
+            if chunk.strip():
+                out.append(chunk.strip())
+            buf = []
+    return out

@@ -1,0 +1,131 @@
+"""URL identity: one canonical form per page, one identity key per article.
+
+`canonical_url` makes aliases of the same page equal (http/https, `www.`, default
+port, fragment, tracking parameters, parameter order, `index.html`, page k of a
+multi-page article).  `identity_key` goes further for DedeCMS articles: the static,
+dynamic and rewritten forms of one article all map to `host[:port]/aid:N`, so the
+spider fetches an article once and the archive recognises it whatever link led to it.
+Both never raise: input that is not an http(s) URL comes back stripped.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, urlsplit
+
+__all__ = ["canonical_url", "identity_key", "identity_of_canonical", "is_same_site",
+           "site_host"]
+
+# Parameters that identify a campaign or referrer, never content.
+TRACKING_PARAMS = frozenset({
+    "spm", "from", "fbclid", "gclid", "share", "share_token", "shareid",
+    "isappinstalled", "scene", "srcid", "yclid", "msclkid", "_hsenc", "_hsmi",
+    "mc_cid", "mc_eid", "ref", "ref_src", "source_from", "timestamp", "wfr",
+})
+_INDEX_FILES = ("index.html", "index.htm", "default.html", "default.htm")
+_PAGE_K = re.compile(r"/(\d+)_\d+\.html$")                 # {aid}_k.html -> page 1
+_STATIC_ART = re.compile(r"/\d{4}/\d{3,4}/(\d+)\.html$")  # /{typedir}/{Y}/{MD}/N.html
+_REWRITE_ART = re.compile(r"(?:^|/)plus/view-(\d+)-\d+\.html$")
+_DYN_ART = re.compile(r"(?:^|/)plus/view\.php$")
+# Characters left as they are when re-quoting ('%' so quoting is idempotent).
+_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+_SAFE_QUERY = "%:@!$'()*+,;=-._~/?"
+
+
+def _is_tracking(name: str) -> bool:
+    n = name.lower()
+    return n.startswith("utm_") or n in TRACKING_PARAMS
+
+
+def _netloc(parts, scheme_in: str) -> str:
+    host = (parts.hostname or "").rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if ":" in host:                      # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port                    # ValueError on junk: caught by caller
+    # 80 is http's default; 443 is https's (stored as http, so drop it too).
+    if port is None or port == 80 or (port == 443 and scheme_in == "https"):
+        return host
+    return f"{host}:{port}"
+
+
+def _query(query: str, path: str) -> str:
+    keep = []
+    dynamic_view = bool(_DYN_ART.search(path))
+    for seg in query.split("&"):
+        if not seg:
+            continue
+        name = unquote(seg.split("=", 1)[0])
+        if _is_tracking(name):
+            continue
+        if dynamic_view and name.lower() == "pageno":   # view.php page k -> page 1
+            continue
+        keep.append(quote(seg, safe=_SAFE_QUERY + "&="))
+    keep.sort()
+    return "&".join(keep)
+
+
+def canonical_url(url: str) -> str:
+    """Canonical form of an http(s) URL (see module docstring); else `url.strip()`."""
+    if not isinstance(url, str):
+        return url
+    s = url.strip()
+    try:
+        parts = urlsplit(s)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            return s
+        netloc = _netloc(parts, scheme)
+        path = quote(parts.path or "/", safe=_SAFE_PATH)
+        if not path.startswith("/"):
+            path = "/" + path
+        query = _query(parts.query, path)
+        for name in _INDEX_FILES:
+            if path.endswith("/" + name):
+                path = path[: -len(name)]
+                break
+        path = _PAGE_K.sub(r"/\1.html", path)
+        out = f"http://{netloc}{path}"
+        return f"{out}?{query}" if query else out
+    except (ValueError, TypeError, UnicodeError):
+        return s
+
+
+def identity_key(url: str) -> str:
+    """`host[:port]/aid:N` for a DedeCMS article URL in any form; else the canonical URL."""
+    return identity_of_canonical(canonical_url(url))
+
+
+def identity_of_canonical(c: str) -> str:
+    """`identity_key` of a URL that is already canonical (saves re-canonicalising)."""
+    if not c.startswith("http://"):
+        return c
+    try:
+        parts = urlsplit(c)
+        path = parts.path
+        host = parts.netloc
+        m = _STATIC_ART.search(path) or _REWRITE_ART.search(path)
+        if m:
+            return f"{host}/aid:{int(m.group(1))}"
+        if _DYN_ART.search(path):
+            for seg in parts.query.split("&"):
+                k, _, v = seg.partition("=")
+                if k.lower() == "aid" and v.isdigit():
+                    return f"{host}/aid:{int(v)}"
+    except (ValueError, TypeError, UnicodeError):
+        pass
+    return c
+
+
+def site_host(url: str) -> str:
+    """Canonical `host[:port]` of a URL ('' when it has none)."""
+    c = canonical_url(url)
+    if not c.startswith("http://"):
+        return ""
+    return c[7:].split("/", 1)[0].split("?", 1)[0]
+
+
+def is_same_site(url: str, base_url: str) -> bool:
+    """True when `url` is on the site of `base_url` (www/scheme/default port aside)."""
+    h = site_host(url)
+    return bool(h) and h == site_host(base_url)
