@@ -163,8 +163,9 @@ def demo(db, fresh):
     out.print(f"{reqs} pages in {elapsed:.1f} s ({reqs / elapsed:.0f} pages/s); archive {db}")
     out.print(f"checked against the replica's truth: {report['matched']}/{report['expected']} articles equal "
               f"field by field" + ("" if report["ok"] else f"; differences: {report['problems'][:5]}"))
-    out.print("\ntry:  sqlite3 " + db + " \"SELECT site, channel, published_at, title FROM articles "
-              "ORDER BY published_at DESC LIMIT 5\"")
+    click.echo(f"\ntry:\n  portal-crawler search 疫情 --db {db}\n"
+               f"  sqlite3 {db} \"SELECT site, channel, published_at, title FROM articles "
+               f"ORDER BY published_at DESC LIMIT 5\"")
     sys.exit(code if report["ok"] else EXIT_ERRORS)
 
 
