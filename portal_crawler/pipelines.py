@@ -104,7 +104,8 @@ class ArchivePipeline:
         summary = run_stats(stats, self.sites)
         friend = getattr(self.crawler.spider, "friend_links", {})
         if friend:
-            summary["per_site"] = {k: {**v, "friend_links": len(friend.get(k, []))} for k, v in summary["per_site"].items()}
+            # Recorded, never crawled: links to sibling sites are for `sites discover`.
+            summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])} for k, v in summary["per_site"].items()}
         summary["drift"] = self.drift.report()
         self.archive.finish_run(self.run_id, summary, reason or "finished")
         self.archive.close()

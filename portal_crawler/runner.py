@@ -32,6 +32,8 @@ def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = Fal
     # site delay; each site's own floor is enforced by throttle.SiteAutoThrottle.
     if sites:
         s.set("DOWNLOAD_DELAY", min(v["delay"] for v in s.getdict("DOWNLOAD_SLOTS").values()))
+    if os.environ.get("PORTAL_CRAWLER_RETRY_BACKOFF"):  # tests shorten the backoff base
+        s.set("RETRY_BACKOFF_BASE", float(os.environ["PORTAL_CRAWLER_RETRY_BACKOFF"]))
     if resume:
         s.set("JOBDIR", str(job_dir(archive)))
     for k, v in (overrides or {}).items():

@@ -22,9 +22,22 @@ def field_diff(row: dict, t: dict, fields=FIELDS) -> list[str]:
     return [f"{f}: {row.get(f)!r} != {t[f]!r}"[:240] for f in fields if f in t and _norm(row.get(f)) != _norm(t[f])]
 
 
-def compare_with_truth(archive, truth: list[dict], fields=FIELDS) -> dict:
+def _children(db, table: str, cols: tuple[str, str]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for r in db.query(f"SELECT article_id, {cols[0]}, {cols[1]} FROM {table} ORDER BY rowid"):
+        out[r["article_id"]].append({cols[0]: r[cols[0]], cols[1]: r[cols[1]]})
+    return out
+
+
+def compare_with_truth(archive, truth: list[dict], fields=FIELDS, media: bool = True) -> dict:
     db = archive.db
     rows = {r["id"]: r for r in db.query("SELECT * FROM articles")}
+    if media:  # the child tables, compared like fields
+        for table, cols in (("attachments", ("url", "text")), ("images", ("url", "alt"))):
+            kids = _children(db, table, cols)
+            for i, r in rows.items():
+                r[table] = kids.get(i, [])
+        fields = tuple(fields) + ("attachments", "images")
     by_url = {r["url"]: r for r in rows.values()}
     url_to_article = {r["url"]: r["article_id"] for r in db.query("SELECT url, article_id FROM article_urls")}
     groups = defaultdict(list)

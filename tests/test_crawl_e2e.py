@@ -38,6 +38,12 @@ def test_crawl_archives_every_article_exactly(replica_net, tmp_path):
     assert run["requests"] > report["expected"]
     per_site = json.loads(run["per_site"])
     assert set(per_site) == set(E2E_SITES)
+    # Friend links are recorded, and none of the siblings' pages was fetched.
+    harbin_links = {l["label"] for l in per_site["harbin"]["friend_links"]}
+    assert {"总站", "浙江", "武汉", "湖南"} <= harbin_links and len(harbin_links) == 24
+    served = replica_net.stats()["sites"]
+    assert all(set(kinds) <= {"robots", "home", "sitemap", "list", "list_dynamic", "article", "article_page"}
+               for kinds in served.values()), served
 
     # Every article row points at its raw capture, and the capture re-extracts to it.
     con = sqlite3.connect(db)

@@ -11,6 +11,7 @@ import logging
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from parsel import Selector
 
 from .. import discover
@@ -69,6 +70,9 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure):
         site = failure.request.meta.get("site", "?")
+        if failure.check(IgnoreRequest):  # robots.txt or off-site: skipped, not failed
+            self._inc(site, "skipped")
+            return
         self._inc(site, "errors")
         self.crawler.stats.inc_value("portal/errors")
         logger.warning("request failed: %s (%s)", failure.request.url, failure.value)
