@@ -50,32 +50,8 @@ def make_bodies(n: int, seed: int = 3) -> tuple[list[str], np.ndarray]:
 
 def dedupe(bodies: list[str], batch: int = 500, stats: dict | None = None) -> list[int]:
     """The archive's path: exact hash, then LSH query, then add (see store.archive)."""
-    from portal_crawler.dedupe import MinHasher, NearDupIndex, body_hash, normalise_body
-    hasher, index = MinHasher(), NearDupIndex()
-    exact: dict[str, int] = {}
-    owners: list[int] = []
-    for b0 in range(0, len(bodies), batch):
-        chunk = bodies[b0:b0 + batch]
-        norm = [normalise_body(b) for b in chunk]
-        sigs, ok = hasher.signatures(norm)
-        keys = index.band_keys(sigs)             # one vectorised call per batch
-        for j, b in enumerate(chunk):
-            i = b0 + j
-            h = body_hash(b, normalised=norm[j])
-            o = exact.get(h) if h else None
-            if o is None and ok[j]:
-                hits = index.query(sigs[j], keys=keys[j])
-                o = hits[0][0] if hits else None
-            o = i if o is None else o
-            if h:
-                exact.setdefault(h, o)
-            owners.append(o)
-            if ok[j]:
-                index.add(i, o, sigs[j], keys=keys[j])
-    if stats is not None:
-        stats["index_mb"] = round(index.memory_bytes() / 2**20, 1)
-        stats["exact_entries"] = len(exact)
-    return owners
+    from portal_crawler.dedupe.synth import cluster
+    return cluster(bodies, batch=batch, stats=stats)
 
 
 def _child(n: int, q) -> None:

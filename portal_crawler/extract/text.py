@@ -35,7 +35,6 @@ def raw_text(el) -> str:
     return "".join(el.itertext()) if el is not None else ""
 
 
-
 def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
     """Text of ``el`` split at block boundaries; each stripped, empty dropped.
 
@@ -51,6 +50,15 @@ def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
     pos = 0
     started = False
     track = index is not None and positions is not None
+
+    def flush():  # end of a block: the text gathered so far is one line
+        line = clean("".join(parts))
+        if line:
+            out.append(line)
+            if track:
+                positions.append(pos)
+        parts.clear()
+
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
         tag = node.tag
@@ -60,12 +68,7 @@ def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
                 walker.skip_subtree()
                 continue
             if tag in BLOCK and parts:
-                line = clean("".join(parts))
-                if line:
-                    out.append(line)
-                    if track:
-                        positions.append(pos)
-                parts.clear()
+                flush()
                 started = False
             t = node.text
             if t:
@@ -74,12 +77,7 @@ def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
                 parts.append(t)
         else:
             if not skipped and tag in BLOCK and parts:
-                line = clean("".join(parts))
-                if line:
-                    out.append(line)
-                    if track:
-                        positions.append(pos)
-                parts.clear()
+                flush()
                 started = False
             t = node.tail
             if t and node is not el:
@@ -87,11 +85,7 @@ def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
                     pos, started = index.get(node, pos), True
                 parts.append(t)
     if parts:
-        line = clean("".join(parts))
-        if line:
-            out.append(line)
-            if track:
-                positions.append(pos)
+        flush()
     return out
 
 
