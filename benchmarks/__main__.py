@@ -1,0 +1,140 @@
+"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...] [--profile FILE]
+
+Runs the suite, prints one table (metric, ours, baseline, ratio, target, met?) and
+writes the figures to FILE. A benchmark that cannot run yet (a module not there,
+a crash) leaves its keys null and its error under ``errors``; the run goes on.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import traceback
+from pathlib import Path
+
+from . import common
+
+KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
+        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite")
+
+
+def bench_crawl(quick, profile):
+    from . import bench_crawl
+    return bench_crawl.run(quick, profile)
+
+
+def bench_extract(quick, profile):
+    from .eval_extract import evaluate, replica_pages  # owned by the extraction work
+    pages = replica_pages(seed=7, sites=None, scale="tiny" if quick else "demo", limit=30 if quick else 300)
+    if pages is None:
+        raise RuntimeError("replica not available for extraction pages")
+    res = evaluate(pages)
+    ms = {k: v.get("ms_per_page") for k, v in res.items()}
+    return {"extract_speedup_vs_trafilatura": _round(res["ours"].get("speedup_vs_trafilatura")),
+            "extract_detail": {"pages": len(pages), "ms_per_page": ms,
+                               "body_F1": {k: v.get("body_F1") for k, v in res.items()}}}
+
+
+def bench_storage(quick, profile):
+    from .bench_storage import main  # owned by the storage work
+    res = main(200 if quick else 5000)
+    return {"storage_ratio": _round(res.get("storage_ratio")), "storage_detail": res}
+
+
+def bench_recrawl(quick, profile):
+    from . import bench_recrawl
+    return bench_recrawl.run(quick)
+
+
+def bench_polite(quick, profile):
+    from . import bench_polite
+    return bench_polite.run(quick)
+
+
+def _round(v, n=4):
+    return round(v, n) if isinstance(v, float) else v
+
+
+def rows(f: dict) -> list[dict]:
+    def met(v, ok):
+        return None if v is None else bool(ok(v))
+    cd, rd = f.get("crawl_detail") or {}, f.get("rss_detail") or []
+    ed, sd = f.get("extract_detail") or {}, f.get("storage_detail") or {}
+    rc, pd = f.get("recrawl_detail") or {}, f.get("polite_detail") or {}
+    ms = ed.get("ms_per_page") or {}
+    out = [
+        {"metric": f"crawl pages/s ({cd.get('sites', '?')} sites, {cd.get('articles', '?')} articles)",
+         "ours": f.get("crawl_pages_per_s"), "baseline": f.get("crawl_bare_pages_per_s"),
+         "ratio": f.get("crawl_ratio"), "target": ">= 0.75 x bare spider",
+         "met": met(f.get("crawl_ratio"), lambda v: v >= 0.75)},
+        {"metric": "peak RSS MB, " + (f"{rd[-1]['articles']} vs {rd[0]['articles']} articles" if rd else "?"),
+         "ours": rd[-1]["peak_rss_mb"] if rd else None, "baseline": rd[0]["peak_rss_mb"] if rd else None,
+         "ratio": f.get("rss_growth_ratio"), "target": "<= 1.3",
+         "met": met(f.get("rss_growth_ratio"), lambda v: v <= 1.3)},
+        {"metric": f"extraction ms/page ({ed.get('pages', '?')} pages) vs trafilatura",
+         "ours": ms.get("ours"), "baseline": ms.get("trafilatura"),
+         "ratio": f.get("extract_speedup_vs_trafilatura"), "target": ">= 5 x faster",
+         "met": met(f.get("extract_speedup_vs_trafilatura"), lambda v: v >= 5)},
+        {"metric": "extraction ms/page vs gne", "ours": ms.get("ours"), "baseline": ms.get("gne"),
+         "ratio": common.ratio(ms.get("gne"), ms.get("ours")), "target": "(info)"},
+        {"metric": f"storage rows/s, Archive vs plain sqlite3 ({sd.get('n', '?')} items)",
+         "ours": sd.get("archive_rows_per_s"), "baseline": sd.get("baseline_rows_per_s"),
+         "ratio": f.get("storage_ratio"),
+         "target": ">= 0.5", "met": met(f.get("storage_ratio"), lambda v: v >= 0.5)},
+        {"metric": "unchanged re-crawl requests / first crawl", "ours": rc.get("requests_unchanged"),
+         "baseline": rc.get("requests_first"), "ratio": f.get("recrawl_request_ratio"), "target": "<= 0.03",
+         "met": met(f.get("recrawl_request_ratio"), lambda v: v <= 0.03)},
+        {"metric": "after advance(): new articles found / K", "ours": rc.get("new_found"),
+         "baseline": rc.get("new_articles_k"), "ratio": common.ratio(rc.get("new_found"), rc.get("new_articles_k")),
+         "target": "== 1", "met": met(common.ratio(rc.get("new_found"), rc.get("new_articles_k")), lambda v: v == 1)},
+        {"metric": f"polite wall s, {pd.get('sites', '?')} sites vs slowest alone ({pd.get('slowest_site', '?')})",
+         "ours": pd.get("wall_together_s"), "baseline": pd.get("wall_alone_s"), "ratio": f.get("polite_wall_ratio"),
+         "target": "<= 1.1", "met": met(f.get("polite_wall_ratio"), lambda v: v <= 1.1)},
+        {"metric": f"polite min gap / delay (worst site: {pd.get('min_gap_site', '?')})",
+         "ours": pd.get("min_gap_over_delay"), "baseline": None, "ratio": pd.get("min_gap_over_delay"),
+         "target": ">= 1", "met": met(pd.get("min_gap_over_delay"), lambda v: v >= 0.999)},
+        {"metric": "polite min gap / delay, robots.txt -> home excluded",
+         "ours": pd.get("min_gap_over_delay_excl_robots"), "baseline": None,
+         "ratio": pd.get("min_gap_over_delay_excl_robots"), "target": ">= 1",
+         "met": met(pd.get("min_gap_over_delay_excl_robots"), lambda v: v >= 0.999)},
+    ]
+    return out
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes: the CI smoke run")
+    ap.add_argument("--json", metavar="FILE", help="write the figures here")
+    ap.add_argument("--only", default=",".join(BENCHES), help="comma-separated subset of " + ",".join(BENCHES))
+    ap.add_argument("--profile", metavar="FILE", help="pyinstrument profile of our crawl (needs pyinstrument)")
+    a = ap.parse_args(argv)
+    info = common.machine()
+    figures: dict = {k: None for k in KEYS}
+    figures.update(mode="quick" if a.quick else "full", machine=info, errors={}, seconds={})
+    names = [b.strip() for b in a.only.split(",") if b.strip()]
+    if bad := [n for n in names if n not in BENCHES]:
+        ap.error(f"unknown benchmark(s): {', '.join(bad)}")
+    t_all = time.monotonic()
+    for name in names:
+        t0 = time.monotonic()
+        print(f"[{name}] running ...", flush=True)
+        try:
+            figures.update(globals()[f"bench_{name}"](a.quick, a.profile))
+        except Exception as e:  # noqa: BLE001 - one missing piece must not sink the suite
+            figures["errors"][name] = f"{type(e).__name__}: {e}"[:2000]
+            print(f"[{name}] not measured: {type(e).__name__}: {str(e)[:300]}", flush=True)
+            traceback.print_exc()
+        figures["seconds"][name] = round(time.monotonic() - t0, 1)
+    figures["seconds"]["total"] = round(time.monotonic() - t_all, 1)
+    common.print_table(rows(figures), info, f"portal-crawler benchmarks ({figures['mode']}, "
+                                            f"{figures['seconds']['total']} s)")
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+        print(f"figures written to {a.json}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
