@@ -13,10 +13,13 @@ logger = logging.getLogger(__name__)
 
 
 class OffsiteGuard:
-    """Drop any request to a host:port that is not one of the crawl's sites.
+    """Drop any request to a host:port that is not one of the crawl's sites, and put
+    every other one in its site's download slot.
 
-    Friend links and external links are recorded by the spider, never fetched.
-    The spider exposes ``allowed_netlocs``; an empty set allows everything.
+    Friend links and external links are recorded by the spider, never fetched. The
+    spider exposes ``slot_for_netloc`` ({host:port: site key}); empty allows everything.
+    Requests Scrapy makes itself (robots.txt) get the site's slot here, so the site's
+    delay holds from its very first request.
     """
 
     def __init__(self, crawler):
@@ -27,10 +30,14 @@ class OffsiteGuard:
         return cls(crawler)
 
     def process_request(self, request, spider=None):
-        allowed = getattr(self.crawler.spider, "allowed_netlocs", None)
-        if allowed and urlparse_cached(request).netloc.lower() not in allowed:
+        slots = getattr(self.crawler.spider, "slot_for_netloc", None)
+        if not slots:
+            return None
+        key = slots.get(urlparse_cached(request).netloc.lower())
+        if key is None:
             self.crawler.stats.inc_value("offsite/dropped")
             raise IgnoreRequest(f"offsite: {request.url}")
+        request.meta.setdefault("download_slot", key)
         return None
 
 

@@ -40,7 +40,7 @@ class PortalSpider(scrapy.Spider):
         self.refresh_days = refresh_days
         self.overlap = overlap_pages
         self.full_lists = full_lists  # --resume: walk every list page again, fetch what is missing
-        self.allowed_netlocs = {s.netloc for s in sites}
+        self.slot_for_netloc = {s.netloc: s.key for s in sites}
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
