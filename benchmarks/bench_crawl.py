@@ -52,6 +52,7 @@ def child_ours(args: dict) -> dict:
     return {"pages": st.get("downloader/response_count", 0), "requests": st.get("downloader/request_count", 0),
             "elapsed_s": elapsed, "finish_reason": st.get("finish_reason"),
             "articles_new": st.get("archive/new", 0), "articles_duplicate": st.get("archive/duplicate", 0),
+            "writer_peak_rss_mb": st.get("archive/writer_peak_rss_mb"),
             "errors": st.get("portal/errors", 0)}
 
 
@@ -118,12 +119,14 @@ def run(quick: bool, profile: str | None = None) -> dict:
             if i == 0 and (sites, scale) == size["ratio"]:
                 r = best["ours"]  # the ratio crawl already measured this size
                 rss.append({"articles": articles, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
+                            "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
                             "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
                 continue
             with common.replica(7, sites, scale) as rep:
                 n = common.article_count(rep)
                 r = crawl_ours(rep, list(rep.base_urls), work, f"rss{i}")
             rss.append({"articles": n, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
+                        "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
                         "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
         out["rss_growth_ratio"] = common.ratio(rss[-1]["peak_rss_mb"], rss[0]["peak_rss_mb"])
         out["rss_detail"] = rss

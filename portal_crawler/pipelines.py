@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
 import os
+import time
 from collections import defaultdict
 
 from scrapy import signals
-from twisted.internet import reactor, threads
-from twisted.internet.defer import DeferredList
-from twisted.python.threadpool import ThreadPool
+from twisted.internet import task
 from scrapy.exceptions import DropItem
 
 from .drift import DriftCounter, site_profile
@@ -44,12 +44,55 @@ def run_stats(stats: dict, sites: list[str]) -> dict:
     }
 
 
-class ArchivePipeline:
-    """Batches items and writes them on one worker thread that owns the archive.
+def _write_grouped(archive, batch: list[dict]) -> list[tuple[str, dict]]:
+    by_site = defaultdict(list)
+    for it in batch:
+        by_site[it["site"]].append(it)
+    return [(site, archive.write_articles(items)) for site, items in by_site.items()]
 
-    SQLite, FTS and MinHash work mostly outside the GIL, so a writer thread keeps the
-    reactor thread free to fetch and extract. One thread, so batches are written in
-    order; counts come back to the reactor thread, where the stats live.
+
+def writer_main(path, sites, run_args, inbox, outbox) -> None:
+    """The archive writer process: owns the SQLite archive for one run.
+
+    Messages in order: ("write", batch) -> ("counts", [(site, counts)]); ("sync",) ->
+    ("synced",); ("finish", summary, reason) -> ("finished",). It ignores SIGINT and
+    SIGTERM (the crawler shuts down gracefully and says "finish") and exits by itself,
+    after writing what it was sent, if the crawler dies.
+    """
+    import queue
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
+    archive = Archive(path)
+    run_id = archive.start_run(sites=sites, args=run_args)
+    outbox.put(("opened", run_id, {k: site_profile(archive.db, k) for k in sites}))
+    while True:
+        try:
+            msg = inbox.get(timeout=2)
+        except queue.Empty:
+            if os.getppid() != parent:  # the crawler died: everything sent is written
+                archive.close()
+                return
+            continue
+        if msg[0] == "write":
+            outbox.put(("counts", _write_grouped(archive, msg[1])))
+        elif msg[0] == "sync":
+            outbox.put(("synced",))
+        elif msg[0] == "finish":
+            archive.finish_run(run_id, msg[1], msg[2])
+            archive.close()
+            import resource
+            outbox.put(("finished", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
+            return
+
+
+class ArchivePipeline:
+    """Batches items and hands them to a writer process that owns the archive.
+
+    Dedup hashing, MinHash and full-text indexing are CPU work in Python; in their own
+    process they use the second core instead of slowing the crawl. Batches are written
+    in order; counts come back to the crawler, where the stats live.
     """
 
     def __init__(self, crawler):
@@ -59,36 +102,60 @@ class ArchivePipeline:
         self.batch_size = int(os.environ.get("PORTAL_CRAWLER_BATCH_SIZE") or s.getint("ARCHIVE_BATCH_SIZE", 200))
         self.run_args = s.getdict("PORTAL_RUN_ARGS") if s.get("PORTAL_RUN_ARGS") else {}
         self.batch: list[dict] = []
-        self.archive = None
+        self.proc = None
         self.run_id = None
-        self.pool = None
-        self.pending: set = set()
+        self.poll = task.LoopingCall(self._drain)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _in_writer(self, f, *args):
-        return threads.deferToThreadPool(reactor, self.pool, f, *args)
-
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.sites = list(getattr(spider, "sites", {}))
-        self.pool = ThreadPool(1, 1, "archive-writer")
-        self.pool.start()
+        ctx = mp.get_context("spawn")
+        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
+        self.proc = ctx.Process(target=writer_main, name="archive-writer", daemon=False,
+                                args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
+        self.proc.start()
+        _, self.run_id, profiles = self._expect("opened", timeout=120)
+        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.drift = DriftCounter(profiles)
+        self.poll.start(1.0, now=False)
 
-        def open_archive():
-            self.archive = Archive(self.path)
-            run_id = self.archive.start_run(sites=self.sites, args=self.run_args)
-            return run_id, {k: site_profile(self.archive.db, k) for k in self.sites}
+    def _expect(self, kind: str, timeout: float = 600):
+        """Block until the writer says ``kind``, applying counts on the way."""
+        import queue
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                msg = self.outbox.get(timeout=1)
+            except queue.Empty:
+                if not self.proc.is_alive():
+                    raise RuntimeError(f"archive writer died (exit {self.proc.exitcode})") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"archive writer did not answer {kind!r} in {timeout} s") from None
+                continue
+            if msg[0] == "counts":
+                self._count(msg[1])
+            elif msg[0] == kind:
+                return msg
 
-        def opened(result):
-            self.run_id, profiles = result
-            self.crawler.stats.set_value("archive/run_id", self.run_id)
-            self.drift = DriftCounter(profiles)
-
-        return self._in_writer(open_archive).addCallback(opened)
+    def _drain(self) -> None:
+        import queue
+        while True:
+            try:
+                msg = self.outbox.get_nowait()
+            except queue.Empty:
+                break
+            if msg[0] == "counts":
+                self._count(msg[1])
+        if not self.proc.is_alive():
+            self.crawler.stats.inc_value("portal/errors")
+            logger.error("archive writer died (exit %s); stopping", self.proc.exitcode)
+            self.poll.stop()
+            self.crawler.engine.close_spider(self.crawler.spider, reason="archive_writer_died")
 
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
@@ -103,12 +170,6 @@ class ArchivePipeline:
             self.flush()
         return item
 
-    def _write(self, batch: list[dict]) -> list[tuple[str, dict]]:
-        by_site = defaultdict(list)
-        for it in batch:
-            by_site[it["site"]].append(it)
-        return [(site, self.archive.write_articles(items)) for site, items in by_site.items()]
-
     def _count(self, results) -> None:
         stats = self.crawler.stats
         for site, counts in results:
@@ -117,45 +178,35 @@ class ArchivePipeline:
                 stats.inc_value(f"archive/{c}", n)
                 stats.inc_value(f"site/{site}/{c}", n)
 
-    def _failed(self, failure):
-        self.crawler.stats.inc_value("portal/errors")
-        logger.error("archive write failed: %s", failure.getTraceback())
-
     def flush(self) -> None:
-        if not self.batch:
-            return
-        batch, self.batch = self.batch, []
-        d = self._in_writer(self._write, batch).addCallbacks(self._count, self._failed)
-        self.pending.add(d)
-        d.addBoth(lambda r: self.pending.discard(d) or r)
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self.inbox.put(("write", batch))
 
     def close_spider(self, spider=None):
         self.flush()
 
     def spider_closed(self, spider=None, reason=None):
-        if self.pool is None:
-            return None
+        if self.proc is None or not self.proc.is_alive():
+            return
+        if self.poll.running:
+            self.poll.stop()
         self.flush()
-        return DeferredList(list(self.pending)).addCallback(lambda _: self._finish(reason))
-
-    def _finish(self, reason):
-        summary = run_stats(self.crawler.stats.get_stats(), self.sites)
-        friend = getattr(self.crawler.spider, "friend_links", {})
-        if friend:
-            # Recorded, never crawled: links to sibling sites are for `sites discover`.
-            summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])} for k, v in summary["per_site"].items()}
-        summary["drift"] = self.drift.report()
-
-        def finish():
-            self.archive.finish_run(self.run_id, summary, reason or "finished")
-            self.archive.close()
-            self.archive = None
-
-        def stop(result):
-            self.pool.stop()
-            self.pool = None
+        try:
+            self.inbox.put(("sync",))
+            self._expect("synced")               # every count is in the stats now
+            summary = run_stats(self.crawler.stats.get_stats(), self.sites)
+            friend = getattr(self.crawler.spider, "friend_links", {})
+            if friend:
+                # Recorded, never crawled: links to sibling sites are for `sites discover`.
+                summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
+                                       for k, v in summary["per_site"].items()}
+            summary["drift"] = self.drift.report()
+            self.inbox.put(("finish", summary, reason or "finished"))
+            done = self._expect("finished")
+            self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])
             logger.info("run %s recorded: %s", self.run_id, json.dumps(
                 {k: summary[k] for k in ("requests",) + tuple(f"{c}_articles" for c in COUNTS)}))
-            return result
-
-        return self._in_writer(finish).addBoth(stop)
+        finally:
+            self.proc.join(30)
+            self.proc = None

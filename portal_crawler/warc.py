@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
+# warcio gzips at level 9; level 1 is several times faster on HTML and the files stay
+# standard (one gzip member per record), about 15% larger.
+GZIP_LEVEL = 1
 
 
 def warc_dir(archive_path: str | os.PathLike) -> Path:
@@ -42,9 +46,20 @@ class WarcFiles:
         self.serial += 1
         self.name = f"{self.prefix}-{self.serial:05d}.warc.gz"
         self.fh = open(self.folder / self.name, "ab")
-        self.writer = WARCWriter(self.fh, gzip=True)
+        self.buf = io.BytesIO()
+        self.writer = WARCWriter(self.buf, gzip=False)  # we gzip each record ourselves
         info = self.writer.create_warcinfo_record(self.name, {"software": "portal-crawler", "format": "WARC File Format 1.1"})
-        self.writer.write_record(info)
+        self._put(info)
+
+    def _put(self, record) -> int:
+        """Append one record as its own gzip member; returns its offset."""
+        self.buf.seek(0)
+        self.buf.truncate()
+        self.writer.write_record(record)
+        gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        offset = self.fh.tell()
+        self.fh.write(gz.compress(self.buf.getvalue()) + gz.flush())
+        return offset
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
               request_headers: list[tuple[str, str]] | None = None) -> tuple[str, int]:
@@ -55,13 +70,11 @@ class WarcFiles:
             req = self.writer.create_warc_record(
                 url, "request", payload=io.BytesIO(b""),
                 http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", request_headers, is_http_request=True))
-            self.writer.write_record(req)
-        offset = self.fh.tell()
+            self._put(req)
         http = StatusAndHeaders(f"{status} {_reason(status)}", headers + [("Content-Length", str(len(body)))],
                                 protocol="HTTP/1.1")
         rec = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
-        self.writer.write_record(rec)
-        return self.name, offset
+        return self.name, self._put(rec)
 
     def flush(self) -> None:
         if self.fh:

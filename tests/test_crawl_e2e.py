@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 
 from conftest import E2E_SITES, cli, crawl_args
 
@@ -54,6 +56,11 @@ def test_crawl_archives_every_article_exactly(replica_net, tmp_path):
         assert cap.status == 200 and canonical_url(cap.url) == row["url"]
         assert extract_page(cap.body, cap.url, cap.content_type).record["title"] == row["title"]
         assert len(json.loads(row["warc_refs"])) == row["pages"]
+
+    # The files are valid WARC: warcio verifies every record's digests.
+    files = sorted(warc_dir(db).glob("*.warc.gz"))
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, files)], capture_output=True, text=True)
+    assert files and check.returncode == 0, check.stdout + check.stderr
 
     # A second crawl of the unchanged network adds nothing and fetches little.
     before = _counts(db)
