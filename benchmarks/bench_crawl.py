@@ -53,7 +53,14 @@ def child_ours(args: dict) -> dict:
             "elapsed_s": elapsed, "finish_reason": st.get("finish_reason"),
             "articles_new": st.get("archive/new", 0), "articles_duplicate": st.get("archive/duplicate", 0),
             "writer_peak_rss_mb": st.get("archive/writer_peak_rss_mb"),
+            # wait4's peak covers the crawler and its reaped writer; this is the crawler alone
+            "crawler_self_rss_mb": _self_rss_mb(),
             "errors": st.get("portal/errors", 0)}
+
+
+def _self_rss_mb() -> float:
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _profiler(path):
@@ -120,6 +127,7 @@ def run(quick: bool, profile: str | None = None) -> dict:
                 r = best["ours"]  # the ratio crawl already measured this size
                 rss.append({"articles": articles, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
                             "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
+                            "crawler_self_rss_mb": r.get("crawler_self_rss_mb"),
                             "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
                 continue
             with common.replica(7, sites, scale) as rep:
@@ -127,6 +135,7 @@ def run(quick: bool, profile: str | None = None) -> dict:
                 r = crawl_ours(rep, list(rep.base_urls), work, f"rss{i}")
             rss.append({"articles": n, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
                         "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
+                        "crawler_self_rss_mb": r.get("crawler_self_rss_mb"),
                         "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
         out["rss_growth_ratio"] = common.ratio(rss[-1]["peak_rss_mb"], rss[0]["peak_rss_mb"])
         out["rss_detail"] = rss
