@@ -201,7 +201,6 @@ def parse(file_or_url, url, sites_file):
         if not url.startswith(("http://", "https://")):
             fail(f"--url {url!r} is not an http(s) URL")
         reg = load_registry(sites_file)
-        from .urls import canonical_url
         from urllib.parse import urlsplit
         host = urlsplit(url).netloc.lower()
         site = next((s for s in reg.sites.values() if s.configured and s.netloc == host), None)
@@ -338,8 +337,8 @@ def reparse(db, site, sites_file):
     """Re-run extraction over the stored WARC captures; update changed records."""
     from .reextract import reparse_archive
     reg = load_registry(sites_file)
-    if site:
-        reg.get(site) if site in reg.sites else fail(f"unknown site key {site!r}")
+    if site and site not in reg.sites:
+        fail(f"unknown site key {site!r}")
     with _open_existing(db) as ar:
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "

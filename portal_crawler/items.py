@@ -1,11 +1,7 @@
 """The Article item: the record of docs/design.md section 1 plus capture details."""
 import scrapy
 
-RECORD_FIELDS = (
-    "url", "site", "title", "published_at", "published_raw", "date_flag", "source",
-    "author", "editor", "reviewer", "channel", "breadcrumb", "description", "body",
-    "clicks", "pages", "attachments", "images", "extractor",
-)
+from .extract import RECORD_KEYS as RECORD_FIELDS
 CAPTURE_FIELDS = ("fetched_at", "warc_file", "warc_offset", "warc_refs", "alt_urls")
 
 

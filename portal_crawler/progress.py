@@ -8,8 +8,6 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-_COLS = ("list_pages", "articles", "errors")
-
 
 def site_table(stats: dict, sites: list[str], title: str | None = None) -> Table:
     t = Table(title=title, show_lines=False)

@@ -128,17 +128,3 @@ def load(sites_file: str | Path | None = None) -> Registry:
         )
     return Registry(sites=sites, defaults=defaults)
 
-
-def write_sites_file(path: str | Path, sites: list[Site]) -> None:
-    """Write a minimal user sites file (key, name, short, region, base_url)."""
-    def q(v: str) -> str:
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    lines = ["# portal-crawler sites file (see README: Sites)", ""]
-    for s in sites:
-        lines += ["[[sites]]", f"key = {q(s.key)}", f"name = {q(s.name)}"]
-        if s.short:
-            lines.append(f"short = {q(s.short)}")
-        if s.region:
-            lines.append(f"region = {q(s.region)}")
-        lines += [f"base_url = {q(s.base_url)}", ""]
-    Path(path).write_text("\n".join(lines), encoding="utf-8")

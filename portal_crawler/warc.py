@@ -76,10 +76,6 @@ class WarcFiles:
         rec = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
         return self.name, self._put(rec)
 
-    def flush(self) -> None:
-        if self.fh:
-            self.fh.flush()
-
     def close(self) -> None:
         if self.fh:
             self.fh.close()
@@ -158,15 +154,3 @@ def read_capture(folder: str | os.PathLike, name: str, offset: int) -> Capture:
                            int(rec.http_headers.get_statuscode()), headers, rec.content_stream().read())
     raise LookupError(f"no response record at {name}:{offset}")
 
-
-def iter_captures(folder: str | os.PathLike):
-    """Every response record in every WARC file of ``folder``: (file, offset, Capture)."""
-    for path in sorted(Path(folder).glob("*.warc.gz")):
-        with open(path, "rb") as fh:
-            it = ArchiveIterator(fh)
-            for rec in it:
-                if rec.rec_type == "response":
-                    headers = {k.lower(): v for k, v in rec.http_headers.headers}
-                    cap = Capture(rec.rec_headers.get_header("WARC-Target-URI"),
-                                  int(rec.http_headers.get_statuscode()), headers, rec.content_stream().read())
-                    yield path.name, it.get_record_offset(), cap

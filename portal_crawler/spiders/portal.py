@@ -16,7 +16,9 @@ from parsel import Selector
 
 from .. import discover
 from ..extract import extract_page, merge_pages
+from ..discover.feeds import rss_feeds
 from ..extract.dates import parse_date
+from ..extract.encoding import decode_html
 from ..items import ArticleItem
 from ..registry import Site
 from ..urls import canonical_url, identity_key
@@ -64,7 +66,6 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"site/{site}/{what}", n)
 
     def _decode(self, response) -> tuple[str, Selector]:
-        from ..extract.encoding import decode_html
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
         return text, Selector(text=text)
 
@@ -124,14 +125,12 @@ class PortalSpider(scrapy.Spider):
         site = self.sites[response.meta["site"]]
         self._inc(site.key, f"responses/{response.status}")
         _, sel = self._decode(response)
-        from ..discover.feeds import rss_feeds
         for url in rss_feeds(sel, response.url):
             yield self._req(url, self.parse_feed, site)
 
     def parse_feed(self, response):
         site = self.sites[response.meta["site"]]
         self._inc(site.key, f"responses/{response.status}")
-        from ..extract.encoding import decode_html
         xml, _ = decode_html(response.body, None)
         for it in discover.rss_items(xml, response.url):
             key = identity_key(it["url"])
