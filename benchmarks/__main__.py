@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import common
+from benchmarks import common
 
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio")
@@ -20,12 +20,12 @@ BENCHES = ("crawl", "extract", "storage", "recrawl", "polite")
 
 
 def bench_crawl(quick, profile):
-    from . import bench_crawl
+    from benchmarks import bench_crawl
     return bench_crawl.run(quick, profile)
 
 
 def bench_extract(quick, profile):
-    from .eval_extract import evaluate, replica_pages  # owned by the extraction work
+    from benchmarks.eval_extract import evaluate, replica_pages  # owned by the extraction work
     pages = replica_pages(seed=7, sites=None, scale="tiny" if quick else "demo", limit=30 if quick else 300)
     if pages is None:
         raise RuntimeError("replica not available for extraction pages")
@@ -37,18 +37,18 @@ def bench_extract(quick, profile):
 
 
 def bench_storage(quick, profile):
-    from .bench_storage import main  # owned by the storage work
+    from benchmarks.bench_storage import main  # owned by the storage work
     res = main(200 if quick else 5000)
     return {"storage_ratio": _round(res.get("storage_ratio")), "storage_detail": res}
 
 
 def bench_recrawl(quick, profile):
-    from . import bench_recrawl
+    from benchmarks import bench_recrawl
     return bench_recrawl.run(quick)
 
 
 def bench_polite(quick, profile):
-    from . import bench_polite
+    from benchmarks import bench_polite
     return bench_polite.run(quick)
 
 

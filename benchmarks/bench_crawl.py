@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import common
+from benchmarks import common
 
 CONCURRENCY, PER_SITE = 64, 16
 # quick: a few sites incl. a dynamic-list one (wuhan) and the TRS one (xiamen)
@@ -25,7 +25,7 @@ SIZES = {
 
 
 def child_bare(args: dict) -> dict:
-    from .bare_spider import crawl
+    from benchmarks.bare_spider import crawl
     st = crawl(args["base_urls"], args["concurrency"], args["per_site"])
     return {"pages": st.get("downloader/response_count", 0), "requests": st.get("downloader/request_count", 0),
             "elapsed_s": st["elapsed_s"], "finish_reason": st.get("finish_reason")}
@@ -34,7 +34,7 @@ def child_bare(args: dict) -> dict:
 def child_ours(args: dict) -> dict:
     """One ``runner.crawl`` as ``portal-crawler crawl --delay 0`` would run it, at high
     concurrency and without autothrottle; ``profile`` wraps it in pyinstrument."""
-    from portal_crawler import runner
+    from portal_crawler.crawl import run as runner
     sites = common.load_sites(args["sites_file"], args["keys"], download_delay=0,
                               concurrency=args["per_site"], randomize_delay=False)
     overrides = {"LOG_LEVEL": "WARNING", "AUTOTHROTTLE_ENABLED": False,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 
-from . import common
+from benchmarks import common
 
 SIZES = {"quick": {"channels": 2, "articles_per_channel": 8}, "full": "demo"}
 LO, HI = 0.05, 0.2
@@ -36,7 +36,7 @@ def delays(keys: list[str]) -> dict[str, float]:
 
 
 def child(args: dict) -> dict:
-    from portal_crawler import runner
+    from portal_crawler.crawl import run as runner
     sites = common.load_sites(args["sites_file"], args["keys"], concurrency=1, randomize_delay=False)
     for s in sites:
         s.settings["download_delay"] = args["delays"][s.key]

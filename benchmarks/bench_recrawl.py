@@ -11,8 +11,8 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from . import common
-from .bench_crawl import crawl_ours
+from benchmarks import common
+from benchmarks.bench_crawl import crawl_ours
 
 SIZES = {"quick": (["harbin", "wuhan", "xiamen"], "tiny"), "full": (None, "bench")}
 

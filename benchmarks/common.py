@@ -89,7 +89,7 @@ def article_count(rep) -> int:
 
 def load_sites(sites_file: str, keys: list[str], **settings):
     """Registry Site objects for ``keys`` from a replica sites file, settings overridden."""
-    from portal_crawler import registry
+    from portal_crawler.sites import registry
     sites = registry.load(sites_file).select(keys)
     for s in sites:
         s.settings.update(settings)

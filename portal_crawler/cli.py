@@ -15,8 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import registry
-from .registry import SitesError
+from portal_crawler.sites import registry
+from portal_crawler.sites.registry import SitesError
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = 0, 1, 2, 3, 4
 DEFAULT_DB = "data/portal.db"
@@ -44,8 +44,8 @@ def main():
 
 # -- crawl ----------------------------------------------------------------------------------
 def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, overrides=None, **spider_args) -> int:
-    from .lock import ArchiveLocked
-    from .runner import build_settings, crawl
+    from portal_crawler.crawl.lock import ArchiveLocked
+    from portal_crawler.crawl.run import build_settings, crawl
     settings = build_settings(db, sites, resume=resume, progress=progress, contact=contact, overrides=overrides)
     settings.set("PORTAL_RUN_ARGS", {"sites": [s.key for s in sites], "resume": resume,
                                      **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
@@ -66,7 +66,7 @@ def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, over
 
 
 def print_run_summary(stats: dict, sites: list[str], elapsed: float) -> None:
-    from .progress import site_table
+    from portal_crawler.crawl.progress import site_table
     t = site_table(stats, sites, title=f"crawl finished in {elapsed:.1f} s ({stats.get('finish_reason', '?')})")
     out.print(t)
     reqs = stats.get("downloader/request_count", 0)
@@ -96,7 +96,7 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
     """Crawl sites into the archive (incremental by default)."""
     reg = load_registry(sites_file)
     if since:
-        from .extract.dates import parse_date
+        from portal_crawler.extract.dates import parse_date
         if not parse_date(since).value:
             fail(f"--since {since!r} is not a date (use YYYY-MM-DD)")
     try:
@@ -130,9 +130,9 @@ DEMO_SITES = ["harbin", "zhejiang", "hubei", "wuhan", "xiamen"]
 @click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty archive.")
 def demo(db, fresh):
     """Start the replica network, crawl 5 of its sites, and show what was archived."""
-    from .replica import ReplicaProcess
-    from .store import Archive
-    from .verify import compare_with_truth
+    from portal_crawler.replica import ReplicaProcess
+    from portal_crawler.store import Archive
+    from portal_crawler.replica.oracle import compare_with_truth
     if fresh:
         _remove_archive(db)
     Path(db).parent.mkdir(parents=True, exist_ok=True)
@@ -171,8 +171,8 @@ def demo(db, fresh):
 
 def _remove_archive(db):
     import shutil
-    from .runner import job_dir
-    from .warc import warc_dir
+    from portal_crawler.crawl.run import job_dir
+    from portal_crawler.crawl.warc import warc_dir
     for suffix in ("", "-wal", "-shm"):
         Path(db + suffix).unlink(missing_ok=True)
     for d in (warc_dir(db), job_dir(db)):
@@ -186,7 +186,7 @@ def _remove_archive(db):
 @click.option("--sites-file", type=click.Path(dir_okay=False), help="Sites file for per-site rules.")
 def parse(file_or_url, url, sites_file):
     """Print the record extracted from one page (a file or a URL) as JSON."""
-    from .extract import extract_page
+    from portal_crawler.extract import extract_page
     content_type = None
     if file_or_url.startswith(("http://", "https://")):
         body, content_type = _fetch(file_or_url)
@@ -209,7 +209,7 @@ def parse(file_or_url, url, sites_file):
         fail(f"not an article page (looks like a {res.kind} page); nothing extracted", EXIT_ERRORS)
     record = dict(res.record)
     if url:
-        from .urls import canonical_url
+        from portal_crawler.urls import canonical_url
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
@@ -218,7 +218,7 @@ def parse(file_or_url, url, sites_file):
 
 def _fetch(url: str) -> tuple[bytes, str | None]:
     import urllib.request
-    from . import settings
+    from portal_crawler.crawl import settings
     req = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -241,7 +241,7 @@ def sites(ctx, sites_file, db):
     reg = load_registry(sites_file)
     counts = {}
     if Path(db).exists():
-        from .store import Archive
+        from portal_crawler.store import Archive
         with Archive(db) as ar:
             counts = {r["site"]: r for r in ar.site_counts()}
     t = Table(title=f"{len(reg.sites)} sites")
@@ -261,7 +261,7 @@ def sites(ctx, sites_file, db):
 @click.pass_context
 def sites_discover(ctx, url, target):
     """Read one site's friend links and record every sibling's address."""
-    from .sitesdiscover import discover_sites
+    from portal_crawler.sites.friendlinks import discover_sites
     target = target or ctx.obj.get("sites_file") or "sites.toml"
     if not url.startswith(("http://", "https://")):
         fail(f"{url!r} is not an http(s) URL")
@@ -284,7 +284,7 @@ def sites_discover(ctx, url, target):
 def _open_existing(db):
     if not Path(db).exists():
         fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
-    from .store import Archive
+    from portal_crawler.store import Archive
     return Archive(db)
 
 
@@ -304,7 +304,7 @@ def stats(db, limit):
                   str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
     out.print(t)
     if runs:
-        from .drift import warnings_for_run
+        from portal_crawler.crawl.drift import warnings_for_run
         for w in warnings_for_run(runs[0]):
             out.print(f"[yellow]warning:[/] {w}")
 
@@ -335,7 +335,7 @@ def dupes(db, site, limit):
 @click.option("--sites-file", type=click.Path(dir_okay=False))
 def reparse(db, site, sites_file):
     """Re-run extraction over the stored WARC captures; update changed records."""
-    from .reextract import reparse_archive
+    from portal_crawler.store.reparse import reparse_archive
     reg = load_registry(sites_file)
     if site and site not in reg.sites:
         fail(f"unknown site key {site!r}")

@@ -12,8 +12,8 @@ from conftest import E2E_SITES, cli, crawl_args
 from portal_crawler.extract import extract_page
 from portal_crawler.store import Archive
 from portal_crawler.urls import canonical_url
-from portal_crawler.verify import compare_with_truth
-from portal_crawler.warc import read_capture, warc_dir
+from portal_crawler.replica.oracle import compare_with_truth
+from portal_crawler.crawl.warc import read_capture, warc_dir
 
 
 def _counts(db):
@@ -100,7 +100,7 @@ def test_recrawl_after_growth_fetches_only_new(replica_net, tmp_path):
 
 
 def test_locked_archive_refuses(replica_net, tmp_path):
-    from portal_crawler.lock import ArchiveLock
+    from portal_crawler.crawl.lock import ArchiveLock
     db = tmp_path / "a.db"
     with ArchiveLock(db):
         p = cli(*crawl_args(replica_net.sites_path, db))

@@ -10,9 +10,9 @@ import time
 
 from conftest import ROOT, cli, crawl_args
 
-from portal_crawler import registry
+from portal_crawler.sites import registry
 from portal_crawler.store import Archive
-from portal_crawler.verify import compare_with_truth
+from portal_crawler.replica.oracle import compare_with_truth
 
 
 def _articles(db) -> int:

@@ -1,7 +1,7 @@
 import pytest
 
-from portal_crawler import registry
-from portal_crawler.registry import SitesError
+from portal_crawler.sites import registry
+from portal_crawler.sites.registry import SitesError
 
 
 def test_packaged_registry_has_the_25_sites():

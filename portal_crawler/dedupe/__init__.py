@@ -29,10 +29,10 @@ boilerplate paragraphs and a Zipf vocabulary; shuffled; pairwise P/R through
 Known limit: a copy that matches two existing articles joins the best one; the two
 are not merged.
 """
-from .normalise import (normalise_body, body_hash, content_hash, has_repost_note,
+from portal_crawler.dedupe.normalise import (normalise_body, body_hash, content_hash, has_repost_note,
                         CONTENT_FIELDS, MIN_EXACT_CHARS)
-from .minhash import MinHasher, shingles, SHINGLE
-from .index import NearDupIndex, THRESHOLD
+from portal_crawler.dedupe.minhash import MinHasher, shingles, SHINGLE
+from portal_crawler.dedupe.index import NearDupIndex, THRESHOLD
 
 __all__ = ["normalise_body", "body_hash", "content_hash", "has_repost_note",
            "CONTENT_FIELDS", "MIN_EXACT_CHARS", "MinHasher", "shingles", "SHINGLE",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .minhash import _mix
+from portal_crawler.dedupe.minhash import _mix
 
 # Verification threshold on the estimated Jaccard similarity of 5-shingle sets; see
 # the package docstring for how it was tuned.

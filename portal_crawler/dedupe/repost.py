@@ -8,11 +8,9 @@ precision both copies have (`2021-10-22` ties with `2021-10-22T08:19:00+08:00`).
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from pathlib import Path
 
-from .normalise import has_repost_note
+from portal_crawler.dedupe.normalise import has_repost_note
 
 __all__ = ["is_repost", "new_copy_wins", "compare_published"]
 
@@ -22,10 +20,8 @@ _PAPER_OR_SITE = re.compile(r"报|网|新闻|电视|广播|通讯社|杂志|日�
 @lru_cache(maxsize=1)
 def _site_names() -> dict[str, tuple[str, ...]]:
     """{site key: (name, short, short+网)} from the package's sites.toml (data, not code)."""
-    try:
-        data = tomllib.loads((Path(__file__).parents[1] / "sites.toml").read_text("utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
+    from portal_crawler.sites.registry import packaged_data
+    data = packaged_data()
     out = {}
     for s in data.get("sites", []):
         names = tuple(n for n in (s.get("name"), s.get("short")) if n)

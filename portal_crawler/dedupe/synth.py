@@ -87,7 +87,7 @@ def cluster(bodies: list[str], threshold: float | None = None, num_perm: int = 1
     """Owner of each body when added in order through the archive's path: exact body
     hash, else the best LSH match >= threshold, else itself. Signatures are computed a
     batch at a time, as the archive does for one write batch."""
-    from . import MinHasher, NearDupIndex, body_hash, normalise_body
+    from portal_crawler.dedupe import MinHasher, NearDupIndex, body_hash, normalise_body
     kw = {} if threshold is None else {"threshold": threshold}
     hasher, index = MinHasher(num_perm), NearDupIndex(num_perm=num_perm, bands=bands, **kw)
     exact: dict[str, int] = {}

@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from . import selectors as S
+from portal_crawler.discover import selectors as S
 
 
 def _same_site(url: str, base: str) -> bool:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import fields as F
-from . import links
-from .detect import FAMILIES, extract_fields, page_kind
-from .dom import parse
-from .encoding import decode_html
-from .pages import page_info
+from portal_crawler.extract import fields as F
+from portal_crawler.extract import links
+from portal_crawler.extract.detect import FAMILIES, extract_fields, page_kind
+from portal_crawler.extract.dom import parse
+from portal_crawler.extract.encoding import decode_html
+from portal_crawler.extract.pages import page_info
 
 __all__ = ["PageResult", "extract_page", "merge_pages", "RECORD_KEYS"]
 
@@ -83,7 +83,7 @@ def _extract(res: PageResult, url, site) -> None:
 
 
 def _page_from_url(url) -> int:
-    from .pages import _key
+    from portal_crawler.extract.pages import _key
     k = _key(url) if url else None
     return k[1] if k else 1
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from . import fields as F
-from .dates import date_from_url, find_date
-from .dom import meta, parse_labelled
-from .text import clean, paragraphs, raw_text, squash
+from portal_crawler.extract import fields as F
+from portal_crawler.extract.dates import date_from_url, find_date
+from portal_crawler.extract.dom import meta, parse_labelled
+from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 
 _BYLINE = re.compile(r"[（(]\s*(?:记者|作者|通讯员)\s*[:：]?\s*([^）)]{2,24})[）)]")
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",

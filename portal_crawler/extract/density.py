@@ -11,8 +11,8 @@ import re
 
 from lxml import etree
 
-from .dom import parse_labelled
-from .text import BLOCK, SKIP, paragraphs, squash
+from portal_crawler.extract.dom import parse_labelled
+from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
 _NEG = re.compile(r"comment|footer|foot|sidebar|side|nav|menu|related|relate|share|copyright|"

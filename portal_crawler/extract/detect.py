@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from . import byline, generic, template
-from .dom import compile_selector, select
-from .selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
-from .text import raw_text, squash
+from portal_crawler.extract import byline, generic, template
+from portal_crawler.extract.dom import compile_selector, select
+from portal_crawler.extract.selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
+from portal_crawler.extract.text import raw_text, squash
 
 FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
 _ERROR = re.compile(r"Request Error|404 Not Found|Not Found|页面不存在|页面没有找到|"

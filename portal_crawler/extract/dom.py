@@ -6,8 +6,8 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .selectors import LABELS
-from .text import clean
+from portal_crawler.extract.selectors import LABELS
+from portal_crawler.extract.text import clean
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # plain etree parser: lxml.html's element-class lookup costs ~15% of extraction time

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from .dates import ParsedDate, find_date, parse_date
-from .text import clean
+from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
+from portal_crawler.extract.text import clean
 
 _PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—{1,2}|::)\s*")

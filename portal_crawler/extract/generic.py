@@ -2,11 +2,11 @@
 title here, body in density.py, metadata in byline.py."""
 from __future__ import annotations
 
-from . import fields as F
-from .byline import find_meta_fields
-from .density import body_paragraphs, class_id, cut_tail, find_body, is_info_line
-from .dom import meta
-from .text import clean, raw_text, squash, text_of
+from portal_crawler.extract import fields as F
+from portal_crawler.extract.byline import find_meta_fields
+from portal_crawler.extract.density import body_paragraphs, class_id, cut_tail, find_body, is_info_line
+from portal_crawler.extract.dom import meta
+from portal_crawler.extract.text import clean, raw_text, squash, text_of
 
 
 def find_title(root, site_name=None):

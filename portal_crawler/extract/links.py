@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from .selectors import ATTACHMENT_EXT
-from .text import clean, text_of
+from portal_crawler.extract.selectors import ATTACHMENT_EXT
+from portal_crawler.extract.text import clean, text_of
 
 _EXT = tuple("." + e for e in ATTACHMENT_EXT)
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from .dom import select
-from .links import absolute
-from .text import raw_text
+from portal_crawler.extract.dom import select
+from portal_crawler.extract.links import absolute
+from portal_crawler.extract.text import raw_text
 
 _STATIC = re.compile(r"(?:^|/)(\d+)(?:_(\d+))?\.s?html?(?:[?#].*)?$", re.I)
 _DYNAMIC = re.compile(r"[?&]aid=(\d+)(?:.*?[?&]pageno=(\d+))?", re.I)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from . import fields as F
-from .dom import first, meta, parse_labelled, select
-from .selectors import BODY_DROP_LINES
-from .text import clean, paragraphs, raw_text, text_of
+from portal_crawler.extract import fields as F
+from portal_crawler.extract.dom import first, meta, parse_labelled, select
+from portal_crawler.extract.selectors import BODY_DROP_LINES
+from portal_crawler.extract.text import clean, paragraphs, raw_text, text_of
 
 _DROP = [re.compile(p) for p in BODY_DROP_LINES]
 _EDITOR_LINE = re.compile(r"^[(（]\s*(?:责任编辑|责编)\s*[:：].*[)）]$")

@@ -5,7 +5,7 @@ network served on loopback (one port per site), with ground truth.
     with ReplicaProcess(seed=7, sites=["harbin"], scale="tiny") as rep:
         rep.base_urls, rep.truth(), rep.advance(), rep.sites_file(path)
 """
-from .model import SCALES, Network
-from .process import ReplicaProcess
+from portal_crawler.replica.model import SCALES, Network
+from portal_crawler.replica.process import ReplicaProcess
 
 __all__ = ["ReplicaProcess", "Network", "SCALES"]

@@ -25,7 +25,7 @@ def main(argv=None):
     sv.add_argument("--epoch", type=int, default=0)
     sv.add_argument("--control-port", type=int, default=0)
     a = ap.parse_args(argv)
-    from .server import serve
+    from portal_crawler.replica.server import serve
     sites = [s.strip() for s in a.sites.split(",") if s.strip()] or None
     serve(a.seed, sites, a.scale, a.ready_file, a.host, a.epoch, a.control_port)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from .links import (article_path, base_url, channel_link, link_path, list_link,
+from portal_crawler.replica.links import (article_path, base_url, channel_link, link_path, list_link,
                     view_path)
-from .model import Network, SiteModel
-from .sites import FRIEND_ORDER, BY_KEY
+from portal_crawler.replica.model import Network, SiteModel
+from portal_crawler.replica.sites import FRIEND_ORDER, BY_KEY
 
 ROBOTS = """User-agent: *
 Disallow: /plus/ad_js.php

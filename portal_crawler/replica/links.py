@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .model import Network, SiteModel
-from .sites import SITES
+from portal_crawler.replica.model import Network, SiteModel
+from portal_crawler.replica.sites import SITES
 
 UNSERVED = "http://127.0.0.1:{port}/"      # nothing listens on ports 1..25
 

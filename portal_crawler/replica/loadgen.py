@@ -49,7 +49,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def main(argv=None):
-    from .process import ReplicaProcess
+    from portal_crawler.replica.process import ReplicaProcess
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sites", default="harbin")

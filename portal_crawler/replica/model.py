@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from . import textgen as G
-from .sites import CHANNELS, CHILD, LEADER, PARENT, SITES, SiteInfo
+from portal_crawler.replica import textgen as G
+from portal_crawler.replica.sites import CHANNELS, CHILD, LEADER, PARENT, SITES, SiteInfo
 
 SCALES = {
     "tiny": {"channels": 3, "articles_per_channel": 25},

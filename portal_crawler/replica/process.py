@@ -15,9 +15,9 @@ import tempfile
 import time
 import urllib.request
 
-from .model import Network
-from .sites import BY_KEY
-from .truth import truth as compute_truth
+from portal_crawler.replica.model import Network
+from portal_crawler.replica.sites import BY_KEY
+from portal_crawler.replica.truth import truth as compute_truth
 
 
 class ReplicaProcess:

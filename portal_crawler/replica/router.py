@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from . import dede, trs
-from .links import article_path
-from .model import Network, SiteModel
+from portal_crawler.replica import dede, trs
+from portal_crawler.replica.links import article_path
+from portal_crawler.replica.model import Network, SiteModel
 
 NOT_FOUND = (b"<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>"
              b"<title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n")

@@ -9,10 +9,10 @@ import os
 from collections import Counter, defaultdict
 from urllib.parse import parse_qs, urlsplit
 
-from .http import HTTPFactory
-from .model import Network
-from .router import SiteRouter
-from .truth import truth
+from portal_crawler.replica.http import HTTPFactory
+from portal_crawler.replica.model import Network
+from portal_crawler.replica.router import SiteRouter
+from portal_crawler.replica.truth import truth
 
 
 class Stats:

@@ -3,9 +3,7 @@ flavour, and the channel catalogue. Flavours are fixed per site key (not per see
 so a given site always looks the same."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 
 # Harbin nav order (reference); (name, DedeCMS pinyin dir, TRS dir)
 CHANNELS = [
@@ -64,8 +62,10 @@ class SiteInfo:
 
 
 def load_sites() -> list[SiteInfo]:
-    raw = tomllib.loads(resources.files("portal_crawler").joinpath("sites.toml")
-                        .read_text(encoding="utf-8"))
+    # The network's names are one fact, read where the crawler reads them; the replica's
+    # markup and behaviour stay its own.
+    from portal_crawler.sites.registry import packaged_data
+    raw = packaged_data()
     out = []
     for i, s in enumerate(raw["sites"]):
         k = s["key"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib import resources
 
-from . import vocab as V
+from portal_crawler.replica import vocab as V
 
 PREFIXES = ["", "我市", "全省", "高新区", "开发区", "县域", "2021年", "新区", "市区两级", "各地"]
 TAILS = sorted(set(V.TITLE_TAILS))

@@ -2,9 +2,9 @@
 div.TRS_Editor body.  Article links are relative (./YYYYMM/tYYYYMMDD_ID.html)."""
 from __future__ import annotations
 
-from .dede import friends
-from .links import article_path, base_url
-from .model import Network, SiteModel
+from portal_crawler.replica.dede import friends
+from portal_crawler.replica.links import article_path, base_url
+from portal_crawler.replica.model import Network, SiteModel
 
 CREATE_PAGE_JS = """<script type="text/javascript">
 function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){

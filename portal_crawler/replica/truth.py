@@ -1,8 +1,8 @@
 """Ground truth: the record a correct extractor reads from each rendered article."""
 from __future__ import annotations
 
-from .links import article_path, base_url, trs_docid, view_path
-from .model import Network
+from portal_crawler.replica.links import article_path, base_url, trs_docid, view_path
+from portal_crawler.replica.model import Network
 
 
 def urljoin(base: str, path: str) -> str:

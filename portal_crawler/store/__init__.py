@@ -1,5 +1,5 @@
 """SQLite archive: schema + migrations, the Archive API, read queries."""
-from .archive import Archive
-from .schema import SCHEMA_VERSION
+from portal_crawler.store.archive import Archive
+from portal_crawler.store.schema import SCHEMA_VERSION
 
 __all__ = ["Archive", "SCHEMA_VERSION"]

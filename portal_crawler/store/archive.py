@@ -17,13 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import urls
-from ..dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
-from ..dedupe.repost import new_copy_wins
-from . import queries
-from .fts import bigrams, match_expr
-from .records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
-from .schema import connect, migrate
+from portal_crawler import urls
+from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
+from portal_crawler.dedupe.repost import new_copy_wins
+from portal_crawler.store import queries
+from portal_crawler.store.fts import bigrams, match_expr
+from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
+from portal_crawler.store.schema import connect, migrate
 
 __all__ = ["Archive"]
 

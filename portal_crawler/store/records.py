@@ -5,9 +5,9 @@ import json
 from functools import cached_property
 from datetime import datetime, timezone
 
-from .. import urls
-from ..dedupe import body_hash, content_hash, normalise_body
-from ..dedupe.repost import is_repost
+from portal_crawler import urls
+from portal_crawler.dedupe import body_hash, content_hash, normalise_body
+from portal_crawler.dedupe.repost import is_repost
 
 __all__ = ["Copy", "prepare", "ARTICLE_COLS", "now_iso", "attachment_ext"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .urls import canonical_url
+from portal_crawler.urls import canonical_url
 
 FIELDS = ("site", "channel", "breadcrumb", "title", "published_at", "source", "author", "editor",
           "reviewer", "description", "body", "clicks", "pages")

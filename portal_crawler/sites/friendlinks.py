@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from . import registry
-from .discover import friend_links
-from .extract.encoding import decode_html
-from .tomlwrite import dumps_sites
+from portal_crawler.sites import registry
+from portal_crawler.discover import friend_links
+from portal_crawler.extract.encoding import decode_html
+from portal_crawler.sites.tomlfile import dumps_sites
 
 
 def _root(url: str) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from . import settings as default_settings
-from .lock import ArchiveLock
-from .registry import Site
-from .spiders.portal import PortalSpider
+from portal_crawler.crawl import settings as default_settings
+from portal_crawler.crawl.lock import ArchiveLock
+from portal_crawler.sites.registry import Site
+from portal_crawler.crawl.spider import PortalSpider
 
 
 def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = False, progress: bool = False,
@@ -51,7 +51,7 @@ def crawl(archive: str | Path, sites: list[Site], *, known: dict | None = None, 
     """Crawl ``sites`` into ``archive``; returns Scrapy's final stats."""
     with ArchiveLock(archive):
         if known is None:
-            from .store import Archive
+            from portal_crawler.store import Archive
             with Archive(archive) as ar:
                 known = {s.key: ar.known_keys(site=s.key) for s in sites}
         process = CrawlerProcess(settings, install_root_handler=True)

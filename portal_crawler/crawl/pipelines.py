@@ -17,8 +17,8 @@ from scrapy import signals
 from twisted.internet import task
 from scrapy.exceptions import DropItem
 
-from .drift import DriftCounter, site_profile
-from .store import Archive
+from portal_crawler.crawl.drift import DriftCounter, site_profile
+from portal_crawler.store import Archive
 
 logger = logging.getLogger(__name__)
 COUNTS = ("new", "updated", "unchanged", "duplicate")

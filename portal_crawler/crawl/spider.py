@@ -14,14 +14,14 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from parsel import Selector
 
-from .. import discover
-from ..extract import extract_page, merge_pages
-from ..discover.feeds import rss_feeds
-from ..extract.dates import parse_date
-from ..extract.encoding import decode_html
-from ..items import ArticleItem
-from ..registry import Site
-from ..urls import canonical_url, identity_key
+from portal_crawler import discover
+from portal_crawler.extract import extract_page, merge_pages
+from portal_crawler.discover.feeds import rss_feeds
+from portal_crawler.extract.dates import parse_date
+from portal_crawler.extract.encoding import decode_html
+from portal_crawler.crawl.items import ArticleItem
+from portal_crawler.sites.registry import Site
+from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
 CN = dt.timezone(dt.timedelta(hours=8))

@@ -1,7 +1,7 @@
 """The Article item: the record of docs/design.md section 1 plus capture details."""
 import scrapy
 
-from .extract import RECORD_KEYS as RECORD_FIELDS
+from portal_crawler.extract import RECORD_KEYS as RECORD_FIELDS
 CAPTURE_FIELDS = ("fetched_at", "warc_file", "warc_offset", "warc_refs", "alt_urls")
 
 

@@ -11,7 +11,12 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PACKAGED = "sites.toml"
+PACKAGED = "sites.toml"  # beside this module: portal_crawler/sites/sites.toml
+
+
+def packaged_data() -> dict:
+    """The packaged ``sites.toml`` as parsed TOML: the one reader of that file."""
+    return tomllib.loads(resources.files(__package__).joinpath(PACKAGED).read_text("utf-8"))
 
 
 class SitesError(Exception):
@@ -102,7 +107,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def load(sites_file: str | Path | None = None) -> Registry:
-    packaged = tomllib.loads(resources.files("portal_crawler").joinpath(PACKAGED).read_text("utf-8"))
+    packaged = packaged_data()
     defaults = dict(packaged.get("defaults", {}))
     raw = {s["key"]: s for s in packaged.get("sites", [])}
     if sites_file is not None:

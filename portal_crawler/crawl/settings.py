@@ -1,8 +1,7 @@
 """Scrapy settings for portal-crawler. The CLI overrides the per-run ones."""
 
 BOT_NAME = "portal_crawler"
-SPIDER_MODULES = ["portal_crawler.spiders"]
-NEWSPIDER_MODULE = "portal_crawler.spiders"
+SPIDER_MODULES = ["portal_crawler.crawl.spider"]
 
 # An honest User-Agent; CONTACT is filled from --contact / PORTAL_CRAWLER_CONTACT.
 CONTACT = "https://github.com/portal-crawler/portal-crawler"
@@ -13,7 +12,7 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
-# Politeness: every site is its own download slot (see spiders/portal.py), so these
+# Politeness: every site is its own download slot (see crawl/spider.py), so these
 # caps hold per site even when several sites share one host. DOWNLOAD_SLOTS is built
 # from the registry's per-site settings at crawl time.
 CONCURRENT_REQUESTS = 32
@@ -30,21 +29,21 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # One article is fetched once whatever URL form links to it.
-REQUEST_FINGERPRINTER_CLASS = "portal_crawler.fingerprint.PortalFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawl.fingerprint.PortalFingerprinter"
 
 DOWNLOADER_MIDDLEWARES = {
-    "portal_crawler.middlewares.OffsiteGuard": 50,
-    "portal_crawler.middlewares.BackoffRetry": 550,
+    "portal_crawler.crawl.middlewares.OffsiteGuard": 50,
+    "portal_crawler.crawl.middlewares.BackoffRetry": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {
-    "portal_crawler.pipelines.ArchivePipeline": 500,
+    "portal_crawler.crawl.pipelines.ArchivePipeline": 500,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "portal_crawler.throttle.SiteAutoThrottle": 0,
-    "portal_crawler.warc.WarcWriter": 100,
-    "portal_crawler.progress.Progress": 200,
+    "portal_crawler.crawl.throttle.SiteAutoThrottle": 0,
+    "portal_crawler.crawl.warc.WarcWriter": 100,
+    "portal_crawler.crawl.progress.Progress": 200,
 }
 
 # Where the archive lives; WARC files and job state go beside it.

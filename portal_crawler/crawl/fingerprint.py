@@ -10,7 +10,7 @@ import re
 
 from scrapy.utils.request import fingerprint as scrapy_fingerprint
 
-from .urls import identity_key
+from portal_crawler.urls import identity_key
 
 _PAGE = re.compile(r"(?:/\d+_(\d+)\.html?$)|(?:[?&]pageno=(\d+))", re.I)
 
