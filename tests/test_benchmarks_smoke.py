@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+
+import pytest
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "s
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio")
 
 
+@pytest.mark.slow
 def test_quick_suite_reports_every_figure(tmp_path):
     out = tmp_path / "bench.json"
     p = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],

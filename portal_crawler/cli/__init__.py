@@ -1,0 +1,53 @@
+"""``portal-crawler``: the command line, a thin layer over the Python API.
+
+Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
+2 bad input (file, key, URL, option); 3 the archive is locked by another crawl;
+4 the crawl stopped before finishing (killed, shutdown, closespider limit).
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+
+from portal_crawler.sites import registry
+from portal_crawler.sites.registry import SitesError
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = 0, 1, 2, 3, 4
+DEFAULT_DB = "data/portal.db"
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(msg: str, code: int = EXIT_USAGE):
+    click.echo(f"error: {msg}", err=True)  # plain: one line, never wrapped
+    sys.exit(code)
+
+
+def load_registry(sites_file):
+    try:
+        return registry.load(sites_file)
+    except SitesError as e:
+        fail(str(e))
+
+def fetch_url(url: str) -> tuple[bytes, str | None]:
+    import urllib.request
+    from portal_crawler.crawl import settings
+    req = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read(), r.headers.get("Content-Type")
+    except Exception as e:  # noqa: BLE001 - any fetch failure is a one-line error
+        fail(f"cannot fetch {url}: {e}", EXIT_ERRORS)
+
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portal-crawler")
+def main():
+    """Crawl and archive the 中国中小企业XX网 SME portal network."""
+
+
+# Each command group lives in its own module; importing it registers its commands.
+from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect  # noqa: E402,F401

@@ -1,0 +1,3 @@
+from portal_crawler.cli import main
+
+main()

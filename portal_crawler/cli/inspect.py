@@ -1,0 +1,124 @@
+"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse`, `search`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, out
+
+
+@main.command()
+@click.argument("file_or_url")
+@click.option("--url", help="The page's address (for relative links and site rules).")
+@click.option("--sites-file", type=click.Path(dir_okay=False), help="Sites file for per-site rules.")
+def parse(file_or_url, url, sites_file):
+    """Print the record extracted from one page (a file or a URL) as JSON."""
+    from portal_crawler.extract import extract_page
+    content_type = None
+    if file_or_url.startswith(("http://", "https://")):
+        body, content_type = fetch_url(file_or_url)
+        url = url or file_or_url
+    else:
+        try:
+            body = Path(file_or_url).read_bytes()
+        except OSError as e:
+            fail(f"cannot read {file_or_url}: {e.strerror}")
+    site = None
+    if url:
+        if not url.startswith(("http://", "https://")):
+            fail(f"--url {url!r} is not an http(s) URL")
+        reg = load_registry(sites_file)
+        from urllib.parse import urlsplit
+        host = urlsplit(url).netloc.lower()
+        site = next((s for s in reg.sites.values() if s.configured and s.netloc == host), None)
+    res = extract_page(body, url, content_type, site)
+    if res.kind != "article":
+        fail(f"not an article page (looks like a {res.kind} page); nothing extracted", EXIT_ERRORS)
+    record = dict(res.record)
+    if url:
+        from portal_crawler.urls import canonical_url
+        record["url"] = canonical_url(url)
+    record.setdefault("url", None)
+    record["site"] = site.key if site else None
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+
+
+
+def _open_existing(db):
+    if not Path(db).exists():
+        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
+    from portal_crawler.store import Archive
+    return Archive(db)
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("-n", "limit", default=10, show_default=True, help="How many recent runs.")
+def stats(db, limit):
+    """Recent crawl runs, with per-site warnings (template drift, errors)."""
+    with _open_existing(db) as ar:
+        runs = ar.recent_runs(limit)
+    t = Table(title="recent crawl runs")
+    for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
+        t.add_column(c)
+    for r in runs:
+        t.add_row(str(r["id"]), r["started_at"] or "-", r["finished_at"] or "-", ",".join(json.loads(r["sites"] or "[]")),
+                  str(r["requests"]), str(r["new_articles"]), str(r["updated_articles"]),
+                  str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
+    out.print(t)
+    if runs:
+        from portal_crawler.crawl.drift import warnings_for_run
+        for w in warnings_for_run(runs[0]):
+            out.print(f"[yellow]warning:[/] {w}")
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--site", help="Only this site's repost groups.")
+@click.option("--limit", default=50, show_default=True)
+def dupes(db, site, limit):
+    """Repost groups: the canonical copy, its copies, and their similarity."""
+    with _open_existing(db) as ar:
+        groups = ar.dupe_groups(site=site)
+    if not groups:
+        out.print("no repost groups")
+        return
+    for g in groups[:limit]:
+        out.print(f"[bold]{g['title']}[/]  canonical: {g['url']} ({g['site']}, {g['published_at']})")
+        for c in g["copies"]:
+            sim = c.get("similarity")
+            out.print(f"    {c['site']:<12} {c['url']}  similarity {sim if sim is not None else 1.0:.2f}"
+                      f"  来源 {c.get('source') or '-'}")
+    out.print(f"{len(groups)} groups")
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--site", help="Only this site's articles.")
+@click.option("--sites-file", type=click.Path(dir_okay=False))
+def reparse(db, site, sites_file):
+    """Re-run extraction over the stored WARC captures; update changed records."""
+    from portal_crawler.store.reparse import reparse_archive
+    reg = load_registry(sites_file)
+    if site and site not in reg.sites:
+        fail(f"unknown site key {site!r}")
+    with _open_existing(db) as ar:
+        counts = reparse_archive(ar, db, reg, site=site)
+    out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
+              f"{counts['unchanged']} unchanged, {counts['missing']} without capture")
+
+
+@main.command()
+@click.argument("query")
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--limit", default=20, show_default=True)
+def search(query, db, limit):
+    """Full-text search (Chinese words of two characters and more)."""
+    with _open_existing(db) as ar:
+        rows = ar.search(query, limit=limit)
+    for r in rows:
+        out.print(f"{r['published_at'] or '':<26} {r['site']:<12} {r['title']}  {r['url']}")
+    out.print(f"{len(rows)} results")

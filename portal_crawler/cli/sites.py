@@ -1,0 +1,62 @@
+"""`sites` and `sites discover`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, out
+from portal_crawler.sites.registry import SitesError
+
+
+@main.group(invoke_without_command=True)
+@click.option("--sites-file", type=click.Path(dir_okay=False), help="TOML file adding or overriding sites.")
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.pass_context
+def sites(ctx, sites_file, db):
+    """List the sites: key, name, address, articles archived, last crawled."""
+    ctx.ensure_object(dict)
+    ctx.obj["sites_file"] = sites_file
+    if ctx.invoked_subcommand:
+        return
+    reg = load_registry(sites_file)
+    counts = {}
+    if Path(db).exists():
+        from portal_crawler.store import Archive
+        with Archive(db) as ar:
+            counts = {r["site"]: r for r in ar.site_counts()}
+    t = Table(title=f"{len(reg.sites)} sites")
+    for c in ("key", "name", "region", "address", "articles", "last crawled"):
+        t.add_column(c)
+    for s in reg.sites.values():
+        c = counts.get(s.key, {})
+        t.add_row(s.key, s.name, s.region, s.base_url or "not configured", str(c.get("articles", 0)),
+                  c.get("last_crawled") or "-")
+    out.print(t)
+
+
+@sites.command("discover")
+@click.argument("url")
+@click.option("--sites-file", "target", type=click.Path(dir_okay=False),
+              help="Sites file to write the addresses into (created or updated).")
+@click.pass_context
+def sites_discover(ctx, url, target):
+    """Read one site's friend links and record every sibling's address."""
+    from portal_crawler.sites.friendlinks import discover_sites
+    target = target or ctx.obj.get("sites_file") or "sites.toml"
+    if not url.startswith(("http://", "https://")):
+        fail(f"{url!r} is not an http(s) URL")
+    body, ctype = fetch_url(url)
+    try:
+        report = discover_sites(body, ctype, url, target)
+    except SitesError as e:
+        fail(str(e))
+    out.print(f"read {report['links']} friend links from {url}")
+    for key, addr in report["matched"]:
+        out.print(f"  matched  {key:<14} {addr}")
+    for key, addr in report["added"]:
+        out.print(f"  added    {key:<14} {addr}")
+    for label, addr in report["unplaced"]:
+        out.print(f"  unplaced {label} {addr}")
+    out.print(f"wrote {target}: {len(report['matched']) + len(report['added'])} sites with addresses")
