@@ -13,6 +13,8 @@ Write semantics of `write_articles` (one transaction per batch):
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +25,9 @@ from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
 from portal_crawler.store.fts import bigrams, match_expr
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
-from portal_crawler.store.schema import connect, migrate
+from portal_crawler.store.schema import BUSY_TIMEOUT, ArchiveError, connect, describe, migrate
 
-__all__ = ["Archive"]
+__all__ = ["Archive", "ArchiveError"]
 
 _INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLS)}, first_seen, last_seen, "
                    f"updated_at, version, group_size) VALUES "
@@ -42,15 +44,31 @@ _VERSION_COLS = ("url", "title", "published_at", "date_flag", "source", "author"
 
 
 class Archive:
-    """`Archive(path)`: open (create, migrate) the archive; a context manager."""
+    """`Archive(path)`: open (create, migrate) the archive; a context manager.
+
+    ``readonly=True`` opens without writing anything (for reading commands; works on a
+    read-only file or directory); ``readonly="auto"`` does so when the file or its
+    directory is not writable. Any failure to open is an ``ArchiveError`` (one line).
+    """
 
     def __init__(self, path: str | Path, *, num_perm: int = 128, bands: int = 64,
-                 threshold: float | None = None):
+                 threshold: float | None = None, readonly: bool | str = False,
+                 busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = connect(str(self.path))
+        if readonly == "auto":
+            readonly = not _writable(self.path)
+        self.readonly = bool(readonly)
         try:
-            self.schema_version = migrate(self.conn)
+            if not self.readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = connect(str(self.path), readonly=self.readonly, busy_timeout=busy_timeout)
+        except (OSError, sqlite3.Error) as e:
+            raise ArchiveError(describe(self.path, e)) from None
+        try:
+            self.schema_version = migrate(self.conn, readonly=self.readonly)
+        except sqlite3.Error as e:
+            self.conn.close()
+            raise ArchiveError(describe(self.path, e)) from None
         except BaseException:
             self.conn.close()
             raise
@@ -108,7 +126,8 @@ class Archive:
     def finish_run(self, run_id: int, stats: dict | None = None,
                    finish_reason: str | None = None) -> None:
         """Record the run's end; `stats` keys: requests, responses, errors, per_site,
-        drift, and optionally the four article counts (else the archive's own)."""
+        drift, failed ([{site, url, error}]: requests that failed after their retries,
+        stored in `crawl_errors`), and optionally the four article counts."""
         s = stats or {}
 
         def js(v):
@@ -122,9 +141,18 @@ class Archive:
             for name in (f"{k}_articles", k):
                 if s.get(name) is not None:
                     sets[f"{k}_articles"] = s[name]
-        self.conn.execute(
-            f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
-            (*sets.values(), run_id))
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute(
+                f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
+                (*sets.values(), run_id))
+            self.conn.executemany(
+                "INSERT INTO crawl_errors (run_id, site, url, error) VALUES (?, ?, ?, ?)",
+                [(run_id, f.get("site"), f["url"], f.get("error")) for f in s.get("failed") or ()])
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     # -- writes ------------------------------------------------------------------
     def write_articles(self, items, run_id: int | None = None) -> dict:
@@ -181,7 +209,7 @@ class Archive:
     def _seen(self, c: Copy, row) -> None:
         url_id, article_id, is_canonical, _ = row
         ex = self.conn.execute
-        ex("UPDATE article_urls SET last_seen = ? WHERE id = ?", (c.fetched_at, url_id))
+        ex("UPDATE article_urls SET last_seen = ?, refetch = 0 WHERE id = ?", (c.fetched_at, url_id))
         if is_canonical:
             ex("UPDATE articles SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
                (c.fetched_at, c.rec.get("clicks"), article_id))
@@ -268,7 +296,7 @@ class Archive:
             self._fts_replace(aid, (old["title"], old["body"]), c)
             self._media(aid, c, replace=True)
         ex("UPDATE article_urls SET source = ?, title = ?, published_at = ?, last_seen = ?, "
-           "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ? "
+           "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ?, refetch = 0 "
            "WHERE id = ?", (r.get("source"), r.get("title"), r.get("published_at"),
                             c.fetched_at, int(c.is_repost), c.content_hash, c.body_hash,
                             r.get("warc_file"), r.get("warc_offset"), url_id))
@@ -305,6 +333,22 @@ class Archive:
         """Identity keys of every archived URL (copies included): the spider's seen set."""
         return queries.column_set(self.conn, "url_key", site)
 
+    def refetch_urls(self, site: str | None = None) -> list[str]:
+        """URLs whose stored capture was found truncated (`mark_refetch`): the next crawl
+        fetches them again, whatever its incremental rules say."""
+        sql = "SELECT url FROM article_urls WHERE refetch = 1" + (" AND site = ?" if site else "")
+        return [r[0] for r in self.conn.execute(sql + " ORDER BY id", (site,) if site else ())]
+
+    def mark_refetch(self, urls_: list[str]) -> int:
+        """Flag archived URLs to be fetched again by the next crawl; returns how many."""
+        keys = [(urls.identity_key(u),) for u in urls_]
+        cur = self.conn.executemany("UPDATE article_urls SET refetch = 1 WHERE url_key = ?", keys)
+        return cur.rowcount
+
+    def failed_requests(self, run_id: int) -> list[dict]:
+        """Requests of run ``run_id`` that failed after their retries: [{site, url, error}]."""
+        return queries.failed_requests(self.conn, run_id)
+
     def known_urls(self, site: str | None = None) -> set[str]:
         """Canonical URLs of every archived URL (copies included)."""
         return queries.column_set(self.conn, "url", site)
@@ -333,6 +377,14 @@ class Archive:
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)
+
+
+def _writable(path: Path) -> bool:
+    # SQLite in WAL mode writes beside the file (-wal, -shm): the directory counts too.
+    if path.exists():
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    parent = next((p for p in path.parents if p.exists()), Path("."))
+    return os.access(parent, os.W_OK)
 
 
 def _norm(v):

@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "search", "table_counts"]
+           "search", "table_counts", "failed_requests"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -44,6 +44,12 @@ def article_by_key(conn, key: str) -> dict | None:
 def recent_runs(conn, n: int = 10) -> list[dict]:
     """crawl_runs rows, newest first, as stored (JSON columns are JSON text)."""
     return _dicts(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (n,)))
+
+
+def failed_requests(conn, run_id: int) -> list[dict]:
+    """crawl_errors of one run, by site then URL."""
+    return _dicts(conn.execute("SELECT site, url, error FROM crawl_errors WHERE run_id = ? "
+                               "ORDER BY site, url", (run_id,)))
 
 
 def site_summary(conn) -> list[dict]:
@@ -95,5 +101,5 @@ def search(conn, match: str, verify: list[str] = (), limit: int = 20) -> list[di
 
 def table_counts(conn) -> dict:
     tables = ("articles", "article_urls", "article_versions", "attachments", "images",
-              "crawl_runs", "dedupe_minhash")
+              "crawl_runs", "crawl_errors", "dedupe_minhash")
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ArchiveError", "migrate", "connect"]
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be opened or used (not a database, corrupt, read-only, locked
+    by another program, disk full); the message is one line naming the file and why."""
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -107,26 +112,76 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# Reliability (README "Reliability"): requests that failed after their retries, by run,
+# site and URL (`stats` lists them); and copies whose stored capture was found truncated,
+# fetched again by the next crawl.
+_V2_FAILURES = """
+CREATE TABLE crawl_errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site TEXT, url TEXT NOT NULL,
+  error TEXT                  -- one line: HTTP status, exception, "truncated response"
+);
+CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
+ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2_FAILURES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: str) -> sqlite3.Connection:
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another program's write lock
+
+
+def connect(path: str, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    """Open the archive. Read-only opens never write (no WAL switch, no -shm creation
+    when the directory is read-only): `search` and `stats` work on a 0444 file."""
     # Autocommit mode: transactions are explicit (BEGIN/COMMIT) in the archive.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    from urllib.parse import quote
+    if readonly:
+        uri = f"file:{quote(path)}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL archive in a read-only directory cannot get its -shm file: read it
+            # as immutable (nobody can be writing it there anyway).
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the missing migrations, each in its own transaction; return the version."""
+def describe(path, e: BaseException) -> str:
+    """One line for an SQLite failure on the archive at ``path``."""
+    msg = str(e) or type(e).__name__
+    hint = {"database is locked": "another program holds a write lock on it",
+            "database or disk is full": "the disk is full",
+            "file is not a database": "not an SQLite archive",
+            "database disk image is malformed": "the file is corrupt",
+            "attempt to write a readonly database": "it is read-only",
+            "unable to open database file": "cannot open it (missing directory or no permission)"}
+    why = next((h for k, h in hint.items() if k in msg), None)
+    return f"archive {path}: {msg}" + (f" ({why})" if why else "")
+
+
+def migrate(conn: sqlite3.Connection, readonly: bool = False) -> int:
+    """Apply the missing migrations, each in its own transaction; return the version.
+    A read-only archive is never migrated: it must already be at this version."""
     target = len(MIGRATIONS)
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > target:
-        raise RuntimeError(f"archive schema v{current} is newer than this code (v{target})")
+        raise ArchiveError(f"archive schema v{current} is newer than this code (v{target})")
+    if readonly:
+        if current != target:
+            raise ArchiveError(f"archive schema v{current} is older than this code (v{target}) and the "
+                               f"archive is read-only; open it once with write access to upgrade it")
+        return target
     for version in range(current + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
