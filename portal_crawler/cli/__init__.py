@@ -1,12 +1,15 @@
 """``portal-crawler``: the command line, a thin layer over the Python API.
 
 Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
-2 bad input (file, key, URL, option); 3 the archive is locked by another crawl;
-4 the crawl stopped before finishing (killed, shutdown, closespider limit).
+2 bad input (file, key, URL, option, unusable or read-only archive location);
+3 the archive is locked by another crawl; 4 the crawl stopped before finishing
+(killed, shutdown, closespider limit); 5 the archive could not be written during the
+crawl (another program's write lock, disk full, corrupt file): the crawl stopped.
 """
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -14,15 +17,38 @@ from rich.console import Console
 from portal_crawler.sites import registry
 from portal_crawler.sites.registry import SitesError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_ARCHIVE = 0, 1, 2, 3, 4, 5
 DEFAULT_DB = "data/portal.db"
 out = Console()
 err = Console(stderr=True)
 
 
 def fail(msg: str, code: int = EXIT_USAGE):
-    click.echo(f"error: {msg}", err=True)  # plain: one line, never wrapped
+    from portal_crawler.cli.text import plain
+    click.echo(f"error: {plain(msg)}", err=True)  # plain: one line, never wrapped, no control characters
     sys.exit(code)
+
+
+@contextmanager
+def open_archive(db, readonly="auto"):
+    """The archive at ``db`` for a command: a missing, unreadable, non-database or
+    corrupt file is a one-line error (exit 2), also when it shows only mid-query.
+    Reading commands open read-only when the file or its directory is not writable."""
+    import sqlite3
+    from pathlib import Path
+    from portal_crawler.store import Archive, ArchiveError
+    from portal_crawler.store.schema import describe
+    if not Path(db).exists():
+        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
+    try:
+        ar = Archive(db, readonly=readonly)
+    except ArchiveError as e:
+        fail(str(e))
+    try:
+        with ar:
+            yield ar
+    except sqlite3.Error as e:
+        fail(describe(db, e))
 
 
 def load_registry(sites_file):

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, EXIT_LOCKED, EXIT_OK, EXIT_UNFINISHED, DEFAULT_DB, err, fail, load_registry, main, out
+from portal_crawler.cli import (EXIT_ARCHIVE, EXIT_ERRORS, EXIT_LOCKED, EXIT_OK, EXIT_UNFINISHED, DEFAULT_DB, err, fail,
+                                load_registry, main, out)
+from portal_crawler.cli.text import safe
 from portal_crawler.sites.registry import SitesError
 
 
@@ -19,29 +21,48 @@ def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, over
     settings.set("PORTAL_RUN_ARGS", {"sites": [s.key for s in sites], "resume": resume,
                                      **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     started = time.monotonic()
+    from portal_crawler.store import ArchiveError
     try:
         stats = crawl(db, sites, settings=settings, full_lists=resume, **spider_args)
     except ArchiveLocked as e:
         fail(str(e), EXIT_LOCKED)
+    except ArchiveError as e:
+        fail(str(e))
+    except OSError as e:  # the lock: a read-only file or directory, a missing mount
+        fail(f"cannot open archive {db} for writing: {e.strerror or e}")
     elapsed = time.monotonic() - started
     print_run_summary(stats, [s.key for s in sites], elapsed)
+    if stats.get("archive/writer_error"):
+        fail(f"crawl stopped: {stats['archive/writer_error']}", EXIT_ARCHIVE)
     reason = stats.get("finish_reason", "finished")
     if reason != "finished":
-        err.print(f"crawl stopped before the end: {reason}; `--resume` continues it")
+        err.print(f"crawl stopped before the end: {safe(reason)}; `--resume` continues it")
         return EXIT_UNFINISHED
-    if stats.get("portal/errors", 0):
+    from portal_crawler.crawl.pipelines import error_count
+    if error_count(stats):
         return EXIT_ERRORS
     return EXIT_OK
 
 
+SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them all)
+
+
 def print_run_summary(stats: dict, sites: list[str], elapsed: float) -> None:
     from portal_crawler.crawl.progress import site_table
-    t = site_table(stats, sites, title=f"crawl finished in {elapsed:.1f} s ({stats.get('finish_reason', '?')})")
+    from portal_crawler.crawl.pipelines import error_count
+    t = site_table(stats, sites, title=f"crawl finished in {elapsed:.1f} s ({safe(stats.get('finish_reason', '?'))})")
     out.print(t)
     reqs = stats.get("downloader/request_count", 0)
     out.print(f"{reqs} requests, {reqs / elapsed if elapsed else 0:.0f}/s; articles new {stats.get('archive/new', 0)}, "
               f"updated {stats.get('archive/updated', 0)}, unchanged {stats.get('archive/unchanged', 0)}, "
-              f"duplicate {stats.get('archive/duplicate', 0)}; errors {stats.get('portal/errors', 0)}")
+              f"duplicate {stats.get('archive/duplicate', 0)}; errors {error_count(stats)}")
+    failed = stats.get("portal/failed") or []
+    if failed:
+        out.print(f"failed after retries ({len(failed)}, all listed by `portal-crawler stats`):")
+        for f in failed[:SHOW_FAILED]:
+            out.print(f"  {safe(f['site'])}  {safe(f['url'])}  ({safe(f['error'])})")
+        if len(failed) > SHOW_FAILED:
+            out.print(f"  ... and {len(failed) - SHOW_FAILED} more")
 
 
 @main.command()
@@ -111,7 +132,7 @@ def demo(db, fresh):
         sites = reg.select(DEMO_SITES)
         for s in sites:  # our own replica on loopback: no need to be slow
             s.settings.update(download_delay=0, concurrency=8)
-        out.print(f"replica network: {', '.join(f'{k} {u}' for k, u in rep.base_urls.items())}")
+        out.print(f"replica network: {safe(', '.join(f'{k} {u}' for k, u in rep.base_urls.items()))}")
         started = time.monotonic()
         code = run_crawl(db, sites, progress=err.is_terminal,
                          overrides={"LOG_LEVEL": "WARNING", "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 64})
@@ -125,12 +146,12 @@ def demo(db, fresh):
     for c in ("site", "channel", "articles"):
         t.add_column(c, justify="right" if c == "articles" else "left")
     for row in summary:
-        t.add_row(row["site"], row["channel"] or "-", str(row["articles"]))
+        t.add_row(safe(row["site"]), safe(row["channel"] or "-"), str(row["articles"]))
     out.print(t)
     reqs = runs[0]["requests"] if runs else 0
-    out.print(f"{reqs} pages in {elapsed:.1f} s ({reqs / elapsed:.0f} pages/s); archive {db}")
+    out.print(f"{reqs} pages in {elapsed:.1f} s ({reqs / elapsed:.0f} pages/s); archive {safe(db)}")
     out.print(f"checked against the replica's truth: {report['matched']}/{report['expected']} articles equal "
-              f"field by field" + ("" if report["ok"] else f"; differences: {report['problems'][:5]}"))
+              f"field by field" + ("" if report["ok"] else f"; differences: {safe(report['problems'][:5])}"))
     click.echo(f"\ntry:\n  portal-crawler search 疫情 --db {db}\n"
                f"  sqlite3 {db} \"SELECT site, channel, published_at, title FROM articles "
                f"ORDER BY published_at DESC LIMIT 5\"")

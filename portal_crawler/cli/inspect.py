@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, out
+from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.cli.text import safe
 
 
 @main.command()
@@ -47,32 +48,38 @@ def parse(file_or_url, url, sites_file):
 
 
 
-def _open_existing(db):
-    if not Path(db).exists():
-        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
-    from portal_crawler.store import Archive
-    return Archive(db)
-
-
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("-n", "limit", default=10, show_default=True, help="How many recent runs.")
-def stats(db, limit):
-    """Recent crawl runs, with per-site warnings (template drift, errors)."""
-    with _open_existing(db) as ar:
+@click.option("--run", "run_id", type=int, help="List the failed requests of this run (default: the newest).")
+def stats(db, limit, run_id):
+    """Recent crawl runs, with per-site warnings (template drift, errors) and the
+    requests that failed after their retries, by site and URL."""
+    with open_archive(db) as ar:
         runs = ar.recent_runs(limit)
+        if run_id is None and runs:
+            run_id = runs[0]["id"]
+        failed = ar.failed_requests(run_id) if run_id is not None else []
     t = Table(title="recent crawl runs")
     for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
         t.add_column(c)
     for r in runs:
-        t.add_row(str(r["id"]), r["started_at"] or "-", r["finished_at"] or "-", ",".join(json.loads(r["sites"] or "[]")),
-                  str(r["requests"]), str(r["new_articles"]), str(r["updated_articles"]),
-                  str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
+        t.add_row(str(r["id"]), r["started_at"] or "-", r["finished_at"] or "-",
+                  safe(",".join(json.loads(r["sites"] or "[]"))), str(r["requests"]), str(r["new_articles"]),
+                  str(r["updated_articles"]), str(r["unchanged_articles"]), str(r["duplicate_articles"]),
+                  str(r["errors"]), safe(r["finish_reason"] or "unfinished"))
     out.print(t)
     if runs:
         from portal_crawler.crawl.drift import warnings_for_run
         for w in warnings_for_run(runs[0]):
-            out.print(f"[yellow]warning:[/] {w}")
+            out.print(f"[yellow]warning:[/] {safe(w)}")
+    if failed:
+        f = Table(title=f"run {run_id}: {len(failed)} requests failed after their retries")
+        for c in ("site", "url", "error"):
+            f.add_column(c, overflow="fold")
+        for r in failed:
+            f.add_row(safe(r["site"]), safe(r["url"]), safe(r["error"]))
+        out.print(f)
 
 
 @main.command()
@@ -81,17 +88,18 @@ def stats(db, limit):
 @click.option("--limit", default=50, show_default=True)
 def dupes(db, site, limit):
     """Repost groups: the canonical copy, its copies, and their similarity."""
-    with _open_existing(db) as ar:
+    with open_archive(db) as ar:
         groups = ar.dupe_groups(site=site)
     if not groups:
         out.print("no repost groups")
         return
     for g in groups[:limit]:
-        out.print(f"[bold]{g['title']}[/]  canonical: {g['url']} ({g['site']}, {g['published_at']})")
+        out.print(f"[bold]{safe(g['title'])}[/]  canonical: {safe(g['url'])} ({safe(g['site'])}, "
+                  f"{safe(g['published_at'])})")
         for c in g["copies"]:
             sim = c.get("similarity")
-            out.print(f"    {c['site']:<12} {c['url']}  similarity {sim if sim is not None else 1.0:.2f}"
-                      f"  来源 {c.get('source') or '-'}")
+            out.print(f"    {safe(c['site']):<12} {safe(c['url'])}  similarity {sim if sim is not None else 1.0:.2f}"
+                      f"  来源 {safe(c.get('source') or '-')}")
     out.print(f"{len(groups)} groups")
 
 
@@ -105,10 +113,11 @@ def reparse(db, site, sites_file):
     reg = load_registry(sites_file)
     if site and site not in reg.sites:
         fail(f"unknown site key {site!r}")
-    with _open_existing(db) as ar:
+    with open_archive(db, readonly=False) as ar:
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
-              f"{counts['unchanged']} unchanged, {counts['missing']} without capture")
+              f"{counts['unchanged']} unchanged, {counts['missing']} without capture, "
+              f"{counts['truncated']} truncated (fetched again by the next crawl)")
 
 
 @main.command()
@@ -117,8 +126,8 @@ def reparse(db, site, sites_file):
 @click.option("--limit", default=20, show_default=True)
 def search(query, db, limit):
     """Full-text search (Chinese words of two characters and more)."""
-    with _open_existing(db) as ar:
+    with open_archive(db) as ar:
         rows = ar.search(query, limit=limit)
     for r in rows:
-        out.print(f"{r['published_at'] or '':<26} {r['site']:<12} {r['title']}  {r['url']}")
+        out.print(f"{safe(r['published_at']):<26} {safe(r['site']):<12} {safe(r['title'])}  {safe(r['url'])}")
     out.print(f"{len(rows)} results")

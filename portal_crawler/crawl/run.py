@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -10,6 +11,8 @@ from scrapy.settings import Settings
 from portal_crawler.crawl import settings as default_settings
 from portal_crawler.crawl.lock import ArchiveLock
 from portal_crawler.sites.registry import Site
+from portal_crawler.store import Archive, ArchiveError
+from portal_crawler.store.schema import describe
 from portal_crawler.crawl.spider import PortalSpider
 
 
@@ -48,14 +51,45 @@ def job_dir(archive: str | Path) -> Path:
 
 def crawl(archive: str | Path, sites: list[Site], *, known: dict | None = None, settings: Settings,
           **spider_args) -> dict:
-    """Crawl ``sites`` into ``archive``; returns Scrapy's final stats."""
+    """Crawl ``sites`` into ``archive``; returns Scrapy's final stats.
+
+    Raises ArchiveLocked (another crawl holds the archive), ArchiveError (the archive
+    cannot be opened) or OSError (the location is not writable) before any request.
+    ``portal/failed`` lists the requests that failed after their retries
+    ([{site, url, error}]). If the archive writer fails during the crawl, the stats hold
+    ``archive/writer_error`` (its one-line reason) and the finish reason is
+    ``archive_error``."""
     with ArchiveLock(archive):
-        if known is None:
-            from portal_crawler.store import Archive
+        # Opened here first so that an unusable archive (not a database, corrupt,
+        # read-only) is an ArchiveError before any request is made.
+        try:
             with Archive(archive) as ar:
-                known = {s.key: ar.known_keys(site=s.key) for s in sites}
+                if known is None:
+                    known = {s.key: ar.known_keys(site=s.key) for s in sites}
+                refetch = {s.key: ar.refetch_urls(site=s.key) for s in sites}
+                retry = {s.key: ar.retry_requests(s.key) for s in sites}
+        except sqlite3.Error as e:
+            raise ArchiveError(describe(archive, e)) from None
         process = CrawlerProcess(settings, install_root_handler=True)
         crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, sites=sites, known=known, **spider_args)
+        process.crawl(crawler, sites=sites, known=known, refetch=refetch, retry=retry, **spider_args)
         process.start()
-        return crawler.stats.get_stats()
+        stats = dict(crawler.stats.get_stats())
+        stats["portal/failed"] = list(getattr(crawler.spider, "failed", []))
+        if stats.get("archive/writer_error") and stats.get("archive/run_id"):
+            _record_failed_run(archive, stats, sites, crawler.spider, settings)
+        return stats
+
+
+def _record_failed_run(archive, stats: dict, sites: list[Site], spider, settings: Settings) -> None:
+    """The writer could not finish the run's row: try once more from here, so that
+    ``crawl_runs`` says the run ended with ``archive_error`` (impossible on a full disk
+    or while another program keeps its write lock; then the row stays unfinished)."""
+    from portal_crawler.crawl.pipelines import run_stats
+    summary = run_stats(stats, [s.key for s in sites])
+    summary["failed"] = stats["portal/failed"]
+    try:
+        with Archive(archive, busy_timeout=settings.getfloat("ARCHIVE_BUSY_TIMEOUT", 10.0)) as ar:
+            ar.finish_run(stats["archive/run_id"], summary, "archive_error")
+    except (ArchiveError, sqlite3.Error):
+        pass

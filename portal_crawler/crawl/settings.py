@@ -31,9 +31,14 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # One article is fetched once whatever URL form links to it.
 REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawl.fingerprint.PortalFingerprinter"
 
+# A body shorter than its Content-Length is an error (retried), never a short page;
+# crawl/integrity.py catches the truncation HTTP framing cannot show.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
 DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawl.middlewares.OffsiteGuard": 50,
     "portal_crawler.crawl.middlewares.BackoffRetry": 550,
+    "portal_crawler.crawl.integrity.IntegrityCheck": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {
@@ -51,6 +56,9 @@ ARCHIVE_PATH = "data/portal.db"
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_BATCH_SIZE = 200
+# Seconds the archive writer waits for another program's write lock before it gives up
+# and the crawl stops (exit 5, README "Reliability").
+ARCHIVE_BUSY_TIMEOUT = 10.0
 PROGRESS_ENABLED = False
 
 # Incremental crawling: a channel's paging stops at the first list page that holds

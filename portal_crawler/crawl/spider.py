@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from parsel import Selector
 
 from portal_crawler import discover
@@ -24,6 +25,9 @@ from portal_crawler.sites.registry import Site
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
+# What a failed request asked for, by its callback (crawl_errors.kind).
+_KINDS = {"parse_article": "article", "parse_list": "list", "parse_home": "home"}
+_RETRY_META = ("clicks", "list_date", "channel")  # what a list said of a request, kept to ask again
 CN = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -32,7 +36,9 @@ class PortalSpider(scrapy.Spider):
 
     def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
                  since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
-                 overlap_pages: int | None = None, full_lists: bool = False, **kw):
+                 overlap_pages: int | None = None, full_lists: bool = False,
+                 refetch: dict[str, list[dict]] | None = None, retry: dict[str, list[dict]] | None = None,
+                 **kw):
         super().__init__(**kw)
         self.sites = {s.key: s for s in sites}
         self.known = {k: (known or {}).get(k, set()) for k in self.sites}  # site -> identity keys
@@ -46,6 +52,9 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
+        self.refetch = {k: list((refetch or {}).get(k, [])) for k in self.sites}  # stored truncated
+        self.retry = {k: list((retry or {}).get(k, [])) for k in self.sites}  # failed in the last run
+        self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -70,13 +79,26 @@ class PortalSpider(scrapy.Spider):
         return text, Selector(text=text)
 
     def on_error(self, failure):
+        """A request that failed after its retries is an error (exit 1, `crawl_errors`);
+        only robots.txt and off-site filtering are "skipped". Scrapy files an HTTP error
+        status under IgnoreRequest (HttpError), so that is checked first."""
         site = failure.request.meta.get("site", "?")
-        if failure.check(IgnoreRequest):  # robots.txt or off-site: skipped, not failed
+        if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
             return
         self._inc(site, "errors")
         self.crawler.stats.inc_value("portal/errors")
-        logger.warning("request failed: %s (%s)", failure.request.url, failure.value)
+        why = failure.value
+        if failure.check(HttpError):
+            why = f"HTTP {failure.value.response.status}"
+        else:
+            why = f"{type(why).__name__}: {why}" if str(why) else type(why).__name__
+        req = failure.request
+        kind = _KINDS.get(getattr(req.callback, "__name__", ""), "other")
+        self.failed.append({"site": site, "url": req.url, "kind": kind, "error": " ".join(str(why).split())[:300],
+                            "retry_url": req.meta.get("first_url", req.url),
+                            "retry_meta": {k: req.meta[k] for k in _RETRY_META if req.meta.get(k) is not None}})
+        logger.warning("request failed: %s (%s)", failure.request.url, why)
 
     def _wanted_channel(self, ch: dict) -> bool:
         if not self.channel_filter:
@@ -87,6 +109,17 @@ class PortalSpider(scrapy.Spider):
     # -- crawl ---------------------------------------------------------------------------
     async def start(self):
         for site in self.sites.values():
+            for r in self.refetch[site.key]:  # stored truncated: fetch again, whatever the lists say
+                self.requested.add(identity_key(r["url"]))
+                yield self._req(r["url"], self.parse_article, site, refresh=True, clicks=r["clicks"])
+            # What failed after its retries in the last run is asked for again: nothing
+            # stays lost because the incremental walk stops before it.
+            for r in self.retry[site.key]:
+                if r["kind"] == "article" and identity_key(r["url"]) not in self.requested:
+                    self.requested.add(identity_key(r["url"]))
+                    yield self._req(r["url"], self.parse_article, site, **r.get("meta", {}))
+                elif r["kind"] == "list":
+                    yield self._req(r["url"], self.parse_list, site, fanned=True, **r.get("meta", {}))
             if site.channels:  # channels given in the sites file: skip the home page
                 for ch in site.channels:
                     if self._wanted_channel(ch):

@@ -127,7 +127,8 @@ class Archive:
                    finish_reason: str | None = None) -> None:
         """Record the run's end; `stats` keys: requests, responses, errors, per_site,
         drift, failed ([{site, url, error}]: requests that failed after their retries,
-        stored in `crawl_errors`), and optionally the four article counts."""
+        stored in `crawl_errors`; optional keys kind, retry_url, retry_meta), and optionally the four
+        article counts."""
         s = stats or {}
 
         def js(v):
@@ -147,8 +148,10 @@ class Archive:
                 f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
                 (*sets.values(), run_id))
             self.conn.executemany(
-                "INSERT INTO crawl_errors (run_id, site, url, error) VALUES (?, ?, ?, ?)",
-                [(run_id, f.get("site"), f["url"], f.get("error")) for f in s.get("failed") or ()])
+                "INSERT INTO crawl_errors (run_id, site, url, kind, retry_url, retry_meta, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, f.get("site"), f["url"], f.get("kind"), f.get("retry_url") or f["url"],
+                  js(f.get("retry_meta")), f.get("error")) for f in s.get("failed") or ()])
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -333,11 +336,25 @@ class Archive:
         """Identity keys of every archived URL (copies included): the spider's seen set."""
         return queries.column_set(self.conn, "url_key", site)
 
-    def refetch_urls(self, site: str | None = None) -> list[str]:
-        """URLs whose stored capture was found truncated (`mark_refetch`): the next crawl
-        fetches them again, whatever its incremental rules say."""
-        sql = "SELECT url FROM article_urls WHERE refetch = 1" + (" AND site = ?" if site else "")
-        return [r[0] for r in self.conn.execute(sql + " ORDER BY id", (site,) if site else ())]
+    def refetch_urls(self, site: str | None = None) -> list[dict]:
+        """URLs whose stored capture was found truncated (`mark_refetch`), with the
+        clicks the list gave them: the next crawl fetches them again, whatever its
+        incremental rules say. [{url, clicks}]"""
+        sql = ("SELECT u.url, a.clicks FROM article_urls u LEFT JOIN articles a ON a.id = u.article_id "
+               "WHERE u.refetch = 1" + (" AND u.site = ?" if site else ""))
+        return [{"url": r[0], "clicks": r[1]} for r in self.conn.execute(sql + " ORDER BY u.id", (site,) if site else ())]
+
+    def retry_requests(self, site: str) -> list[dict]:
+        """What the next crawl of ``site`` asks for again: the requests that failed in the
+        last recorded run (articles not archived since, list pages), as {kind, url, meta}."""
+        out = []
+        for r in queries.retry_requests(self.conn, site):
+            if r["kind"] == "article" and self.conn.execute(
+                    "SELECT 1 FROM article_urls WHERE url_key = ?", (urls.identity_key(r["url"]),)).fetchone():
+                continue
+            r["meta"] = json.loads(r.pop("retry_meta") or "{}")
+            out.append(r)
+        return out
 
     def mark_refetch(self, urls_: list[str]) -> int:
         """Flag archived URLs to be fetched again by the next crawl; returns how many."""

@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "search", "table_counts", "failed_requests"]
+           "search", "table_counts", "failed_requests", "retry_requests"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -50,6 +50,16 @@ def failed_requests(conn, run_id: int) -> list[dict]:
     """crawl_errors of one run, by site then URL."""
     return _dicts(conn.execute("SELECT site, url, error FROM crawl_errors WHERE run_id = ? "
                                "ORDER BY site, url", (run_id,)))
+
+
+def retry_requests(conn, site: str) -> list[dict]:
+    """Failed article and list requests of the site's last recorded run."""
+    return _dicts(conn.execute(
+        "SELECT e.kind, e.retry_url AS url, min(e.retry_meta) AS retry_meta FROM crawl_errors e "
+        "WHERE e.site = ? AND e.kind IN ('article', 'list') AND e.run_id = "
+        "(SELECT max(r.id) FROM crawl_runs r WHERE r.finished_at IS NOT NULL "
+        " AND EXISTS (SELECT 1 FROM json_each(r.sites) WHERE value = ?)) "
+        "GROUP BY e.kind, e.retry_url ORDER BY min(e.id)", (site, site)))
 
 
 def site_summary(conn) -> list[dict]:

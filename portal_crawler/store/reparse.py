@@ -1,13 +1,16 @@
 """``reparse``: run extraction again over the stored WARC captures, without fetching.
 
 Records go back through ``Archive.write_articles``, so a changed field makes a version
-row exactly as a re-crawl would, and unchanged records stay as they are.
+row exactly as a re-crawl would, and unchanged records stay as they are. A capture that
+turns out truncated (``crawl.integrity``: stored by a version without that check) is
+not re-extracted: its URL is flagged and the next crawl fetches it again.
 """
 from __future__ import annotations
 
 import json
 
 from portal_crawler.extract import extract_page, merge_pages
+from portal_crawler.crawl.integrity import is_truncated
 from portal_crawler.crawl.warc import read_capture, warc_dir
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
@@ -16,7 +19,7 @@ CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "war
 def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int = 200) -> dict:
     folder = warc_dir(db_path)
     sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "")
-    counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0}
+    counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0, "truncated": 0}
     pending = []
     for row in list(archive.db.query(sql, [site] if site else [])):
         refs = json.loads(row.get("warc_refs") or "[]")
@@ -27,6 +30,9 @@ def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int =
             caps = [read_capture(folder, name, off) for name, off in refs]
         except (OSError, LookupError):
             counts["missing"] += 1
+            continue
+        if any(is_truncated(c.body, c.content_type) for c in caps):
+            counts["truncated"] += archive.mark_refetch([row["url"]])
             continue
         s = reg.sites.get(row["site"])
         results = [extract_page(c.body, c.url, c.content_type, s) for c in caps]

@@ -113,13 +113,16 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 """
 
 # Reliability (README "Reliability"): requests that failed after their retries, by run,
-# site and URL (`stats` lists them); and copies whose stored capture was found truncated,
-# fetched again by the next crawl.
+# site and URL (`stats` lists them, the next crawl asks for them again); and copies
+# whose stored capture was found truncated, fetched again by the next crawl.
 _V2_FAILURES = """
 CREATE TABLE crawl_errors (
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
   site TEXT, url TEXT NOT NULL,
+  kind TEXT,                  -- what was asked for: article, list, home, other
+  retry_url TEXT,             -- what the next crawl asks for again (an article's first page)
+  retry_meta TEXT,            -- JSON: what the list said of it (clicks, date, channel)
   error TEXT                  -- one line: HTTP status, exception, "truncated response"
 );
 CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
