@@ -252,3 +252,43 @@ def test_stored_truncated_record_is_fetched_again(tmp_path):
             report = compare_with_truth(ar, rep.truth())
             assert report["ok"], report["problems"][:5]
             assert ar.refetch_urls() == []
+
+
+# -- finding 8: read-only and unusable locations --------------------------------------
+def _archive_with_one_run(small_net, db):
+    assert cli(*crawl_args(small_net.sites_path, db, SITES), env=FAST).returncode == 0
+
+
+def test_read_only_archive_opens_for_reading_and_refuses_a_crawl(small_net, tmp_path):
+    """On a read-only filesystem (even root cannot write there) and as a 0444 file:
+    `stats` and `search` read it without writing a byte; a crawl is a one-line exit 2."""
+    from fsutil import remount_readonly, tmpfs
+    with tmpfs(tmp_path / "ro", size="64m") as d:
+        db = d / "a.db"
+        _archive_with_one_run(small_net, db)
+        with Archive(db) as ar:
+            title = ar.db.execute("SELECT title FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+            n_runs = len(ar.recent_runs(100))
+        db.chmod(0o444)
+        remount_readonly(d)
+        before = {f.name: f.read_bytes() for f in d.iterdir() if f.is_file()}
+        s = cli("stats", "--db", db, env={"COLUMNS": "200"})
+        assert s.returncode == 0, s.stderr[-2000:]
+        assert s.stdout.count("│ finished") == n_runs
+        r = cli("search", title[:4], "--db", db, env={"COLUMNS": "400"})
+        assert r.returncode == 0 and title in r.stdout, r.stderr[-2000:]
+        assert {f.name: f.read_bytes() for f in d.iterdir() if f.is_file()} == before
+        c = cli(*crawl_args(small_net.sites_path, db, SITES), timeout=60)
+        assert c.returncode == 2, c.stderr[-2000:]
+        assert "cannot open archive" in _one_line_error(c.stderr) and "Read-only file system" in c.stderr
+
+
+def test_crawl_into_a_read_only_directory_is_exit_2(small_net, tmp_path):
+    from fsutil import remount_readonly, tmpfs
+    with tmpfs(tmp_path / "ro") as d:
+        remount_readonly(d)
+        small_net.reset_stats()
+        p = cli(*crawl_args(small_net.sites_path, d / "a.db", SITES), timeout=60)
+        assert p.returncode == 2
+        assert "cannot open archive" in _one_line_error(p.stderr)
+        assert small_net.stats()["total"] == 0

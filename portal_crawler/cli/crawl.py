@@ -17,7 +17,10 @@ from portal_crawler.sites.registry import SitesError
 def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, overrides=None, **spider_args) -> int:
     from portal_crawler.crawl.lock import ArchiveLocked
     from portal_crawler.crawl.run import build_settings, crawl
-    settings = build_settings(db, sites, resume=resume, progress=progress, contact=contact, overrides=overrides)
+    try:
+        settings = build_settings(db, sites, resume=resume, progress=progress, contact=contact, overrides=overrides)
+    except SitesError as e:
+        fail(str(e))
     settings.set("PORTAL_RUN_ARGS", {"sites": [s.key for s in sites], "resume": resume,
                                      **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     started = time.monotonic()

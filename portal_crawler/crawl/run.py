@@ -18,6 +18,9 @@ from portal_crawler.crawl.spider import PortalSpider
 
 def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = False, progress: bool = False,
                    contact: str | None = None, overrides: dict | None = None) -> Settings:
+    from portal_crawler.sites.schema import check_settings
+    for site in sites:  # sites built in code, not read from a file, are checked here
+        check_settings(f"site {site.key!r} settings", site.settings)
     s = Settings()
     s.setmodule(default_settings, priority="project")
     s.set("ARCHIVE_PATH", str(archive))
