@@ -258,8 +258,9 @@ class ArchivePipeline:
 
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
-        if self.failed:
-            raise DropItem(f"archive not writable: {self.failed}")
+        failed = self.failed or self.crawler.stats.get_value("archive/writer_error")  # or the WARC files'
+        if failed:
+            raise DropItem(f"archive not writable: {failed}")
         since = getattr(spider, "since", None)
         published = item.get("published_at")
         if since and published and published[:10] < since:

@@ -71,6 +71,11 @@ def crawl(archive: str | Path, sites: list[Site], *, known: dict | None = None, 
                     known = {s.key: ar.known_keys(site=s.key) for s in sites}
                 refetch = {s.key: ar.refetch_urls(site=s.key) for s in sites}
                 retry = {s.key: ar.retry_requests(s.key) for s in sites}
+                # After a run that did not finish (killed, writer failure, shutdown), the
+                # incremental walk would stop at pages the lost run had half archived:
+                # walk every list page again, as --resume does.
+                if not spider_args.get("full_lists") and ar.last_run_unfinished([s.key for s in sites]):
+                    spider_args["full_lists"] = True
         except sqlite3.Error as e:
             raise ArchiveError(describe(archive, e)) from None
         process = CrawlerProcess(settings, install_root_handler=True)

@@ -11,6 +11,7 @@ import logging
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from parsel import Selector
@@ -86,19 +87,22 @@ class PortalSpider(scrapy.Spider):
         if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
             return
-        self._inc(site, "errors")
-        self.crawler.stats.inc_value("portal/errors")
         why = failure.value
         if failure.check(HttpError):
             why = f"HTTP {failure.value.response.status}"
         else:
             why = f"{type(why).__name__}: {why}" if str(why) else type(why).__name__
-        req = failure.request
+        self._fail(failure.request, why)
+
+    def _fail(self, req, why) -> None:
+        site = req.meta.get("site", "?")
+        self._inc(site, "errors")
+        self.crawler.stats.inc_value("portal/errors")
         kind = _KINDS.get(getattr(req.callback, "__name__", ""), "other")
         self.failed.append({"site": site, "url": req.url, "kind": kind, "error": " ".join(str(why).split())[:300],
                             "retry_url": req.meta.get("first_url", req.url),
                             "retry_meta": {k: req.meta[k] for k in _RETRY_META if req.meta.get(k) is not None}})
-        logger.warning("request failed: %s (%s)", failure.request.url, why)
+        logger.warning("request failed: %s (%s)", req.url, why)
 
     def _wanted_channel(self, ch: dict) -> bool:
         if not self.channel_filter:
@@ -238,6 +242,14 @@ class PortalSpider(scrapy.Spider):
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
+            if res.kind == "other" and b"html" in response.headers.get("Content-Type", b"html").lower():
+                # A listed article answering with an error page (status 200): retried,
+                # then an error the next crawl asks for again - never silently dropped.
+                retry = get_retry_request(response.request, spider=self, reason="not an article page")
+                if retry is not None:
+                    yield retry
+                else:
+                    self._fail(response.request, "not an article page (an error page with status 200?)")
             return
         remaining = response.meta.get("remaining")
         if remaining is None and res.page_urls:

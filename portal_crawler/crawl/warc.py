@@ -59,6 +59,9 @@ class WarcFiles:
         gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         offset = self.fh.tell()
         self.fh.write(gz.compress(self.buf.getvalue()) + gz.flush())
+        # Out of our buffer before the record that points at it can reach the archive:
+        # a crawl killed at any point leaves no row naming a capture that was never written.
+        self.fh.flush()
         return offset
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
@@ -107,7 +110,9 @@ class WarcWriter:
     def __init__(self, crawler, folder: Path, max_bytes: int):
         prefix = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         self.files = WarcFiles(folder, prefix, max_bytes)
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.failed = False
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -119,9 +124,21 @@ class WarcWriter:
         return cls(crawler, warc_dir(s.get("ARCHIVE_PATH")), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
+        if self.failed:
+            return
         req_headers = _headers(request.headers)
-        name, offset = self.files.write(response.url, response.status, _headers(response.headers),
-                                        response.body, req_headers)
+        try:
+            name, offset = self.files.write(response.url, response.status, _headers(response.headers),
+                                            response.body, req_headers)
+        except OSError as e:
+            # A disk full (or gone) under the captures stops the crawl like the archive
+            # writer's failure does: nothing is archived without its capture.
+            self.failed = True
+            reason = f"cannot write WARC captures in {self.files.folder}: {e.strerror or e}"
+            self.stats.set_value("archive/writer_error", reason)
+            self.stats.inc_value("portal/errors")
+            self.crawler.engine.close_spider(self.crawler.spider, reason="archive_error")
+            return
         request.meta["warc"] = (name, offset)
         self.stats.inc_value("warc/records")
         self.stats.inc_value("warc/bytes", len(response.body))

@@ -154,7 +154,8 @@ class Archive:
                   js(f.get("retry_meta")), f.get("error")) for f in s.get("failed") or ()])
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back on a full disk
+                self.conn.execute("ROLLBACK")
             raise
 
     # -- writes ------------------------------------------------------------------
@@ -194,7 +195,8 @@ class Archive:
                                     counts["duplicate"], run_id))
             ex("COMMIT")
         except BaseException:
-            ex("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back on a full disk
+                ex("ROLLBACK")
             self._index = None       # drop in-memory entries of the rolled-back batch
             raise
         return counts
@@ -355,6 +357,13 @@ class Archive:
             r["meta"] = json.loads(r.pop("retry_meta") or "{}")
             out.append(r)
         return out
+
+    def last_run_unfinished(self, sites: list[str]) -> bool:
+        """True if the newest run that crawled any of ``sites`` did not finish normally."""
+        for r in self.conn.execute("SELECT sites, finish_reason FROM crawl_runs ORDER BY id DESC"):
+            if set(json.loads(r[0] or "[]")) & set(sites):
+                return r[1] != "finished"
+        return False
 
     def mark_refetch(self, urls_: list[str]) -> int:
         """Flag archived URLs to be fetched again by the next crawl; returns how many."""

@@ -195,7 +195,8 @@ def migrate(conn: sqlite3.Connection, readonly: bool = False) -> int:
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return target
 
