@@ -292,3 +292,27 @@ def test_crawl_into_a_read_only_directory_is_exit_2(small_net, tmp_path):
         assert p.returncode == 2
         assert "cannot open archive" in _one_line_error(p.stderr)
         assert small_net.stats()["total"] == 0
+
+
+def test_writer_ignores_sigint_but_not_sigterm_forever(tmp_path):
+    import multiprocessing as mp
+    from portal_crawler.crawl.pipelines import writer_main
+    ctx = mp.get_context("spawn")
+    inbox, outbox = ctx.Queue(), ctx.Queue()
+    p = ctx.Process(target=writer_main, args=(str(tmp_path / "a.db"), ["harbin"], {}, inbox, outbox,
+                                              os.getpid(), 1.0, 1.0))
+    p.start()
+    try:
+        assert outbox.get(timeout=60)[0] == "opened"
+        os.kill(p.pid, signal.SIGINT)     # Ctrl-C: the crawler will say "finish"; keep going
+        p.join(2.5)
+        assert p.is_alive()
+        os.kill(p.pid, signal.SIGTERM)    # told to stop: waits term_grace (1 s) for "finish", then goes
+        p.join(15)
+        assert not p.is_alive() and p.exitcode == 0
+    finally:
+        if p.is_alive():
+            p.kill()
+    with Archive(tmp_path / "a.db") as ar:  # the archive is whole and says the run did not finish
+        assert ar.recent_runs(1)[0]["finish_reason"] is None
+        assert ar.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -62,7 +62,8 @@ TERM_GRACE = 30.0   # s a writer told to stop (SIGTERM) waits for its crawler's 
 PARENT_POLL = 0.5   # s between checks that the crawler is still alive
 
 
-def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_timeout=None) -> None:
+def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_timeout=None,
+                term_grace=TERM_GRACE) -> None:
     """The archive writer process: owns the SQLite archive for one run.
 
     Messages in order: ("write", batch) -> ("counts", [(site, counts)]); ("sync",) ->
@@ -73,7 +74,7 @@ def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_time
 
     It ignores SIGINT (Ctrl-C reaches the whole process group; the crawler shuts down
     gracefully and says "finish"). SIGTERM gives the crawler TERM_GRACE seconds to say
-    "finish", then the writer exits. It exits by itself, after writing what it was sent,
+    "finish" (``term_grace``), then the writer exits. It exits by itself, after writing what it was sent,
     as soon as its crawler is gone, however the crawler died: ``parent_pid`` is the
     crawler's pid taken before the writer started, so a crawler killed before the writer
     even ran is noticed too.
@@ -129,7 +130,7 @@ def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_time
             msg = inbox.get(timeout=PARENT_POLL)
         except queue.Empty:
             gone = not crawler_alive()
-            if gone or (terminated and time.monotonic() - terminated[0] > TERM_GRACE):
+            if gone or (terminated and time.monotonic() - terminated[0] > term_grace):
                 # The crawler died (or will not finish): everything sent is written.
                 archive.close()
                 return
