@@ -13,6 +13,7 @@ import os
 import time
 from collections import defaultdict
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from twisted.internet import task
 from scrapy.exceptions import DropItem
@@ -159,14 +160,14 @@ class ArchivePipeline:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_died"))
 
     def process_item(self, item, spider=None):
-        spider = spider or self.crawler.spider
-        since = getattr(spider, "since", None)
-        published = item.get("published_at")
+        rec = ItemAdapter(item).asdict()
+        since = getattr(self.crawler.spider, "since", None)
+        published = rec.get("published_at")
         if since and published and published[:10] < since:
             self.crawler.stats.inc_value("archive/skipped_before_since")
             raise DropItem(f"published {published} before --since {since}")
-        self.drift.see(item)
-        self.batch.append(dict(item))
+        self.drift.see(rec)
+        self.batch.append(rec)
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item

@@ -20,6 +20,7 @@ from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.items import ArticleItem
+from portal_crawler.record import RECORD_KEYS
 from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
@@ -241,10 +242,10 @@ class PortalSpider(scrapy.Spider):
             record["clicks"] = response.meta.get("clicks")
         record.setdefault("pages", len(results))
         refs = [list(p[1]) for p in parts if p[1]]
-        item = ArticleItem({k: record.get(k) for k in ArticleItem.fields if k in record})
-        item["fetched_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        item["warc_refs"] = refs
-        item["warc_file"], item["warc_offset"] = (refs[0] if refs else (None, None))
+        first = refs[0] if refs else (None, None)
+        item = ArticleItem(**{k: record.get(k) for k in RECORD_KEYS if record.get(k) is not None},
+                           fetched_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                           warc_refs=refs, warc_file=first[0], warc_offset=first[1])
         self._inc(site.key, "articles")
         return item
 
