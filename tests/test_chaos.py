@@ -23,16 +23,23 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli, crawl_args
+from conftest import E2E_SITES, ROOT, cli
+from conftest import crawl_args as _crawl_args
 
-from portal_crawler.crawl.integrity import is_truncated
-from portal_crawler.crawl.warc import read_capture, warc_dir
+from portal_crawler.crawler.integrity import is_truncated
+from portal_crawler.crawler.warc import read_capture, warc_dir
 from portal_crawler.replica import ReplicaProcess
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive
 
 TALLY: Counter = Counter()
-FAST = {"PORTAL_CRAWLER_RETRY_BACKOFF": "0.01"}
+def crawl_args(sites_file, db, sites=E2E_SITES, *extra):
+    """conftest.crawl_args with retries 100x faster (the faults make many)."""
+    return _crawl_args(sites_file, db, sites, *extra, "--set", "RETRY_BACKOFF_BASE=0.01")
+
+
+def sets(**kw) -> list[str]:
+    return [a for k, v in kw.items() for a in ("--set", f"{k}={v}")]
 
 # Faults that pass: each hurts a URL once or twice, within its retries.
 PASSING = [
@@ -123,7 +130,7 @@ def test_passing_faults_lose_nothing_in_one_run(tmp_path):
     with ReplicaProcess(seed=11, sites=E2E_SITES, scale="tiny", faults=plan) as rep:
         rep.sites_file(tmp_path / "s.toml")
         db = tmp_path / "a.db"
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         injected = rep.fault_stats()["injected"]
         TALLY["faults"] += sum(injected.values())
         assert set(injected) == {r["fault"] for r in PASSING}, injected
@@ -140,19 +147,19 @@ def test_lasting_faults_are_errors_never_broken_records_and_the_next_run_recover
         db = tmp_path / "a.db"
         lasting = lasting_urls(rep, {"seed": 22, "rules": LASTING + PASSING})
         assert len(lasting) >= 10
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         TALLY["faults"] += sum(rep.fault_stats()["injected"].values())
         assert p.returncode == 1, p.stderr[-3000:]
         a = audit(db, rep.truth(), final=False)
         assert a["corrupt"] == 0 and a["duplicated"] == 0, a
         assert a["missing"] == lasting
         with Archive(db) as ar:
-            run_row = ar.recent_runs(1)[0]
+            run_row = ar.runs(1)[0]
             failed = ar.failed_requests(run_row["id"])
         assert {f["url"] for f in failed} >= lasting and run_row["errors"] == len(failed)
         # The faults are over: one plain (incremental) run archives exactly what was missing.
         rep.set_faults(None)
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         assert p.returncode == 0, p.stderr[-3000:]
         a = audit(db, rep.truth(), final=True)
     assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
@@ -207,7 +214,7 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
             args[args.index("--concurrency") + 1] = "2"
             if cycle % 3 == 2:
                 args.append("--resume")
-            p = _popen(args, {**FAST, "PORTAL_CRAWLER_BATCH_SIZE": "4"})
+            p = _popen(args + sets(ARCHIVE_BATCH_SIZE=4), {})
             TALLY["runs"] += 1
             time.sleep(rng.uniform(0.3, 5.0))
             if p.poll() is not None:
@@ -230,12 +237,12 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
             a = audit(db, truth, final=False)
             assert a["corrupt"] == 0 and a["duplicated"] == 0, (cycle, a)
         TALLY["faults"] += sum(rep.fault_stats()["injected"].values())
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         assert p.returncode == 0, p.stderr[-3000:]
         a = audit(db, truth, final=True)
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
         # And --resume after a clean run adds nothing twice.
-        assert run(*crawl_args(tmp_path / "s.toml", db), "--resume", env=FAST).returncode == 0
+        assert run(*crawl_args(tmp_path / "s.toml", db), "--resume").returncode == 0
         a = audit(db, truth, final=False)
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
 
@@ -270,7 +277,7 @@ def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
         args = crawl_args(tmp_path / "s.toml", db)
         args[args.index("--concurrency") + 1] = "1"
         args[args.index("--delay") + 1] = "0.03"
-        p = run(*args, env={**FAST, "PORTAL_CRAWLER_BATCH_SIZE": "4", "PORTAL_CRAWLER_BUSY_TIMEOUT": "1"})
+        p = run(*args, *sets(ARCHIVE_BATCH_SIZE=4, ARCHIVE_BUSY_TIMEOUT=1))
         t.join()
         holder.close()
         TALLY["faults"] += 1
@@ -280,7 +287,7 @@ def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
         assert len(errors) == 1 and "database is locked" in errors[0]
         a = audit(db, rep.truth(), final=False)
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"], a
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         assert p.returncode == 0, p.stderr[-3000:]
         a = audit(db, rep.truth(), final=True)
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
@@ -293,7 +300,7 @@ def test_full_disk_stops_the_crawl_then_nothing_is_lost(tmp_path):
         truth = rep.truth()
         moved = tmp_path / "roomy"
         with tmpfs(tmp_path / "disk", size="1m") as d:
-            p = run(*crawl_args(tmp_path / "s.toml", d / "a.db"), env={**FAST, "PORTAL_CRAWLER_BATCH_SIZE": "4"})
+            p = run(*crawl_args(tmp_path / "s.toml", d / "a.db"), *sets(ARCHIVE_BATCH_SIZE=4))
             TALLY["faults"] += 1
             assert p.returncode == 5, p.stderr[-3000:]
             errors = [ln for ln in p.stderr.splitlines() if ln.startswith("error: ")]
@@ -305,7 +312,7 @@ def test_full_disk_stops_the_crawl_then_nothing_is_lost(tmp_path):
         db = moved / "a.db"
         a = audit(db, truth, final=False)
         assert a["corrupt"] == 0 and a["duplicated"] == 0, a
-        p = run(*crawl_args(tmp_path / "s.toml", db), env=FAST)
+        p = run(*crawl_args(tmp_path / "s.toml", db))
         assert p.returncode == 0, p.stderr[-3000:]
         a = audit(db, truth, final=True)
     assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
@@ -324,7 +331,7 @@ def test_concurrent_readers_during_a_crawl(tmp_path):
                 try:
                     with Archive(db, readonly=True) as ar:
                         ar.search("企业")
-                        ar.recent_runs(5)
+                        ar.runs(5)
                         ar.site_counts()
                         reads[i] += 1
                 except Exception as e:  # noqa: BLE001 - every failure is counted and shown
@@ -336,7 +343,7 @@ def test_concurrent_readers_during_a_crawl(tmp_path):
             t.start()
         args = crawl_args(tmp_path / "s.toml", db)
         args[args.index("--concurrency") + 1] = "2"
-        p = run(*args, env={**FAST, "PORTAL_CRAWLER_BATCH_SIZE": "4"})
+        p = run(*args, *sets(ARCHIVE_BATCH_SIZE=4))
         stop.set()
         for t in threads:
             t.join()

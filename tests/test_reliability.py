@@ -5,6 +5,7 @@ and checks the exit code, the one-line error, and the archive against the truth.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -14,14 +15,21 @@ import threading
 import time
 
 import pytest
-from conftest import ROOT, cli, crawl_args
+from conftest import E2E_SITES, ROOT, cli
+from conftest import crawl_args as _crawl_args
 
 from portal_crawler.replica import ReplicaProcess
 from portal_crawler.replica.faults import FaultPlan
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive
 
-FAST = {"PORTAL_CRAWLER_RETRY_BACKOFF": "0.01"}
+def crawl_args(sites_file, db, sites=E2E_SITES, *extra):
+    """conftest.crawl_args with retries 100x faster (the faults make many)."""
+    return _crawl_args(sites_file, db, sites, *extra, "--set", "RETRY_BACKOFF_BASE=0.01")
+
+
+def sets(**kw) -> list[str]:
+    return [a for k, v in kw.items() for a in ("--set", f"{k}={v}")]
 SITES = ["harbin", "xiamen"]  # a DedeCMS site and the TRS one
 
 
@@ -87,7 +95,7 @@ def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_5(small_ne
     args = crawl_args(small_net.sites_path, db, SITES)
     args[args.index("--concurrency") + 1] = "1"
     args[args.index("--delay") + 1] = "0.05"
-    p = cli(*args, timeout=240, env={**FAST, "PORTAL_CRAWLER_BATCH_SIZE": "3", "PORTAL_CRAWLER_BUSY_TIMEOUT": "1"})
+    p = cli(*args, *sets(ARCHIVE_BATCH_SIZE=3, ARCHIVE_BUSY_TIMEOUT=1), timeout=240)
     t.join()
     holder.close()
     assert started.is_set()
@@ -96,13 +104,13 @@ def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_5(small_ne
     assert "database is locked" in line and "another program holds a write lock" in line
     truth = small_net.truth()
     with Archive(db) as ar:
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         assert run["finish_reason"] == "archive_error"
         assert run["errors"] >= 1
         kept = ar.counts()["articles"]
     assert 5 <= kept < len(truth)               # stopped at once, not after the whole crawl
     # Nothing lost: a plain run after the lock is gone archives the rest.
-    assert cli(*crawl_args(small_net.sites_path, db, SITES), env=FAST).returncode == 0
+    assert cli(*crawl_args(small_net.sites_path, db, SITES)).returncode == 0
     with Archive(db) as ar:
         report = compare_with_truth(ar, truth)
     assert report["ok"], report["problems"][:5]
@@ -133,7 +141,7 @@ def test_writer_exits_when_its_crawler_is_killed_right_after_starting_it(small_n
     db = tmp_path / "a.db"
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli",
                           *map(str, crawl_args(small_net.sites_path, db, SITES))],
-                         cwd=ROOT, env={**os.environ, **FAST}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         cwd=ROOT, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     writer = None
     deadline = time.monotonic() + 60
     while writer is None and time.monotonic() < deadline:
@@ -154,7 +162,7 @@ def test_writer_exits_when_its_crawler_is_killed_right_after_starting_it(small_n
         time.sleep(0.1)
     assert not _alive(writer), "the writer outlived its crawler"
     # And the archive is usable: a plain run completes it.
-    assert cli(*crawl_args(small_net.sites_path, db, SITES), env=FAST).returncode == 0
+    assert cli(*crawl_args(small_net.sites_path, db, SITES)).returncode == 0
     with Archive(db) as ar:
         assert compare_with_truth(ar, small_net.truth())["ok"]
 
@@ -183,10 +191,10 @@ def test_requests_failing_after_retries_are_errors_listed_by_site_and_url(tmp_pa
         db = tmp_path / "a.db"
         failing = _truth_paths(rep, plan)
         assert failing
-        p = cli(*crawl_args(tmp_path / "s.toml", db, SITES), env=FAST)
+        p = cli(*crawl_args(tmp_path / "s.toml", db, SITES))
         assert p.returncode == 1, p.stderr[-3000:]
         with Archive(db) as ar:
-            run = ar.recent_runs(1)[0]
+            run = ar.runs(1)[0]
             failed = ar.failed_requests(run["id"])
             report = compare_with_truth(ar, rep.truth())
         assert {f["url"] for f in failed} == failing
@@ -198,7 +206,7 @@ def test_requests_failing_after_retries_are_errors_listed_by_site_and_url(tmp_pa
             assert f["url"] in s and f["site"] in s
         # The faults pass: the next plain run fetches exactly what failed.
         rep.set_faults(None)
-        assert cli(*crawl_args(tmp_path / "s.toml", db, SITES), env=FAST).returncode == 0
+        assert cli(*crawl_args(tmp_path / "s.toml", db, SITES)).returncode == 0
         with Archive(db) as ar:
             report = compare_with_truth(ar, rep.truth())
             assert report["ok"], (report["problems"][:5], ar.retry_requests("harbin")[:3])
@@ -213,11 +221,11 @@ def test_truncated_articles_are_retried_never_stored(tmp_path, fault):
         rep.sites_file(tmp_path / "s.toml")
         db = tmp_path / "a.db"
         lasting = _truth_paths(rep, plan)
-        p = cli(*crawl_args(tmp_path / "s.toml", db, SITES), env=FAST)
+        p = cli(*crawl_args(tmp_path / "s.toml", db, SITES))
         assert p.returncode == 1, p.stderr[-3000:]
         with Archive(db) as ar:
             report = compare_with_truth(ar, rep.truth())
-            failed = {f["url"] for f in ar.failed_requests(ar.recent_runs(1)[0]["id"])}
+            failed = {f["url"] for f in ar.failed_requests(ar.runs(1)[0]["id"])}
         # What passed after a retry is whole; what stayed cut is missing, never stored broken.
         assert _missing(report) == lasting
         assert failed == lasting
@@ -232,22 +240,17 @@ def test_stored_truncated_record_is_fetched_again(tmp_path):
         rep.sites_file(tmp_path / "s.toml")
         db = tmp_path / "a.db"
         cut = _truth_paths(rep, plan)
-        old = ("import sys; from portal_crawler.cli.crawl import run_crawl; from portal_crawler.sites import registry;"
-               "from portal_crawler.crawl import settings as S;"
-               "mw = {**S.DOWNLOADER_MIDDLEWARES, 'portal_crawler.crawl.integrity.IntegrityCheck': None};"
-               f"sites = registry.load({str(tmp_path / 's.toml')!r}).select(['harbin']);"
-               "[s.settings.update(download_delay=0, concurrency=8) for s in sites];"
-               f"sys.exit(run_crawl({str(db)!r}, sites, progress=False, overrides={{'DOWNLOADER_MIDDLEWARES': mw, "
-               "'LOG_LEVEL': 'WARNING'}))")
-        subprocess.run([sys.executable, "-c", old], cwd=ROOT, env={**os.environ, **FAST}, timeout=300,
-                       capture_output=True)
+        from portal_crawler.crawler import settings as S
+        without_check = {**S.DOWNLOADER_MIDDLEWARES, "portal_crawler.crawler.integrity.IntegrityCheck": None}
+        cli(*crawl_args(tmp_path / "s.toml", db, ["harbin"]), "--set",
+            f"DOWNLOADER_MIDDLEWARES={json.dumps(without_check)}", check=True)
         with Archive(db) as ar:
             broken = [pr for pr in compare_with_truth(ar, rep.truth())["problems"] if not pr.startswith("missing")]
         assert broken                                    # the old behaviour stored cut pages
         r = cli("reparse", "--db", db, "--sites-file", tmp_path / "s.toml", check=True)
         assert f"{len(cut)} truncated" in r.stdout
         rep.set_faults(None)
-        assert cli(*crawl_args(tmp_path / "s.toml", db, ["harbin"]), env=FAST).returncode == 0
+        assert cli(*crawl_args(tmp_path / "s.toml", db, ["harbin"])).returncode == 0
         with Archive(db) as ar:
             report = compare_with_truth(ar, rep.truth())
             assert report["ok"], report["problems"][:5]
@@ -256,7 +259,7 @@ def test_stored_truncated_record_is_fetched_again(tmp_path):
 
 # -- finding 8: read-only and unusable locations --------------------------------------
 def _archive_with_one_run(small_net, db):
-    assert cli(*crawl_args(small_net.sites_path, db, SITES), env=FAST).returncode == 0
+    assert cli(*crawl_args(small_net.sites_path, db, SITES)).returncode == 0
 
 
 def test_read_only_archive_opens_for_reading_and_refuses_a_crawl(small_net, tmp_path):
@@ -268,7 +271,7 @@ def test_read_only_archive_opens_for_reading_and_refuses_a_crawl(small_net, tmp_
         _archive_with_one_run(small_net, db)
         with Archive(db) as ar:
             title = ar.db.execute("SELECT title FROM articles ORDER BY id LIMIT 1").fetchone()[0]
-            n_runs = len(ar.recent_runs(100))
+            n_runs = len(ar.runs(100))
         db.chmod(0o444)
         remount_readonly(d)
         before = {f.name: f.read_bytes() for f in d.iterdir() if f.is_file()}
@@ -296,7 +299,7 @@ def test_crawl_into_a_read_only_directory_is_exit_2(small_net, tmp_path):
 
 def test_writer_ignores_sigint_but_not_sigterm_forever(tmp_path):
     import multiprocessing as mp
-    from portal_crawler.crawl.pipelines import writer_main
+    from portal_crawler.crawler.pipelines import writer_main
     ctx = mp.get_context("spawn")
     inbox, outbox = ctx.Queue(), ctx.Queue()
     p = ctx.Process(target=writer_main, args=(str(tmp_path / "a.db"), ["harbin"], {}, inbox, outbox,
@@ -314,5 +317,5 @@ def test_writer_ignores_sigint_but_not_sigterm_forever(tmp_path):
         if p.is_alive():
             p.kill()
     with Archive(tmp_path / "a.db") as ar:  # the archive is whole and says the run did not finish
-        assert ar.recent_runs(1)[0]["finish_reason"] is None
+        assert ar.runs(1)[0]["finish_reason"] is None
         assert ar.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -82,7 +82,7 @@ def test_hostile_site_key_and_failed_url_in_the_run_summary(tmp_path):
     f.write_text(f'[[sites]]\nkey = {json.dumps(key)}\nname = "X"\nbase_url = "http://127.0.0.1:9/[b]x[/b]/"\n',
                  encoding="utf-8")
     p = cli("crawl", "--sites-file", f, "--site", key, "--db", tmp_path / "a.db", "--no-progress",
-            timeout=120, env={**WIDE, "PORTAL_CRAWLER_RETRY_BACKOFF": "0.01"})
+            "--set", "RETRY_BACKOFF_BASE=0.01", timeout=120, env=WIDE)
     assert p.returncode == 1, p.stderr[-3000:]
     assert ESC not in p.stdout
     assert f"│ {plain(key)} │" in p.stdout                     # the site table

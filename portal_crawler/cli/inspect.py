@@ -51,15 +51,29 @@ def parse(file_or_url, url, sites_file):
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("-n", "limit", default=10, show_default=True, help="How many recent runs.")
+@click.option("--json", "as_json", is_flag=True, help="The runs as JSON (for monitoring).")
 @click.option("--run", "run_id", type=int, help="List the failed requests of this run (default: the newest).")
-def stats(db, limit, run_id):
+def stats(db, limit, as_json, run_id):
     """Recent crawl runs, with per-site warnings (template drift, errors) and the
     requests that failed after their retries, by site and URL."""
+    from portal_crawler.crawler.drift import warnings_for_run
     with open_archive(db) as ar:
-        runs = ar.recent_runs(limit)
+        runs = ar.runs(limit)
         if run_id is None and runs:
             run_id = runs[0]["id"]
         failed = ar.failed_requests(run_id) if run_id is not None else []
+    if as_json:
+        warnings = warnings_for_run(runs[0]) if runs else []
+        for r in runs:  # JSON columns as JSON, not as strings of JSON
+            for k, v in list(r.items()):
+                if isinstance(v, str) and v[:1] in "[{":
+                    try:
+                        r[k] = json.loads(v)
+                    except ValueError:
+                        pass
+        click.echo(json.dumps({"runs": runs, "warnings": warnings, "failed": {"run": run_id, "requests": failed}},
+                              ensure_ascii=False, indent=2))
+        return
     t = Table(title="recent crawl runs")
     for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
         t.add_column(c)
@@ -70,7 +84,6 @@ def stats(db, limit, run_id):
                   str(r["errors"]), safe(r["finish_reason"] or "unfinished"))
     out.print(t)
     if runs:
-        from portal_crawler.crawl.drift import warnings_for_run
         for w in warnings_for_run(runs[0]):
             out.print(f"[yellow]warning:[/] {safe(w)}")
     if failed:

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, out
+from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
 from portal_crawler.cli.text import safe
 from portal_crawler.sites.registry import SitesError
 
@@ -24,8 +24,7 @@ def sites(ctx, sites_file, db):
     reg = load_registry(sites_file)
     counts = {}
     if Path(db).exists():
-        from portal_crawler.store import Archive
-        with Archive(db) as ar:
+        with open_archive(db) as ar:  # read-only: listing sites never writes the archive
             counts = {r["site"]: r for r in ar.site_counts()}
     t = Table(title=f"{len(reg.sites)} sites")
     for c in ("key", "name", "region", "address", "articles", "last crawled"):

@@ -2,7 +2,7 @@
 
 Records go back through ``Archive.write_articles``, so a changed field makes a version
 row exactly as a re-crawl would, and unchanged records stay as they are. A capture that
-turns out truncated (``crawl.integrity``: stored by a version without that check) is
+turns out truncated (``crawler.integrity``: stored by a version without that check) is
 not re-extracted: its URL is flagged and the next crawl fetches it again.
 """
 from __future__ import annotations
@@ -10,18 +10,32 @@ from __future__ import annotations
 import json
 
 from portal_crawler.extract import extract_page, merge_pages
-from portal_crawler.crawl.integrity import is_truncated
-from portal_crawler.crawl.warc import read_capture, warc_dir
+from portal_crawler.crawler.integrity import is_truncated
+from portal_crawler.crawler.warc import read_capture, warc_dir
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 
 
+def _rows(archive, site: str | None, page: int = 500):
+    """Articles in id order, a page at a time and without their bodies: memory stays flat
+    on a large archive, and no read cursor is open while the batch is written."""
+    have = archive.db["articles"].columns_dict
+    cols = ", ".join(["id"] + [c for c in CARRY if c in have])
+    last = 0
+    while True:
+        sql = f"SELECT {cols} FROM articles WHERE id > ?" + (" AND site = ?" if site else "") + " ORDER BY id LIMIT ?"
+        rows = list(archive.db.query(sql, [last, site, page] if site else [last, page]))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
 def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int = 200) -> dict:
     folder = warc_dir(db_path)
-    sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "")
     counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0, "truncated": 0}
     pending = []
-    for row in list(archive.db.query(sql, [site] if site else [])):
+    for row in _rows(archive, site):
         refs = json.loads(row.get("warc_refs") or "[]")
         if not refs:
             counts["missing"] += 1

@@ -6,13 +6,9 @@ with new migrations at the end of MIGRATIONS, never edit a released step.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ArchiveError", "migrate", "connect"]
-
-
-class ArchiveError(RuntimeError):
-    """The archive cannot be opened or used (not a database, corrupt, read-only, locked
-    by another program, disk full); the message is one line naming the file and why."""
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -136,25 +132,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 BUSY_TIMEOUT = 10.0  # seconds a write waits for another program's write lock
 
 
-def connect(path: str, readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
-    """Open the archive. Read-only opens never write (no WAL switch, no -shm creation
-    when the directory is read-only): `search` and `stats` work on a 0444 file."""
+def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
     # Autocommit mode: transactions are explicit (BEGIN/COMMIT) in the archive.
-    from urllib.parse import quote
-    if readonly:
-        uri = f"file:{quote(path)}?mode=ro"
-        try:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError:
-            # A WAL archive in a read-only directory cannot get its -shm file: read it
-            # as immutable (nobody can be writing it there anyway).
-            conn = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None,
-                                   check_same_thread=False)
-    else:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     return conn
@@ -173,18 +155,41 @@ def describe(path, e: BaseException) -> str:
     return f"archive {path}: {msg}" + (f" ({why})" if why else "")
 
 
-def migrate(conn: sqlite3.Connection, readonly: bool = False) -> int:
-    """Apply the missing migrations, each in its own transaction; return the version.
-    A read-only archive is never migrated: it must already be at this version."""
+def connect_readonly(path: str) -> sqlite3.Connection:
+    """Open for reading only, never writing (no WAL switch, no migration).
+
+    ``mode=ro`` first; on media where SQLite cannot even create the WAL index (a
+    read-only folder), ``immutable=1``, which is right there since nobody can write.
+    """
+    from urllib.parse import quote
+    uri = "file:" + quote(str(Path(path).resolve()))
+    try:
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def check_version(conn: sqlite3.Connection) -> int:
+    """The archive's schema version; an error when it is not one this code reads."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "articles" not in names or current == 0:
+        raise sqlite3.DatabaseError("no articles table")
+    if current != len(MIGRATIONS):
+        raise sqlite3.DatabaseError(
+            f"schema v{current}, this code reads v{len(MIGRATIONS)}; open it once for writing to migrate")
+    return current
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the missing migrations, each in its own transaction; return the version."""
     target = len(MIGRATIONS)
     current = conn.execute("PRAGMA user_version").fetchone()[0]
     if current > target:
-        raise ArchiveError(f"archive schema v{current} is newer than this code (v{target})")
-    if readonly:
-        if current != target:
-            raise ArchiveError(f"archive schema v{current} is older than this code (v{target}) and the "
-                               f"archive is read-only; open it once with write access to upgrade it")
-        return target
+        raise RuntimeError(f"archive schema v{current} is newer than this code (v{target})")
     for version in range(current + 1, target + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -195,7 +200,7 @@ def migrate(conn: sqlite3.Connection, readonly: bool = False) -> int:
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
+            if conn.in_transaction:  # SQLite already rolled back on a full disk
                 conn.execute("ROLLBACK")
             raise
     return target

@@ -14,6 +14,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal_crawler.store.paths import ArchivePaths
+
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
@@ -28,8 +30,7 @@ GZIP_LEVEL = 1
 
 def warc_dir(archive_path: str | os.PathLike) -> Path:
     """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
-    p = Path(archive_path)
-    return p.with_name(p.stem + ".warc")
+    return ArchivePaths.of(archive_path).warc_dir
 
 
 class WarcFiles:
@@ -121,7 +122,7 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, warc_dir(s.get("ARCHIVE_PATH")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
         if self.failed:
@@ -137,7 +138,8 @@ class WarcWriter:
             reason = f"cannot write WARC captures in {self.files.folder}: {e.strerror or e}"
             self.stats.set_value("archive/writer_error", reason)
             self.stats.inc_value("portal/errors")
-            self.crawler.engine.close_spider(self.crawler.spider, reason="archive_error")
+            from scrapy.utils.defer import deferred_from_coro
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
             return
         request.meta["warc"] = (name, offset)
         self.stats.inc_value("warc/records")
