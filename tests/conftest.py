@@ -37,3 +37,10 @@ def replica_net(tmp_path):
         rep.sites_path = tmp_path / "sites.toml"
         rep.sites_file(rep.sites_path)
         yield rep
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chaos suite's figures (tests/test_chaos.py): one line, quoted by the README."""
+    chaos = sys.modules.get("test_chaos")
+    if chaos is not None and chaos.TALLY:
+        terminalreporter.write_line(chaos.figures_line())
