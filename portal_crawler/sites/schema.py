@@ -57,6 +57,7 @@ SETTINGS = {
     "download_delay": _number(0, 3600),          # seconds between two requests to the site
     "concurrency": _integer(1, 64),              # parallel requests to the site (0 would never fetch)
     "randomize_delay": _of(bool),
+    "adaptive_delay": _of(bool),                 # follow the site's latency (crawler/pacing.py)
     "use_sitemap": _of(bool),
     "use_rss": _of(bool),
     "home_label": _of(str),
