@@ -12,6 +12,7 @@ import re
 from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
+from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
@@ -26,8 +27,7 @@ _INLINE_OK = frozenset("a b strong i em u font span small big sub sup strike s l
 _NOISE_LINE = re.compile(
     r"^(?:[【\[]?\s*(?:打印|关闭|关闭窗口|打印本页|返回顶部|收藏|分享到?|字号|大|中|小|"
     r"返回|顶部|推荐|评论)\s*[】\]]?\s*)+$|^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|"
-    r"^(?:分享到|相关(?:新闻|阅读|文章|链接)|热点推荐|延伸阅读)|版权所有|Copyright|©|"
-    r"^[(（]?\s*(?:责任编辑|责编)\s*[:：][^)）]*[)）]?$|^(?:编辑|审核|校对)\s*[:：]\s*\S{1,10}$")
+    r"^(?:分享到|相关(?:新闻|阅读|文章|链接)|热点推荐|延伸阅读)|版权所有|Copyright|©")
 
 def class_id(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -191,7 +191,8 @@ def _links(el) -> int:
 
 def body_paragraphs(el, stats) -> list[str]:
     drop = _noise_subtrees(el, stats)
-    return [p for p in paragraphs(el, drop=drop) if not _NOISE_LINE.search(p)]
+    return [p for p in paragraphs(el, drop=drop)
+            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p)]
 
 
 def is_info_line(p: str) -> bool:
@@ -206,7 +207,7 @@ def is_info_line(p: str) -> bool:
                                            _DATE_START.match(p) is not None)
 
 
-_LABEL_START = re.compile(r"^\S{0,4}(?:来源|出处|作者|记者|编辑|责任编辑|审核|发布|时间|日期)\s*[:：]")
+_LABEL_START = INFO_START_RX
 _DATE_START = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
                      r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")

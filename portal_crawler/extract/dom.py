@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from portal_crawler.extract.selectors import LABELS
+from portal_crawler.extract.labels import FIELD_OF, FIELD_RX
 from portal_crawler.extract.text import clean
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -68,18 +68,7 @@ def meta(root, names) -> str | None:
     return None
 
 
-def _label_regex():
-    pairs = [(lab, field) for field, labs in LABELS.items() for lab in labs]
-    pairs.sort(key=lambda p: -len(p[0]))
-    alt = "|".join(re.escape(lab) for lab, _ in pairs)
-    # longest-first alternation keeps 时间 inside 发布时间 whole; a colon is required
-    # (文 may also take "文/"); 工作者： is not an author label.
-    rx = re.compile(r"(?<![工合])(" + alt + r")\s*(?:[:：]|(?<=文)\s*/)\s*")
-    return rx, {lab: field for lab, field in pairs}
-
-
-_LABEL_RX, _LABEL_FIELD = _label_regex()
-_VALUE_TRIM = " \t|｜丨/\\[]【】()（）,，;；·•　\xa0"
+_VALUE_TRIM = " \t|｜丨/\\[]【】()（）〔〕［］,，;；·•　\xa0"
 
 
 def parse_labelled(text: str | None) -> dict[str, str]:
@@ -90,9 +79,9 @@ def parse_labelled(text: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if not text or (":" not in text and "：" not in text and "/" not in text):
         return out
-    ms = list(_LABEL_RX.finditer(text))
+    ms = list(FIELD_RX.finditer(text))
     for i, m in enumerate(ms):
-        field = _LABEL_FIELD[m.group(1)]
+        field = FIELD_OF[m.group(1)]
         end = ms[i + 1].start() if i + 1 < len(ms) else len(text)
         val = text[m.end():end].strip(_VALUE_TRIM)
         if field.startswith("_") or field in out:
