@@ -208,7 +208,7 @@ def evaluate(pages, names=("ours", "trafilatura", "gne"), verbose=False, repeat=
 
     Extractors take turns page by page, so a change in machine load hits all alike."""
     stats = {name: {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
-                    "errors": 0, "fails": [], "refused": []} for name in names}
+                    "errors": 0, "fails": [], "refused": [], "day": []} for name in names}
     for name in names:  # warm-up: imports and lazy compilation are not per-page costs
         if pages:
             try:
@@ -241,6 +241,8 @@ def _score(s: dict, pname: str, truth: dict, out: dict) -> None:
     if truth.get("publish_time"):
         ok = date_ok(truth["publish_time"], out.get("date"))
         s["date"].append(ok)
+        if len(truth["publish_time"]) >= 10:  # the day alone (trafilatura gives no time)
+            s["day"].append(date_ok(truth["publish_time"][:10], out.get("date")))
         if not ok:
             s["fails"].append((pname, "date", truth["publish_time"], out.get("date")))
     if truth.get("author"):
@@ -266,7 +268,7 @@ def _mean(xs):
 
 
 def _summary(s) -> dict:
-    return {"date_acc": _mean(s["date"]), "date_n": len(s["date"]),
+    return {"date_acc": _mean(s["date"]), "date_n": len(s["date"]), "day_acc": _mean(s["day"]),
             "author_acc": _mean(s["author"]), "author_n": len(s["author"]),
             "title_acc": _mean(s["title"]), "title_n": len(s["title"]),
             "body_P": _mean(s["P"]), "body_R": _mean(s["R"]), "body_F1": _mean(s["F1"]),
@@ -275,7 +277,7 @@ def _summary(s) -> dict:
 
 
 def print_table(title: str, res: dict) -> None:
-    cols = ["date_acc", "author_acc", "title_acc", "body_P", "body_R", "body_F1", "ms_per_page",
+    cols = ["date_acc", "day_acc", "author_acc", "title_acc", "body_P", "body_R", "body_F1", "ms_per_page",
             "ms_mean", "speedup_vs_trafilatura", "errors", "refused"]
     print(f"\n## {title}")
     print("| extractor | " + " | ".join(cols) + " |")
@@ -299,7 +301,7 @@ def _configs(grid=None) -> list[Rules]:
 
 def _page_scores(truth: dict, out: dict) -> dict:
     s = {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
-         "errors": 0, "fails": [], "refused": []}
+         "errors": 0, "fails": [], "refused": [], "day": []}
     _score(s, "", truth, out)
     return s
 
@@ -338,7 +340,7 @@ def cross_validate(pages, k: int = 0, grid=None) -> dict:
         for i in range(n):
             if fold[i] == f:
                 held[i] = per[best][i]
-    merged = {key: [x for s in held for x in s[key]] for key in ("date", "author", "title", "P", "R", "F1")}
+    merged = {key: [x for s in held for x in s[key]] for key in ("date", "day", "author", "title", "P", "R", "F1")}
     merged.update(ms=[], errors=0, fails=[], refused=[])
     res = _summary(merged)
     res["folds"] = k

@@ -13,6 +13,7 @@ from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
 from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
+from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
@@ -112,6 +113,7 @@ def find_body(root, title_el=None):
     """Best body container element, or None.  Blocks just after the title are
     preferred: a short article must beat a longer blog teaser in the sidebar."""
     stats, elems = _collect(root)
+    boost = rules().title_boost
     best, best_score = None, 0.0
     order = {el: i for i, el in enumerate(elems)} if title_el is not None else None
     t_at = order.get(title_el) if order else None
@@ -129,7 +131,7 @@ def find_body(root, title_el=None):
         if t_at is not None:
             at = order[el]
             if t_at < at <= t_at + 150:
-                sc *= 1.5
+                sc *= boost
             elif at + st[G] < t_at:  # ends before the title starts
                 sc *= 0.7
         if sc > best_score:

@@ -7,23 +7,70 @@ from functools import lru_cache
 from lxml import etree
 
 from portal_crawler.extract.labels import FIELD_OF, FIELD_RX
-from portal_crawler.extract.text import clean
+from portal_crawler.extract.text import BLOCK, clean
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # plain etree parser: lxml.html's element-class lookup costs ~15% of extraction time
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+# huge_tree: without it libxml2 stops at nesting depth 256 and the rest of the page
+# is lost (the body cut to the deepest paragraph, or the page dropped)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=True)
 
 
 def parse(text: str):
-    """Parse decoded HTML; None when there is nothing to parse."""
+    """Parse decoded HTML; None when there is nothing to parse.  A page nested deeper
+    than libxml2 allows even with huge_tree (2048) is parsed again with its wrappers
+    beyond depth ``MAX_DEPTH`` removed, so its text is kept whole (DEEP-NESTING)."""
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
     try:
         root = etree.fromstring(text, parser=_PARSER)
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):
+            root = etree.fromstring(flatten(text), parser=_PARSER)
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
         return None
     return root if root is not None and isinstance(root.tag, str) else None
+
+
+MAX_DEPTH = 256
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def flatten(html: str, cap: int = MAX_DEPTH) -> str:
+    """Drop start/end tags that would open deeper than ``cap`` (text, and tags that
+    close at a kept level, stay).  Only for pages libxml2 cannot parse whole."""
+    out, stack, pos = [], [], 0  # stack: (tag, kept)
+    depth = 0
+    for m in _TAG.finditer(html):
+        closing, tag = m.group(1), m.group(2).lower()
+        out.append(html[pos:m.start()])
+        pos = m.end()
+        if tag in _VOID or m.group(3).rstrip().endswith("/"):
+            out.append(m.group(0))
+        elif not closing:
+            kept = depth < cap
+            stack.append((tag, kept))
+            if kept:
+                depth += 1
+                out.append(m.group(0))
+            elif tag in BLOCK:
+                out.append("<br>")  # a dropped block still ends a line
+        else:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == tag:
+                    kept = stack[i][1]
+                    depth -= sum(1 for _, k in stack[i:] if k)
+                    del stack[i:]
+                    if kept:
+                        out.append(m.group(0))
+                    elif tag in BLOCK:
+                        out.append("<br>")
+                    break
+            else:
+                out.append(m.group(0))
+    out.append(html[pos:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=1024)

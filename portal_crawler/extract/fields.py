@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
-from portal_crawler.extract.labels import CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, PLACEHOLDERS
+from portal_crawler.extract.labels import CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, NOT_A_PERSON, PLACEHOLDERS
 from portal_crawler.extract.text import clean
 
 _PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—{1,2}|::)\s*")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|»|›|→|＞|/)\s*")
 _PLACEHOLDER = frozenset(p.lower() for p in PLACEHOLDERS)
+_NOBODY = frozenset(p.lower() for p in NOT_A_PERSON)
 _PERSON_TRIM = re.compile(r"^[\s:：/]+|[\s)）】\]]+$")
 
 
@@ -61,7 +62,7 @@ def person(value: str | None) -> str | None:
         return None
     v = _PERSON_TRIM.sub("", value)
     v = clean(v)
-    if not v or v.lower() in _PLACEHOLDER or len(v) > 40:
+    if not v or v.lower() in _NOBODY or len(v) > 40:
         return None
     return v
 

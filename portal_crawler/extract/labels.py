@@ -38,9 +38,11 @@ REPORTER = ("本报记者", "本台记者", "本刊记者", "本网记者", "特
 # credits that follow the writer's names and are not the writer
 NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
               "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
-# author values that mean "nobody"
-PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名", "匿名",
-                "admin", "none", "null", "网络", "网络整理", "本站", "管理员", "小编")
+# field values that mean "nothing"
+PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
+                "admin", "none", "null")
+# ... and, for a person, values that name no one (来源：本站 is a source, 作者：本站 no one)
+NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合")
 
 # --- breadcrumbs -------------------------------------------------------------------------
 CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置", "您的当前位置", "当前位置",

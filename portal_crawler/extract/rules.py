@@ -24,6 +24,8 @@ class Rules:
     body_byline: bool = True
     # lines under the title searched for the info line (date, source, author)
     info_zone: int = 16
+    # BODY-NEAR-TITLE: score factor of a text block that starts just after the title
+    title_boost: float = 1.5
 
 
 DEFAULT = Rules()
@@ -34,7 +36,8 @@ GRID = {
     "plain_editor_author": (True, False),
     "meta_author": (True, False),
     "body_byline": (True, False),
-    "info_zone": (8, 16, 24),
+    "info_zone": (8, 16),
+    "title_boost": (1.0, 1.5, 2.0),
 }
 
 _current = [DEFAULT]
