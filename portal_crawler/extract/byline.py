@@ -231,9 +231,11 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     # --- author: labelled/记者 in the info zone, forum "X 发表于", a names line under a
     # title copy, labelled in the body's head/tail, meta, photo credit
     author = None
-    for ln in Z:
-        author = _line_author(ln)
+    for i in zone:
+        author = _line_author(lines[i])
         if author:
+            if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
+                drop.add(i)  # a byline line inside the body block is not text
             break
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines

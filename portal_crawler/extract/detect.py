@@ -92,17 +92,20 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     clauses = len(_SENTENCE_END.findall(body))
     dense = len(body) >= _DENSE_CHARS and clauses >= _DENSE_CLAUSES
     if not dense:
-        if len(all_text) < 400 and _ERROR.search(all_text):
-            return "other"  # a short page that is an error message
+        # the error message is read outside the title: a title is the publisher's words
+        msg = all_text.replace(squash(rec.get("title") or ""), "") if titled else all_text
+        if len(all_text) < 400 and _ERROR.search(msg):
+            return "other"
         return "list" if _dated_links(root) >= 5 else "other"
-    dated = _dated_links(root)
-    if dated >= 8 and (len(body) < 200 or clauses < 3):
+    # a list page's "body" is its list: dated rows inside the block, not beside it
+    body_el = rec.get("_body_el")
+    if body_el is not None and _dated_links(body_el) >= 8 and (len(body) < 200 or clauses < 3):
         return "list"
     return "article" if titled else "other"
 
 
 # a dense text block: this many characters with this many clause marks
-_DENSE_CHARS, _DENSE_CLAUSES = 60, 2
+_DENSE_CHARS, _DENSE_CLAUSES = 30, 2
 
 
 def _dated_links(root) -> int:
