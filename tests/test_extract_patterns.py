@@ -215,3 +215,14 @@ def test_each_paragraph_deeper_than_the_last(depth):
     res = extract_page(html.encode("utf-8"))
     assert res.kind == "article"
     assert res.record["body"].split("\n") == LONG
+
+
+@pytest.mark.parametrize("tag,depth", [("span", 1500), ("font", 3000), ("b", 2040)])
+def test_deep_inline_nesting_inside_a_paragraph(tag, depth):
+    first = f"<p>{('<' + tag + '>') * depth}{LONG[0]}{('</' + tag + '>') * depth}</p>"
+    rest = "".join(f"<p>{p}</p>" for p in LONG[1:])
+    html = (f"<html><head><title>内联嵌套_某网</title></head><body><h1>内联嵌套</h1>"
+            f"<div class='content'>{first}{rest}</div></body></html>")
+    res = extract_page(html.encode("utf-8"))
+    assert res.kind == "article"
+    assert res.record["body"].split("\n") == LONG

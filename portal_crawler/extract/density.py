@@ -40,12 +40,23 @@ T, L, G, S, P = range(5)
 
 
 def _own_inline(el) -> str:
-    """Direct text of el plus its inline (non-link, non-block) descendants' text."""
+    """Direct text of el plus its inline (non-link, non-block) descendants' text.
+    Iterative: inline tags may nest thousands deep (DEEP-NESTING)."""
     out = [el.text or ""]
-    for ch in el:
+    stack = [(iter(el), None)]  # (children left, element whose tail follows them)
+    while stack:
+        ch = next(stack[-1][0], None)
+        if ch is None:
+            _, done = stack.pop()
+            if done is not None:
+                out.append(done.tail or "")
+            continue
         tag = ch.tag if isinstance(ch.tag, str) else ""
         if tag in _INLINE_OK and tag != "a":
-            out.append(_own_inline(ch) if len(ch) else (ch.text or ""))
+            out.append(ch.text or "")
+            if len(ch):
+                stack.append((iter(ch), ch))
+                continue
         out.append(ch.tail or "")
     return "".join(out)
 
