@@ -226,3 +226,18 @@ def test_deep_inline_nesting_inside_a_paragraph(tag, depth):
     res = extract_page(html.encode("utf-8"))
     assert res.kind == "article"
     assert res.record["body"].split("\n") == LONG
+
+
+# ---------- `parse` on a real article with error words in its title -----------------------
+def test_cli_parse_extracts_and_reports_the_kind(tmp_path):
+    import json
+
+    from conftest import cli
+    title = "系统繁忙？12345热线回应：出错了已修复"
+    f = tmp_path / "page.html"
+    f.write_bytes(page(title=title))
+    p = cli("parse", f)
+    assert p.returncode == 0, p.stderr
+    assert "kind: article (generic extractor)" in p.stderr
+    rec = json.loads(p.stdout)
+    assert rec["title"] == title and rec["body"].split("\n") == PARAS
