@@ -108,7 +108,7 @@ def _line_author(ln):
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
         v = _CUT_AUTHOR.split(lab["author"])[0]
         return v if F.person(v) and _plausible_name(v) else None
-    if len(ln) <= 60:
+    if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
         if a:
             return NAME_END_RX.split(a)[0].strip() or None
