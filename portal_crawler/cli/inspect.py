@@ -43,6 +43,7 @@ def parse(file_or_url, url, sites_file):
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
