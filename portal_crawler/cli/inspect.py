@@ -1,4 +1,4 @@
-"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse`, `search`."""
+"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse` (search: cli/search.py)."""
 from __future__ import annotations
 
 import json
@@ -109,16 +109,3 @@ def reparse(db, site, sites_file):
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture")
-
-
-@main.command()
-@click.argument("query")
-@click.option("--db", default=DEFAULT_DB, show_default=True)
-@click.option("--limit", default=20, show_default=True)
-def search(query, db, limit):
-    """Full-text search (Chinese words of two characters and more)."""
-    with _open_existing(db) as ar:
-        rows = ar.search(query, limit=limit)
-    for r in rows:
-        out.print(f"{r['published_at'] or '':<26} {r['site']:<12} {r['title']}  {r['url']}")
-    out.print(f"{len(rows)} results")
