@@ -38,6 +38,7 @@ def _cjk_mask(cp: np.ndarray) -> np.ndarray:
 
 
 def _index_text_py(text: str) -> str:
+    text = text.replace("\x00", " ")       # 0 marks a dropped slot in the numpy version
     out = []
     n = len(text)
     for i, ch in enumerate(text):
@@ -61,13 +62,13 @@ def index_text(text: str | None) -> str:
     c[:n] = _cjk_mask(cp)
     nxt = c[1:]                          # the next character is Chinese
     cur = c[:n]
-    # Three slots a character: (it, next-or-space, space) for Chinese, (it, space
-    # before a Chinese character, -) otherwise; 0 marks a dropped slot.
+    # Three slots a character: (it, the next if Chinese, space) for Chinese, (it, a
+    # space before a Chinese character, -) otherwise; 0 marks a dropped slot.
     rows = np.zeros((n, 3), dtype=np.uint32)
     rows[:, 0] = np.where(cp == 0, _SP, cp)
     follow = np.zeros(n, dtype=np.uint32)
     follow[:-1] = cp[1:]
-    rows[:, 1] = np.where(cur, np.where(nxt, follow, _SP), np.where(nxt, _SP, 0))
+    rows[:, 1] = np.where(nxt, np.where(cur, follow, _SP), 0)
     rows[:, 2] = np.where(cur, _SP, 0)
     flat = rows.ravel()
     return flat[flat != 0].tobytes().decode("utf-32-le")
