@@ -232,7 +232,7 @@ def test_runs_and_summaries(tmp_path):
                                 body=body(3), channel="通知公告")])
         ar.finish_run(rid, {"requests": 10, "responses": {"200": 9, "404": 1}, "errors": 1,
                             "per_site": {"harbin": {"articles": 1}}, "drift": {}}, "finished")
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         assert run["new_articles"] == 2 and json.loads(run["responses"]) == {"200": 9, "404": 1}
         assert json.loads(run["sites"]) == ["harbin", "zhejiang"]
         assert run["finish_reason"] == "finished" and run["finished_at"]

@@ -19,8 +19,11 @@ from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.encoding import decode_html
-from portal_crawler.crawl.items import ArticleItem
+from portal_crawler.crawler.items import ArticleItem
+from portal_crawler.crawler.lock import ArchiveLock
+from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
+from portal_crawler.store.archive import Archive
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
@@ -48,10 +51,22 @@ class PortalSpider(scrapy.Spider):
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, **kwargs):
+        """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
+        -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
+        s = crawler.settings
+        chosen = sites if isinstance(sites, list) else resolve_sites(sites or "all", sites_file)
+        kwargs = _parse_args(kwargs)
+        db = s.get("PORTAL_DB")
+        if not s.getbool("PORTAL_LOCK_HELD"):  # `scrapy crawl`: nobody took the lock for us
+            crawler.portal_lock = ArchiveLock(db).acquire()
+        if known is None:
+            with Archive.open(db, create=True) as ar:
+                known = {site.key: ar.known_keys(site=site.key) for site in chosen}
+        apply_site_settings(s, chosen)
+        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, **kwargs)
         if spider.overlap is None:
-            spider.overlap = crawler.settings.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
         return spider
 
     # -- helpers -------------------------------------------------------------------------
@@ -232,3 +247,24 @@ class PortalSpider(scrapy.Spider):
         item["warc_file"], item["warc_offset"] = (refs[0] if refs else (None, None))
         self._inc(site.key, "articles")
         return item
+
+
+_INT_ARGS = ("max_articles", "refresh_days", "overlap_pages")
+
+
+def _parse_args(kw: dict) -> dict:
+    """``scrapy crawl -a`` gives strings: numbers, comma lists and flags become values."""
+    out = dict(kw)
+    for k in _INT_ARGS:
+        if isinstance(out.get(k), str):
+            out[k] = int(out[k])
+    if isinstance(out.get("channels"), str):
+        out["channels"] = [c for c in out["channels"].split(",") if c.strip()]
+    if isinstance(out.get("full_lists"), str):
+        out["full_lists"] = out["full_lists"].lower() in ("1", "true", "yes")
+    return out
+
+
+def resolve_sites(sites, sites_file):
+    from portal_crawler.crawler.run import resolve_sites as resolve
+    return resolve(sites, sites_file)
