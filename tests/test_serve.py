@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 from conftest import E2E_SITES, ROOT, cli, crawl_args
 
-from portal_crawler.crawl.drift import warnings_for_run
-from portal_crawler.crawl.warc import read_capture, warc_dir
+from portal_crawler.crawler.drift import warnings_for_run
+from portal_crawler.crawler.warc import read_capture, warc_dir
 from portal_crawler.store import Archive
 from portal_crawler.store.contract import TABLES
 from portal_crawler.serve import make_datasette
@@ -192,7 +192,7 @@ def test_canned_queries(archive, client):
     recent = canned("recent_articles")
     assert recent[0]["published_at"] == _rows(archive, "SELECT max(published_at) AS m FROM articles")[0]["m"]
     with Archive(archive) as ar:
-        want = [w for run in ar.recent_runs(100) for w in warnings_for_run(run)]
+        want = [w for run in ar.runs(100) for w in warnings_for_run(run)]
     got = canned("drift_warnings")
     assert len(got) == len(want) == 3
     assert {r["warning"] for r in got} == {"template extractor failed on 4 of 9 articles",
@@ -229,8 +229,9 @@ def test_serve_refuses_bad_archives(tmp_path):
     p = cli("serve", "--db", tmp_path / "none.db")
     assert p.returncode == 2 and p.stderr.startswith("error: no archive at")
     old = tmp_path / "old.db"
+    Archive(old).close()
     con = sqlite3.connect(old)
-    con.execute("PRAGMA user_version = 1")
+    con.execute("PRAGMA user_version = 1")          # as written by schema v1
     con.close()
     p = cli("serve", "--db", old)
     assert p.returncode == 2 and "schema v1" in p.stderr and p.stderr.count("\n") == 1

@@ -17,22 +17,17 @@ class ServeError(RuntimeError):
 
 
 def _check_archive(path: Path) -> None:
-    from portal_crawler.store.schema import SCHEMA_VERSION
+    from portal_crawler.store.schema import check_version, connect_readonly
     if not path.is_file():
         raise ServeError(f"no archive at {path}; crawl first (portal-crawler crawl ... --db {path})")
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        con = connect_readonly(str(path))
         try:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
+            check_version(con)
         finally:
             con.close()
     except sqlite3.DatabaseError as e:
-        raise ServeError(f"{path} is not a readable SQLite archive: {e}") from None
-    if version != SCHEMA_VERSION:
-        raise ServeError(f"{path} has schema v{version}, this portal-crawler serves v{SCHEMA_VERSION}; "
-                         f"open it once with a newer command (portal-crawler stats --db {path}) "
-                         "to migrate it" if version < SCHEMA_VERSION else
-                         f"{path} has schema v{version}, newer than this portal-crawler (v{SCHEMA_VERSION})")
+        raise ServeError(f"{path} cannot be served: {e}") from None
 
 
 def make_datasette(db: str | Path):
