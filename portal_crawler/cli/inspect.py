@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, out
@@ -87,11 +88,13 @@ def dupes(db, site, limit):
         out.print("no repost groups")
         return
     for g in groups[:limit]:
-        out.print(f"[bold]{g['title']}[/]  canonical: {g['url']} ({g['site']}, {g['published_at']})")
+        # archived text goes through escape(): a title may contain "[/]" or "[link=...]"
+        out.print(f"[bold]{escape(g['title'] or '')}[/]  canonical: {escape(g['url'])} "
+                  f"({g['site']}, {g['published_at']})")
         for c in g["copies"]:
             sim = c.get("similarity")
-            out.print(f"    {c['site']:<12} {c['url']}  similarity {sim if sim is not None else 1.0:.2f}"
-                      f"  来源 {c.get('source') or '-'}")
+            out.print(f"    {c['site']:<12} {escape(c['url'])}  similarity "
+                      f"{sim if sim is not None else 1.0:.2f}  来源 {escape(c.get('source') or '-')}")
     out.print(f"{len(groups)} groups")
 
 

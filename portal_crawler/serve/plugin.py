@@ -47,6 +47,9 @@ def filters_from_request(request, database, table, datasette):
     if table != "articles" or "_search" not in request.args:
         return None
     q = request.args.get("_search")
+    if request.args.get("_searchmode") == "raw":
+        raise BadRequest("_searchmode=raw is not supported here: the index holds character "
+                         "tokens; use the search syntax (words, \"phrase\", OR, -word, title:)")
     try:
         query = compile_query(q)
     except QueryError as e:
