@@ -15,8 +15,8 @@ def serve(db, port, host):
     """Browse and search the archive in Datasette, read-only."""
     from portal_crawler.serve import ServeError, make_datasette, run
     try:
-        make_datasette(db)          # every check before the server starts
+        ds = make_datasette(db)
     except ServeError as e:
         fail(str(e))
     out.print(f"serving {db} read-only at http://{host}:{port}/  (Ctrl-C stops)", markup=False)
-    run(db, host=host, port=port)
+    run(ds, host=host, port=port)

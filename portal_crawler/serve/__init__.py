@@ -51,11 +51,10 @@ def make_datasette(db: str | Path):
                      settings={"truncate_cells_html": 120, "default_page_size": 50})
 
 
-def run(db: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Serve until interrupted (uvicorn, as `datasette serve` does)."""
+def run(ds, host: str = "127.0.0.1", port: int = 8001) -> None:
+    """Serve `ds` (from make_datasette) until interrupted, as `datasette serve` does."""
     import asyncio
 
     import uvicorn
-    ds = make_datasette(db)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -1,8 +1,9 @@
 """Search the archive: one query language, one meaning, one executor.
 
 The CLI (`portal-crawler search`), `Archive.search()` and the Datasette search box
-(portal_crawler/serve/plugin.py) all go through `compile_query` and `where_sql`, so
-the same query finds the same articles everywhere.
+(portal_crawler/serve/plugin.py) all go through `compile_query`: its `fts` expression
+selects from articles_fts, and when it is not `exact`, `pc_search_match` checks the
+text, so the same query finds the same articles everywhere.
 
 Syntax (whitespace separates terms):
 
@@ -35,7 +36,7 @@ from datetime import date, timedelta
 from portal_crawler.store.fts import CJK, query_tokens
 
 __all__ = ["QueryError", "Query", "SearchResult", "compile_query", "register_functions",
-           "where_sql", "search", "snippet", "SNIPPET_MARK"]
+           "search", "snippet", "mark", "SNIPPET_MARK"]
 
 FIELDS = ("title", "body")
 SORTS = ("relevance", "date")
@@ -274,24 +275,10 @@ def _sql_match(q, title, body):
     return int(compile_query(q).matches(title, body))
 
 
-def _sql_fts(q):
-    return compile_query(q).fts
-
-
 def register_functions(conn: sqlite3.Connection) -> None:
-    """`pc_search_match(q, title, body)` and `pc_search_fts(q)` on a connection."""
+    """`pc_search_match(q, title, body)`: the exact check, for SQL (the executor below
+    and the Datasette filter)."""
     conn.create_function("pc_search_match", 3, _sql_match, deterministic=True)
-    conn.create_function("pc_search_fts", 1, _sql_fts, deterministic=True)
-
-
-def where_sql(query: Query, alias: str = "articles", param: str = "pc_q") -> str:
-    """A WHERE condition on `alias` (the articles table) selecting exactly the hits;
-    binds the query text as :param.  Needs register_functions on the connection."""
-    cond = (f"{alias}.id IN (SELECT rowid FROM articles_fts "
-            f"WHERE articles_fts MATCH pc_search_fts(:{param}))")
-    if not query.exact:
-        cond += f" AND pc_search_match(:{param}, {alias}.title, {alias}.body)"
-    return cond
 
 
 @dataclass
