@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.store.fts import index_text
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
@@ -108,7 +110,20 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# v2: the FTS index keeps positions (detail=full) and every Chinese character starts a
+# token (store/fts.py), so 1-character words and longer words are answered exactly
+# by the index, phrases included.  Rebuilt from the articles with the same Python
+# tokenizer, registered on every connection as fts_index_text().
+_V2 = """
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO articles_fts (rowid, title, body)
+  SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -119,6 +134,7 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
+    conn.create_function("fts_index_text", 1, index_text, deterministic=True)
     return conn
 
 
