@@ -1,7 +1,6 @@
 """The CLI's contract for bad input: a clear one-line error and exit code 2."""
 import json
 
-import pytest
 from conftest import cli
 
 

@@ -1,7 +1,6 @@
 """Operating the crawler: resume after a kill, site discovery, one site from its home URL."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -41,7 +40,7 @@ def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     p.wait()
     partial = _articles(db)
     assert 0 < partial
-    r = cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
+    cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
     with Archive(db) as ar:
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:10]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing as mp
 import os
 import time
 from collections import defaultdict
@@ -19,6 +18,7 @@ from twisted.internet import task
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from portal_crawler.spawn import CTX, start_process
 from portal_crawler.crawler.drift import DriftCounter, site_profile
 from portal_crawler.store import Archive
 
@@ -116,11 +116,9 @@ class ArchivePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.sites = list(getattr(spider, "sites", {}))
-        ctx = mp.get_context("spawn")
-        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
-        self.proc = ctx.Process(target=writer_main, name="archive-writer", daemon=False,
-                                args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
-        self.proc.start()
+        self.inbox, self.outbox = CTX.Queue(), CTX.Queue()
+        self.proc = start_process(writer_main, name="archive-writer",
+                                  args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
         _, self.run_id, profiles = self._expect("opened", timeout=120)
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.drift = DriftCounter(profiles)

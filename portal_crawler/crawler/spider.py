@@ -7,6 +7,7 @@ paging stops once a list page holds only archived articles.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import logging
 from urllib.parse import urljoin, urlsplit
 
@@ -18,6 +19,7 @@ from portal_crawler import discover
 from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
+from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.record import RECORD_KEYS
@@ -82,8 +84,11 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"site/{site}/{what}", n)
 
     def _decode(self, response) -> tuple[str, Selector]:
+        """Decoded text and a Selector over the tree the extractor's parser builds: one
+        parser for every page kind (extract.dom.parse), one tree per response."""
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
-        return text, Selector(text=text)
+        root = parse_html(text)
+        return text, (Selector(root=root, type="html") if root is not None else Selector(text=text or "<html/>"))
 
     def on_error(self, failure):
         site = failure.request.meta.get("site", "?")
@@ -217,7 +222,9 @@ class PortalSpider(scrapy.Spider):
         self._inc(site.key, f"responses/{response.status}")
         res = extract_page(response.body, response.url,
                            response.headers.get("Content-Type", b"").decode("latin-1") or None, site)
-        parts = response.meta.get("parts", []) + [(res, response.meta.get("warc"))]
+        # Carried to the next page's request: the extracted record, not the decoded page
+        # (a 5 MB page would otherwise ride along in meta until the article is done).
+        parts = response.meta.get("parts", []) + [(replace(res, text=""), response.meta.get("warc"))]
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
