@@ -1,4 +1,4 @@
-"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse`, `search`."""
+"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse` (search: cli/search.py)."""
 from __future__ import annotations
 
 import json
@@ -44,6 +44,7 @@ def parse(file_or_url, url, sites_file):
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
@@ -131,16 +132,3 @@ def reparse(db, site, sites_file):
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture, "
               f"{counts['truncated']} truncated (fetched again by the next crawl)")
-
-
-@main.command()
-@click.argument("query")
-@click.option("--db", default=DEFAULT_DB, show_default=True)
-@click.option("--limit", default=20, show_default=True)
-def search(query, db, limit):
-    """Full-text search (Chinese words of two characters and more)."""
-    with open_archive(db) as ar:
-        rows = ar.search(query, limit=limit)
-    for r in rows:
-        out.print(f"{safe(r['published_at']):<26} {safe(r['site']):<12} {safe(r['title'])}  {safe(r['url'])}")
-    out.print(f"{len(rows)} results")

@@ -19,11 +19,11 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 
 def plain(value) -> str:
     """``value`` as one line of printable text: control characters become U+FFFD
-    (visible, so a hostile title cannot pass for a clean one), newlines spaces."""
+    (visible, so a hostile title cannot pass for a clean one), line breaks spaces.
+    One character for one: offsets into the text (highlights) stay valid."""
     if value is None:
         return ""
-    s = str(value).replace("\r\n", " ").replace("\n", " ")
-    return _CONTROL.sub("\ufffd", s)
+    return _CONTROL.sub(lambda m: " " if m.group() in "\r\n" else "\ufffd", str(value))
 
 
 def safe(value) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.store.fts import index_text
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
@@ -108,10 +110,23 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
+# v2: the FTS index keeps positions (detail=full) and every Chinese character starts a
+# token (store/fts.py), so 1-character words and longer words are answered exactly
+# by the index, phrases included.  Rebuilt from the articles with the same Python
+# tokenizer, registered on every connection as fts_index_text().
+_V2 = """
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO articles_fts (rowid, title, body)
+  SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
+"""
+
 # Reliability (README "Reliability"): requests that failed after their retries, by run,
 # site and URL (`stats` lists them, the next crawl asks for them again); and copies
 # whose stored capture was found truncated, fetched again by the next crawl.
-_V2_FAILURES = """
+_V3_FAILURES = """
 CREATE TABLE crawl_errors (
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
@@ -125,7 +140,7 @@ CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
 ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_FAILURES]
+MIGRATIONS: list[str] = [_V1, _V2, _V3_FAILURES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -139,6 +154,7 @@ def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    conn.create_function("fts_index_text", 1, index_text, deterministic=True)
     return conn
 
 
