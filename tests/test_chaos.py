@@ -211,13 +211,14 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
         truth = rep.truth()
         for cycle in range(cycles):
             args = crawl_args(tmp_path / "s.toml", db)
-            args[args.index("--delay") + 1] = "0.01"
-            args[args.index("--concurrency") + 1] = "2"
+            # Slow enough that every cycle is killed mid-crawl, at a random moment.
+            args[args.index("--delay") + 1] = "0.1"
+            args[args.index("--concurrency") + 1] = "1"
             if cycle % 3 == 2:
                 args.append("--resume")
             p = _popen(args + sets(ARCHIVE_BATCH_SIZE=4), {})
             TALLY["runs"] += 1
-            time.sleep(rng.uniform(0.3, 5.0))
+            time.sleep(rng.uniform(0.3, 4.0))
             if p.poll() is not None:
                 continue                      # finished before its kill: fine, audited below
             writer = _writer_of(p.pid)
