@@ -22,6 +22,7 @@ def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = Fal
     contact = contact or os.environ.get("PORTAL_CRAWLER_CONTACT")
     if contact:
         s.set("USER_AGENT", f"portal-crawler/0.1 (+{contact})")
+        s.set("CONTACT", contact)          # the WARC files' warcinfo names the operator
     # Per-site politeness: each site is its own download slot.
     s.set("DOWNLOAD_SLOTS", {
         site.key: {"concurrency": int(site.setting("concurrency", s.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))),

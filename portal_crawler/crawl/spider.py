@@ -211,8 +211,10 @@ class PortalSpider(scrapy.Spider):
             remaining = list(res.page_urls)
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
+            # refresh: page k of a re-checked article may be a revisit too (crawl/warc.py).
             yield self._req(nxt, self.parse_article, site, parts=parts, remaining=rest,
-                            clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
+                            clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url),
+                            refresh=response.meta.get("refresh", False))
             return
         yield self._item(site, parts, response)
 
