@@ -150,7 +150,8 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
         max_id = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
         # 2. Records: all, or those new or changed since the last snapshot.
-        filters = Filters(changed_since=previous["archive_state"]) if previous else Filters()
+        # Changed since: from the start of the first run the last snapshot did not cover.
+        filters = Filters(changed_since=str(max(prev_runs))) if prev_runs else Filters()
         counts = export(conn, tmp / "records.jsonl", "jsonl", filters=filters,
                         with_=("copies", "versions", "attachments", "images"))
         with open(tmp / "crawl_runs.jsonl", "w", encoding="utf-8", newline="\n") as fh:

@@ -68,9 +68,10 @@ def create_wacz(warcs: list[Path], pages: Path, out: Path, *, title: str, descri
     raw = out.with_name(out.name + ".raw")
     log = io.StringIO()
     with contextlib.redirect_stdout(log):
-        code = wacz_main(["create", "-o", str(raw), "-p", str(pages), "--title", title,
+        # -c: our pages go in as written (py-wacz would drop the header's hasText).
+        code = wacz_main(["create", "-o", str(raw), "-p", str(pages), "-c", "--title", title,
                           "--desc", description, *map(str, warcs)])
-    if code not in (0, None) or "Invalid passed page" in log.getvalue():
+    if code not in (0, None):
         raise RuntimeError(f"py-wacz failed: {log.getvalue()[-2000:]}")
     normalise(raw, out, created)
     raw.unlink()
