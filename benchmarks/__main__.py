@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...] [--profile FILE]
+"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...,snapshot] [--profile FILE]
 
 Runs the suite, prints one table (metric, ours, baseline, ratio, target, met?) and
 writes the figures to FILE. A benchmark that cannot run yet (a module not there,
@@ -15,8 +15,9 @@ from pathlib import Path
 from benchmarks import common
 
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
-        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio")
-BENCHES = ("crawl", "extract", "storage", "recrawl", "polite")
+        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio",
+        "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio", "verify_rss_growth_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "snapshot")
 
 
 def bench_crawl(quick, profile):
@@ -50,6 +51,11 @@ def bench_recrawl(quick, profile):
 def bench_polite(quick, profile):
     from benchmarks import bench_polite
     return bench_polite.run(quick)
+
+
+def bench_snapshot(quick, profile):
+    from benchmarks import bench_snapshot
+    return bench_snapshot.run(quick)
 
 
 def _round(v, n=4):
@@ -103,6 +109,24 @@ def rows(f: dict) -> list[dict]:
          "ours": pd.get("min_gap_over_delay_excl_robots"), "baseline": None,
          "ratio": pd.get("min_gap_over_delay_excl_robots"), "target": ">= 1",
          "met": met(pd.get("min_gap_over_delay_excl_robots"), lambda v: v >= 0.999)},
+    ]
+    sn = f.get("snapshot_detail") or [{}, {}]
+    lo, hi = sn[0], sn[-1]
+    out += [
+        {"metric": f"snapshot s, {hi.get('articles', '?')} articles ({hi.get('input_mb', '?')} MB) vs zip -r",
+         "ours": hi.get("snapshot_s"), "baseline": hi.get("zip_s"), "ratio": f.get("snapshot_zip_ratio"),
+         "target": "(info: throughput vs zip)"},
+        {"metric": "verify s of that snapshot vs sha256sum of its files", "ours": hi.get("verify_s"),
+         "baseline": hi.get("sha256sum_s"), "ratio": f.get("verify_sha256sum_ratio"),
+         "target": "(info: throughput vs sha256sum)"},
+        {"metric": f"snapshot peak RSS MB, {hi.get('articles', '?')} vs {lo.get('articles', '?')} articles",
+         "ours": hi.get("snapshot_peak_rss_mb"), "baseline": lo.get("snapshot_peak_rss_mb"),
+         "ratio": f.get("snapshot_rss_growth_ratio"), "target": "<= 1.3 (flat)",
+         "met": met(f.get("snapshot_rss_growth_ratio"), lambda v: v <= 1.3)},
+        {"metric": f"verify peak RSS MB, {hi.get('articles', '?')} vs {lo.get('articles', '?')} articles",
+         "ours": hi.get("verify_peak_rss_mb"), "baseline": lo.get("verify_peak_rss_mb"),
+         "ratio": f.get("verify_rss_growth_ratio"), "target": "<= 1.3 (flat)",
+         "met": met(f.get("verify_rss_growth_ratio"), lambda v: v <= 1.3)},
     ]
     return out
 

@@ -21,44 +21,29 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from portal_crawler.store import cdxj
+from portal_crawler.store.warcread import read_record
 
 __all__ = ["write_pages", "create_wacz", "normalise"]
 
 
-def write_pages(conn: sqlite3.Connection, warc_folder: Path, out: Path, *, files: set[str],
-                min_id: int | None = None) -> int:
-    """pages.jsonl for the articles whose page-1 capture is in ``files``.
-
-    Articles are read in capture order (file, offset), so one WARC file's index is
-    in memory at a time.
-    """
+def write_pages(conn: sqlite3.Connection, warc_folder: Path, out: Path, *, files: set[str]) -> int:
+    """pages.jsonl for the articles whose page-1 capture is in ``files``: the URL and
+    WARC-Date come from the capture record itself (read in file order, one record
+    header at a time: memory stays flat)."""
     n = 0
-    current, where = None, {}
-    sql = ("SELECT id, title, body, warc_file, warc_offset FROM articles WHERE warc_file IS NOT NULL"
-           + (" AND id > ?" if min_id is not None else "") + " ORDER BY warc_file, warc_offset")
+    sql = ("SELECT id, title, body, warc_file, warc_offset FROM articles WHERE warc_file IS NOT NULL "
+           "ORDER BY warc_file, warc_offset")
     with open(out, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Articles",
                              "hasText": True}) + "\n")
-        for aid, title, body, wfile, off in conn.execute(sql, [min_id] if min_id is not None else []):
+        for aid, title, body, wfile, off in conn.execute(sql):
             if wfile not in files:
                 continue
-            if wfile != current:
-                current = wfile
-                where = {}
-                with open(cdxj.ensure_index(warc_folder / wfile), encoding="utf-8") as idx:
-                    for ln in idx:
-                        _, ts, d = cdxj.parse(ln)
-                        where[int(d["offset"])] = (d["url"], ts)
-            url, ts = where[off]
-            fh.write(json.dumps({"id": str(aid), "url": url, "ts": _iso(ts), "title": title,
+            cap = read_record(warc_folder, wfile, off, body=False)
+            fh.write(json.dumps({"id": str(aid), "url": cap.url, "ts": cap.date[:19] + "Z", "title": title,
                                  "text": body or ""}, ensure_ascii=False) + "\n")
             n += 1
     return n
-
-
-def _iso(ts14: str) -> str:
-    return f"{ts14[:4]}-{ts14[4:6]}-{ts14[6:8]}T{ts14[8:10]}:{ts14[10:12]}:{ts14[12:14]}Z"
 
 
 def create_wacz(warcs: list[Path], pages: Path, out: Path, *, title: str, description: str,
