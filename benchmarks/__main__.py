@@ -16,7 +16,8 @@ from benchmarks import common
 
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio",
-        "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio", "verify_rss_growth_ratio")
+        "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio", "verify_rss_growth_ratio",
+        "revisit_bytes_ratio")
 BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "snapshot")
 
 
@@ -112,6 +113,7 @@ def rows(f: dict) -> list[dict]:
     ]
     sn = f.get("snapshot_detail") or [{}, {}]
     lo, hi = sn[0], sn[-1]
+    rv = f.get("revisit_detail") or {}
     out += [
         {"metric": f"snapshot s, {hi.get('articles', '?')} articles ({hi.get('input_mb', '?')} MB) vs zip -r",
          "ours": hi.get("snapshot_s"), "baseline": hi.get("zip_s"), "ratio": f.get("snapshot_zip_ratio"),
@@ -119,6 +121,10 @@ def rows(f: dict) -> list[dict]:
         {"metric": "verify s of that snapshot vs sha256sum of its files", "ours": hi.get("verify_s"),
          "baseline": hi.get("sha256sum_s"), "ratio": f.get("verify_sha256sum_ratio"),
          "target": "(info: throughput vs sha256sum)"},
+        {"metric": f"re-check crawl WARC bytes with revisits vs full responses ({rv.get('revisits', '?')} of "
+                   f"{rv.get('captures', '?')} captures unchanged)",
+         "ours": rv.get("warc_bytes_written"), "baseline": rv.get("warc_bytes_without_revisits"),
+         "ratio": f.get("revisit_bytes_ratio"), "target": "(info: what revisits save)"},
         {"metric": f"snapshot peak RSS MB, {hi.get('articles', '?')} vs {lo.get('articles', '?')} articles",
          "ours": hi.get("snapshot_peak_rss_mb"), "baseline": lo.get("snapshot_peak_rss_mb"),
          "ratio": f.get("snapshot_rss_growth_ratio"), "target": "<= 1.3 (flat)",

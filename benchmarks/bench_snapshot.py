@@ -124,11 +124,51 @@ def measure(n: int) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def revisit_saving(quick: bool) -> dict:
+    """A re-check crawl (``--refresh-days``) of an unchanged replica: WARC bytes written
+    with revisit records / what full responses would have taken (from the indexes:
+    each revisit's length against its original's)."""
+    from benchmarks.bench_crawl import crawl_ours
+    from portal_crawler.crawl.warc import warc_dir
+    from portal_crawler.store import cdxj
+    sites, scale = (["harbin", "zhejiang", "xiamen"], "tiny") if quick else (None, "demo")
+    work = Path(tempfile.mkdtemp(prefix="bench-revisit-"))
+    try:
+        with common.replica(7, sites, scale) as rep:
+            keys = list(rep.base_urls)
+            crawl_ours(rep, keys, work, "r")
+            before = set(warc_dir(work / "r.db").glob("*.warc.gz"))
+            t = crawl_ours(rep, keys, work, "r", spider_args={"refresh_days": 100000})
+        folder = warc_dir(work / "r.db")
+        second = sorted(set(folder.glob("*.warc.gz")) - before)
+        original = {}
+        for f in before:
+            for ln in cdxj.index_path(f).read_text(encoding="utf-8").splitlines():
+                _, _, d = cdxj.parse(ln)
+                original[d["url"]] = int(d["length"])
+        written = sum(f.stat().st_size for f in second)
+        saved, revisits, lines = 0, 0, 0
+        for f in second:
+            for ln in cdxj.index_path(f).read_text(encoding="utf-8").splitlines():
+                _, _, d = cdxj.parse(ln)
+                lines += 1
+                if d.get("mime") == "warc/revisit":
+                    revisits += 1
+                    saved += original[d["url"]] - int(d["length"])
+        return {"revisit_bytes_ratio": common.ratio(written, written + saved),
+                "revisit_detail": {"sites": len(keys), "scale": scale, "recheck_pages": t["pages"],
+                                   "captures": lines, "revisits": revisits, "warc_bytes_written": written,
+                                   "warc_bytes_without_revisits": written + saved}}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run(quick: bool) -> dict:
     small, large = SIZES["quick" if quick else "full"]
     points = [measure(small), measure(large)]
     lo, hi = points
     return {
+        **revisit_saving(quick),
         "snapshot_zip_ratio": common.ratio(hi["zip_s"], hi["snapshot_s"]),
         "verify_sha256sum_ratio": common.ratio(hi["sha256sum_s"], hi["verify_s"]),
         "snapshot_rss_growth_ratio": common.ratio(hi["snapshot_peak_rss_mb"], lo["snapshot_peak_rss_mb"]),
