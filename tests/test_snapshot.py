@@ -192,3 +192,37 @@ def test_incremental_snapshot(replica_net, tmp_path):
     assert "pointers elsewhere" in p.stdout and "pointers elsewhere 0" not in p.stdout
     log = [json.loads(l) for l in (tmp_path / "a.snapshots.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [l["id"] for l in log] == [s1["id"], s2["id"]]
+
+
+def test_snapshot_while_a_crawl_writes(replica_net, tmp_path):
+    """The database copy is one consistent state, and every capture it points at is in
+    the package, even from the WARC file the crawl is still writing."""
+    from portal_crawler.snapshot import snapshot, verify
+    db = tmp_path / "a.db"
+    args = crawl_args(replica_net.sites_path, db)
+    args[args.index("--delay") + 1] = "0.05"          # slow enough to catch it mid-way
+    args[args.index("--concurrency") + 1] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended before any article"
+            try:
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+                n = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                n = 0
+            if n >= 20:
+                break
+            time.sleep(0.2)
+        res = snapshot(db, tmp_path / "snap")
+        assert proc.poll() is None, "the crawl should still be running during the snapshot"
+    finally:
+        proc.wait(300)
+    rep = verify(tmp_path / "snap")
+    assert rep.ok, [str(p) for p in rep.problems[:5]]
+    copied = _rows(tmp_path / "snap/data/archive.sqlite", "articles")
+    assert 20 <= len(copied) < len(_rows(db, "articles")) and rep.counts["pointers"] >= len(copied)
+    assert res.warc_files and rep.counts["captures"] >= len(copied)

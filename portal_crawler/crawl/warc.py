@@ -148,6 +148,10 @@ class WarcFiles:
                 warc_headers_dict={**common, "WARC-Date": h.get_header("WARC-Date"),
                                    "WARC-Concurrent-To": h.get_header("WARC-Record-ID")})
             self._put(req)
+        # On disk before the item can reach the archive: a snapshot taken while a crawl
+        # writes finds every capture its database copy points at.
+        self.fh.flush()
+        self.cdx.flush()
         return original_ref or (self.name, offset)
 
     def previous(self, url: str) -> tuple[Capture, tuple[str, int]] | None:

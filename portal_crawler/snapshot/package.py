@@ -69,11 +69,54 @@ def last_snapshot(db) -> dict | None:
     return json.loads(lines[-1]) if lines else None
 
 
-def _complete_warcs(folder: Path) -> list[Path]:
-    """WARC files a crawl has finished (their index is sorted): an open file is left
-    for the next snapshot."""
-    return sorted(p for p in folder.glob("*.warc.gz")
-                  if not p.with_name(p.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX).exists())
+def _warcs(folder: Path, work: Path) -> dict[str, Path]:
+    """name -> file to package: finished WARC files as they are; a file a crawl is still
+    writing as a copy of its whole records so far (every capture the database copy,
+    taken before, points at is in it)."""
+    out = {}
+    for p in sorted(folder.glob("*.warc.gz")):
+        if not p.with_name(p.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX).exists():
+            out[p.name] = p
+            continue
+        size = p.stat().st_size
+        copy = work / "open" / p.name
+        copy.parent.mkdir(exist_ok=True)
+        with open(p, "rb") as src, open(copy, "wb") as dst:
+            shutil.copyfileobj(_Limited(src, size), dst)
+        end = _whole_records(copy)
+        if end:
+            os.truncate(copy, end)
+            out[p.name] = copy
+    return out
+
+
+class _Limited:
+    def __init__(self, fh, n):
+        self.fh, self.n = fh, n
+
+    def read(self, k=-1):
+        k = self.n if k < 0 else min(k, self.n)
+        data = self.fh.read(k)
+        self.n -= len(data)
+        return data
+
+
+def _whole_records(path: Path) -> int:
+    """Where the last complete record of a WARC file ends (a crawl may be mid-write)."""
+    from warcio.archiveiterator import ArchiveIterator
+    end = 0
+    with open(path, "rb") as fh:
+        it = ArchiveIterator(fh)
+        try:
+            for rec in it:
+                n = sum(len(b) for b in iter(lambda: rec.raw_stream.read(1 << 16), b""))
+                off, length = it.get_record_offset(), it.get_record_length()
+                if rec.payload_length is not None and 0 <= rec.payload_length != n:
+                    break
+                end = off + length
+        except Exception:  # noqa: BLE001 - a partly written member ends the usable part
+            pass
+    return end
 
 
 def _backup(db: Path, dst: Path) -> None:
@@ -134,14 +177,17 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
     try:
         runs = [dict(zip([d[0] for d in c.description], r)) for c in [conn.execute("SELECT * FROM crawl_runs ORDER BY id")]
                 for r in c.fetchall()]
-        finished = [r for r in runs if r["finished_at"]]
-        if not finished:
-            raise SnapshotError(f"{db} has no finished crawl run to snapshot")
-        stamp = dt.datetime.fromisoformat(max(r["finished_at"] for r in finished))
+        if not runs:
+            raise SnapshotError(f"{db} has no crawl run to snapshot")
+        # The package is dated by the archive's state: the last run's end (its start
+        # while it is still running), never the clock, so it is reproducible.
+        stamp = dt.datetime.fromisoformat(max(r["finished_at"] or r["started_at"] for r in runs))
         folder = warc_dir(db)
-        all_warcs = _complete_warcs(folder) if folder.exists() else []
-        prev_files = set(previous["warc_files"]) if previous else set()
-        warcs = [p for p in all_warcs if p.name not in prev_files]
+        available = _warcs(folder, work) if folder.exists() else {}
+        sizes = {n: p.stat().st_size for n, p in available.items()}
+        prev_files = previous["warc_files"] if previous else {}
+        # A file is new, or grew since it was packaged (a crawl was writing it then).
+        warcs = [p for n, p in available.items() if prev_files.get(n) != sizes[n]]
         prev_max = previous["max_article_id"] if previous else None
         prev_runs = set(previous["runs"]) if previous else set()
         covered = [r for r in runs if r["id"] not in prev_runs]
@@ -164,7 +210,7 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
         names = {p.name for p in warcs}
         pages = 0
         if warcs:
-            pages = write_pages(conn, folder, work / "pages.jsonl", files=names)
+            pages = write_pages(conn, {p.name: p.parent for p in warcs}, work / "pages.jsonl")
             create_wacz(warcs, work / "pages.jsonl", tmp / "archive.wacz",
                         title=f"portal-crawler archive {db.name}",
                         description=description or "Captures of the 中国中小企业XX网 SME portal network",
@@ -217,7 +263,7 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
         tm.write_text("\n".join(lines) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     log = {"id": snap_id, "path": str(out.resolve()), "archive_state": stamp.isoformat(),
-           "runs": sorted(prev_runs | set(run_ids)), "warc_files": sorted(prev_files | names),
+           "runs": sorted(prev_runs | set(run_ids)), "warc_files": {**prev_files, **{n: sizes[n] for n in names}},
            "max_article_id": max_id, "incremental": bool(previous), "depends_on": previous["id"] if previous else None,
            "manifest_sha256": _sha256(tmp / "manifest-sha256.txt")}
     return {"snapshot_id": snap_id, "articles": counts["articles"], "pages": pages,

@@ -26,8 +26,9 @@ from portal_crawler.store.warcread import read_record
 __all__ = ["write_pages", "create_wacz", "normalise"]
 
 
-def write_pages(conn: sqlite3.Connection, warc_folder: Path, out: Path, *, files: set[str]) -> int:
-    """pages.jsonl for the articles whose page-1 capture is in ``files``: the URL and
+def write_pages(conn: sqlite3.Connection, folders: dict[str, Path], out: Path) -> int:
+    """pages.jsonl for the articles whose page-1 capture is in one of the WARC files
+    ``folders`` names (file name -> its folder): the URL and
     WARC-Date come from the capture record itself (read in file order, one record
     header at a time: memory stays flat)."""
     n = 0
@@ -37,9 +38,9 @@ def write_pages(conn: sqlite3.Connection, warc_folder: Path, out: Path, *, files
         fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "Articles",
                              "hasText": True}) + "\n")
         for aid, title, body, wfile, off in conn.execute(sql):
-            if wfile not in files:
+            if wfile not in folders:
                 continue
-            cap = read_record(warc_folder, wfile, off, body=False)
+            cap = read_record(folders[wfile], wfile, off, body=False)
             fh.write(json.dumps({"id": str(aid), "url": cap.url, "ts": cap.date[:19] + "Z", "title": title,
                                  "text": body or ""}, ensure_ascii=False) + "\n")
             n += 1
