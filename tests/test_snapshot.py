@@ -18,7 +18,7 @@ import pytest
 from archived import crawl_twice
 from conftest import E2E_SITES, ROOT, cli, crawl_args
 
-from portal_crawler.crawl.warc import warc_dir
+from portal_crawler.crawler.warc import warc_dir
 from portal_crawler.store.warcread import read_record
 
 BIN = Path(sys.executable).parent
@@ -190,7 +190,7 @@ def test_incremental_snapshot(replica_net, tmp_path):
     p = cli("verify", tmp_path / "s2")
     assert p.returncode == 0, p.stdout[-2000:]
     assert "pointers elsewhere" in p.stdout and "pointers elsewhere 0" not in p.stdout
-    log = [json.loads(l) for l in (tmp_path / "a.snapshots.jsonl").read_text(encoding="utf-8").splitlines()]
+    log = [json.loads(l) for l in (tmp_path / "a.snapshots/snapshots.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [l["id"] for l in log] == [s1["id"], s2["id"]]
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import E2E_SITES, cli, crawl_args
 from warcio.archiveiterator import ArchiveIterator
 
-from portal_crawler.crawl.warc import WarcFiles, warc_dir
+from portal_crawler.crawler.warc import WarcFiles, warc_dir
 from portal_crawler.store import Archive, cdxj
 from portal_crawler.store.warcread import payload_digest, read_record
 from portal_crawler.urls import canonical_url
@@ -43,8 +43,8 @@ def test_warc_is_a_complete_linked_crawl(replica_net, tmp_path):
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     recs = _records(files)
-    with Archive(db) as ar:
-        run_id = ar.recent_runs(1)[0]["id"]
+    with Archive.open(db, readonly=True) as ar:
+        run_id = ar.runs(1)[0]["id"]
 
     # One warcinfo first, naming software, operator, host, UA, robots policy, run.
     info_name, info, _, block = recs[0]
@@ -87,7 +87,7 @@ def test_warc_is_a_complete_linked_crawl(replica_net, tmp_path):
 
     # Every article row's capture pointer is a response in the index with its digest.
     index = {(d["filename"], int(d["offset"])): d for _, _, d in map(cdxj.parse, ours)}
-    with Archive(db) as ar:
+    with Archive.open(db, readonly=True) as ar:
         rows = list(ar.db.query("SELECT url, warc_file, warc_offset, warc_refs FROM articles"))
     for row in rows:
         for ref in json.loads(row["warc_refs"]):
@@ -163,7 +163,7 @@ def test_recheck_writes_revisits_for_unchanged_pages(replica_net, tmp_path):
 
     # Rows still point at full responses (never at a revisit), and the archive equals the truth.
     from portal_crawler.replica.oracle import compare_with_truth
-    with Archive(db) as ar:
+    with Archive.open(db, readonly=True) as ar:
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:5]
         for row in ar.db.query("SELECT warc_refs FROM articles"):

@@ -15,7 +15,7 @@ The same archive state gives a byte-identical package: every time written inside
 the end of the latest crawl run covered, zip entries are sorted. The package is
 built under a temporary name beside OUT and renamed at the end, so an interrupted
 snapshot never looks complete. ``since_snapshot`` packages only the WARC files and
-records added since the last snapshot recorded in ``<db stem>.snapshots.jsonl``,
+records added since the last snapshot recorded in ``<db stem>.snapshots/snapshots.jsonl``,
 and names that snapshot as what it depends on.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal_crawler.crawl.warc import warc_dir
+from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store import cdxj
 from portal_crawler.store.export import Filters, export, open_readonly
 from portal_crawler.snapshot.wacz import create_wacz, write_pages
@@ -57,8 +57,7 @@ class SnapshotResult:
 
 def snapshots_log(db: str | os.PathLike) -> Path:
     """Where an archive records its snapshots (one JSON line each)."""
-    p = Path(db)
-    return p.with_name(p.stem + ".snapshots.jsonl")
+    return ArchivePaths.of(db).snapshots / "snapshots.jsonl"
 
 
 def last_snapshot(db) -> dict | None:
@@ -158,6 +157,7 @@ def snapshot(db: str | os.PathLike, out: str | os.PathLike, *, since_snapshot: b
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    snapshots_log(db).parent.mkdir(parents=True, exist_ok=True)
     with open(snapshots_log(db), "a", encoding="utf-8") as log:
         log.write(json.dumps(result.pop("log"), ensure_ascii=False) + "\n")
     return SnapshotResult(path=out, **result)
@@ -182,7 +182,7 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
         # The package is dated by the archive's state: the last run's end (its start
         # while it is still running), never the clock, so it is reproducible.
         stamp = dt.datetime.fromisoformat(max(r["finished_at"] or r["started_at"] for r in runs))
-        folder = warc_dir(db)
+        folder = ArchivePaths.of(db).warc_dir
         available = _warcs(folder, work) if folder.exists() else {}
         sizes = {n: p.stat().st_size for n, p in available.items()}
         prev_files = previous["warc_files"] if previous else {}

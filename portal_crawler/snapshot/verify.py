@@ -341,10 +341,10 @@ def _verify_bag(p: Path) -> Report:
 
 
 def _verify_live(db: Path) -> Report:
-    from portal_crawler.crawl.warc import warc_dir
     from portal_crawler.store.export import open_readonly
+    from portal_crawler.store.paths import ArchivePaths
     rep = Report(str(db), "archive")
-    folder = warc_dir(db)
+    folder = ArchivePaths.of(db).warc_dir
     try:
         conn = open_readonly(db)
         conn.execute("SELECT count(*) FROM articles").fetchone()

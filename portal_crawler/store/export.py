@@ -50,12 +50,11 @@ class Filters:
 
 def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
     """A read-only connection; a missing archive is an error, never a new empty one."""
+    from portal_crawler.store.schema import connect_readonly
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no archive at {p}")
-    conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
+    return connect_readonly(str(p))
 
 
 def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:

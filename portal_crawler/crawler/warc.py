@@ -24,6 +24,8 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal_crawler.store.paths import ArchivePaths
+
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.statusandheaders import StatusAndHeaders
@@ -43,8 +45,7 @@ WARC_VERSION = "1.1"
 
 def warc_dir(archive_path: str | os.PathLike) -> Path:
     """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
-    p = Path(archive_path)
-    return p.with_name(p.stem + ".warc")
+    return ArchivePaths.of(archive_path).warc_dir
 
 
 def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
@@ -225,7 +226,7 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, warc_dir(s.get("ARCHIVE_PATH")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
         original = ref = None
