@@ -159,10 +159,19 @@ def side_path(out: Path, name: str) -> Path:
     return out.with_name(f"{out.stem}.{name}{out.suffix}")
 
 
-def export(conn: sqlite3.Connection, out: str | os.PathLike | IO[bytes] | None, fmt: str = "jsonl", *,
-           filters: Filters | None = None, with_: tuple[str, ...] = (), bom: bool = False) -> dict:
-    """Write the selected records to ``out`` (a path, a binary stream, or None for
-    stdout); returns {"articles": n, <side table>: n, "files": [paths written]}."""
+def export(source: sqlite3.Connection | str | os.PathLike, out: str | os.PathLike | IO[bytes] | None,
+           fmt: str = "jsonl", *, filters: Filters | None = None, with_: tuple[str, ...] = (),
+           bom: bool = False) -> dict:
+    """Write the selected records of ``source`` (an archive path, or a connection) to
+    ``out`` (a path, a binary stream, or None for stdout); returns {"articles": n,
+    <side table>: n, "files": [paths written]}."""
+    if not isinstance(source, sqlite3.Connection):
+        conn = open_readonly(source)
+        try:
+            return export(conn, out, fmt, filters=filters, with_=with_, bom=bom)
+        finally:
+            conn.close()
+    conn = source
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     bad = [w for w in with_ if w not in SIDE_TABLES]
