@@ -126,6 +126,18 @@ def test_capture_missing_from_the_index_is_caught(work):
     assert any(p.kind == "index" and p.where == f"{dropped['filename']}:{dropped['offset']}" for p in rep.problems)
 
 
+def test_missing_index_is_caught_and_rebuilt_by_snapshot(work):
+    idx = sorted(warc_dir(work / "a.db").glob("*.cdxj"))[0]
+    want = idx.read_text(encoding="utf-8")
+    idx.unlink()
+    rep = verify(work / "a.db")
+    assert any(p.kind == "index" and p.where == idx.name[:-len(".cdxj")] + ".warc.gz" for p in rep.problems)
+    assert sum(p.kind == "index" for p in rep.problems) == 1 + rep.counts["captures"]
+    cli("snapshot", work / "again", "--db", work / "a.db", check=True)
+    assert idx.read_text(encoding="utf-8") == want        # rebuilt from the WARC, the same index
+    assert verify(work / "a.db").ok
+
+
 def test_not_a_package_is_exit_2(tmp_path):
     p = cli("verify", tmp_path / "nothing-here")
     assert p.returncode == 2 and "is not a snapshot" in p.stderr

@@ -75,6 +75,7 @@ def _warcs(folder: Path, work: Path) -> dict[str, Path]:
     out = {}
     for p in sorted(folder.glob("*.warc.gz")):
         if not p.with_name(p.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX).exists():
+            cdxj.ensure_index(p)      # files written before indexes were kept get theirs now
             out[p.name] = p
             continue
         size = p.stat().st_size

@@ -362,7 +362,8 @@ def _verify_live(db: Path) -> Report:
                     with open(source, encoding="utf-8") as fh:
                         _add_index_lines(fh, led)
             if not idx.exists() and not opened.exists():
-                rep.problems.append(Problem("index", warc.name, f"no index {idx.name} beside it"))
+                rep.problems.append(Problem("index", warc.name, f"no index {idx.name} beside it "
+                                                                 "(`portal-crawler snapshot` builds it)"))
         for idx in sorted(folder.glob("*.cdxj")) if folder.exists() else []:
             if not idx.with_name(idx.name[:-len(".cdxj")] + ".warc.gz").exists():
                 rep.problems.append(Problem("missing", idx.name[:-len(".cdxj")] + ".warc.gz",
