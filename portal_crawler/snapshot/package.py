@@ -176,8 +176,9 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
     _backup(db, tmp / "archive.sqlite")
     conn = sqlite3.connect(f"file:{(tmp / 'archive.sqlite').resolve()}?mode=ro", uri=True)
     try:
-        runs = [dict(zip([d[0] for d in c.description], r)) for c in [conn.execute("SELECT * FROM crawl_runs ORDER BY id")]
-                for r in c.fetchall()]
+        cur = conn.execute("SELECT * FROM crawl_runs ORDER BY id")
+        cols = [d[0] for d in cur.description]
+        runs = [dict(zip(cols, r)) for r in cur]
         if not runs:
             raise SnapshotError(f"{db} has no crawl run to snapshot")
         # The package is dated by the archive's state: the last run's end (its start
@@ -264,7 +265,8 @@ def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, cont
         tm.write_text("\n".join(lines) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
     log = {"id": snap_id, "path": str(out.resolve()), "archive_state": stamp.isoformat(),
-           "runs": sorted(prev_runs | set(run_ids)), "warc_files": {**prev_files, **{n: sizes[n] for n in names}},
+           # Only finished runs count as packaged: one still running goes in the next one too.
+           "runs": sorted(prev_runs | {r["id"] for r in covered if r["finished_at"]}), "warc_files": {**prev_files, **{n: sizes[n] for n in names}},
            "max_article_id": max_id, "incremental": bool(previous), "depends_on": previous["id"] if previous else None,
            "manifest_sha256": _sha256(tmp / "manifest-sha256.txt")}
     return {"snapshot_id": snap_id, "articles": counts["articles"], "pages": pages,
