@@ -104,7 +104,7 @@ class WarcFiles:
         offset = self.fh.tell()
         self.fh.write(data)
         if record.rec_type in cdxj.INDEXED:
-            self.cdx.write(cdxj.line(*cdxj.entry(record, self.name, offset, len(data))))
+            self.cdx.write(cdxj.line(*cdxj.entry(record, self.name, offset, len(data), keyed=False)))
         return offset, len(data)
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
@@ -159,10 +159,14 @@ class WarcFiles:
         """The newest full response of ``url`` in this folder's sorted indexes."""
         key = cdxj.surt_key(url)
         best = None
-        for idx in self.folder.glob("*.cdxj"):
+        # Files are named by their start time: the newest file holding a full response
+        # of the URL holds its newest one.
+        for idx in sorted(self.folder.glob("*.cdxj"), reverse=True):
             for ts, d in cdxj.find(idx, key):
                 if d.get("mime") != "warc/revisit" and d.get("url") == url and (best is None or ts > best[0]):
                     best = (ts, d)
+            if best is not None:
+                break
         if best is None:
             return None
         d = best[1]

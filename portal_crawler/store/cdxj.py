@@ -8,7 +8,7 @@ cdxj-indexer and WACZ use::
 
 Each WARC file ``X.warc.gz`` has its own index ``X.cdxj``, sorted by key then
 timestamp. While a crawl writes ``X.warc.gz`` the lines go to ``X.cdxj.open`` in
-write order; closing the file sorts them into ``X.cdxj`` (so a crawl that was
+write order, without their key; closing the file keys and sorts them into ``X.cdxj`` (so a crawl that was
 killed leaves no index that looks complete: ``ensure_index`` rebuilds it from the
 WARC). Sorted files can be searched by bisection (``find``) and merged in one
 streaming pass (``merge``).
@@ -44,8 +44,13 @@ def timestamp(warc_date: str) -> str:
     return "".join(ch for ch in warc_date if ch.isdigit())[:14]
 
 
-def entry(rec, filename: str, offset: int, length: int) -> tuple[str, str, dict]:
-    """The index entry of a warcio record read or written at ``offset``."""
+UNKEYED = "-"     # key of a line written during a crawl: ``sort_file`` computes it
+
+
+def entry(rec, filename: str, offset: int, length: int, *, keyed: bool = True) -> tuple[str, str, dict]:
+    """The index entry of a warcio record read or written at ``offset``. The SURT key
+    costs more than the rest of the entry, so a crawl leaves it to ``sort_file``
+    (``keyed=False``), off the per-page path."""
     h = rec.rec_headers
     url = h.get_header("WARC-Target-URI")
     d = {"url": url}
@@ -59,7 +64,7 @@ def entry(rec, filename: str, offset: int, length: int) -> tuple[str, str, dict]
     d["length"] = str(length)
     d["offset"] = str(offset)
     d["filename"] = filename
-    return surt_key(url), timestamp(h.get_header("WARC-Date")), d
+    return surt_key(url) if keyed else UNKEYED, timestamp(h.get_header("WARC-Date")), d
 
 
 def line(key: str, ts: str, fields: dict) -> str:
@@ -91,13 +96,19 @@ def index_warc(warc: str | os.PathLike) -> Iterator[str]:
 
 
 def sort_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:
-    """Sort an index (one WARC file's lines fit in memory: ~250 bytes a capture)."""
+    """Sort an index, keying the lines written unkeyed (one WARC file's lines fit in
+    memory: ~250 bytes a capture)."""
     with open(src, encoding="utf-8") as fh:
-        lines = sorted(fh)
+        lines = sorted(l if not l.startswith(UNKEYED + " ") else _keyed(l) for l in fh)
     tmp = Path(str(dst) + ".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         out.writelines(lines)
     os.replace(tmp, dst)
+
+
+def _keyed(ln: str) -> str:
+    _, ts, d = parse(ln)
+    return line(surt_key(d["url"]), ts, d)
 
 
 def ensure_index(warc: str | os.PathLike) -> Path:
