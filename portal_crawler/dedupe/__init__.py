@@ -29,11 +29,15 @@ boilerplate paragraphs and a Zipf vocabulary; shuffled; pairwise P/R through
 Known limit: a copy that matches two existing articles joins the best one; the two
 are not merged.
 """
-from portal_crawler.dedupe.normalise import (normalise_body, body_hash, content_hash, has_repost_note,
-                        CONTENT_FIELDS, MIN_EXACT_CHARS)
+from portal_crawler.dedupe.normalise import (normalise_body, normalise_title, body_hash,
+                                            content_hash, has_repost_note, CONTENT_FIELDS,
+                                            MIN_EXACT_CHARS)
 from portal_crawler.dedupe.minhash import MinHasher, shingles, SHINGLE
-from portal_crawler.dedupe.index import NearDupIndex, THRESHOLD
+from portal_crawler.dedupe.rule import Rule, Member, RULE, LENIENT, THRESHOLD, WINDOW_DAYS
+from portal_crawler.dedupe.index import NearDupIndex
+from portal_crawler.dedupe.grouping import Grouper, find_article
 
-__all__ = ["normalise_body", "body_hash", "content_hash", "has_repost_note",
+__all__ = ["normalise_body", "normalise_title", "body_hash", "content_hash", "has_repost_note",
            "CONTENT_FIELDS", "MIN_EXACT_CHARS", "MinHasher", "shingles", "SHINGLE",
-           "NearDupIndex", "THRESHOLD"]
+           "NearDupIndex", "THRESHOLD", "Rule", "Member", "RULE", "LENIENT", "WINDOW_DAYS",
+           "Grouper", "find_article"]

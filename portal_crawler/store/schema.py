@@ -107,7 +107,22 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# v2 (issue 10): the same-article rule (dedupe.rule).  Every copy keeps what is needed
+# to make it an article of its own again when a group is split (`dedupe --recheck`):
+# its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
+# were made by; archives from v1 were grouped by body similarity alone.
+_V2 = """
+ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
+ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
+UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'v1 body-only'
+  WHERE EXISTS (SELECT 1 FROM article_urls);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
