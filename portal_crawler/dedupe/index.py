@@ -154,6 +154,12 @@ class NearDupIndex:
         ids = np.asarray(entry_ids, dtype=np.int64)
         self._owner[ids[ids < len(self._owner)]] = -1
 
+    def signature(self, entry_id: int) -> np.ndarray | None:
+        """The stored signature of an entry, None when it has none (or was removed)."""
+        if 0 <= entry_id < len(self._owner) and self._owner[entry_id] >= 0:
+            return self._sig[entry_id].copy()
+        return None
+
     def similarities(self, entry_ids, sig: np.ndarray) -> np.ndarray:
         """Estimated Jaccard similarity of `sig` to each entry; 0.0 for an id that has no
         signature here (a short body, a removed entry)."""

@@ -21,7 +21,8 @@ import numpy as np
 
 from portal_crawler import urls
 from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
-from portal_crawler.dedupe.grouping import find_article
+from portal_crawler.dedupe.grouping import TITLE_CANDIDATES, find_article
+from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.dedupe.rule import RULE, Member, Rule, member
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
@@ -38,8 +39,8 @@ _UPDATE_ARTICLE = (f"UPDATE articles SET {', '.join(c + ' = ?' for c in ARTICLE_
                    f"last_seen = ?, updated_at = ? WHERE id = ?")
 _INSERT_URL = ("INSERT INTO article_urls (article_id, url, url_key, site, source, title, "
                "published_at, first_seen, last_seen, is_canonical, similarity, is_repost, "
-               "content_hash, body_hash, warc_file, warc_offset, warc_refs, clicks) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               "content_hash, body_hash, warc_file, warc_offset, warc_refs, clicks, title_key) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _VERSION_COLS = ("url", "title", "published_at", "date_flag", "source", "author", "editor",
                  "reviewer", "channel", "breadcrumb", "description", "body", "pages",
                  "content_hash", "warc_file", "warc_offset")
@@ -217,7 +218,11 @@ class Archive:
         exact = [a for (a,) in ex("SELECT DISTINCT article_id FROM article_urls WHERE body_hash = ?",
                                   (c.body_hash,))] if c.body_hash else []
         new = member(None, r.get("title"), r.get("published_at"), c.body_hash)
-        match, sim = find_article(self.rule, self.index, new, sig, keys, exact, self.members)
+        same_title = [a for (a,) in ex(
+            "SELECT DISTINCT article_id FROM article_urls WHERE title_key = ? ORDER BY id DESC "
+            "LIMIT ?", (new.title_key, TITLE_CANDIDATES))] if self.rule.titles == "same" and new.title_key else []
+        match, sim = find_article(self.rule, self.index, new, sig, keys, exact, self.members,
+                                  same_title)
         if match is None:
             aid = ex(_INSERT_ARTICLE, (*c.article_values(), c.fetched_at, c.fetched_at,
                                        c.fetched_at)).lastrowid
@@ -229,7 +234,8 @@ class Archive:
                                   r.get("title"), r.get("published_at"), c.fetched_at,
                                   c.fetched_at, int(match is None), sim, int(c.is_repost),
                                   c.content_hash, c.body_hash, r.get("warc_file"),
-                                  r.get("warc_offset"), _refs(r), r.get("clicks"))).lastrowid
+                                  r.get("warc_offset"), _refs(r), r.get("clicks"),
+                                  new.title_key)).lastrowid
         if sig is not None:
             ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                (url_id, aid, sig.tobytes()))
@@ -293,10 +299,11 @@ class Archive:
             self._media(aid, c, replace=True)
         ex("UPDATE article_urls SET source = ?, title = ?, published_at = ?, last_seen = ?, "
            "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ?, "
-           "warc_refs = ?, clicks = coalesce(?, clicks) WHERE id = ?",
+           "warc_refs = ?, clicks = coalesce(?, clicks), title_key = ? WHERE id = ?",
            (r.get("source"), r.get("title"), r.get("published_at"), c.fetched_at,
             int(c.is_repost), c.content_hash, c.body_hash, r.get("warc_file"),
-            r.get("warc_offset"), _refs(r), r.get("clicks"), url_id))
+            r.get("warc_offset"), _refs(r), r.get("clicks"), normalise_title(r.get("title")),
+            url_id))
         if sig is not None:
             ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                (url_id, aid, sig.tobytes()))

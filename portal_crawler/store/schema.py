@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from portal_crawler.dedupe.normalise import normalise_title
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
@@ -107,13 +109,18 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-# v2 (issue 10): the same-article rule (dedupe.rule).  Every copy keeps what is needed
+# v2 (issue 10): the same-article rule (dedupe.rule).  Copies are found by their
+# normalised title too (title_key, computed by the SQL function connect() registers).
+# Every copy keeps what is needed
 # to make it an article of its own again when a group is split (`dedupe --recheck`):
 # its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
 # were made by; archives from v1 were grouped by body similarity alone.
 _V2 = """
 ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
 ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
+ALTER TABLE article_urls ADD COLUMN title_key TEXT;   -- dedupe.normalise_title(title)
+UPDATE article_urls SET title_key = normalise_title(title);
+CREATE INDEX article_urls_title_key ON article_urls(title_key);
 UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
   WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
 UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
@@ -133,6 +140,8 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
+    # One definition of the title normalisation, for SQL too (migration v2).
+    conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
 
 
