@@ -236,3 +236,20 @@ def test_serve_refuses_bad_archives(tmp_path):
     con.close()
     p = cli("serve", "--db", old)
     assert p.returncode == 2 and "schema v1" in p.stderr and p.stderr.count("\n") == 1
+
+
+def test_three_doors_agree_on_the_demo_archive(demo_archive):
+    """The demo archive (what a new user queries first): CLI, Archive.search and the
+    Datasette search box give the same articles, and the Chinese ones equal a scan."""
+    c = Client(demo_archive)
+    try:
+        rows = _rows(demo_archive, "SELECT id, title, body FROM articles")
+        with Archive.open(demo_archive, readonly=True) as ar:
+            for q in ("疫情", "中小企业", "企", "疫情 OR 融资", "融资 -担保", "title:企业", "27.6%"):
+                lib = {h["id"] for h in ar.search(q, limit=100_000)}
+                p = cli("search", q, "--db", demo_archive, "--format", "json", "--limit", "100000", check=True)
+                assert {h["id"] for h in json.loads(p.stdout)["hits"]} == lib == _ds_ids(c, q), q
+                if re.fullmatch(r"[\u4e00-\u9fff]+", q):
+                    assert lib == {r["id"] for r in rows if q in r["title"] or q in r["body"]} != set(), q
+    finally:
+        c.close()
