@@ -90,7 +90,7 @@ from types import SimpleNamespace                                         # noqa
 from portal_crawler.dedupe import LENIENT, normalise_body, shingles       # noqa: E402
 from portal_crawler.dedupe.grouping import cluster_records                # noqa: E402
 from portal_crawler.replica.oracle import compare_with_truth              # noqa: E402
-from portal_crawler.crawl.warc import warc_dir                            # noqa: E402
+from portal_crawler.crawler.warc import warc_dir                            # noqa: E402
 
 HELD_OUT = ["harbin", "hubei", "xiamen"]      # DedeCMS GBK, DedeCMS V5.7 UTF-8, TRS
 HELD_OUT_SEED = 103                           # never used to tune the rule (tuned on 1-4)
@@ -210,5 +210,5 @@ def test_dedupe_command_bad_input(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite")
     p = cli("dedupe", "--recheck", "--db", bad)
-    assert p.returncode == 2 and p.stderr.startswith("error: cannot open archive")
+    assert p.returncode == 2 and p.stderr.startswith(f"error: cannot open archive {bad}")
     assert bad.read_text() == "not sqlite"

@@ -215,7 +215,7 @@ def test_known_keys_cover_dynamic_forms(tmp_path):
         assert keys == {"hrb.example.cn/aid:123", "127.0.0.1:8001/aid:9"}
         assert ar.known_keys("zhejiang") == set()
         from portal_crawler.urls import identity_key
-        for u in (f"{H}/plus/view.php?aid=123", f"https://www.hrb.example.cn/plus/view-123-1.html",
+        for u in (f"{H}/plus/view.php?aid=123", "https://www.hrb.example.cn/plus/view-123-1.html",
                   f"{H}/a/x/2021/1022/123_2.html", "http://127.0.0.1:8001/a/q/2021/0101/9.html"):
             assert identity_key(u) in keys
         # A known article at another URL form is the same article, not a new one.
@@ -230,7 +230,7 @@ def test_runs_and_summaries(tmp_path):
                                 body=body(3), channel="通知公告")])
         ar.finish_run(rid, {"requests": 10, "responses": {"200": 9, "404": 1}, "errors": 1,
                             "per_site": {"harbin": {"articles": 1}}, "drift": {}}, "finished")
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         assert run["new_articles"] == 2 and json.loads(run["responses"]) == {"200": 9, "404": 1}
         assert json.loads(run["sites"]) == ["harbin", "zhejiang"]
         assert run["finish_reason"] == "finished" and run["finished_at"]

@@ -6,6 +6,7 @@ Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 """
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -14,9 +15,13 @@ from rich.console import Console
 from portal_crawler.sites import registry
 from portal_crawler.sites.registry import SitesError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = 0, 1, 2, 3, 4
+from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = (
+    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED)
 DEFAULT_DB = "data/portal.db"
-out = Console()
+# Piped output is read by programs: never cut a table to 80 columns there.
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 err = Console(stderr=True)
 
 
@@ -25,15 +30,31 @@ def fail(msg: str, code: int = EXIT_USAGE):
     sys.exit(code)
 
 
+def parse_settings(pairs) -> dict:
+    """``--set KEY=VALUE`` pairs as Scrapy settings (values parsed as JSON when they are)."""
+    out_ = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or key.strip() != key.strip().upper():
+            fail(f"--set {pair!r}: use KEY=VALUE with an upper-case Scrapy setting name")
+        try:
+            out_[key.strip()] = json.loads(value)
+        except ValueError:
+            out_[key.strip()] = value
+    return out_
+
+
 def load_registry(sites_file):
+    """The registry with the user's sites file: ``--sites-file``, else ./sites.toml if present."""
+    from portal_crawler.crawler.run import default_sites_file
     try:
-        return registry.load(sites_file)
+        return registry.load(sites_file if sites_file is not None else default_sites_file())
     except SitesError as e:
         fail(str(e))
 
 def fetch_url(url: str) -> tuple[bytes, str | None]:
     import urllib.request
-    from portal_crawler.crawl import settings
+    from portal_crawler.crawler import settings
     req = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -50,4 +71,4 @@ def main():
 
 
 # Each command group lives in its own module; importing it registers its commands.
-from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, dedupe as _dedupe  # noqa: E402,F401
+from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, replica as _replica, dedupe as _dedupe  # noqa: E402,F401

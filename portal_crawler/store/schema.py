@@ -6,6 +6,7 @@ with new migrations at the end of MIGRATIONS, never edit a released step.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from portal_crawler.dedupe.normalise import normalise_title
 
@@ -143,6 +144,35 @@ def connect(path: str) -> sqlite3.Connection:
     # One definition of the title normalisation, for SQL too (migration v2).
     conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
+
+
+def connect_readonly(path: str) -> sqlite3.Connection:
+    """Open for reading only, never writing (no WAL switch, no migration).
+
+    ``mode=ro`` first; on media where SQLite cannot even create the WAL index (a
+    read-only folder), ``immutable=1``, which is right there since nobody can write.
+    """
+    from urllib.parse import quote
+    uri = "file:" + quote(str(Path(path).resolve()))
+    try:
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def check_version(conn: sqlite3.Connection) -> int:
+    """The archive's schema version; an error when it is not one this code reads."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "articles" not in names or current == 0:
+        raise sqlite3.DatabaseError("no articles table")
+    if current != len(MIGRATIONS):
+        raise sqlite3.DatabaseError(
+            f"schema v{current}, this code reads v{len(MIGRATIONS)}; open it once for writing to migrate")
+    return current
 
 
 def migrate(conn: sqlite3.Connection) -> int:
