@@ -275,3 +275,23 @@ def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path
         assert summary == {"groups_checked": 1, "groups_split": 0, "copies_moved": 0,
                            "unsplittable": 1, "articles_created": 0, "dry_run": False}
         assert ar.counts()["article_urls"] == 2
+
+
+def test_edited_copy_that_now_wins_becomes_the_record(tmp_path):
+    """A repost archived after its origin is edited to an earlier date: the canonical
+    rule (earliest published) is applied again and the record is that copy's."""
+    s = Synth(11)
+    body = "\n".join(s.article((6, 7)))
+    origin = {"url": "http://a.cn/a/1.html", "site": "harbin", "title": "关于A的通知",
+              "published_at": "2021-05-03T09:00:00+08:00", "body": body, "source": "本站"}
+    repost = dict(origin, url="http://b.cn/a/2.html", site="zhejiang", published_at="2021-05-04",
+                  body=body + "\n（本文转自中国中小企业哈尔滨网）")
+    with Archive(tmp_path / "a.db") as ar:
+        assert ar.write_articles([origin, repost]) == {"new": 1, "updated": 0, "unchanged": 0, "duplicate": 1}
+        assert ar.conn.execute("SELECT url FROM articles").fetchall() == [(origin["url"],)]
+        ar.write_articles([dict(repost, published_at="2021-05-01")])
+        assert ar.conn.execute("SELECT url, published_at, group_size FROM articles").fetchall() == [
+            (repost["url"], "2021-05-01", 2)]
+        assert ar.conn.execute("SELECT url FROM article_urls WHERE is_canonical = 1").fetchall() == [
+            (repost["url"],)]
+        assert ar.search("转自")[0]["url"] == repost["url"]
