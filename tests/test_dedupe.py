@@ -239,7 +239,7 @@ def test_precision_recall_on_all_unseen_seeds():
 
 
 def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path, monkeypatch):
-    """A v1 archive (groups made by body similarity alone) opens as v2: title keys are
+    """A v1 archive (groups made by body similarity alone) opens as the current schema: title keys are
     computed, the canonical copies keep their captures, meta names the v1 rule; the
     recheck finds the wrongly merged pair and, with no capture to re-extract the other
     copy from, leaves it in place and says so."""
@@ -263,11 +263,11 @@ def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path
     con.close()
     monkeypatch.undo()
     with Archive(path) as ar:
-        assert ar.schema_version == len(schema.MIGRATIONS) >= 2
+        assert ar.schema_version == len(schema.MIGRATIONS) >= 3
         rows = ar.conn.execute("SELECT id, title_key, warc_refs FROM article_urls ORDER BY id").fetchall()
         assert rows == [(1, normalise_title("关于A名单（第一批）的公示"), '[["w.warc.gz", 0]]'),
                         (2, normalise_title("关于A名单（第二批）的公示"), None)]
-        assert ar.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_rule'").fetchone()[0] == "v1 body-only"
+        assert ar.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_rule'").fetchone()[0] == "body-only"
         # No signatures in this hand-made archive: R2 cannot hold, R3 fails anyway.
         _, todo = plan(ar)
         assert [(a, [r["id"] for r in rs]) for a, rs in todo] == [(1, [2])]

@@ -24,7 +24,7 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
         fail("nothing to do: pass --recheck (with --dry-run to only report)")
     reg = load_registry(sites_file)
     from portal_crawler.store.recheck import recheck_archive
-    with _open_existing(db, readonly=False) as ar:     # a v1 archive is migrated first
+    with _open_existing(db, readonly=False) as ar:     # an older archive is migrated first
         s = recheck_archive(ar, db, reg, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False))

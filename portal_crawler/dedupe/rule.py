@@ -17,7 +17,7 @@ is the title and the date.  So (README "Deduplication", rules R1-R4):
   already in the group (complete linkage), so a chain a~b~c never puts a and c in one
   article unless a~c holds too: every pair inside an article satisfies R1 or R2-R4.
 
-`LENIENT` is the rule before schema v2 (body similarity to any one copy); it exists
+`LENIENT` is the rule before schema v3 (body similarity to any one copy); it exists
 to build old-style archives in tests and to show the difference in the study.
 """
 from __future__ import annotations
