@@ -239,7 +239,7 @@ def test_precision_recall_on_all_unseen_seeds():
 
 
 def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path, monkeypatch):
-    """A v1 archive (groups made by body similarity alone) opens as v2: title keys are
+    """A v1 archive (groups made by body similarity alone) opens as the current schema: title keys are
     computed, the canonical copies keep their captures, meta names the v1 rule; the
     recheck finds the wrongly merged pair and, with no capture to re-extract the other
     copy from, leaves it in place and says so."""
@@ -263,11 +263,11 @@ def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path
     con.close()
     monkeypatch.undo()
     with Archive(path) as ar:
-        assert ar.schema_version == len(schema.MIGRATIONS) >= 2
+        assert ar.schema_version == len(schema.MIGRATIONS) >= 3
         rows = ar.conn.execute("SELECT id, title_key, warc_refs FROM article_urls ORDER BY id").fetchall()
         assert rows == [(1, normalise_title("关于A名单（第一批）的公示"), '[["w.warc.gz", 0]]'),
                         (2, normalise_title("关于A名单（第二批）的公示"), None)]
-        assert ar.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_rule'").fetchone()[0] == "v1 body-only"
+        assert ar.conn.execute("SELECT value FROM meta WHERE key = 'dedupe_rule'").fetchone()[0] == "body-only"
         # No signatures in this hand-made archive: R2 cannot hold, R3 fails anyway.
         _, todo = plan(ar)
         assert [(a, [r["id"] for r in rs]) for a, rs in todo] == [(1, [2])]
@@ -275,3 +275,23 @@ def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path
         assert summary == {"groups_checked": 1, "groups_split": 0, "copies_moved": 0,
                            "unsplittable": 1, "articles_created": 0, "dry_run": False}
         assert ar.counts()["article_urls"] == 2
+
+
+def test_edited_copy_that_now_wins_becomes_the_record(tmp_path):
+    """A repost archived after its origin is edited to an earlier date: the canonical
+    rule (earliest published) is applied again and the record is that copy's."""
+    s = Synth(11)
+    body = "\n".join(s.article((6, 7)))
+    origin = {"url": "http://a.cn/a/1.html", "site": "harbin", "title": "关于A的通知",
+              "published_at": "2021-05-03T09:00:00+08:00", "body": body, "source": "本站"}
+    repost = dict(origin, url="http://b.cn/a/2.html", site="zhejiang", published_at="2021-05-04",
+                  body=body + "\n（本文转自中国中小企业哈尔滨网）")
+    with Archive(tmp_path / "a.db") as ar:
+        assert ar.write_articles([origin, repost]) == {"new": 1, "updated": 0, "unchanged": 0, "duplicate": 1}
+        assert ar.conn.execute("SELECT url FROM articles").fetchall() == [(origin["url"],)]
+        ar.write_articles([dict(repost, published_at="2021-05-01")])
+        assert ar.conn.execute("SELECT url, published_at, group_size FROM articles").fetchall() == [
+            (repost["url"], "2021-05-01", 2)]
+        assert ar.conn.execute("SELECT url FROM article_urls WHERE is_canonical = 1").fetchall() == [
+            (repost["url"],)]
+        assert ar.search("转自")[0]["url"] == repost["url"]

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from portal_crawler.cli import DEFAULT_DB, fail, load_registry, main, out
+from portal_crawler.cli.inspect import _open_existing
 
 
 @main.command()
@@ -22,16 +22,9 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
     URL, captures and versions."""
     if not recheck:
         fail("nothing to do: pass --recheck (with --dry-run to only report)")
-    if not Path(db).is_file():
-        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
     reg = load_registry(sites_file)
-    from portal_crawler.store import Archive
     from portal_crawler.store.recheck import recheck_archive
-    try:
-        ar = Archive(db)
-    except Exception as e:  # noqa: BLE001 - not an archive (or a newer one): one line
-        fail(f"cannot open archive {db}: {e}")
-    with ar:
+    with _open_existing(db, readonly=False) as ar:     # an older archive is migrated first
         s = recheck_archive(ar, db, reg, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False))

@@ -4,7 +4,8 @@ Write semantics of `write_articles` (one transaction per batch):
 - a known URL (by `urls.identity_key`) with the same content_hash: last_seen bumped
   -> `unchanged`; with another content_hash: the previous values go to
   `article_versions`, the record is updated, version += 1 -> `updated`
-  (a non-canonical copy only updates its `article_urls` row);
+  (a non-canonical copy updates its `article_urls` row, and becomes the record if it
+  now wins the canonical rule);
 - a new URL: candidates by exact body hash and MinHash LSH over the whole archive,
   then the same-article rule (dedupe.rule: R1 exact, or body + title + date, against
   EVERY copy of the candidate article); a match joins that article as another
@@ -97,15 +98,14 @@ class Archive:
             self.conn.close()
             raise
         self.hasher = MinHasher(num_perm)
-        # The same-article rule (dedupe.rule); `LENIENT` reproduces schema-v1 archives.
+        # The same-article rule (dedupe.rule); `LENIENT` reproduces pre-v3 archives.
         self.rule = rule or RULE
         if threshold is not None:
             from dataclasses import replace
             self.rule = replace(self.rule, threshold=threshold)
         self._index_args = dict(num_perm=num_perm, bands=bands, threshold=self.rule.threshold)
         self._index: NearDupIndex | None = None      # loaded by the first write
-        # The rule an archive's groups were made by (v1 archives: 'v1 body-only').
-        if not readonly:
+        if not readonly:        # the rule an archive's groups were made by (before v3: 'body-only')
             self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dedupe_rule', ?)",
                               (self.rule.name,))
 
@@ -282,12 +282,17 @@ class Archive:
             return "new"
         ex("UPDATE articles SET group_size = group_size + 1, last_seen = max(last_seen, ?) "
            "WHERE id = ?", (c.fetched_at, aid))
-        cur = ex("SELECT id, published_at, is_repost FROM article_urls "
-                 "WHERE article_id = ? AND is_canonical = 1", (aid,)).fetchone()
-        new = {"published_at": r.get("published_at"), "is_repost": c.is_repost}
+        self._rechoose(aid, url_id, c)
+        return "duplicate"
+
+    def _rechoose(self, aid: int, url_id: int, c: Copy) -> None:
+        """Copy c (row url_id, not canonical) becomes the record if it now wins the
+        canonical rule (dedupe.repost) against the current canonical copy."""
+        cur = self.conn.execute("SELECT id, published_at, is_repost FROM article_urls "
+                                "WHERE article_id = ? AND is_canonical = 1", (aid,)).fetchone()
+        new = {"published_at": c.rec.get("published_at"), "is_repost": c.is_repost}
         if cur is None or new_copy_wins(new, {"published_at": cur[1], "is_repost": cur[2]}):
             self._switch_canonical(aid, url_id, cur[0] if cur else None, c)
-        return "duplicate"
 
     def members(self, article_id: int) -> list[Member]:
         """The copies of an article as the same-article rule sees them."""
@@ -342,6 +347,8 @@ class Archive:
             int(c.is_repost), c.content_hash, c.body_hash, r.get("warc_file"),
             r.get("warc_offset"), _refs(r), r.get("clicks"), normalise_title(r.get("title")),
             url_id))
+        if not is_canonical:        # an edited copy may now be the earliest / the origin
+            self._rechoose(aid, url_id, c)
         if sig is not None:
             ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                (url_id, aid, sig.tobytes()))

@@ -8,9 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from portal_crawler.store.fts import index_text
-
 from portal_crawler.dedupe.normalise import normalise_title
+from portal_crawler.store.fts import index_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
@@ -130,7 +129,7 @@ INSERT INTO articles_fts (rowid, title, body)
 # Every copy keeps what is needed
 # to make it an article of its own again when a group is split (`dedupe --recheck`):
 # its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
-# were made by; archives before v3 were grouped by body similarity alone.
+# were made by; archives written before v3 were grouped by body similarity alone.
 _V3 = """
 ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
 ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
@@ -141,7 +140,7 @@ UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
   WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
 UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
   WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
-INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'v1 body-only'
+INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'body-only'
   WHERE EXISTS (SELECT 1 FROM article_urls);
 """
 
