@@ -209,35 +209,49 @@ class Archive:
     def _write(self, copies: list[Copy]) -> dict:
         """The body of write_articles, inside the caller's transaction."""
         counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
-        known = self._known_hashes([c.key for c in copies])
-        need = [i for i, c in enumerate(copies) if known.get(c.key) != c.content_hash]
+        known = self._known_rows([c.key for c in copies])
+        need = [i for i, c in enumerate(copies) if (known.get(c.key) or (None,) * 4)[3] != c.content_hash]
         sigs: dict[int, tuple] = {}             # item index -> (signature, band keys)
         if need:
             mat, ok = self.hasher.signatures([copies[i].norm_body for i in need])
             keys = self.index.band_keys(mat)
             sigs = {i: (mat[j], keys[j]) for j, i in enumerate(need) if ok[j]}
         ex = self.conn.execute
+        written: set[str] = set()
+        stale = False
         for i, c in enumerate(copies):
-            row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
-                     "WHERE url_key = ?", (c.key,)).fetchone()
+            # One bulk lookup serves the batch until a write may have changed other rows
+            # (a copy joining an article can move its canonical flag; an update rewrites
+            # a row): from then on, and for a key seen earlier in the batch, read again.
+            if stale or c.key in written:
+                row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
+                         "WHERE url_key = ?", (c.key,)).fetchone()
+            else:
+                row = known.get(c.key)
+            written.add(c.key)
             if row is None:
-                counts[self._add_copy(c, sigs.get(i))] += 1
+                outcome = self._add_copy(c, sigs.get(i))
+                counts[outcome] += 1
+                stale = stale or outcome == "duplicate"
             elif row[3] == c.content_hash:
                 self._seen(c, row)
                 counts["unchanged"] += 1
             else:
                 self._update_copy(c, row, sigs.get(i))
                 counts["updated"] += 1
+                stale = True
         return counts
 
-    def _known_hashes(self, keys: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def _known_rows(self, keys: list[str]) -> dict[str, tuple]:
+        """{url_key: (id, article_id, is_canonical, content_hash)} of the keys archived."""
+        out: dict[str, tuple] = {}
         uniq = list(dict.fromkeys(keys))
         for j in range(0, len(uniq), 500):
             part = uniq[j:j + 500]
-            out.update(self.conn.execute(
-                f"SELECT url_key, content_hash FROM article_urls WHERE url_key IN "
-                f"({', '.join('?' * len(part))})", part).fetchall())
+            for key, *row in self.conn.execute(
+                    f"SELECT url_key, id, article_id, is_canonical, content_hash FROM article_urls "
+                    f"WHERE url_key IN ({', '.join('?' * len(part))})", part):
+                out[key] = tuple(row)
         return out
 
     def _seen(self, c: Copy, row) -> None:
