@@ -2,7 +2,9 @@
 
 Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 2 bad input (file, key, URL, option); 3 the archive is locked by another crawl;
-4 the crawl stopped before finishing (killed, shutdown, closespider limit).
+4 the crawl stopped before finishing (killed, shutdown, closespider limit);
+5 nothing to crawl where something was asked for (a site without channels, or a
+--channel that matches none of a site's channels).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from rich.console import Console
 from portal_crawler.sites import registry
 from portal_crawler.sites.registry import SitesError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
 DEFAULT_DB = "data/portal.db"
 out = Console()
 err = Console(stderr=True)

@@ -8,14 +8,20 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, EXIT_LOCKED, EXIT_OK, EXIT_UNFINISHED, DEFAULT_DB, err, fail, load_registry, main, out
+from portal_crawler.cli import (EXIT_ERRORS, EXIT_LOCKED, EXIT_NOTHING, EXIT_OK, EXIT_UNFINISHED, DEFAULT_DB, err, fail,
+                                load_registry, main, out)
 from portal_crawler.sites.registry import SitesError
 
 
 def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, overrides=None, **spider_args) -> int:
+    from portal_crawler.crawl.limits import LimitError, nothing_to_crawl, run_warnings
     from portal_crawler.crawl.lock import ArchiveLocked
+    from portal_crawler.crawl.pipelines import run_stats
     from portal_crawler.crawl.run import build_settings, crawl
-    settings = build_settings(db, sites, resume=resume, progress=progress, contact=contact, overrides=overrides)
+    try:
+        settings = build_settings(db, sites, resume=resume, progress=progress, contact=contact, overrides=overrides)
+    except LimitError as e:
+        fail(str(e))
     settings.set("PORTAL_RUN_ARGS", {"sites": [s.key for s in sites], "resume": resume,
                                      **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     started = time.monotonic()
@@ -25,12 +31,20 @@ def run_crawl(db: str, sites, *, resume=False, progress=True, contact=None, over
         fail(str(e), EXIT_LOCKED)
     elapsed = time.monotonic() - started
     print_run_summary(stats, [s.key for s in sites], elapsed)
+    per_site = run_stats(stats, [s.key for s in sites])["per_site"]
+    for w in run_warnings(per_site):
+        click.echo(f"warning: {w}", err=True)
+    empty = nothing_to_crawl(per_site, spider_args.get("channels"))
+    for w in empty:
+        click.echo(f"warning: {w}", err=True)
     reason = stats.get("finish_reason", "finished")
     if reason != "finished":
         err.print(f"crawl stopped before the end: {reason}; `--resume` continues it")
         return EXIT_UNFINISHED
     if stats.get("portal/errors", 0):
         return EXIT_ERRORS
+    if empty:
+        return EXIT_NOTHING
     return EXIT_OK
 
 

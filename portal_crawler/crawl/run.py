@@ -8,6 +8,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from portal_crawler.crawl import settings as default_settings
+from portal_crawler.crawl.limits import site_limits
 from portal_crawler.crawl.lock import ArchiveLock
 from portal_crawler.sites.registry import Site
 from portal_crawler.crawl.spider import PortalSpider
@@ -38,6 +39,8 @@ def build_settings(archive: str | Path, sites: list[Site], *, resume: bool = Fal
         s.set("JOBDIR", str(job_dir(archive)))
     for k, v in (overrides or {}).items():
         s.set(k, v)
+    for site in sites:  # a bad limit in a sites file fails here, before anything starts
+        site_limits(site, s)
     return s
 
 
@@ -50,12 +53,13 @@ def crawl(archive: str | Path, sites: list[Site], *, known: dict | None = None, 
           **spider_args) -> dict:
     """Crawl ``sites`` into ``archive``; returns Scrapy's final stats."""
     with ArchiveLock(archive):
-        if known is None:
-            from portal_crawler.store import Archive
-            with Archive(archive) as ar:
+        from portal_crawler.store import Archive
+        with Archive(archive) as ar:
+            if known is None:
                 known = {s.key: ar.known_keys(site=s.key) for s in sites}
+            frontier = [r for s in sites for r in ar.frontier(site=s.key)]   # backfill state
         process = CrawlerProcess(settings, install_root_handler=True)
         crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, sites=sites, known=known, **spider_args)
+        process.crawl(crawler, sites=sites, known=known, frontier=frontier, **spider_args)
         process.start()
         return crawler.stats.get_stats()
