@@ -212,7 +212,7 @@ class PortalSpider(scrapy.Spider):
         lim = self.limits[site.key]
         self._inc(site.key, f"responses/{response.status}")
         html, sel = self._decode(response)
-        page = discover.parse_list(sel, response.url, html)
+        page = discover.parse_list(sel, response.url, html, limit=lim["max_links_per_page"])
         channel = response.meta.get("channel")
         walk = self.frontier.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
         depth = response.meta.get("depth", 1)
@@ -314,9 +314,11 @@ class PortalSpider(scrapy.Spider):
             if len(remaining) >= limit:  # the first N pages are archived, the rest left
                 self._limit(site.key, "max_article_pages", response.url)
                 remaining = remaining[:limit - 1]
+                response.meta["cut"] = True
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
+                            cut=response.meta.get("cut", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
             if req is not None:
                 yield req
@@ -337,6 +339,8 @@ class PortalSpider(scrapy.Spider):
         if record.get("clicks") is None:
             record["clicks"] = response.meta.get("clicks")
         record.setdefault("pages", len(results))
+        if response.meta.get("cut"):  # cut at max_article_pages: the pages stored, as warc_refs
+            record["pages"] = len(results)
         refs = [list(p[1]) for p in parts if p[1]]
         item = ArticleItem({k: record.get(k) for k in ArticleItem.fields if k in record})
         item["fetched_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -76,11 +76,13 @@ def _date(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _entries_by_family(sel: Selector, url: str) -> tuple[str, list[ListEntry]]:
+def _entries_by_family(sel: Selector, url: str, limit: int | None = None) -> tuple[str, list[ListEntry]]:
     for fam in S.LIST_FAMILIES:
         items = sel.css(fam["item"])
         out = []
         for li in items:
+            if limit is not None and len(out) > limit:  # one more than taken: the cap shows
+                break
             a = li.css(fam["link"])
             if not a:
                 continue
@@ -196,8 +198,9 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
     page.next_url = page.page_urls.get(page.page_no + 1) or (next_url if next_url != url else None)
 
 
-def parse_list(sel: Selector, url: str, html: str | None = None) -> ListPage:
-    family, entries = _entries_by_family(sel, url)
+def parse_list(sel: Selector, url: str, html: str | None = None, limit: int | None = None) -> ListPage:
+    """The entries (at most ``limit`` + 1: a page of 100k links costs a few) and pagination."""
+    family, entries = _entries_by_family(sel, url, limit)
     page = ListPage(entries=entries, family=family)
     _pagination(sel, html if html is not None else sel.get(), url, page)
     return page
