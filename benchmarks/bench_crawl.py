@@ -32,18 +32,15 @@ def child_bare(args: dict) -> dict:
 
 
 def child_ours(args: dict) -> dict:
-    """One ``runner.crawl`` as ``portal-crawler crawl --delay 0`` would run it, at high
-    concurrency and without autothrottle; ``profile`` wraps it in pyinstrument."""
-    from portal_crawler.crawl import run as runner
+    """One ``portal_crawler.crawler`` as ``portal-crawler crawl --delay 0`` would run it, at
+    high concurrency and without adaptive delay; ``profile`` wraps it in pyinstrument."""
+    from portal_crawler import crawl
     sites = common.load_sites(args["sites_file"], args["keys"], download_delay=0,
                               concurrency=args["per_site"], randomize_delay=False)
-    overrides = {"LOG_LEVEL": "WARNING", "AUTOTHROTTLE_ENABLED": False,
-                 "CONCURRENT_REQUESTS": args["concurrency"], **args.get("overrides", {})}
-    settings = runner.build_settings(args["db"], sites, overrides=overrides)
-    settings.set("PORTAL_RUN_ARGS", {"sites": args["keys"], "benchmark": True})
+    settings = {"PACING_ADAPTIVE": False, "CONCURRENT_REQUESTS": args["concurrency"], **args.get("overrides", {})}
     prof = _profiler(args.get("profile"))
     t0 = time.monotonic()
-    st = runner.crawl(args["db"], sites, settings=settings, **args.get("spider_args", {}))
+    st = crawl(args["db"], sites, settings=settings, **args.get("spider_args", {})).stats
     elapsed = time.monotonic() - t0
     if prof:
         prof.stop()

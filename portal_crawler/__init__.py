@@ -1,2 +1,26 @@
-"""portal-crawler: crawl and archive the 中国中小企业XX网 network."""
-__version__ = "0.1.0"
+"""portal-crawler: crawl and archive the 中国中小企业XX网 network.
+
+The Python API (README "Python API")::
+
+    import portal_crawler
+    result = portal_crawler.crawler("data/portal.db", ["harbin", "zhejiang"], sites_file="sites.toml")
+    with portal_crawler.Archive.open("data/portal.db", readonly=True) as ar:
+        ar.search("中小企业")
+"""
+__version__ = "0.2.0"
+
+__all__ = ["crawl", "CrawlResult", "Archive", "ArchivePaths", "__version__"]
+
+
+def __getattr__(name):
+    # Lazy: `import portal_crawler` stays cheap (no Scrapy import) for tools that only read.
+    if name in ("crawl", "CrawlResult"):
+        from portal_crawler.crawler import run
+        return getattr(run, name)
+    if name == "Archive":
+        from portal_crawler.store.archive import Archive
+        return Archive
+    if name == "ArchivePaths":
+        from portal_crawler.store.paths import ArchivePaths
+        return ArchivePaths
+    raise AttributeError(name)

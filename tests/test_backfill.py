@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT, cli, crawl_args
 
-from portal_crawler.crawl.frontier import ChannelWalk, Frontier
+from portal_crawler.crawler.frontier import ChannelWalk, Frontier
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive
 
@@ -109,12 +109,12 @@ def test_growth_after_complete_walk_stops_at_known(replica_net, tmp_path):
     cli(*crawl_args(replica_net.sites_path, db, SITES), check=True)
     fr0 = _frontier(db)
     assert all(r["complete"] for r in fr0.values())
-    full_lists = json.loads(Archive(db).recent_runs(1)[0]["per_site"])
+    full_lists = json.loads(Archive(db).runs(1)[0]["per_site"])
     replica_net.advance()
     cli(*crawl_args(replica_net.sites_path, db, SITES), check=True)
     _assert_equals_truth(db, _truth(replica_net), PRESENCE)
     with Archive(db) as ar:
-        after = json.loads(ar.recent_runs(1)[0]["per_site"])
+        after = json.loads(ar.runs(1)[0]["per_site"])
     for s in SITES:
         assert after[s]["list_pages"] < full_lists[s]["list_pages"], (s, after[s], full_lists[s])
     fr1 = _frontier(db)
@@ -183,9 +183,12 @@ def test_frontier_jump_resumes_where_the_stored_walk_ended():
     w = Frontier([stored]).walk("s", "http://s/list", "ch")
     w.met_prior_at = 2
     named = {n: f"http://s/list_{n}" for n in range(1, 20)}
-    assert w.jump_target(2, named) == (6, named[6])          # pages + P - 2
-    w.jump(2, 6)
-    assert w.bridged == {3, 4, 5}
+    assert w.jump_target(2, named) == (7, named[7])          # pages + max(P - 2, 0) + 1
+    w.jump(2, 7)
+    assert w.bridged == {3, 4, 5, 6}
+    w3 = Frontier([stored]).walk("s", "http://s/list", "ch")
+    w3.met_prior_at = 4                                       # 2 pages of new articles since
+    assert w3.jump_target(4, named) == (9, named[9])
     # Lists named only by their next links resume at the stored page's URL.
     w2 = Frontier([stored]).walk("s", "http://s/list", "ch")
     w2.met_prior_at = 1

@@ -13,7 +13,7 @@ from portal_crawler.extract import extract_page
 from portal_crawler.store import Archive
 from portal_crawler.urls import canonical_url
 from portal_crawler.replica.oracle import compare_with_truth
-from portal_crawler.crawl.warc import read_capture, warc_dir
+from portal_crawler.crawler.warc import read_capture, warc_dir
 
 
 def _counts(db):
@@ -34,7 +34,7 @@ def test_crawl_archives_every_article_exactly(replica_net, tmp_path):
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:10]
         assert report["matched"] == report["expected"] > 40
-        runs = ar.recent_runs(1)
+        runs = ar.runs(1)
     run = runs[0]
     assert run["finish_reason"] == "finished" and run["new_articles"] == report["expected"]
     assert run["requests"] > report["expected"]
@@ -67,7 +67,7 @@ def test_crawl_archives_every_article_exactly(replica_net, tmp_path):
     cli(*crawl_args(replica_net.sites_path, db), check=True)
     assert _counts(db) == before
     with Archive(db) as ar:
-        second = ar.recent_runs(1)[0]
+        second = ar.runs(1)[0]
     assert second["new_articles"] == 0 and second["updated_articles"] == 0
     assert second["requests"] < run["requests"] * 0.25
 
@@ -84,7 +84,7 @@ def test_recrawl_after_growth_fetches_only_new(replica_net, tmp_path):
     seen = replica_net.stats()["sites"]
     net = replica_net.network()
     with Archive(db) as ar:
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         archived = {r["url"] for r in ar.db.query("SELECT url FROM article_urls")}
     # Finds all K new articles ...
     assert all(canonical_url(t["url"]) in archived for t in added)
@@ -100,7 +100,7 @@ def test_recrawl_after_growth_fetches_only_new(replica_net, tmp_path):
 
 
 def test_locked_archive_refuses(replica_net, tmp_path):
-    from portal_crawler.crawl.lock import ArchiveLock
+    from portal_crawler.crawler.lock import ArchiveLock
     db = tmp_path / "a.db"
     with ArchiveLock(db):
         p = cli(*crawl_args(replica_net.sites_path, db))
@@ -120,7 +120,7 @@ def test_edited_articles_make_versions(replica_net, tmp_path):
     with Archive(db) as ar:
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:10]
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         for t in edited:
             row = next(iter(ar.db.query(
                 "SELECT a.id, a.version FROM articles a JOIN article_urls u ON u.article_id = a.id WHERE u.url = ?",

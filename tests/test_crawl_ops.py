@@ -30,8 +30,8 @@ def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     args = crawl_args(replica_net.sites_path, db)
     args[args.index("--delay") + 1] = "0.02"
     args[args.index("--concurrency") + 1] = "1"
-    env = {**os.environ, "PORTAL_CRAWLER_BATCH_SIZE": "5"}
-    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT, env=env,
+    args += ["--set", "ARCHIVE_BATCH_SIZE=5"]
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while _articles(db) < 15 and time.monotonic() < deadline and p.poll() is None:

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from portal_crawler.crawl.lock import ArchiveLock, ArchiveLocked
+from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
 
 
 def test_second_lock_refused_and_freed_on_release(tmp_path):
@@ -16,6 +16,6 @@ def test_second_lock_refused_and_freed_on_release(tmp_path):
 
 def test_lock_freed_when_holder_dies(tmp_path):
     db = tmp_path / "a.db"
-    code = f"from portal_crawler.crawl.lock import ArchiveLock; import os; ArchiveLock({str(db)!r}).acquire(); os._exit(9)"
+    code = f"from portal_crawler.crawler.lock import ArchiveLock; import os; ArchiveLock({str(db)!r}).acquire(); os._exit(9)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 9
     ArchiveLock(db).acquire().release()

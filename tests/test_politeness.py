@@ -84,8 +84,7 @@ def test_robots_retries_offsite_and_user_agent(sites, tmp_path):
                  f'[sites.settings]\nrandomize_delay = false\n', encoding="utf-8")
     db = tmp_path / "a.db"
     cli("crawl", "--sites-file", f, "--site", "t", "--db", db, "--delay", "0.2", "--concurrency", "1",
-        "--no-progress", "--contact", "mailto:ops@example.org", check=True,
-        env={"PORTAL_CRAWLER_RETRY_BACKOFF": "0.3"})
+        "--no-progress", "--contact", "mailto:ops@example.org", "--set", "RETRY_BACKOFF_BASE=0.3", check=True)
     paths = [p for _, p, _ in a.log]
     assert not [p for p in paths if p.startswith("/a/secret/")], paths      # robots.txt obeyed
     assert other.log == []                                                   # never off-site

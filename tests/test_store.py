@@ -65,13 +65,14 @@ def test_new_migration_applied_once(tmp_path, monkeypatch):
     from portal_crawler.store import schema
     path = tmp_path / "a.db"
     Archive(path).close()
+    n = len(schema.MIGRATIONS)                  # the released steps
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [
         "ALTER TABLE articles ADD COLUMN extra TEXT;\nCREATE INDEX articles_extra ON articles(extra);"])
-    with Archive(path) as ar:                   # v1 is not re-run (it would fail)
-        assert ar.schema_version == 2
-    with Archive(path) as ar:                   # v2 is not re-run either
-        assert ar.conn.execute("PRAGMA user_version").fetchone()[0] == 2
-        assert ar.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "2"
+    with Archive(path) as ar:                   # v1..vn are not re-run (v1 would fail)
+        assert ar.schema_version == n + 1
+    with Archive(path) as ar:                   # the new step is not re-run either
+        assert ar.conn.execute("PRAGMA user_version").fetchone()[0] == n + 1
+        assert ar.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(n + 1)
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
     with pytest.raises(RuntimeError):           # an archive newer than the code
         Archive(path)
@@ -229,7 +230,7 @@ def test_runs_and_summaries(tmp_path):
                                 body=body(3), channel="通知公告")])
         ar.finish_run(rid, {"requests": 10, "responses": {"200": 9, "404": 1}, "errors": 1,
                             "per_site": {"harbin": {"articles": 1}}, "drift": {}}, "finished")
-        run = ar.recent_runs(1)[0]
+        run = ar.runs(1)[0]
         assert run["new_articles"] == 2 and json.loads(run["responses"]) == {"200": 9, "404": 1}
         assert json.loads(run["sites"]) == ["harbin", "zhejiang"]
         assert run["finish_reason"] == "finished" and run["finished_at"]

@@ -46,7 +46,7 @@ def trapped(tmp_path_factory):
                 "--no-progress", timeout=600)
         elapsed = time.monotonic() - started
         with Archive(db) as ar:
-            run = ar.recent_runs(1)[0]
+            run = ar.runs(1)[0]
             # Trap lists re-list real articles without their click counts.
             report = compare_with_truth(ar, trap.truth(), fields=tuple(f for f in FIELDS if f != "clicks"))
             long_art = ar.db.execute("SELECT pages FROM articles WHERE url LIKE '%/trap/art/9.html'").fetchall()
@@ -141,4 +141,4 @@ def test_sigint_stops_a_trapped_crawl_promptly(tmp_path):
     assert p.returncode == 4, p.stderr.read()[-2000:]
     assert stopped_after < 30 and deep_at_stop < 100
     with Archive(db) as ar:
-        assert ar.recent_runs(1)[0]["finish_reason"] == "shutdown"
+        assert ar.runs(1)[0]["finish_reason"] == "shutdown"

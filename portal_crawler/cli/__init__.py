@@ -8,6 +8,7 @@ Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 """
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -16,15 +17,33 @@ from rich.console import Console
 from portal_crawler.sites import registry
 from portal_crawler.sites.registry import SitesError
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
+from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING = (
+    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING)
 DEFAULT_DB = "data/portal.db"
-out = Console()
+# Piped output is read by programs: never cut a table to 80 columns there.
+out = Console(width=None if sys.stdout.isatty() else 10_000)
 err = Console(stderr=True)
 
 
 def fail(msg: str, code: int = EXIT_USAGE):
     click.echo(f"error: {msg}", err=True)  # plain: one line, never wrapped
     sys.exit(code)
+
+
+def parse_settings(pairs) -> dict:
+    """``--set KEY=VALUE`` pairs as Scrapy settings (values parsed as JSON when they are)."""
+    out_ = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or key.strip() != key.strip().upper():
+            fail(f"--set {pair!r}: use KEY=VALUE with an upper-case Scrapy setting name")
+        try:
+            out_[key.strip()] = json.loads(value)
+        except ValueError:
+            out_[key.strip()] = value
+    return out_
 
 
 def load_registry(sites_file):
@@ -35,7 +54,7 @@ def load_registry(sites_file):
 
 def fetch_url(url: str) -> tuple[bytes, str | None]:
     import urllib.request
-    from portal_crawler.crawl import settings
+    from portal_crawler.crawler import settings
     req = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:

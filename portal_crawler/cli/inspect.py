@@ -60,7 +60,8 @@ def _open_existing(db):
 def stats(db, limit):
     """Recent crawl runs, with per-site warnings (template drift, errors)."""
     with _open_existing(db) as ar:
-        runs = ar.recent_runs(limit)
+        runs = ar.runs(limit)
+        frontier = ar.frontier()
     t = Table(title="recent crawl runs")
     for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
         t.add_column(c)
@@ -70,9 +71,14 @@ def stats(db, limit):
                   str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
     out.print(t)
     if runs:
-        from portal_crawler.crawl.drift import warnings_for_run
-        for w in warnings_for_run(runs[0]):
-            out.print(f"[yellow]warning:[/] {w}")
+        from portal_crawler.crawler.drift import warnings_for_run
+        from portal_crawler.crawler.limits import run_warnings
+        from rich.markup import escape
+        for w in warnings_for_run(runs[0]) + run_warnings(json.loads(runs[0]["per_site"] or "{}")):
+            out.print(f"[yellow]warning:[/] {escape(w)}")
+    if frontier:
+        from portal_crawler.cli.sites import frontier_table
+        out.print(frontier_table(frontier))
 
 
 @main.command()

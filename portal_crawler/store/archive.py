@@ -13,6 +13,7 @@ Write semantics of `write_articles` (one transaction per batch):
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,18 @@ from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
 from portal_crawler.store.fts import bigrams, match_expr
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
-from portal_crawler.store.schema import connect, migrate
+from portal_crawler.store.paths import ArchivePaths
+from portal_crawler.store.schema import check_version, connect, connect_readonly, migrate
 
-__all__ = ["Archive"]
+__all__ = ["Archive", "ArchiveError", "ArchiveNotFound"]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be used (not a database, unreadable, newer schema)."""
+
+
+class ArchiveNotFound(ArchiveError, FileNotFoundError):
+    """No archive at that path (and ``create`` was not asked for)."""
 
 _INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLS)}, first_seen, last_seen, "
                    f"updated_at, version, group_size) VALUES "
@@ -42,15 +52,41 @@ _VERSION_COLS = ("url", "title", "published_at", "date_flag", "source", "author"
 
 
 class Archive:
-    """`Archive(path)`: open (create, migrate) the archive; a context manager."""
+    """One archive: its SQLite file and the files beside it (``self.paths``).
 
-    def __init__(self, path: str | Path, *, num_perm: int = 128, bands: int = 64,
+    ``Archive.open(path)`` opens an existing archive (a typo'd path is an error);
+    ``Archive.open(path, create=True)`` creates and migrates one; ``readonly=True``
+    opens it for reading only (search, stats, exports), also on read-only media.
+    ``Archive(path)`` is ``Archive.open(path, create=True)``. A context manager.
+    """
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False, readonly: bool = False, **kw) -> "Archive":
+        p = Path(path)
+        if not p.exists() and not create:
+            raise ArchiveNotFound(f"no archive at {p}")
+        if p.exists() and not p.is_file():
+            raise ArchiveError(f"{p} is not an archive file")
+        return cls(p, readonly=readonly, **kw)
+
+    def __init__(self, path: str | Path, *, readonly: bool = False, num_perm: int = 128, bands: int = 64,
                  threshold: float | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = connect(str(self.path))
+        self.paths = ArchivePaths.of(self.path)
+        self.readonly = readonly
         try:
-            self.schema_version = migrate(self.conn)
+            if readonly:
+                self.conn = connect_readonly(str(self.path))
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = connect(str(self.path))
+        except sqlite3.DatabaseError as e:
+            raise ArchiveError(f"cannot open archive {self.path}: {e}") from None
+        try:
+            self.schema_version = check_version(self.conn) if readonly else migrate(self.conn)
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            raise ArchiveError(f"{self.path} is not a portal-crawler archive: {e}") from None
         except BaseException:
             self.conn.close()
             raise
@@ -344,7 +380,8 @@ class Archive:
     def article_by_url(self, url: str) -> dict | None:
         return queries.article_by_key(self.conn, urls.identity_key(url))
 
-    def recent_runs(self, n: int = 10) -> list[dict]:
+    def runs(self, n: int = 10) -> list[dict]:
+        """The ``n`` most recent crawl runs, newest first (rows of ``crawl_runs``)."""
         return queries.recent_runs(self.conn, n)
 
     def site_summary(self) -> list[dict]:

@@ -101,6 +101,8 @@ def table_counts(conn) -> dict:
 
 def frontier(conn, site: str | None = None) -> list[dict]:
     """`list_frontier` rows (head_keys decoded), by site and channel name."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'list_frontier'").fetchone() is None:
+        return []          # an older archive opened read-only (not migrated)
     sql = "SELECT * FROM list_frontier"
     cur = conn.execute(sql + " WHERE site = ? ORDER BY channel", (site,)) if site else \
         conn.execute(sql + " ORDER BY site, channel")

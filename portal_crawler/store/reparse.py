@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from portal_crawler.extract import extract_page, merge_pages
-from portal_crawler.crawl.warc import read_capture, warc_dir
+from portal_crawler.crawler.warc import read_capture, warc_dir
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 

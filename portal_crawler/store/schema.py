@@ -6,6 +6,7 @@ with new migrations at the end of MIGRATIONS, never edit a released step.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
@@ -140,6 +141,35 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
     return conn
+
+
+def connect_readonly(path: str) -> sqlite3.Connection:
+    """Open for reading only, never writing (no WAL switch, no migration).
+
+    ``mode=ro`` first; on media where SQLite cannot even create the WAL index (a
+    read-only folder), ``immutable=1``, which is right there since nobody can write.
+    """
+    from urllib.parse import quote
+    uri = "file:" + quote(str(Path(path).resolve()))
+    try:
+        conn = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def check_version(conn: sqlite3.Connection) -> int:
+    """The archive's schema version; an error when it is not one this code reads."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "articles" not in names or current == 0:
+        raise sqlite3.DatabaseError("no articles table")
+    if current != len(MIGRATIONS):
+        raise sqlite3.DatabaseError(
+            f"schema v{current}, this code reads v{len(MIGRATIONS)}; open it once for writing to migrate")
+    return current
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -1,6 +1,6 @@
 """Per-site limits that keep every crawl bounded (README "Limits").
 
-Each limit is a Scrapy setting (its default, in ``crawl/settings.py``) that a site
+Each limit is a Scrapy setting (its default, in ``crawler/settings.py``) that a site
 overrides with the lower-case key in its ``settings`` table of a sites file, or for
 every site in ``[defaults]``. Size limits reach Scrapy's downloader and its
 decompression through the request meta keys ``download_maxsize`` /

@@ -10,9 +10,9 @@ A crawl walks each channel page by page:
   it), it keeps paging whatever it finds: articles between the current head and the
   stored one may be missing (a capped, filtered or killed run);
 - once there, a complete channel stops at known articles (``--overlap`` more pages);
-  an incomplete one jumps to where the stored walk ended (page ``pages + P - 2``,
-  P being the page the stored head is on now: new articles only push old ones back)
-  and walks on towards the end.
+  an incomplete one jumps past where the stored walk ended (page
+  ``pages + max(P - 2, 0) + 1``, P being the page the stored head is on now: new
+  articles only push old ones back) and walks on towards the end.
 
 At the end of a run (after its last article batch, in the same queue) each walk
 reports a new frontier only when every page from its head up to where it met the
@@ -96,10 +96,7 @@ class ChannelWalk:
         p = self.prior
         if self.jumped or not p or p.get("complete") or self.met_prior_at is None:
             return None
-        # The head keys are the last entries of the stored walk's page 1; met on page P,
-        # that page 1 now starts on page P - 1 or later, so its page F is page
-        # F + P - 2 or later.
-        target = int(p.get("pages") or 0) + self.met_prior_at - 2
+        target = self.stored_reach() + 1       # the first page not covered yet
         if target > depth + 1 and named.get(target):
             return target, named[target]
         # Lists named only by their next links: the stored page URL holds articles no
@@ -107,6 +104,16 @@ class ChannelWalk:
         if int(p.get("pages") or 0) > depth + 1 and p.get("resume_url"):
             return int(p["pages"]), p["resume_url"]
         return None
+
+    def stored_reach(self) -> int:
+        """The last page now covered by the stored walk, once its head was met on page P.
+
+        Its head keys were the last entries of its page 1; new articles only push old
+        ones back, by s entries: one of them at old position >= 1 from the end of page
+        1 is now on page P, so s >= (P - 2) n + 1 and the stored walk's last page F
+        (old positions up to F n - 1) covers every page up to F + max(P - 2, 0).
+        """
+        return int(self.prior.get("pages") or 0) + max(self.met_prior_at - 2, 0)
 
     def jump(self, depth: int, target: int) -> None:
         self.jumped = True
@@ -133,7 +140,7 @@ class ChannelWalk:
                 return None              # never joined the stored walk: it stands
             # Joined it: the stored coverage continues this run's (see jump_target).
             complete = bool(p.get("complete"))
-            stored = int(p.get("pages") or 0) + met - 2
+            stored = self.stored_reach()
             if stored > c:
                 pages, resume = stored, p.get("resume_url")
         real = [d for d in range(1, c + 1) if d in self.pages]
@@ -176,3 +183,11 @@ class Frontier:
 
     def report(self) -> list[dict]:
         return [r for w in self.walks.values() if (r := w.report()) is not None]
+
+
+def describe(row: dict) -> str:
+    """A channel's backfill state in words (``sites`` and ``stats`` show it)."""
+    if row.get("complete"):
+        return "complete"
+    back = f", back to {row['oldest_date']}" if row.get("oldest_date") else ""
+    return f"backfilling: {row.get('pages') or 0} list pages covered{back}"

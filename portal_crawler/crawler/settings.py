@@ -1,59 +1,71 @@
 """Scrapy settings for portal-crawler. The CLI overrides the per-run ones."""
 
 BOT_NAME = "portal_crawler"
-SPIDER_MODULES = ["portal_crawler.crawl.spider"]
+SPIDER_MODULES = ["portal_crawler.crawler.spider"]
 
-# An honest User-Agent; CONTACT is filled from --contact / PORTAL_CRAWLER_CONTACT.
-CONTACT = "https://github.com/portal-crawler/portal-crawler"
-USER_AGENT = f"portal-crawler/0.1 (+{CONTACT})"
+from portal_crawler import __version__
+
+
+def user_agent(contact: str) -> str:
+    """The one User-Agent of every request we make: honest, naming whom to contact."""
+    return f"portal-crawler/{__version__} (+{contact})"
+
+
+CONTACT = "https://github.com/portal-crawler/portal-crawler"   # `--contact` replaces it
+USER_AGENT = user_agent(CONTACT)
 
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
-# Politeness: every site is its own download slot (see crawl/spider.py), so these
+# Politeness: every site is its own download slot (see crawler/spider.py), so these
 # caps hold per site even when several sites share one host. DOWNLOAD_SLOTS is built
 # from the registry's per-site settings at crawl time.
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.5
-AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# The delay between two requests to one site is kept by crawler/pacing.py at send time
+# (per site: sites.toml `download_delay`, `concurrency`, `randomize_delay`,
+# `adaptive_delay`), so Scrapy's own slot delay and AutoThrottle stay off.
+DOWNLOAD_DELAY = 0
+DOWNLOAD_HANDLERS = {
+    "http": "portal_crawler.crawler.pacing.PacedDownloadHandler",
+    "https": "portal_crawler.crawler.pacing.PacedDownloadHandler",
+}
+PACING_ADAPTIVE = True           # follow each site's latency (floor: its own delay)
+PACING_MAX_DELAY = 30.0
+PACING_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # One article is fetched once whatever URL form links to it.
-REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawl.fingerprint.PortalFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.fingerprint.PortalFingerprinter"
 
 DOWNLOADER_MIDDLEWARES = {
-    "portal_crawler.crawl.middlewares.OffsiteGuard": 50,
-    "portal_crawler.crawl.middlewares.BackoffRetry": 550,
+    "portal_crawler.crawler.middlewares.OffsiteGuard": 50,
+    "portal_crawler.crawler.middlewares.BackoffRetry": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {
-    "portal_crawler.crawl.pipelines.ArchivePipeline": 500,
+    "portal_crawler.crawler.pipelines.ArchivePipeline": 500,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "portal_crawler.crawl.throttle.SiteAutoThrottle": 0,
-    "portal_crawler.crawl.warc.WarcWriter": 100,
-    "portal_crawler.crawl.progress.Progress": 200,
+    "portal_crawler.crawler.warc.WarcWriter": 100,
+    "portal_crawler.crawler.progress.Progress": 200,
 }
 
-# Where the archive lives; WARC files and job state go beside it.
-ARCHIVE_PATH = "data/portal.db"
+# Where the archive lives (`-s PORTAL_DB=PATH`); WARC files and job state go beside it
+# (store/paths.py).
+PORTAL_DB = "data/portal.db"
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_BATCH_SIZE = 200
 PROGRESS_ENABLED = False
 
-# Limits (crawl/limits.py, README "Limits"): defaults for every site; a site overrides
+# Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
 # one with the lower-case key in its sites-file `settings` (or `[defaults]`).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024     # Scrapy's own default is 1 GiB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024

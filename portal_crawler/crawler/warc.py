@@ -14,6 +14,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal_crawler.store.paths import ArchivePaths
+
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from warcio.archiveiterator import ArchiveIterator
@@ -28,8 +30,7 @@ GZIP_LEVEL = 1
 
 def warc_dir(archive_path: str | os.PathLike) -> Path:
     """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
-    p = Path(archive_path)
-    return p.with_name(p.stem + ".warc")
+    return ArchivePaths.of(archive_path).warc_dir
 
 
 class WarcFiles:
@@ -116,7 +117,7 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, warc_dir(s.get("ARCHIVE_PATH")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
         req_headers = _headers(request.headers)

@@ -3,8 +3,8 @@
 One spider crawls many sites at once; each site is its own download slot, so per-site
 politeness holds even when sites share a host. Lists are walked page by page, never
 fanned out (a pager may claim 共1000000页). Incremental by default, with a backfill
-frontier (crawl/frontier.py): a channel's paging stops at known articles only once its
-list was walked to the end. Every walk is bounded by the site's limits (crawl/limits.py).
+frontier (crawler/frontier.py): a channel's paging stops at known articles only once its
+list was walked to the end. Every walk is bounded by the site's limits (crawler/limits.py).
 """
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.encoding import decode_html
-from portal_crawler.crawl.frontier import HEAD_KEYS, Frontier
-from portal_crawler.crawl.items import ArticleItem
-from portal_crawler.crawl.limits import site_limits, size_limit_hit
+from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
+from portal_crawler.crawler.items import ArticleItem
+from portal_crawler.crawler.limits import site_limits, size_limit_hit
+from portal_crawler.crawler.lock import ArchiveLock
+from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
+from portal_crawler.store.archive import Archive
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
@@ -58,11 +61,26 @@ class PortalSpider(scrapy.Spider):
         self.limits: dict[str, dict] = {}
 
     @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
+        """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
+        -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
+        s = crawler.settings
+        chosen = sites if isinstance(sites, list) else resolve_sites(sites or "all", sites_file)
+        kwargs = _parse_args(kwargs)
+        db = s.get("PORTAL_DB")
+        if not s.getbool("PORTAL_LOCK_HELD"):  # `scrapy crawl`: nobody took the lock for us
+            crawler.portal_lock = ArchiveLock(db).acquire()
+        if known is None or frontier is None:
+            with Archive.open(db, create=True) as ar:
+                if known is None:
+                    known = {site.key: ar.known_keys(site=site.key) for site in chosen}
+                if frontier is None:  # the backfill state of every channel (crawler/frontier.py)
+                    frontier = [r for site in chosen for r in ar.frontier(site=site.key)]
+        apply_site_settings(s, chosen)
+        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, frontier=frontier, **kwargs)
         if spider.overlap is None:
-            spider.overlap = crawler.settings.getint("INCREMENTAL_OVERLAP_PAGES", 0)
-        spider.limits = {k: site_limits(s, crawler.settings) for k, s in spider.sites.items()}
+            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+        spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
         return spider
 
     # -- helpers -------------------------------------------------------------------------
@@ -93,9 +111,11 @@ class PortalSpider(scrapy.Spider):
     def _channel(self, url: str, site: Site, name: str | None):
         """The first list page of a channel (its walk is keyed by that page's URL)."""
         key = canonical_url(url)
+        if key in self.channel_urls[site.key]:  # named by the nav and the sitemap: one walk
+            return
         self.channel_urls[site.key].add(key)
         self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
-        req = self._req(url, self.parse_list, site, channel=name, walk=key, depth=1)
+        req = self._req(url, self.parse_list, site, channel=name, walk=key, list_page=1)
         if req is not None:
             self.frontier.walk(site.key, key, name).list_requests += 1
             yield req
@@ -132,6 +152,8 @@ class PortalSpider(scrapy.Spider):
 
     # -- crawl ---------------------------------------------------------------------------
     async def start(self):
+        if self.channel_filter:  # named in the nothing-to-crawl warning (CrawlResult)
+            self.crawler.stats.set_value("portal/channel_filter", self.channel_filter)
         for site in self.sites.values():
             if site.channels:  # channels given in the sites file: skip the home page
                 self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
@@ -165,7 +187,7 @@ class PortalSpider(scrapy.Spider):
                                self.parse_rssmap, site)) is not None:
                 yield r
         if not nav and not links.get("sitemap"):  # no nav, no sitemap: the home page is the list
-            response.meta.update(walk=canonical_url(response.url), depth=1, home_list=True)
+            response.meta.update(walk=canonical_url(response.url), list_page=1, home_list=True)
             yield from self.parse_list(response)
 
     def parse_sitemap(self, response):
@@ -215,7 +237,7 @@ class PortalSpider(scrapy.Spider):
         page = discover.parse_list(sel, response.url, html, limit=lim["max_links_per_page"])
         channel = response.meta.get("channel")
         walk = self.frontier.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
-        depth = response.meta.get("depth", 1)
+        depth = response.meta.get("list_page", 1)  # not "depth": Scrapy's DepthMiddleware owns it
         entries = [e for e in page.entries if urlsplit(e.url).netloc.lower() == site.netloc]
         if len(entries) > lim["max_links_per_page"]:
             self._limit(site.key, "max_links_per_page", response.url)
@@ -289,7 +311,7 @@ class PortalSpider(scrapy.Spider):
         if target is not None:
             nxt_depth, nxt = target
             walk.jump(depth, nxt_depth)
-        req = self._req(nxt, self.parse_list, site, channel=channel, walk=walk.channel_url, depth=nxt_depth,
+        req = self._req(nxt, self.parse_list, site, channel=channel, walk=walk.channel_url, list_page=nxt_depth,
                         known_streak=streak)
         if req is not None:
             walk.list_requests += 1
@@ -348,3 +370,24 @@ class PortalSpider(scrapy.Spider):
         item["warc_file"], item["warc_offset"] = (refs[0] if refs else (None, None))
         self._inc(site.key, "articles")
         return item
+
+
+_INT_ARGS = ("max_articles", "refresh_days", "overlap_pages")
+
+
+def _parse_args(kw: dict) -> dict:
+    """``scrapy crawl -a`` gives strings: numbers, comma lists and flags become values."""
+    out = dict(kw)
+    for k in _INT_ARGS:
+        if isinstance(out.get(k), str):
+            out[k] = int(out[k])
+    if isinstance(out.get("channels"), str):
+        out["channels"] = [c for c in out["channels"].split(",") if c.strip()]
+    if isinstance(out.get("full_lists"), str):
+        out["full_lists"] = out["full_lists"].lower() in ("1", "true", "yes")
+    return out
+
+
+def resolve_sites(sites, sites_file):
+    from portal_crawler.crawler.run import resolve_sites as resolve
+    return resolve(sites, sites_file)

@@ -16,8 +16,9 @@ from collections import defaultdict
 from scrapy import signals
 from twisted.internet import task
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
-from portal_crawler.crawl.drift import DriftCounter, site_profile
+from portal_crawler.crawler.drift import DriftCounter, site_profile
 from portal_crawler.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -98,8 +99,8 @@ class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         s = crawler.settings
-        self.path = s.get("ARCHIVE_PATH")
-        self.batch_size = int(os.environ.get("PORTAL_CRAWLER_BATCH_SIZE") or s.getint("ARCHIVE_BATCH_SIZE", 200))
+        self.path = s.get("PORTAL_DB")
+        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 200)
         self.run_args = s.getdict("PORTAL_RUN_ARGS") if s.get("PORTAL_RUN_ARGS") else {}
         self.batch: list[dict] = []
         self.proc = None
@@ -155,7 +156,7 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("portal/errors")
             logger.error("archive writer died (exit %s); stopping", self.proc.exitcode)
             self.poll.stop()
-            self.crawler.engine.close_spider(self.crawler.spider, reason="archive_writer_died")
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_died"))
 
     def process_item(self, item, spider=None):
         spider = spider or self.crawler.spider
@@ -203,7 +204,7 @@ class ArchivePipeline:
                                        for k, v in summary["per_site"].items()}
             summary["drift"] = self.drift.report()
             # After the last batch in the same queue: a frontier never runs ahead of the
-            # articles it claims are archived (crawl/frontier.py).
+            # articles it claims are archived (crawler/frontier.py).
             frontier = getattr(self.crawler.spider, "frontier", None)
             summary["frontier"] = frontier.report() if frontier is not None else []
             self.inbox.put(("finish", summary, reason or "finished"))

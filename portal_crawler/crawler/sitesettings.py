@@ -1,0 +1,38 @@
+"""Per-site politeness from the registry into Scrapy settings (one place).
+
+Each site is its own download slot: Scrapy's slot caps the site's concurrency, and
+``crawler/pacing.py`` keeps the site's delay at send time (the slot's own delay is 0 so
+that the delay is applied once). Site settings (sites.toml ``[defaults]`` or a site's
+``settings`` table): ``download_delay`` (s), ``concurrency``, ``randomize_delay``
+(wait up to 1.5x the delay, never less than it), ``adaptive_delay`` (follow the site's
+latency; default: the ``PACING_ADAPTIVE`` setting).
+"""
+from __future__ import annotations
+
+from scrapy.settings import Settings
+
+from portal_crawler.sites.registry import Site
+
+JITTER = 0.5  # randomize_delay: up to this fraction of the delay on top of it
+
+
+def site_policy(site: Site, settings: Settings) -> dict:
+    delay = float(site.setting("download_delay", 0.5))
+    return {
+        "delay": delay,
+        "concurrency": int(site.setting("concurrency", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))),
+        "jitter": JITTER if site.setting("randomize_delay", True) and delay > 0 else 0.0,
+        "adaptive": bool(site.setting("adaptive_delay", settings.getbool("PACING_ADAPTIVE"))),
+    }
+
+
+def apply_site_settings(settings: Settings, sites: list[Site]) -> None:
+    """Set DOWNLOAD_SLOTS and PACING_SITES for ``sites`` (spider priority)."""
+    policies = {s.key: site_policy(s, settings) for s in sites}
+    settings.set("PACING_SITES", policies, priority="spider")
+    settings.set("DOWNLOAD_SLOTS", {k: {"concurrency": p["concurrency"], "delay": 0.0, "jitter": 0.0}
+                                    for k, p in policies.items()}, priority="spider")
+    # Every site can fill its own concurrency at once; more is never in flight per site.
+    total = sum(p["concurrency"] for p in policies.values())
+    if total > settings.getint("CONCURRENT_REQUESTS"):
+        settings.set("CONCURRENT_REQUESTS", total, priority="spider")
