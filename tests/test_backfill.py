@@ -51,12 +51,19 @@ def test_capped_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path)
         first = ar.db.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert 0 < first <= 10 * len(SITES) < len({t.get("group") or t["url"] for t in truth})
     # A capped run skipped entries: no channel may count as walked to its end.
-    assert not any(r["complete"] for r in _frontier(db).values())
+    fr = _frontier(db)
+    assert not any(r["complete"] for r in fr.values())
+    shown = cli("stats", "--db", db, check=True).stdout
+    assert "backfilling" in shown and "complete" not in shown
     cli(*crawl_args(replica_net.sites_path, db, SITES), check=True)
     _assert_equals_truth(db, truth)
     fr = _frontier(db)
     assert fr and all(r["complete"] for r in fr.values()), fr
     assert {s for s, _ in fr} == set(SITES)
+    for command in (["stats"], ["sites", "--sites-file", replica_net.sites_path]):
+        shown = cli(*command, "--db", db, check=True).stdout
+        rows = [line for line in shown.splitlines() if "complete" in line]
+        assert len(rows) == len(fr) and "backfilling" not in shown, shown
 
 
 def test_since_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path):
