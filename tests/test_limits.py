@@ -63,9 +63,7 @@ def test_request_budget_bounds_a_run_and_the_next_run_fills_the_gap(replica_net,
     site = "harbin"
     text = Path(replica_net.sites_path).read_text(encoding="utf-8")
     limited = tmp_path / "limited.toml"
-    limited.write_text(text.replace('home_label = "首页"', 'home_label = "首页"\nmax_requests = 25', 1),
-                       encoding="utf-8")
-    assert "max_requests = 25" in limited.read_text(encoding="utf-8")
+    limited.write_text("[defaults]\nmax_requests = 25\n\n" + text, encoding="utf-8")
     db = tmp_path / "a.db"
     replica_net.reset_stats()
     p = cli(*crawl_args(limited, db, [site]), check=True)
@@ -92,8 +90,7 @@ def test_list_page_limit_resumes_from_the_frontier(replica_net, tmp_path):
     site = "harbin"
     text = Path(replica_net.sites_path).read_text(encoding="utf-8")
     limited = tmp_path / "limited.toml"
-    limited.write_text(text.replace('home_label = "首页"', 'home_label = "首页"\nmax_list_pages = 2', 1),
-                       encoding="utf-8")
+    limited.write_text("[defaults]\nmax_list_pages = 2\n\n" + text, encoding="utf-8")
     db = tmp_path / "a.db"
     runs = 0
     while True:

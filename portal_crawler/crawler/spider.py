@@ -354,7 +354,7 @@ class PortalSpider(scrapy.Spider):
                 yield req
             return
         item = self._item(site, parts, response)
-        published = item.get("published_at")
+        published = getattr(item, "published_at", None)
         # An article the archive drops (published before --since) stays missing.
         if response.meta.get("key") and not (self.since and published and published[:10] < self.since):
             self.frontier.done(response.meta["key"])
