@@ -22,7 +22,8 @@ from portal_crawler import urls
 from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
-from portal_crawler.store.fts import bigrams, match_expr
+from portal_crawler.store.fts import bigrams
+from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import check_version, connect, connect_readonly, migrate
@@ -393,12 +394,20 @@ class Archive:
     def dupe_groups(self, site: str | None = None) -> list[dict]:
         return queries.dupe_groups(self.conn, site)
 
-    def search(self, q: str, limit: int = 20) -> list[dict]:
-        """Full-text search; finds two-character Chinese words (bigram index)."""
-        expr, verify = match_expr(q)
-        if not expr:
-            return []
-        return queries.search(self.conn, expr, verify, limit)
+    def search(self, q: str, *, site: str | None = None, channel: str | None = None,
+               since: str | None = None, until: str | None = None, sort: str = "relevance",
+               limit: int = 20, offset: int = 0) -> SearchResult:
+        """Full-text search, exact (store/search.py has the syntax): `total` counts all
+        hits, iterating gives this page of them, best first (or newest with
+        sort="date"), each {id, url, site, channel, title, published_at, score,
+        snippet, snippet_hit}.  A bad query raises search.QueryError.
+
+            ar.search("疫情").total
+            [h["title"] for h in ar.search('title:"专精特新" -融资', site="harbin")]
+            ar.search("疫情 OR 融资", since="2021-01-01", sort="date", limit=50)
+        """
+        return _search(self.conn, q, site=site, channel=channel, since=since, until=until,
+                       sort=sort, limit=limit, offset=offset)
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)

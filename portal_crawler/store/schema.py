@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.store.fts import index_text
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
@@ -108,6 +110,20 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
+# v2: the FTS index keeps positions (detail=full) and every Chinese character starts a
+# token (store/fts.py), so 1-character words and longer words are answered exactly
+# by the index, phrases included.  Rebuilt from the articles with the same Python
+# tokenizer, registered on every connection as fts_index_text().
+_V2 = """
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO articles_fts (rowid, title, body)
+  SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
+"""
+
+
 # The backfill frontier (README "Incremental crawls"): per site and channel list, how
 # far back the list is known to hold only archived articles, counted from the head it
 # had when that walk began, and whether it was walked to its last page once. Until it
@@ -118,8 +134,8 @@ CREATE TABLE list_frontier (
   site TEXT NOT NULL,
   channel_url TEXT NOT NULL,  -- canonical URL of the channel's first list page
   channel TEXT,               -- its name (nav label)
-  head_keys TEXT,             -- JSON identity keys of the first entries of page 1, then
-  head_date TEXT,             -- the list date of the first entry, then
+  head_keys TEXT,             -- JSON identity keys of the last entries of page 1, then
+  head_date TEXT,             -- the list date of the last of them
   pages INTEGER NOT NULL DEFAULT 0,   -- list pages 1..pages from that head: all archived
   resume_url TEXT,            -- URL of page `pages` (where the next walk resumes)
   oldest_date TEXT,           -- oldest list date on those pages
@@ -129,7 +145,8 @@ CREATE TABLE list_frontier (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V_FRONTIER]
+
+MIGRATIONS: list[str] = [_V1, _V2, _V_FRONTIER]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -140,6 +157,7 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
+    conn.create_function("fts_index_text", 1, index_text, deterministic=True)
     return conn
 
 
