@@ -110,6 +110,7 @@ def test_killed_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path)
     _assert_equals_truth(db, truth)
 
 
+@pytest.mark.slow  # CI runs it; test_crawl_e2e covers the growth re-crawl by default
 def test_growth_after_complete_walk_stops_at_known(replica_net, tmp_path):
     """Once complete, a plain crawl reads only the head of each list (stop-at-known)."""
     db = tmp_path / "a.db"
@@ -130,6 +131,7 @@ def test_growth_after_complete_walk_stops_at_known(replica_net, tmp_path):
     assert any(fr1[k]["head_keys"] != fr0[k]["head_keys"] for k in fr0)
 
 
+@pytest.mark.slow  # CI runs it; test_crawl_e2e covers the growth re-crawl by default
 def test_capped_crawl_after_growth_leaves_no_gap(replica_net, tmp_path):
     """A complete channel, then new articles, a capped run and a plain run: all archived
     (the plain run pages past the capped run's head until it meets the stored one)."""

@@ -126,7 +126,7 @@ def test_sigint_stops_a_trapped_crawl_promptly(tmp_path):
                              env={**os.environ, "PYTHONUNBUFFERED": "1"},
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
-        while trap.hits("/trap/deep/") < 5 and time.monotonic() < deadline and p.poll() is None:
+        while trap.hits("/trap/deep/") < 2 and time.monotonic() < deadline and p.poll() is None:
             time.sleep(0.1)
         assert p.poll() is None
         p.send_signal(signal.SIGINT)
@@ -139,6 +139,6 @@ def test_sigint_stops_a_trapped_crawl_promptly(tmp_path):
         stopped_after = time.monotonic() - sent
         deep_at_stop = trap.hits("/trap/deep/")
     assert p.returncode == 4, p.stderr.read()[-2000:]
-    assert stopped_after < 30 and deep_at_stop < 100
+    assert stopped_after < 15 and deep_at_stop < 100   # measured: ~4 s on two shared cores
     with Archive(db) as ar:
         assert ar.runs(1)[0]["finish_reason"] == "shutdown"
