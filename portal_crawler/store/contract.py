@@ -71,6 +71,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "body_hash": "Exact content identity of this copy.",
             "warc_file": "WARC file holding this copy's capture.",
             "warc_offset": "Offset of the capture in the WARC file.",
+            "warc_refs": "JSON [[file, offset], ...]: this copy's captures, every page "
+                         "(schema v3).",
+            "clicks": "This copy's click count (schema v3).",
+            "title_key": "This copy's normalised title, used by the same-article rule "
+                         "(schema v3).",
         }),
     "article_versions": (
         "Each earlier version of an edited article (the current one is in articles).", {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.store.fts import index_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
@@ -123,6 +124,25 @@ INSERT INTO articles_fts (rowid, title, body)
   SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
 """
 
+# v3 (issue 10): the same-article rule (dedupe.rule).  Copies are found by their
+# normalised title too (title_key, computed by the SQL function connect() registers).
+# Every copy keeps what is needed
+# to make it an article of its own again when a group is split (`dedupe --recheck`):
+# its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
+# were made by; archives written before v3 were grouped by body similarity alone.
+_V3 = """
+ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
+ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
+ALTER TABLE article_urls ADD COLUMN title_key TEXT;   -- dedupe.normalise_title(title)
+UPDATE article_urls SET title_key = normalise_title(title);
+CREATE INDEX article_urls_title_key ON article_urls(title_key);
+UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'body-only'
+  WHERE EXISTS (SELECT 1 FROM article_urls);
+"""
 
 # The backfill frontier (README "Incremental crawls"): per site and channel list, how
 # far back the list is known to hold only archived articles, counted from the head it
@@ -145,8 +165,7 @@ CREATE TABLE list_frontier (
 );
 """
 
-
-MIGRATIONS: list[str] = [_V1, _V2, _V_FRONTIER]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -158,6 +177,8 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.create_function("fts_index_text", 1, index_text, deterministic=True)
+    # One definition of the title normalisation, for SQL too (migration v3).
+    conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
 
 
