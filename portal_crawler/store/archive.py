@@ -163,6 +163,16 @@ class Archive:
         def js(v):
             return None if v is None else json.dumps(v, ensure_ascii=False, default=str)
 
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._save_frontier(s.get("frontier") or [], run_id)
+            self._finish_row(run_id, s, finish_reason, js)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def _finish_row(self, run_id, s, finish_reason, js) -> None:
         sets = {"finished_at": now_iso(), "finish_reason": finish_reason,
                 "requests": s.get("requests"), "responses": js(s.get("responses")),
                 "errors": s.get("errors"), "per_site": js(s.get("per_site")),
@@ -174,6 +184,28 @@ class Archive:
         self.conn.execute(
             f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
             (*sets.values(), run_id))
+
+    def _save_frontier(self, rows: list[dict], run_id) -> None:
+        # Sent by the crawler after its last batch of articles (same ordered queue), so a
+        # frontier never claims pages whose articles are not committed.
+        now = now_iso()
+        for r in rows:
+            self.conn.execute(
+                "INSERT INTO list_frontier (site, channel_url, channel, head_keys, head_date, pages, "
+                "resume_url, oldest_date, complete, completed_at, updated_at, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(site, channel_url) DO UPDATE SET "
+                "channel = excluded.channel, head_keys = excluded.head_keys, head_date = excluded.head_date, "
+                "pages = excluded.pages, resume_url = excluded.resume_url, oldest_date = excluded.oldest_date, "
+                "complete = max(complete, excluded.complete), "
+                "completed_at = coalesce(completed_at, excluded.completed_at), "
+                "updated_at = excluded.updated_at, run_id = excluded.run_id",
+                (r["site"], r["channel_url"], r.get("channel"), json.dumps(r.get("head_keys") or []),
+                 r.get("head_date"), int(r.get("pages") or 0), r.get("resume_url"), r.get("oldest_date"),
+                 int(bool(r.get("complete"))), now if r.get("complete") else None, now, run_id))
+
+    def frontier(self, site: str | None = None) -> list[dict]:
+        """The backfill frontier per site and channel list (see schema `list_frontier`)."""
+        return queries.frontier(self.conn, site)
 
     # -- writes ------------------------------------------------------------------
     def write_articles(self, items, run_id: int | None = None) -> dict:
