@@ -77,7 +77,8 @@ class CrawlResult:
         from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
         from portal_crawler.crawler.pipelines import run_stats
         reason = stats.get("finish_reason", "finished")
-        errors = int(stats.get("portal/errors", 0))
+        # A callback that raised lost whatever that page held: an error, never hidden.
+        errors = int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
         per_site = run_stats(stats, list(sites))["per_site"]
         empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
         if reason != "finished":
