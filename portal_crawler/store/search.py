@@ -346,25 +346,32 @@ def search(conn: sqlite3.Connection, q: str, *, site: str | None = None,
         else:      # the index alone answers: no row is read
             total = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts "
                                  "MATCH :fts", args).fetchone()[0]
-        order = ("f.score, a.published_at IS NULL, a.published_at DESC, a.id DESC"
-                 if sort == "relevance" else
-                 "a.published_at IS NULL, a.published_at DESC, a.id DESC")
-        score = _BM25 if sort == "relevance" else "0"
-        cur = conn.execute(
-            f"SELECT a.id, a.url, a.site, a.channel, a.title, a.published_at, a.body, "
-            f"f.score AS score FROM (SELECT rowid AS id, {score} AS score FROM articles_fts "
-            f"WHERE articles_fts MATCH :fts) f JOIN articles a ON a.id = f.id "
-            f"WHERE 1{where} ORDER BY {order} LIMIT :limit OFFSET :offset",
-            {**args, "limit": limit, "offset": offset})
+        # The page's ids first, sorted on the index alone where possible (bm25; ties:
+        # newest archived first), then only those rows: the sorter never holds bodies.
+        join = " JOIN articles a ON a.id = articles_fts.rowid" if conds or sort == "date" else ""
+        if sort == "relevance":
+            cols, order = f"{_BM25} AS score", "score, articles_fts.rowid DESC"
+        else:
+            cols, order = "NULL AS score", "a.published_at IS NULL, a.published_at DESC, a.id DESC"
+        page = conn.execute(
+            f"SELECT articles_fts.rowid AS id, {cols} FROM articles_fts{join} "
+            f"WHERE articles_fts MATCH :fts{where} ORDER BY {order} LIMIT :limit OFFSET :offset",
+            {**args, "limit": limit, "offset": offset}).fetchall()
+        rows = {}
+        if page:
+            cur = conn.execute(
+                "SELECT id, url, site, channel, title, published_at, body FROM articles "
+                f"WHERE id IN ({', '.join('?' * len(page))})", [i for i, _ in page])
+            names = [d[0] for d in cur.description]
+            rows = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
     except sqlite3.OperationalError as e:
         raise QueryError(f"cannot run this query: {e}") from None
-    names = [d[0] for d in cur.description]
     hits = []
     terms = query.terms()
-    for row in cur.fetchall():
-        h = dict(zip(names, row))
+    for i, score in page:
+        h = rows[i]
         body = h.pop("body") or ""
-        h["score"] = round(-h["score"], 4) if sort == "relevance" else None
+        h["score"] = round(-score, 4) if score is not None else None
         h["snippet"], h["snippet_hit"] = snippet(terms, h["title"] or "", body, snippet_chars)
         hits.append(h)
     return SearchResult(q, total, hits, offset, sort)
