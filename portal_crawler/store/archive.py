@@ -215,7 +215,7 @@ class Archive:
             return {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
         run_id = run_id if run_id is not None else getattr(self, "run_id", None)
         with self.transaction():
-            counts = self._write(copies)
+            counts = self.write_copies(copies)
             if run_id is not None:
                 self.conn.execute(
                     "UPDATE crawl_runs SET new_articles = new_articles + ?, "
@@ -238,8 +238,9 @@ class Archive:
             self._index = None
             raise
 
-    def _write(self, copies: list[Copy]) -> dict:
-        """The body of write_articles, inside the caller's transaction."""
+    def write_copies(self, copies: list[Copy]) -> dict:
+        """write_articles' work for prepared copies (`records.prepare`), inside the
+        caller's `transaction()` (dedupe --recheck moves copies and re-adds them in one)."""
         counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
         known = self._known_rows([c.key for c in copies])
         need = [i for i, c in enumerate(copies) if (known.get(c.key) or (None,) * 4)[3] != c.content_hash]
