@@ -202,6 +202,10 @@ class ArchivePipeline:
                 summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
                                        for k, v in summary["per_site"].items()}
             summary["drift"] = self.drift.report()
+            # After the last batch in the same queue: a frontier never runs ahead of the
+            # articles it claims are archived (crawler/frontier.py).
+            frontier = getattr(self.crawler.spider, "frontier", None)
+            summary["frontier"] = frontier.report() if frontier is not None else []
             self.inbox.put(("finish", summary, reason or "finished"))
             done = self._expect("finished")
             self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])
