@@ -228,7 +228,7 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
                 # The crawler notices at once and stops with the archive error code.
                 rc = p.wait(timeout=120)
                 err = p.stderr.read().decode("utf-8", "replace")
-                assert rc == 5 and "archive writer died" in err, (rc, err[-2000:])
+                assert rc == 6 and "archive writer died" in err, (rc, err[-2000:])
             else:
                 p.send_signal(signal.SIGKILL)
                 TALLY["kills"] += 1
@@ -284,7 +284,7 @@ def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
         holder.close()
         TALLY["faults"] += 1
         assert held.is_set()
-        assert p.returncode == 5, p.stderr[-3000:]
+        assert p.returncode == 6, p.stderr[-3000:]
         errors = [ln for ln in p.stderr.splitlines() if ln.startswith("error: ")]
         assert len(errors) == 1 and "database is locked" in errors[0]
         a = audit(db, rep.truth(), final=False)
@@ -304,7 +304,7 @@ def test_full_disk_stops_the_crawl_then_nothing_is_lost(tmp_path):
         with tmpfs(tmp_path / "disk", size="1m") as d:
             p = run(*crawl_args(tmp_path / "s.toml", d / "a.db"), *sets(ARCHIVE_BATCH_SIZE=4))
             TALLY["faults"] += 1
-            assert p.returncode == 5, p.stderr[-3000:]
+            assert p.returncode == 6, p.stderr[-3000:]
             errors = [ln for ln in p.stderr.splitlines() if ln.startswith("error: ")]
             assert len(errors) == 1, p.stderr[-3000:]
             assert "No space left on device" in errors[0] or "disk is full" in errors[0], errors

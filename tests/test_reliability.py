@@ -74,7 +74,7 @@ def small_net(tmp_path):
 
 
 # -- finding 1: the writer's death ------------------------------------------------------
-def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_5(small_net, tmp_path):
+def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_6(small_net, tmp_path):
     db = tmp_path / "a.db"
     Archive(db).close()
     holder = sqlite3.connect(db, isolation_level=None, timeout=30, check_same_thread=False)
@@ -99,7 +99,7 @@ def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_5(small_ne
     t.join()
     holder.close()
     assert started.is_set()
-    assert p.returncode == 5, p.stderr[-3000:]
+    assert p.returncode == 6, p.stderr[-3000:]
     line = _one_line_error(p.stderr)
     assert "database is locked" in line and "another program holds a write lock" in line
     truth = small_net.truth()

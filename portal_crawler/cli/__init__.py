@@ -3,8 +3,10 @@
 Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 2 bad input (file, key, URL, option, unusable or read-only archive location);
 3 the archive is locked by another crawl; 4 the crawl stopped before finishing
-(killed, shutdown, closespider limit); 5 the archive could not be written during the
-crawl (another program's write lock, disk full, corrupt file): the crawl stopped.
+(killed, shutdown, closespider limit); 5 nothing to crawl where something was asked
+for (a site without channels, or a --channel that matches none of a site's channels);
+6 the archive could not be written during the crawl (another program's write lock,
+disk full, corrupt file): the crawl stopped.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from portal_crawler.sites.registry import SitesError
 
 from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_ARCHIVE = (
-    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.ARCHIVE)
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE = (
+    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING,
+    ExitCode.ARCHIVE)
 DEFAULT_DB = "data/portal.db"
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)
@@ -97,4 +100,5 @@ def main():
 
 # Each command group lives in its own module; importing it registers its commands.
 from portal_crawler.cli import (  # noqa: E402,F401
-    crawl as _crawl, inspect as _inspect, replica as _replica, search as _search, serve as _serve, sites as _sites)
+    crawl as _crawl, dedupe as _dedupe, export as _export, inspect as _inspect, replica as _replica,
+    search as _search, serve as _serve, sites as _sites, snapshot as _snapshot)

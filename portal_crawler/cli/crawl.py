@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.text import plain, safe
 from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode, crawl as run_crawl
 
 
@@ -29,6 +29,8 @@ def print_run_summary(result: CrawlResult) -> None:
             out.print(f"  {safe(f['site'])}  {safe(f['url'])}  ({safe(f['error'])})")
         if len(result.failed) > SHOW_FAILED:
             out.print(f"  ... and {len(result.failed) - SHOW_FAILED} more")
+    for w in result.warnings:  # limit hits, sites with nothing to crawl (exit 5)
+        click.echo(f"warning: {plain(w)}", err=True)
     if result.exit_code == ExitCode.UNFINISHED:
         err.print(f"crawl stopped before the end: {safe(result.finish_reason)}; `--resume` continues it")
 

@@ -10,6 +10,10 @@ from rich.table import Table
 from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
 from portal_crawler.cli.text import safe
 
+# Every command opens an existing archive the same way (cli.open_archive): read-only by
+# default, one-line errors for a missing, non-database or corrupt file.
+_open_existing = open_archive
+
 
 @main.command()
 @click.argument("file_or_url")
@@ -63,8 +67,13 @@ def stats(db, limit, as_json, run_id):
         if run_id is None and runs:
             run_id = runs[0]["id"]
         failed = ar.failed_requests(run_id) if run_id is not None else []
+        frontier = ar.frontier()
+    from portal_crawler.crawler.limits import run_warnings
+
+    def warnings(run) -> list[str]:
+        return warnings_for_run(run) + run_warnings(json.loads(run["per_site"] or "{}"))
     if as_json:
-        warnings = warnings_for_run(runs[0]) if runs else []
+        warns = warnings(runs[0]) if runs else []
         for r in runs:  # JSON columns as JSON, not as strings of JSON
             for k, v in list(r.items()):
                 if isinstance(v, str) and v[:1] in "[{":
@@ -72,7 +81,8 @@ def stats(db, limit, as_json, run_id):
                         r[k] = json.loads(v)
                     except ValueError:
                         pass
-        click.echo(json.dumps({"runs": runs, "warnings": warnings, "failed": {"run": run_id, "requests": failed}},
+        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier,
+                               "failed": {"run": run_id, "requests": failed}},
                               ensure_ascii=False, indent=2))
         return
     t = Table(title="recent crawl runs")
@@ -85,7 +95,7 @@ def stats(db, limit, as_json, run_id):
                   str(r["errors"]), safe(r["finish_reason"] or "unfinished"))
     out.print(t)
     if runs:
-        for w in warnings_for_run(runs[0]):
+        for w in warnings(runs[0]):
             out.print(f"[yellow]warning:[/] {safe(w)}")
     if failed:
         f = Table(title=f"run {run_id}: {len(failed)} requests failed after their retries")
@@ -94,6 +104,9 @@ def stats(db, limit, as_json, run_id):
         for r in failed:
             f.add_row(safe(r["site"]), safe(r["url"]), safe(r["error"]))
         out.print(f)
+    if frontier:
+        from portal_crawler.cli.sites import frontier_table
+        out.print(frontier_table(frontier))
 
 
 @main.command()

@@ -29,8 +29,7 @@ COUNTS = ("new", "updated", "unchanged", "duplicate")
 def error_count(stats: dict) -> int:
     """Requests that failed after their retries, the archive writer's failure, and
     exceptions in the spider's callbacks: the run's errors (exit 1 when not 0)."""
-    return stats.get("portal/errors", 0) + sum(v for k, v in stats.items()
-                                               if k.startswith("spider_exceptions/") and k.count("/") == 1)
+    return int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
 
 
 def run_stats(stats: dict, sites: list[str]) -> dict:
@@ -318,6 +317,10 @@ class ArchivePipeline:
                                    for k, v in summary["per_site"].items()}
         summary["drift"] = self.drift.report()
         summary["failed"] = list(getattr(spider, "failed", []))
+        # After the last batch in the same queue: a frontier never runs ahead of the
+        # articles it claims are archived (crawler/frontier.py).
+        frontier = getattr(spider, "frontier", None)
+        summary["frontier"] = frontier.report() if frontier is not None else []
         self.inbox.put(("finish", summary, reason or "finished"))
         done = self._expect("finished")
         self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])

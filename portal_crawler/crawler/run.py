@@ -37,7 +37,9 @@ class ExitCode(IntEnum):
     USAGE = 2         # bad input: file, key, URL, option, archive
     LOCKED = 3        # another crawl holds the archive
     UNFINISHED = 4    # stopped before the end (killed, shutdown, a limit)
-    ARCHIVE = 5       # the archive could not be written (lock timeout, disk full, corrupt): stopped
+    NOTHING = 5       # nothing to crawl where something was asked for: a site without
+                      # channels, or a --channel matching none of a site's channels
+    ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
 
 
 class CrawlInputError(ValueError):
@@ -59,7 +61,8 @@ class CrawlResult:
     articles: dict = field(default_factory=dict)   # new / updated / unchanged / duplicate
     errors: int = 0
     failed: list = field(default_factory=list)     # [{site, url, kind, error}]: failed after retries
-    archive_error: str | None = None               # why the archive could not be written (exit 5)
+    archive_error: str | None = None               # why the archive could not be written (exit 6)
+    warnings: list = field(default_factory=list)   # limit hits, sites with nothing to crawl
     stats: dict = field(default_factory=dict, repr=False)   # Scrapy's final stats
 
     @property
@@ -78,9 +81,13 @@ class CrawlResult:
 
     @classmethod
     def from_stats(cls, stats: dict, sites: list[str], elapsed: float) -> "CrawlResult":
-        from portal_crawler.crawler.pipelines import error_count
+        from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
+        from portal_crawler.crawler.pipelines import error_count, run_stats
         reason = stats.get("finish_reason", "finished")
+        # A callback that raised lost whatever that page held: an error, never hidden.
         errors = error_count(stats)
+        per_site = run_stats(stats, list(sites))["per_site"]
+        empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
         archive_error = stats.get("archive/writer_error")
         if archive_error:
             code = ExitCode.ARCHIVE
@@ -88,12 +95,15 @@ class CrawlResult:
             code = ExitCode.UNFINISHED
         elif errors:
             code = ExitCode.ERRORS
+        elif empty:
+            code = ExitCode.NOTHING
         else:
             code = ExitCode.OK
         return cls(exit_code=int(code), finish_reason=reason, elapsed=elapsed, sites=list(sites),
                    run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
                    articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNT_KEYS}, errors=errors,
-                   failed=list(stats.get("portal/failed", [])), archive_error=archive_error, stats=stats)
+                   failed=list(stats.get("portal/failed", [])), archive_error=archive_error,
+                   warnings=run_warnings(per_site) + empty, stats=stats)
 
 
 def default_sites_file() -> Path | None:
@@ -181,6 +191,12 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
                        refresh_days=refresh_days, overlap_pages=overlap, full_lists=resume)
     s = build_settings(db, resume=resume, progress=progress, contact=contact, log_level=log_level,
                        settings=settings)
+    from portal_crawler.crawler.limits import LimitError, site_limits
+    try:  # a bad limit in a sites file fails here, before anything starts
+        for x in chosen:
+            site_limits(x, s)
+    except LimitError as e:
+        raise CrawlInputError(str(e)) from None
     s.set("PORTAL_RUN_ARGS", {"sites": [x.key for x in chosen], "resume": resume,
                               **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     global _reactor_used

@@ -56,8 +56,8 @@ def filters_from_request(request, database, table, datasette):
         raise BadRequest(f"invalid search {q!r}: {e}")
     if query.exact:
         return None              # the index answers it: Datasette's clause is exact
-    return FilterArguments(["pc_search_match(:pc_search_q, title, body)"],
-                           params={"pc_search_q": q})
+    check, params = query.check_sql("articles")
+    return FilterArguments([check], params=params)
 
 
 class MonthFacet(DateFacet):
@@ -93,7 +93,7 @@ class MonthFacet(DateFacet):
                 values.append({"value": row["value"], "label": row["value"],
                                "count": row["count"], "selected": selected,
                                "toggle_url": self.ds.absolute_url(self.request, path)})
-            results.append({"name": f"{col} (month)", "type": self.type, "results": values,
+            results.append({"name": col, "type": self.type, "results": values,
                             "hideable": source != "metadata",
                             "toggle_url": path_with_removed_args(self.request,
                                                                  {"_facet_month": col}),
@@ -181,9 +181,25 @@ async def chart(datasette, request):
     return Response.html(page)
 
 
+# Datasette lists every column's description above the table: keep that list to a
+# scrollable box so the search box and rows stay on the first screen.
+_CSS = ("dl.column-descriptions{max-height:9em;overflow:auto;border:1px solid #ddd;"
+        "padding:0.3em 0.6em}")
+
+
+async def css(datasette, request):
+    return Response(_CSS, content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def extra_css_urls():
+    return ["/-/portal-crawler.css"]
+
+
 @hookimpl
 def register_routes():
     return [
+        (r"^/-/portal-crawler\.css$", css),
         (r"^/-/capture/(?P<kind>[a-z]+)/(?P<id>\d+)(?:/(?P<page>\d+))?$", capture),
         (r"^/-/chart$", chart),
     ]

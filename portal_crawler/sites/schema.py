@@ -3,7 +3,8 @@
 A wrong value is a ``SitesError`` naming the file, the site and the key, never a
 traceback later in the crawl (``concurrency = "lots"``), a hang (``concurrency = 0``)
 or a setting silently ignored (a misspelt key, a selector that does not compile).
-A new per-site setting is one more entry in SETTINGS (README "Sites" documents them).
+A new per-site setting is one more entry in SETTINGS (README "Sites" documents them);
+the per-site limits are named once, in crawler/limits.py LIMITS.
 """
 from __future__ import annotations
 
@@ -80,11 +81,18 @@ def _unknown(where: str, key: str, allowed) -> SitesError:
     return SitesError(f"{where}: unknown key {key!r} (allowed: {', '.join(allowed)})")
 
 
+def allowed_settings() -> dict:
+    """SETTINGS plus the per-site limits (crawler/limits.py: positive whole numbers)."""
+    from portal_crawler.crawler.limits import LIMITS
+    return {**SETTINGS, **{name: _integer(1) for name in LIMITS}}
+
+
 def check_settings(where: str, settings: dict) -> None:
+    allowed = allowed_settings()
     for k, v in settings.items():
-        if k not in SETTINGS:
-            raise _unknown(where, k, SETTINGS)
-        problem = SETTINGS[k](v)
+        if k not in allowed:
+            raise _unknown(where, k, allowed)
+        problem = allowed[k](v)
         if problem:
             raise SitesError(f"{where}: {k} {problem}")
 

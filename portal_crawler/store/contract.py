@@ -71,6 +71,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "body_hash": "Exact content identity of this copy.",
             "warc_file": "WARC file holding this copy's capture.",
             "warc_offset": "Offset of the capture in the WARC file.",
+            "warc_refs": "JSON [[file, offset], ...]: this copy's captures, every page "
+                         "(schema v3).",
+            "clicks": "This copy's click count (schema v3).",
+            "title_key": "This copy's normalised title, used by the same-article rule "
+                         "(schema v3).",
             "refetch": "1 when the stored capture was found truncated (reparse): the next "
                        "crawl fetches this URL again.",
         }),
@@ -128,9 +133,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "duplicate_articles": "New URLs that were copies of archived articles.",
             "errors": "Requests that failed after retries.",
             "finish_reason": "Scrapy's finish reason (finished, shutdown, ...), or archive_error "
-                             "when the archive could not be written (exit 5); NULL when killed.",
+                             "when the archive could not be written (exit 6); NULL when killed.",
             "per_site": "JSON per site: requests by status, list pages, articles, "
-                        "new/updated/..., errors, friend links.",
+                        "new/updated/..., errors, friend links, channels found, limits hit "
+                        "(limits/<name>, limit_urls/<name>).",
             "drift": "JSON of template-drift counts per site (see the drift warnings "
                      "query).",
         }),
@@ -145,6 +151,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "retry_url": "What the next crawl asks for again (an article's first page).",
             "retry_meta": "JSON of what the list said of it (clicks, date, channel).",
             "error": "One line: HTTP status, exception, truncated response, error page.",
+        }),
+    "list_frontier": (
+        "The backfill frontier of each channel list: how far back it holds only archived "
+        "articles, and whether it was walked to its last page once.", {
+            "site": "Site key.",
+            "channel_url": "Canonical URL of the channel's first list page.",
+            "channel": "The channel's name (nav label).",
+            "head_keys": "JSON identity keys of the last entries of page 1 when the walk "
+                         "began (where a later crawl meets it again).",
+            "head_date": "The list date of the last of them.",
+            "pages": "List pages 1..pages, counted from that head, hold only archived "
+                     "articles.",
+            "resume_url": "URL of page `pages` (where the next walk resumes).",
+            "oldest_date": "The oldest list date on those pages.",
+            "complete": "1 once the list was walked to its last page: then crawls stop at "
+                        "known articles.",
+            "completed_at": "When it became complete.",
+            "updated_at": "When this row was last written.",
+            "run_id": "The crawl run (crawl_runs.id) that wrote it.",
         }),
     "dedupe_minhash": (
         "MinHash signature of every copy: the near-duplicate index is rebuilt from these "

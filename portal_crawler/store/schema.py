@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.store.fts import index_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
@@ -123,10 +124,52 @@ INSERT INTO articles_fts (rowid, title, body)
   SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
 """
 
+# v3 (issue 10): the same-article rule (dedupe.rule).  Copies are found by their
+# normalised title too (title_key, computed by the SQL function connect() registers).
+# Every copy keeps what is needed
+# to make it an article of its own again when a group is split (`dedupe --recheck`):
+# its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
+# were made by; archives written before v3 were grouped by body similarity alone.
+_V3 = """
+ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
+ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
+ALTER TABLE article_urls ADD COLUMN title_key TEXT;   -- dedupe.normalise_title(title)
+UPDATE article_urls SET title_key = normalise_title(title);
+CREATE INDEX article_urls_title_key ON article_urls(title_key);
+UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'body-only'
+  WHERE EXISTS (SELECT 1 FROM article_urls);
+"""
+
+# The backfill frontier (README "Incremental crawls"): per site and channel list, how
+# far back the list is known to hold only archived articles, counted from the head it
+# had when that walk began, and whether it was walked to its last page once. Until it
+# was, crawls keep paging past archived articles; after that, stop-at-known applies
+# once a crawl reaches that head again.
+_V_FRONTIER = """
+CREATE TABLE list_frontier (
+  site TEXT NOT NULL,
+  channel_url TEXT NOT NULL,  -- canonical URL of the channel's first list page
+  channel TEXT,               -- its name (nav label)
+  head_keys TEXT,             -- JSON identity keys of the last entries of page 1, then
+  head_date TEXT,             -- the list date of the last of them
+  pages INTEGER NOT NULL DEFAULT 0,   -- list pages 1..pages from that head: all archived
+  resume_url TEXT,            -- URL of page `pages` (where the next walk resumes)
+  oldest_date TEXT,           -- oldest list date on those pages
+  complete INTEGER NOT NULL DEFAULT 0,  -- walked to its last page once
+  completed_at TEXT, updated_at TEXT, run_id INTEGER,
+  PRIMARY KEY (site, channel_url)
+);
+"""
+
+
 # Reliability (README "Reliability"): requests that failed after their retries, by run,
 # site and URL (`stats` lists them, the next crawl asks for them again); and copies
 # whose stored capture was found truncated, fetched again by the next crawl.
-_V3_FAILURES = """
+_V_FAILURES = """
 CREATE TABLE crawl_errors (
   id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
@@ -140,7 +183,7 @@ CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
 ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_FAILURES]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -155,6 +198,8 @@ def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     conn.create_function("fts_index_text", 1, index_text, deterministic=True)
+    # One definition of the title normalisation, for SQL too (migration v3).
+    conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
 
 
