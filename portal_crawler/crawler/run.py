@@ -24,7 +24,7 @@ from portal_crawler.sites.registry import Site, SitesError
 from portal_crawler.sites.schema import check_settings
 from portal_crawler.store.archive import Archive, ArchiveError
 from portal_crawler.store.paths import ArchivePaths
-from portal_crawler.store.schema import describe
+from portal_crawler.store.schema import BUSY_TIMEOUT, describe
 
 __all__ = ["crawl", "CrawlResult", "CrawlInputError", "ExitCode", "build_settings", "resolve_sites",
            "ArchiveLocked"]
@@ -253,7 +253,10 @@ def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -
     summary = run_stats(stats, [s.key for s in sites])
     summary["failed"] = stats["portal/failed"]
     try:
-        with Archive.open(db, busy_timeout=settings.getfloat("ARCHIVE_BUSY_TIMEOUT", 10.0)) as ar:
+        # One small row: worth waiting the default busy timeout for, even when the
+        # writer was told to give up sooner.
+        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT), BUSY_TIMEOUT)
+        with Archive.open(db, busy_timeout=wait) as ar:
             ar.finish_run(stats["archive/run_id"], summary, "archive_error")
     except (ArchiveError, sqlite3.Error):
         pass
