@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from portal_crawler.sites.registry import SitesError
 from conftest import ROOT, cli, crawl_args
 
 from portal_crawler.crawler import settings as default_settings
@@ -39,8 +41,9 @@ def test_bad_limit_is_refused(tmp_path, value):
     f = tmp_path / "s.toml"
     f.write_text(f'[[sites]]\nkey = "harbin"\nbase_url = "http://127.0.0.1:9/"\n[sites.settings]\n'
                  f"max_requests = {value}\n", encoding="utf-8")
-    with pytest.raises(LimitError, match="max_requests"):
-        site_limits(registry.load(f).get("harbin"), build_settings(tmp_path / "a.db"))
+    # The sites file is checked when it is read (sites/schema.py), naming the key.
+    with pytest.raises(SitesError, match="max_requests"):
+        registry.load(f)
     p = cli("crawl", "--sites-file", f, "--site", "harbin", "--db", tmp_path / "a.db", "--no-progress")
     assert p.returncode == 2
     assert p.stderr.strip().splitlines() == [p.stderr.strip()] and "max_requests" in p.stderr
