@@ -12,7 +12,7 @@ from portal_crawler.sites.registry import SitesError
 from conftest import ROOT, cli, crawl_args
 
 from portal_crawler.crawler import settings as default_settings
-from portal_crawler.crawler.limits import LIMITS, LimitError, site_limits
+from portal_crawler.crawler.limits import LIMITS, site_limits
 from portal_crawler.crawler.run import build_settings
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.sites import registry
