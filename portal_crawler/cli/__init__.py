@@ -69,4 +69,4 @@ def main():
 
 
 # Each command group lives in its own module; importing it registers its commands.
-from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect  # noqa: E402,F401
+from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, worker as _worker  # noqa: E402,F401

@@ -203,6 +203,7 @@ class ArchivePipeline:
                 summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
                                        for k, v in summary["per_site"].items()}
             summary["drift"] = self.drift.report()
+            summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
             self.inbox.put(("finish", summary, reason or "finished"))
             done = self._expect("finished")
             self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])

@@ -106,7 +106,8 @@ class WarcWriter:
     ``response.meta['warc'] = (file, offset)`` for the spider to put in the item."""
 
     def __init__(self, crawler, folder: Path, max_bytes: int):
-        prefix = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        # WARC_PREFIX: a scale-out worker names its host too (files of many machines meet).
+        prefix = crawler.settings.get("WARC_PREFIX") or time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         self.files = WarcFiles(folder, prefix, max_bytes)
         self.stats = crawler.stats
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -117,7 +118,7 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
         req_headers = _headers(request.headers)
