@@ -104,6 +104,7 @@ class FrontierSpider(PortalSpider):
         if fr.role == "coordinator":
             s = crawler.settings
             fr.publish({
+                "coordinator": fr.worker_id,
                 "db": str(s.get("PORTAL_DB")),
                 "warc_dir": str(_warc_dir(s)),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
@@ -245,6 +246,7 @@ class FrontierNode:
         fr = self.fr
         if self.coordinator:
             fr.stop(reason or "finished")  # workers never outlive their coordinator
+            fr.server.delete(fr.key("config"))  # a worker started now waits for the next run
             return
         fr.server.hset(fr.key("final"), fr.worker_id, json.dumps(
             {"t": fr.now(), "role": fr.role, "stats": _reported(self.crawler.stats.get_stats())}))
@@ -318,6 +320,12 @@ def _summary(stats: dict) -> dict:
             "warc_records": int(stats.get("warc/records", 0))}
 
 
+def _alive(fr: Frontier, worker_id: str) -> bool:
+    # A config left by a coordinator that died is no run to join.
+    hb = fr.server.hget(fr.key("workers"), worker_id)
+    return hb is not None and fr.now() - json.loads(hb)["t"] < 6.0
+
+
 def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None, wait: float = 60.0,
          log_level: str = "WARNING", settings: dict | None = None):
     """Join the coordinated crawl at ``redis_url`` as a worker; returns its CrawlResult.
@@ -332,7 +340,7 @@ def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None,
     server = connect(redis_url)
     deadline = time.monotonic() + wait
     probe = Frontier(server, prefix, "probe", "worker")
-    while (config := probe.config()) is None:
+    while (config := probe.config()) is None or not _alive(probe, config["coordinator"]):
         if time.monotonic() > deadline:
             raise FrontierError(f"no coordinated crawl at {redis_url} (waited {wait:.0f} s): "
                                 f"start `portal-crawler crawl --redis {redis_url}` first")
