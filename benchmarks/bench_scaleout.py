@@ -1,0 +1,121 @@
+"""Scale-out on one real Redis: pages/s with 1, 2 and 3 fetching processes, politeness
+across them, and Redis memory per queued request and per seen fingerprint.
+
+* Throughput (steady state: sends from the first to the last, on the Redis clock, so the
+  fixed start-up and drain seconds of a small crawl do not hide the rate): replica sites with no delay and 8 requests in flight per site, so that a
+  process is CPU-bound (extraction, WARC, the engine); the coordinator is one fetching
+  process, each ``worker`` one more. ``scaleout_speedup_2w`` = pages/s with 2 processes
+  / with 1 (this machine has 2 cores, shared).
+* Politeness: the same crawl with a 0.1 s delay and concurrency 1 per site on 3
+  processes; every send is logged in Redis on the server's clock (``PACING_LOG_SENDS``).
+  ``scaleout_min_gap_ratio`` = the smallest gap between two sends to one site / delay.
+* Memory: ``INFO used_memory`` before and after pushing N article requests, encoded by
+  scrapy-redis exactly as the crawl queues them; the dupefilter's bytes per fingerprint
+  from ``MEMORY USAGE`` after the crawl.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import common
+
+SIZES = {"quick": {"channels": 2, "articles_per_channel": 10}, "full": "tiny"}
+POLITE_DELAY = 0.1
+
+
+def _crawl(rep, url: str, work: Path, name: str, processes: int, delay: float, concurrency: int) -> dict:
+    from portal_crawler.replica.redis_server import Cluster
+    sites_file = rep.sites_file(work / "sites.toml")
+    summary = work / f"{name}.json"
+    args = ["crawl", "--sites-file", sites_file, "--db", work / f"{name}.db", "--delay", delay,
+            "--concurrency", concurrency, "--no-progress", "--summary-json", summary,
+            "--set", "PACING_LOG_SENDS=true", "--set", "PACING_ADAPTIVE=false"]
+    for k in rep.base_urls:
+        args += ["--site", k]
+    rep.reset_stats()
+    res = Cluster(url, args, workers=processes - 1).wait(timeout=1800)
+    if res["coordinator"][0] != 0:
+        raise RuntimeError(f"{name}: coordinator exit {res['coordinator'][0]}: {res['coordinator'][2][-800:]}")
+    s = json.loads(summary.read_text())
+    sends = sorted(t for ts in _send_log(url).values() for t in ts)
+    return {"processes": processes, "requests": s["requests"], "elapsed_s": round(s["elapsed"], 2),
+            "pages_per_s": round(s["requests"] / s["elapsed"], 1),
+            "steady_pages_per_s": round((len(sends) - 1) / (sends[-1] - sends[0]), 1),
+            "served": rep.stats()["total"]}
+
+
+def _send_log(url: str) -> dict[str, list[float]]:
+    import redis
+    from portal_crawler.crawler.redisbook import RedisPaceBook
+    return RedisPaceBook(redis.Redis.from_url(url), "portal").send_log()
+
+
+def _gaps(url: str, delay: float) -> dict:
+    log = _send_log(url)
+    per = {}
+    for site, ts in log.items():
+        gaps = [b - a for a, b in zip(ts, ts[1:])]
+        span = ts[-1] - ts[0] if len(ts) > 1 else None
+        per[site] = {"sends": len(ts), "min_gap_s": round(min(gaps), 4) if gaps else None,
+                     "rate_per_s": round((len(ts) - 1) / span, 2) if span else None}
+    worst = min((v["min_gap_s"] for v in per.values() if v["min_gap_s"] is not None), default=None)
+    return {"min_gap_s": worst, "ratio": round(worst / delay, 3) if worst is not None else None,
+            "max_rate_per_s": max((v["rate_per_s"] or 0) for v in per.values()), "per_site": per}
+
+
+def _memory(url: str, rep, n: int) -> dict:
+    """Bytes per queued article request, as scrapy-redis encodes it for our spider."""
+    import redis
+    from scrapy_redis import picklecompat
+    from portal_crawler.crawler.spider import PortalSpider
+    from portal_crawler.sites import registry
+    r = redis.Redis.from_url(url)
+    r.flushdb()
+    sites = registry.load(rep.sites_file(Path(tempfile.mkdtemp()) / "s.toml")).select(list(rep.base_urls))
+    spider = PortalSpider(sites=sites)
+    site = sites[0]
+    before = int(r.info("memory")["used_memory"])
+    pipe = r.pipeline(transaction=False)
+    for i in range(n):
+        req = spider._req(f"{site.base_url}a/xinwendongtai/2024/{i % 1231:04d}/{100000 + i}.html",
+                          spider.parse_article, site, clicks=i, list_date="2024-05-01", refresh=False)
+        pipe.execute_command("ZADD", "bench:requests", 0, picklecompat.dumps(req.to_dict(spider=spider)))
+        pipe.sadd("bench:dupefilter", f"{i:040x}")
+    pipe.execute()
+    after = int(r.info("memory")["used_memory"])
+    q = int(r.memory_usage("bench:requests", samples=0))
+    d = int(r.memory_usage("bench:dupefilter", samples=0))
+    r.flushdb()
+    return {"requests": n, "bytes_per_queued_request": round(q / n), "bytes_per_fingerprint": round(d / n),
+            "used_memory_delta_per_request": round((after - before) / n)}
+
+
+def run(quick: bool) -> dict:
+    from portal_crawler.replica.redis_server import RedisServer
+    if not RedisServer.available():
+        raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+    scale = SIZES["quick" if quick else "full"]
+    work = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
+    try:
+        with RedisServer(work / "redis") as srv, common.replica(7, None if not quick else
+                                                                  ["harbin", "zhejiang", "wuhan", "xiamen",
+                                                                   "national", "hunan"], scale) as rep:
+            runs = [_crawl(rep, srv.url, work, f"fast{n}", n, 0, 8) for n in (1, 2, 3)]
+            polite = _crawl(rep, srv.url, work, "polite", 3, POLITE_DELAY, 1)
+            gaps = _gaps(srv.url, POLITE_DELAY)
+            mem = _memory(srv.url, rep, 2000 if quick else 20000)
+            sites = len(rep.base_urls)
+        one = runs[0]["steady_pages_per_s"]
+        return {
+            "scaleout_speedup_2w": common.ratio(runs[1]["steady_pages_per_s"], one),
+            "scaleout_speedup_3w": common.ratio(runs[2]["steady_pages_per_s"], one),
+            "scaleout_min_gap_ratio": gaps["ratio"],
+            "scaleout_detail": {"sites": sites, "scale": scale, "runs": runs,
+                                "polite": {**polite, "delay_s": POLITE_DELAY, **gaps},
+                                "redis_memory": mem}}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
