@@ -6,6 +6,10 @@ across them, and Redis memory per queued request and per seen fingerprint.
   process is CPU-bound (extraction, WARC, the engine); the coordinator is one fetching
   process, each ``worker`` one more. ``scaleout_speedup_2w`` = pages/s with 2 processes
   / with 1 (this machine has 2 cores, shared).
+* Cost of the shared frontier: 1 process on Redis vs the plain single-process crawl
+  (whole-run pages/s), and CPU ms per page of all processes (``RUSAGE_CHILDREN``: the
+  load of other programs on the machine does not count), the basis of the README's
+  capacity plan.
 * Politeness: the same crawl with a 0.1 s delay and concurrency 1 per site on 3
   processes; every send is logged in Redis on the server's clock (``PACING_LOG_SENDS``).
   ``scaleout_min_gap_ratio`` = the smallest gap between two sends to one site / delay.
@@ -27,8 +31,12 @@ SIZES = {"quick": {"channels": 2, "articles_per_channel": 10}, "full": "tiny"}
 POLITE_DELAY = 0.1
 
 
-def _crawl(rep, url: str, work: Path, name: str, processes: int, delay: float, concurrency: int) -> dict:
-    from portal_crawler.replica.redis_server import Cluster
+def _crawl(rep, url: str | None, work: Path, name: str, processes: int, delay: float, concurrency: int) -> dict:
+    """One crawl of every replica site on ``processes`` processes (``url`` None: the plain
+    single-process crawl, no Redis); CPU seconds of all its processes per page."""
+    import resource
+    import subprocess
+    from portal_crawler.replica.redis_server import Cluster, cli_cmd
     sites_file = rep.sites_file(work / "sites.toml")
     summary = work / f"{name}.json"
     args = ["crawl", "--sites-file", sites_file, "--db", work / f"{name}.db", "--delay", delay,
@@ -37,15 +45,25 @@ def _crawl(rep, url: str, work: Path, name: str, processes: int, delay: float, c
     for k in rep.base_urls:
         args += ["--site", k]
     rep.reset_stats()
-    res = Cluster(url, args, workers=processes - 1).wait(timeout=1800)
-    if res["coordinator"][0] != 0:
-        raise RuntimeError(f"{name}: coordinator exit {res['coordinator'][0]}: {res['coordinator'][2][-800:]}")
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if url is None:
+        p = subprocess.run(cli_cmd(*args), capture_output=True, text=True, timeout=1800)
+        rc, err = p.returncode, p.stderr
+    else:
+        res = Cluster(url, args, workers=processes - 1).wait(timeout=1800)
+        rc, err = res["coordinator"][0], res["coordinator"][2]
+    if rc != 0:
+        raise RuntimeError(f"{name}: exit {rc}: {err[-800:]}")
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     s = json.loads(summary.read_text())
-    sends = sorted(t for ts in _send_log(url).values() for t in ts)
-    return {"processes": processes, "requests": s["requests"], "elapsed_s": round(s["elapsed"], 2),
-            "pages_per_s": round(s["requests"] / s["elapsed"], 1),
-            "steady_pages_per_s": round((len(sends) - 1) / (sends[-1] - sends[0]), 1),
-            "served": rep.stats()["total"]}
+    out = {"processes": processes, "redis": url is not None, "requests": s["requests"],
+           "elapsed_s": round(s["elapsed"], 2), "pages_per_s": round(s["requests"] / s["elapsed"], 1),
+           "cpu_ms_per_page": round(1000 * cpu / s["requests"], 2), "served": rep.stats()["total"]}
+    if url is not None:
+        sends = sorted(t for ts in _send_log(url).values() for t in ts)
+        out["steady_pages_per_s"] = round((len(sends) - 1) / (sends[-1] - sends[0]), 1)
+    return out
 
 
 def _send_log(url: str) -> dict[str, list[float]]:
@@ -104,6 +122,7 @@ def run(quick: bool) -> dict:
         with RedisServer(work / "redis") as srv, common.replica(7, None if not quick else
                                                                   ["harbin", "zhejiang", "wuhan", "xiamen",
                                                                    "national", "hunan"], scale) as rep:
+            plain = _crawl(rep, None, work, "plain", 1, 0, 8)
             runs = [_crawl(rep, srv.url, work, f"fast{n}", n, 0, 8) for n in (1, 2, 3)]
             polite = _crawl(rep, srv.url, work, "polite", 3, POLITE_DELAY, 1)
             gaps = _gaps(srv.url, POLITE_DELAY)
@@ -114,7 +133,9 @@ def run(quick: bool) -> dict:
             "scaleout_speedup_2w": common.ratio(runs[1]["steady_pages_per_s"], one),
             "scaleout_speedup_3w": common.ratio(runs[2]["steady_pages_per_s"], one),
             "scaleout_min_gap_ratio": gaps["ratio"],
-            "scaleout_detail": {"sites": sites, "scale": scale, "runs": runs,
+            # the cost of the shared frontier: 1 process on Redis vs the plain crawl
+            "scaleout_1w_vs_plain": common.ratio(runs[0]["pages_per_s"], plain["pages_per_s"]),
+            "scaleout_detail": {"sites": sites, "scale": scale, "plain": plain, "runs": runs,
                                 "polite": {**polite, "delay_s": POLITE_DELAY, **gaps},
                                 "redis_memory": mem}}
     finally:

@@ -154,6 +154,7 @@ class FrontierNode:
         self.stop_at = None
         self.closing = False
         self.last_tick = None
+        self.trust_after = 0.0       # no dead-worker verdicts before this (after our own stall)
         self.lost: dict[str, dict] = {}
         self.loop = task.LoopingCall(self.tick)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
@@ -189,7 +190,10 @@ class FrontierNode:
     def _tick(self) -> None:
         fr, engine = self.fr, self.crawler.engine
         wall = time.monotonic()
-        blocked = self.last_tick is not None and wall - self.last_tick > self.dead_after / 2
+        if self.last_tick is not None and wall - self.last_tick > self.dead_after / 2:
+            # We stalled (Redis down, a long pause): everyone's heartbeat looks old for a while.
+            self.trust_after = wall + self.dead_after
+        blocked = wall < self.trust_after
         self.last_tick = wall
         now = fr.now()
         fr.server.hset(fr.key("workers"), fr.worker_id, json.dumps(
@@ -214,7 +218,7 @@ class FrontierNode:
     def _coordinate(self, now: float, blocked: bool, stop: str | None) -> None:
         fr = self.fr
         workers = {k.decode(): json.loads(v) for k, v in fr.server.hgetall(fr.key("workers")).items()}
-        if not blocked:  # after our own stall (Redis down) everyone's heartbeat looks old
+        if not blocked:
             for wid, hb in workers.items():
                 if wid != fr.worker_id and now - hb["t"] > self.dead_after:
                     n = fr.requeue(wid)
