@@ -98,14 +98,6 @@ class RedisPaceBook:
         self._renew(keys=[self._keys(site)[1] for site, _ in pairs],
                     args=[repr(self.lease_ttl)] + [tok for _, tok in pairs])
 
-    def in_flight(self) -> int:
-        """Unexpired leases of every site (the coordinator's drain check)."""
-        n = 0
-        for key in self.server.scan_iter(f"{self.prefix}:pace:lease:*"):
-            t = self.server.time()
-            n += self.server.zcount(key, t[0] + t[1] / 1e6, "+inf")
-        return n
-
     def send_log(self) -> dict[str, list[float]]:
         """``{site: [server send times]}`` of every worker (with ``PACING_LOG_SENDS``)."""
         out = {}

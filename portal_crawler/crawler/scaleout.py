@@ -51,6 +51,7 @@ SHARED_SETTINGS = ("USER_AGENT", "CONTACT", "ROBOTSTXT_OBEY", "PACING_ADAPTIVE",
                    "PACING_TARGET_CONCURRENCY", "PACING_LOG_SENDS", "PACING_LEASE_TTL", "DOWNLOAD_TIMEOUT",
                    "RETRY_TIMES", "RETRY_BACKOFF_BASE", "RETRY_BACKOFF_MAX", "INCREMENTAL_OVERLAP_PAGES",
                    "WARC_ENABLED", "WARC_MAX_BYTES", "FRONTIER_TICK", "FRONTIER_GRACE", "FRONTIER_DEAD_AFTER")
+DEAD_AFTER = 6.0  # s without a heartbeat: a process is gone (FRONTIER_DEAD_AFTER)
 # Stats a worker reports (summed into the coordinator's run record).
 REPORTED = ("site/", "downloader/request_count", "downloader/response_status_count/", "portal/errors",
             "warc/", "item_scraped_count", "log_count/ERROR", "response_received_count")
@@ -149,7 +150,7 @@ class FrontierNode:
         s = crawler.settings
         self.tick_s = s.getfloat("FRONTIER_TICK", 0.25)
         self.grace = s.getfloat("FRONTIER_GRACE", 1.0)
-        self.dead_after = s.getfloat("FRONTIER_DEAD_AFTER", 6.0)
+        self.dead_after = s.getfloat("FRONTIER_DEAD_AFTER", DEAD_AFTER)
         self.quiet_since = None      # server time since when the frontier was seen empty
         self.stop_at = None
         self.closing = False
@@ -327,7 +328,7 @@ def _summary(stats: dict) -> dict:
 def _alive(fr: Frontier, worker_id: str) -> bool:
     # A config left by a coordinator that died is no run to join.
     hb = fr.server.hget(fr.key("workers"), worker_id)
-    return hb is not None and fr.now() - json.loads(hb)["t"] < 6.0
+    return hb is not None and fr.now() - json.loads(hb)["t"] < DEAD_AFTER
 
 
 def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None, wait: float = 60.0,
