@@ -32,7 +32,7 @@ def child_bare(args: dict) -> dict:
 
 
 def child_ours(args: dict) -> dict:
-    """One ``portal_crawler.crawler`` as ``portal-crawler crawl --delay 0`` would run it, at
+    """One ``portal_crawler.crawl`` as ``portal-crawler crawl --delay 0`` would run it, at
     high concurrency and without adaptive delay; ``profile`` wraps it in pyinstrument."""
     from portal_crawler import crawl
     sites = common.load_sites(args["sites_file"], args["keys"], download_delay=0,

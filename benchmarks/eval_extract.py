@@ -1,15 +1,22 @@
 """Extraction benchmark: our extractor vs trafilatura vs GNE on the same pages.
 
-    python -m benchmarks.eval_extract FOLDER [FOLDER...] [--replica] [--json] [-v]
+    python -m benchmarks.eval_extract FOLDER [FOLDER...] [--replica] [--cv K] [--json] [-v]
 
 Folders in the cwced format (NAME.html + NAME.json) are scored where the truth is
-not null: date at the labelled precision, author, title, and body precision /
-recall / F1 over the multiset of non-whitespace characters.  Folders without
-labels are only timed and checked for crashes.  Eval pages are never copied.
+not null: date at the labelled precision, author (as a set of names), title, and
+body precision / recall / F1 over the multiset of non-whitespace characters.
+A folder with hand labels in ``benchmarks/labels/<folder>.json`` (gne-unlabelled) is
+scored on those: a held-out set, never tuned on.  Other folders are only timed and
+checked for crashes.  Eval pages are never copied.
+
+``--cv K`` adds a K-fold cross-validated figure for the labelled folders: on each
+fold, every rule choice of ``portal_crawler.extract.rules.GRID`` (which patterns are
+on, thresholds) is selected on the other folds and scored on the held-out one.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import statistics
@@ -21,8 +28,10 @@ from pathlib import Path
 from portal_crawler.extract import extract_page
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.encoding import decode_html
+from portal_crawler.extract.rules import DEFAULT, GRID, Rules, describe, use_rules
 
 _WS = re.compile(r"\s+")
+LABELS_DIR = Path(__file__).resolve().parent / "labels"
 
 
 # ---------- extractors: bytes -> {"title","author","date","body"} -----------------------
@@ -30,7 +39,7 @@ def run_ours(raw: bytes, url=None):
     r = extract_page(raw, url=url)
     rec = r.record or {}
     return {"title": rec.get("title"), "author": rec.get("author"),
-            "date": rec.get("published_at"), "body": rec.get("body")}
+            "date": rec.get("published_at"), "body": rec.get("body"), "kind": r.kind}
 
 
 def run_trafilatura(raw: bytes, url=None):
@@ -85,6 +94,17 @@ def same_text(a, b) -> bool:
     return bool(a) and bool(b) and _WS.sub("", str(a)) == _WS.sub("", str(b))
 
 
+_NAME_SEP = re.compile(r"[\s、，,;；/&＆]+")
+
+
+def same_author(truth, pred) -> bool:
+    """Names as a set: "段彦超 廖艳" == "段彦超、廖艳" (pages join names either way)."""
+    if not truth or not pred:
+        return False
+    names = lambda v: {n for n in _NAME_SEP.split(str(v)) if n}  # noqa: E731
+    return same_text(truth, pred) or names(truth) == names(pred)
+
+
 def prf(truth: str, pred: str | None) -> tuple[float, float, float]:
     t = Counter(_WS.sub("", truth or ""))
     p = Counter(_WS.sub("", pred or ""))
@@ -110,16 +130,63 @@ def weak_truth(meta_json: dict) -> dict | None:
     return {"title": title, "publish_time": date, "author": None, "content": None}
 
 
-def load_folder(folder: Path):
-    """[(name, bytes, truth dict or None)]."""
+def load_folder(folder: Path, labels: Path | None = None):
+    """[(name, bytes, truth dict or None)].  Hand labels (``labels``, default
+    benchmarks/labels/<folder name>.json) replace the folder's own truth."""
+    labels = labels or LABELS_DIR / f"{folder.name}.json"
+    hand = json.loads(labels.read_text("utf-8"))["pages"] if labels.is_file() else None
     out = []
     for h in sorted(folder.glob("*.html")):
+        if hand is not None:
+            if h.stem in hand:
+                raw = h.read_bytes()
+                out.append((h.stem, raw, label_truth(hand[h.stem], raw)))
+            continue
         j = h.with_suffix(".json")
         truth = json.loads(j.read_text("utf-8")) if j.exists() else None
         if truth is not None and truth.get("content") is None and truth.get("ground_truth") == "none":
             truth = weak_truth(truth)
         out.append((h.stem, h.read_bytes(), truth))
     return out
+
+
+_INVISIBLE = frozenset("script style noscript template head title".split())
+
+
+def visible_text(raw: bytes) -> str:
+    """The page's visible characters, whitespace removed, rendered independently of
+    the extractor (every text node outside script/style/head)."""
+    from lxml import etree
+    html, _ = decode_html(raw, None)
+    root = etree.fromstring(html.encode("utf-8"), etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, huge_tree=True))
+    parts = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for ev, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if ev == "start":
+            if tag in _INVISIBLE or not tag:
+                walker.skip_subtree()
+            elif el.text:
+                parts.append(el.text)
+        elif el.tail and el is not root:
+            parts.append(el.tail)
+    return _WS.sub("", "".join(parts))
+
+
+def label_truth(lab: dict, raw: bytes) -> dict:
+    """A hand label -> truth dict; the body runs from the first anchor to the end of
+    the last one in the page's visible text (benchmarks/labels/README.md)."""
+    body = None
+    if lab.get("body_first") and lab.get("body_last"):
+        text = visible_text(raw)
+        a = text.find(lab["body_first"])
+        b = text.find(lab["body_last"], a)
+        if a < 0 or b < 0:
+            raise ValueError(f"body anchors not found: {lab}")
+        body = text[a:b + len(lab["body_last"])]
+    return {"title": None, "author": lab.get("author"), "publish_time": lab.get("publish_time"),
+            "content": body}
 
 
 def _timed(fn, raw, url, repeat):
@@ -141,7 +208,7 @@ def evaluate(pages, names=("ours", "trafilatura", "gne"), verbose=False, repeat=
 
     Extractors take turns page by page, so a change in machine load hits all alike."""
     stats = {name: {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
-                    "errors": 0, "fails": []} for name in names}
+                    "errors": 0, "fails": [], "refused": [], "day": []} for name in names}
     for name in names:  # warm-up: imports and lazy compilation are not per-page costs
         if pages:
             try:
@@ -174,15 +241,19 @@ def _score(s: dict, pname: str, truth: dict, out: dict) -> None:
     if truth.get("publish_time"):
         ok = date_ok(truth["publish_time"], out.get("date"))
         s["date"].append(ok)
+        if len(truth["publish_time"]) >= 10:  # the day alone (trafilatura gives no time)
+            s["day"].append(date_ok(truth["publish_time"][:10], out.get("date")))
         if not ok:
             s["fails"].append((pname, "date", truth["publish_time"], out.get("date")))
     if truth.get("author"):
-        ok = same_text(truth["author"], out.get("author"))
+        ok = same_author(truth["author"], out.get("author"))
         s["author"].append(ok)
         if not ok:
             s["fails"].append((pname, "author", truth["author"], out.get("author")))
     if truth.get("title"):
         s["title"].append(same_text(truth["title"], out.get("title")))
+    if not out.get("body"):
+        s["refused"].append(pname)
     if truth.get("content"):
         p, r, f = prf(truth["content"], out.get("body"))
         s["P"].append(p)
@@ -197,17 +268,17 @@ def _mean(xs):
 
 
 def _summary(s) -> dict:
-    return {"date_acc": _mean(s["date"]), "date_n": len(s["date"]),
+    return {"date_acc": _mean(s["date"]), "date_n": len(s["date"]), "day_acc": _mean(s["day"]),
             "author_acc": _mean(s["author"]), "author_n": len(s["author"]),
             "title_acc": _mean(s["title"]), "title_n": len(s["title"]),
             "body_P": _mean(s["P"]), "body_R": _mean(s["R"]), "body_F1": _mean(s["F1"]),
             "body_n": len(s["F1"]), "ms_per_page": statistics.median(s["ms"]) if s["ms"] else None,
-            "ms_mean": _mean(s["ms"]), "errors": s["errors"]}
+            "ms_mean": _mean(s["ms"]), "errors": s["errors"], "refused": len(s["refused"])}
 
 
 def print_table(title: str, res: dict) -> None:
-    cols = ["date_acc", "author_acc", "title_acc", "body_P", "body_R", "body_F1", "ms_per_page",
-            "ms_mean", "speedup_vs_trafilatura", "errors"]
+    cols = ["date_acc", "day_acc", "author_acc", "title_acc", "body_P", "body_R", "body_F1", "ms_per_page",
+            "ms_mean", "speedup_vs_trafilatura", "errors", "refused"]
     print(f"\n## {title}")
     print("| extractor | " + " | ".join(cols) + " |")
     print("|---" * (len(cols) + 1) + "|")
@@ -220,6 +291,64 @@ def print_table(title: str, res: dict) -> None:
     first = next(iter(res.values()), {})
     print(f"(n: date={first.get('date_n')} author={first.get('author_n')} "
           f"title={first.get('title_n')} body={first.get('body_n')}; ms = median per page)")
+
+
+# ---------- cross-validation -------------------------------------------------------------
+def _configs(grid=None) -> list[Rules]:
+    grid = grid or GRID
+    return [Rules(**dict(zip(grid, vals))) for vals in itertools.product(*grid.values())]
+
+
+def _page_scores(truth: dict, out: dict) -> dict:
+    s = {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
+         "errors": 0, "fails": [], "refused": [], "day": []}
+    _score(s, "", truth, out)
+    return s
+
+
+def _objective(scores: list[dict]) -> float:
+    """Mean of date accuracy, author accuracy and body F1 over the pages given."""
+    parts = []
+    for key in ("date", "author", "F1"):
+        xs = [x for s in scores for x in s[key]]
+        if xs:
+            parts.append(sum(xs) / len(xs))
+    return sum(parts) / len(parts) if parts else 0.0
+
+
+def cross_validate(pages, k: int = 0, grid=None) -> dict:
+    """K-fold (k=0: leave-one-out) estimate of our extractor: on each fold the rule
+    choices are selected on the other folds and scored on the held-out one.
+
+    Returns our figures, the choice made per fold, and the default's own figures."""
+    pages = [p for p in pages if p[2]]
+    n = len(pages)
+    k = n if k <= 0 or k > n else k
+    configs = _configs(grid)
+    per: dict = {}
+    for cfg in configs:  # every page under every choice, once
+        with use_rules(cfg):
+            per[cfg] = [_page_scores(t, run_ours(raw, url)) for _, raw, t, url in pages]
+    fold = [i % k for i in range(n)]  # pages sorted by name: round robin folds
+    held: list = [None] * n
+    chosen = []
+    for f in range(k):
+        train = [i for i in range(n) if fold[i] != f]
+        # ties go to the default, then to the earlier grid entry: no free choice
+        best = max(configs, key=lambda c: (_objective([per[c][i] for i in train]), c == DEFAULT))
+        chosen.append(best)
+        for i in range(n):
+            if fold[i] == f:
+                held[i] = per[best][i]
+    merged = {key: [x for s in held for x in s[key]] for key in ("date", "day", "author", "title", "P", "R", "F1")}
+    merged.update(ms=[], errors=0, fails=[], refused=[])
+    res = _summary(merged)
+    res["folds"] = k
+    counts: dict = {}
+    for c in chosen:
+        counts[describe(c)] = counts.get(describe(c), 0) + 1
+    res["choices"] = counts
+    return res
 
 
 # ---------- replica ----------------------------------------------------------------------
@@ -259,6 +388,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--only", default="ours,trafilatura,gne")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="time each page N times, keep the best")
+    ap.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="folds for the cross-validated figure (0: leave-one-out; -1: none)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print failures to stderr")
     args = ap.parse_args(argv)
     names = tuple(n for n in args.only.split(",") if n)
@@ -270,8 +401,18 @@ def main(argv=None) -> dict:
             continue
         pages = [(n, b, t, (t or {}).get("url")) for n, b, t in load_folder(p)]
         figures[p.name] = evaluate(pages, names, args.verbose, args.repeat)
+        held_out = (LABELS_DIR / f"{p.name}.json").is_file()
         if not args.json:
-            print_table(f"{p.name} ({len(pages)} pages)", figures[p.name])
+            kind = "held-out hand labels, never tuned on" if held_out else "dev"
+            print_table(f"{p.name} ({len(pages)} pages; {kind})", figures[p.name])
+        if args.cv >= 0 and not held_out and "ours" in names and any(t for _, _, t, _ in pages):
+            cv = dict(figures[p.name])  # the peers have no rule choices: same figures
+            cv["ours"] = cross_validate(pages, args.cv)
+            figures[p.name + " (cross-validated)"] = cv
+            if not args.json:
+                print_table(f"{p.name} cross-validated ({cv['ours']['folds']} folds; rule "
+                            f"choices picked on the other folds)", cv)
+                print("choices per fold: " + ", ".join(f"{k} x{v}" for k, v in cv["ours"]["choices"].items()))
     if args.replica:
         pages = replica_pages()
         if pages is None:

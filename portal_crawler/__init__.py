@@ -3,7 +3,7 @@
 The Python API (README "Python API")::
 
     import portal_crawler
-    result = portal_crawler.crawler("data/portal.db", ["harbin", "zhejiang"], sites_file="sites.toml")
+    result = portal_crawler.crawl("data/portal.db", ["harbin", "zhejiang"], sites_file="sites.toml")
     with portal_crawler.Archive.open("data/portal.db", readonly=True) as ar:
         ar.search("中小企业")
 """

@@ -1,8 +1,9 @@
 """URL identity: one canonical form per page, one identity key per article.
 
-`canonical_url` makes aliases of the same page equal (http/https, `www.`, default
-port, fragment, tracking parameters, parameter order, `index.html`, page k of a
-multi-page article).  `identity_key` goes further for DedeCMS articles: the static,
+`canonical_url` makes aliases of the same page equal: w3lib's `canonicalize_url`
+first (percent-escape case, IDN hosts to punycode, `/./` and `/../`, parameter order,
+fragment), then the rules of these sites (http/https, `www.`, default port, tracking
+parameters, `index.html`, page k of a multi-page article).  `identity_key` goes further for DedeCMS articles: the static,
 dynamic and rewritten forms of one article all map to `host[:port]/aid:N`, so the
 spider fetches an article once and the archive recognises it whatever link led to it.
 Both never raise: input that is not an http(s) URL comes back stripped.
@@ -10,7 +11,9 @@ Both never raise: input that is not an http(s) URL comes back stripped.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
+
+from w3lib.url import canonicalize_url
 
 __all__ = ["canonical_url", "identity_key", "identity_of_canonical", "is_same_site",
            "site_host"]
@@ -26,9 +29,6 @@ _PAGE_K = re.compile(r"/(\d+)_\d+\.html$")                 # {aid}_k.html -> pag
 _STATIC_ART = re.compile(r"/\d{4}/\d{3,4}/(\d+)\.html$")  # /{typedir}/{Y}/{MD}/N.html
 _REWRITE_ART = re.compile(r"(?:^|/)plus/view-(\d+)-\d+\.html$")
 _DYN_ART = re.compile(r"(?:^|/)plus/view\.php$")
-# Characters left as they are when re-quoting ('%' so quoting is idempotent).
-_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
-_SAFE_QUERY = "%:@!$'()*+,;=-._~/?"
 
 
 def _is_tracking(name: str) -> bool:
@@ -60,9 +60,8 @@ def _query(query: str, path: str) -> str:
             continue
         if dynamic_view and name.lower() == "pageno":   # view.php page k -> page 1
             continue
-        keep.append(quote(seg, safe=_SAFE_QUERY + "&="))
-    keep.sort()
-    return "&".join(keep)
+        keep.append(seg)
+    return "&".join(keep)   # already sorted and escaped by canonicalize_url
 
 
 def canonical_url(url: str) -> str:
@@ -75,10 +74,9 @@ def canonical_url(url: str) -> str:
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
             return s
+        parts = urlsplit(canonicalize_url(s, keep_fragments=False))
         netloc = _netloc(parts, scheme)
-        path = quote(parts.path or "/", safe=_SAFE_PATH)
-        if not path.startswith("/"):
-            path = "/" + path
+        path = parts.path or "/"
         query = _query(parts.query, path)
         for name in _INDEX_FILES:
             if path.endswith("/" + name):

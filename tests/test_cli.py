@@ -1,7 +1,6 @@
 """The CLI's contract for bad input: a clear one-line error and exit code 2."""
 import json
 
-import pytest
 from conftest import cli
 
 
@@ -57,3 +56,18 @@ def test_parse_missing_file(tmp_path):
 def test_stats_without_archive(tmp_path):
     p = cli("stats", "--db", tmp_path / "none.db")
     assert p.returncode == 2 and "no archive" in _one_line_error(p)
+
+
+def test_stats_json_and_a_typod_archive_path(replica_net, tmp_path):
+    from conftest import crawl_args
+    db = tmp_path / "a.db"
+    cli(*crawl_args(replica_net.sites_path, db, ["wuhan"]), check=True)
+    p = cli("stats", "--db", db, "--json", check=True)
+    doc = json.loads(p.stdout)
+    run = doc["runs"][0]
+    assert run["finish_reason"] == "finished" and run["sites"] == ["wuhan"] and run["new_articles"] > 0
+    # A typo'd path is an error, never a new empty archive.
+    typo = tmp_path / "a-typo.db"
+    p = cli("stats", "--db", typo)
+    assert p.returncode == 2 and "no archive" in _one_line_error(p)
+    assert not typo.exists()

@@ -1,7 +1,6 @@
 """Operating the crawler: resume after a kill, site discovery, one site from its home URL."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -41,7 +40,7 @@ def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     p.wait()
     partial = _articles(db)
     assert 0 < partial
-    r = cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
+    cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
     with Archive(db) as ar:
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:10]
@@ -80,3 +79,17 @@ def test_trs_site_archived_completely_from_home_url(replica_net, tmp_path):
         report = compare_with_truth(ar, truth)
     assert report["ok"], report["problems"][:10]
     assert report["matched"] >= 20
+
+
+def test_sites_discover_keeps_the_users_comments_and_settings(replica_net, tmp_path):
+    target = tmp_path / "mine.toml"
+    target.write_text('# my network, crawled nightly\n[defaults]\ndownload_delay = 2.0  # be gentle\n\n'
+                      '[[sites]]\nkey = "harbin"\nname = "中国中小企业哈尔滨网"\n'
+                      '# harbin is slow at night\n[sites.settings]\nconcurrency = 1\n', encoding="utf-8")
+    cli("sites", "discover", replica_net.base_urls["harbin"], "--sites-file", target, check=True)
+    text = target.read_text("utf-8")
+    for kept in ("# my network, crawled nightly", "# be gentle", "# harbin is slow at night"):
+        assert kept in text, text
+    reg = registry.load(target)
+    assert reg.get("harbin").base_url == replica_net.base_urls["harbin"]
+    assert reg.get("harbin").setting("concurrency") == 1 and reg.get("harbin").setting("download_delay") == 2.0

@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from portal_crawler.extract.dates import CN, date_from_url, find_date, parse_date
+from portal_crawler.extract.dates import CN, date_from_url, find_date, labelled_date, parse_date
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=CN)
 
@@ -76,3 +76,42 @@ def test_never_raises_never_future(s):
     if pd.value:
         assert pd.value[:10] <= "2026-11-29"
         assert pd.value[:4] >= "1990"
+
+
+# PUB-MONTH / PUB-YEAR: a month or a year, as a whole value or after a date label
+@pytest.mark.parametrize("raw,value,precision", [
+    ("1998年3月", "1998-03", "month"),
+    ("2003-05", "2003-05", "month"),
+    ("2003/5", "2003-05", "month"),
+    ("1998年", "1998", "year"),
+    ("日期：1998年3月", "1998-03", "month"),
+])
+def test_month_and_year_precision(raw, value, precision):
+    pd = parse_date(raw, now=NOW)
+    assert (pd.value, pd.precision, pd.flag) == (value, precision, None)
+
+
+def test_month_precision_only_where_labelled():
+    # in running text "2003-05" may be anything: only a labelled one is a date
+    assert find_date("型号 2003-05 的设备", now=NOW) is None
+    pd = find_date("日期：1998年3月 来源：人民日报", now=NOW)
+    assert (pd.value, pd.precision, pd.raw) == ("1998-03", "month", "1998年3月")
+    assert parse_date("2003-13", now=NOW).flag == "unparsed"
+    assert parse_date("1985年3月", now=NOW).flag == "before_1990"
+
+
+# PUB-LABEL: labels with a colon and the bare ones
+@pytest.mark.parametrize("text,value", [
+    ("发表于2014-08-24 21:30| 1164次阅读", "2014-08-24T21:30:00+08:00"),
+    ("发布日期：2016-11-22 浏览次数：", "2016-11-22"),
+    ("发文日期：2021年10月22日", "2021-10-22"),
+    ("日期：2021-10-22", "2021-10-22"),
+    ("最后更新 更新时间：2021-10-22 08:19", "2021-10-22T08:19:00+08:00"),
+])
+def test_labelled_date(text, value):
+    assert labelled_date(text, now=NOW).value == value
+
+
+def test_unlabelled_date_is_not_labelled():
+    assert labelled_date("2021-10-22 来源：新京报", now=NOW) is None
+    assert find_date("2021-10-22 来源：新京报", now=NOW).value == "2021-10-22"

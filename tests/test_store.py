@@ -214,7 +214,7 @@ def test_known_keys_cover_dynamic_forms(tmp_path):
         assert keys == {"hrb.example.cn/aid:123", "127.0.0.1:8001/aid:9"}
         assert ar.known_keys("zhejiang") == set()
         from portal_crawler.urls import identity_key
-        for u in (f"{H}/plus/view.php?aid=123", f"https://www.hrb.example.cn/plus/view-123-1.html",
+        for u in (f"{H}/plus/view.php?aid=123", "https://www.hrb.example.cn/plus/view-123-1.html",
                   f"{H}/a/x/2021/1022/123_2.html", "http://127.0.0.1:8001/a/q/2021/0101/9.html"):
             assert identity_key(u) in keys
         # A known article at another URL form is the same article, not a new one.

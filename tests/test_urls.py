@@ -84,3 +84,14 @@ def test_canonical_idempotent_and_total(s):
     k = identity_key(s)
     assert isinstance(k, str)
     assert identity_key(c) == k
+
+
+@pytest.mark.parametrize("a,b", [
+    ("http://example.org/a/%e4%b8%ad.html", "http://example.org/a/%E4%B8%AD.html"),     # escape case
+    ("http://example.org/a/./b/../c.html", "http://example.org/a/c.html"),              # dot segments
+    ("http://例子.中国/a/1.html", "http://xn--fsqu00a.xn--fiqs8s/a/1.html"),             # IDN host
+    ("http://example.org/a/中.html", "http://example.org/a/%E4%B8%AD.html"),            # raw non-ASCII
+])
+def test_w3lib_normalisations_make_aliases_equal(a, b):
+    assert canonical_url(a) == canonical_url(b)
+    assert identity_key(a) == identity_key(b)

@@ -45,8 +45,10 @@ def parse_settings(pairs) -> dict:
 
 
 def load_registry(sites_file):
+    """The registry with the user's sites file: ``--sites-file``, else ./sites.toml if present."""
+    from portal_crawler.crawler.run import default_sites_file
     try:
-        return registry.load(sites_file)
+        return registry.load(sites_file if sites_file is not None else default_sites_file())
     except SitesError as e:
         fail(str(e))
 
@@ -69,4 +71,4 @@ def main():
 
 
 # Each command group lives in its own module; importing it registers its commands.
-from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, worker as _worker  # noqa: E402,F401
+from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, replica as _replica, worker as _worker  # noqa: E402,F401

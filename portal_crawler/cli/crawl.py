@@ -1,4 +1,4 @@
-"""`crawl` and `demo`: thin commands over ``portal_crawler.crawler`` and ``run_demo``."""
+"""`crawl` and `demo`: thin commands over ``portal_crawler.crawl`` and ``run_demo``."""
 from __future__ import annotations
 
 import json

@@ -43,24 +43,43 @@ def parse(file_or_url, url, sites_file):
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
 
-def _open_existing(db):
-    if not Path(db).exists():
+def _open_existing(db, readonly: bool = True):
+    """An existing archive (never creates one: a typo'd path is an error)."""
+    from portal_crawler.store.archive import Archive, ArchiveError, ArchiveNotFound
+    try:
+        return Archive.open(db, readonly=readonly)
+    except ArchiveNotFound:
         fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
-    from portal_crawler.store import Archive
-    return Archive(db)
+    except ArchiveError as e:
+        fail(str(e))
 
 
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("-n", "limit", default=10, show_default=True, help="How many recent runs.")
-def stats(db, limit):
+@click.option("--json", "as_json", is_flag=True, help="The runs as JSON (for monitoring).")
+def stats(db, limit, as_json):
     """Recent crawl runs, with per-site warnings (template drift, errors)."""
+    from portal_crawler.crawler.drift import warnings_for_run
     with _open_existing(db) as ar:
         runs = ar.runs(limit)
+    if as_json:
+        warnings = warnings_for_run(runs[0]) if runs else []
+        for r in runs:  # JSON columns as JSON, not as strings of JSON
+            for k, v in list(r.items()):
+                if isinstance(v, str) and v[:1] in "[{":
+                    try:
+                        r[k] = json.loads(v)
+                    except ValueError:
+                        pass
+        click.echo(json.dumps({"runs": runs, "warnings": warnings},
+                              ensure_ascii=False, indent=2))
+        return
     t = Table(title="recent crawl runs")
     for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
         t.add_column(c)
@@ -70,7 +89,6 @@ def stats(db, limit):
                   str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
     out.print(t)
     if runs:
-        from portal_crawler.crawler.drift import warnings_for_run
         for w in warnings_for_run(runs[0]):
             out.print(f"[yellow]warning:[/] {w}")
 
@@ -105,7 +123,7 @@ def reparse(db, site, sites_file):
     reg = load_registry(sites_file)
     if site and site not in reg.sites:
         fail(f"unknown site key {site!r}")
-    with _open_existing(db) as ar:
+    with _open_existing(db, readonly=False) as ar:
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture")

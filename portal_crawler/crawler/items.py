@@ -1,9 +1,15 @@
-"""The Article item: the record of docs/design.md section 1 plus capture details."""
-import scrapy
+"""The item the spider yields: the article record plus where and when it was captured."""
+from __future__ import annotations
 
-from portal_crawler.extract import RECORD_KEYS as RECORD_FIELDS
-CAPTURE_FIELDS = ("fetched_at", "warc_file", "warc_offset", "warc_refs", "alt_urls")
+from dataclasses import dataclass, field
+
+from portal_crawler.record import ArticleRecord
 
 
-class ArticleItem(scrapy.Item):
-    locals().update({name: scrapy.Field() for name in RECORD_FIELDS + CAPTURE_FIELDS})
+@dataclass
+class ArticleItem(ArticleRecord):
+    fetched_at: str | None = None                   # UTC, ISO 8601
+    warc_file: str | None = None                    # capture of page 1: WARC file name ...
+    warc_offset: int | None = None                  # ... and the record's byte offset
+    warc_refs: list = field(default_factory=list)   # [[file, offset], ...] of every page
+    alt_urls: list = field(default_factory=list)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing as mp
 import os
 import time
 from collections import defaultdict
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from twisted.internet import task
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from portal_crawler.spawn import CTX, start_process
 from portal_crawler.crawler.drift import DriftCounter, site_profile
 from portal_crawler.store import Archive
 
@@ -115,11 +116,9 @@ class ArchivePipeline:
     def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.sites = list(getattr(spider, "sites", {}))
-        ctx = mp.get_context("spawn")
-        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
-        self.proc = ctx.Process(target=writer_main, name="archive-writer", daemon=False,
-                                args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
-        self.proc.start()
+        self.inbox, self.outbox = CTX.Queue(), CTX.Queue()
+        self.proc = start_process(writer_main, name="archive-writer",
+                                  args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
         _, self.run_id, profiles = self._expect("opened", timeout=120)
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.drift = DriftCounter(profiles)
@@ -159,14 +158,14 @@ class ArchivePipeline:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_died"))
 
     def process_item(self, item, spider=None):
-        spider = spider or self.crawler.spider
-        since = getattr(spider, "since", None)
-        published = item.get("published_at")
+        rec = ItemAdapter(item).asdict()
+        since = getattr(self.crawler.spider, "since", None)
+        published = rec.get("published_at")
         if since and published and published[:10] < since:
             self.crawler.stats.inc_value("archive/skipped_before_since")
             raise DropItem(f"published {published} before --since {since}")
-        self.drift.see(item)
-        self.batch.append(dict(item))
+        self.drift.see(rec)
+        self.batch.append(rec)
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item

@@ -1,4 +1,4 @@
-"""The crawl API: ``portal_crawler.crawler(db, sites, **options) -> CrawlResult``.
+"""The crawl API: ``portal_crawler.crawl(db, sites, **options) -> CrawlResult``.
 
 Everything that starts a crawl goes through ``crawl()``: the CLI's ``crawl`` and
 ``demo``, the benchmarks and the tests. ``scrapy crawl portal -a sites=... -s
@@ -7,7 +7,6 @@ per-site settings are applied by the spider (``PortalSpider.from_crawler``) in b
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
@@ -19,6 +18,7 @@ from scrapy.settings import Settings
 from portal_crawler.crawler import settings as default_settings
 from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
 from portal_crawler.sites import registry
+from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError
 from portal_crawler.store.paths import ArchivePaths
 
@@ -220,10 +220,8 @@ def _child(db, sites, settings_dict, spider_args, q) -> None:
 
 
 def _in_child(db, sites, settings: Settings, spider_args: dict) -> CrawlResult:
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    p = ctx.Process(target=_child, args=(db, sites, settings.copy_to_dict(), spider_args, q))
-    p.start()
+    q = CTX.Queue()
+    p = start_process(_child, args=(db, sites, settings.copy_to_dict(), spider_args, q))
     kind, value = q.get()
     p.join()
     if kind == "error":

@@ -7,6 +7,7 @@ paging stops once a list page holds only archived articles.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import logging
 from urllib.parse import urljoin, urlsplit
 
@@ -18,8 +19,10 @@ from portal_crawler import discover
 from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
+from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.items import ArticleItem
+from portal_crawler.record import RECORD_KEYS
 from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
@@ -81,8 +84,11 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"site/{site}/{what}", n)
 
     def _decode(self, response) -> tuple[str, Selector]:
+        """Decoded text and a Selector over the tree the extractor's parser builds: one
+        parser for every page kind (extract.dom.parse), one tree per response."""
         text, _ = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
-        return text, Selector(text=text)
+        root = parse_html(text)
+        return text, (Selector(root=root, type="html") if root is not None else Selector(text=text or "<html/>"))
 
     def on_error(self, failure):
         site = failure.request.meta.get("site", "?")
@@ -216,7 +222,9 @@ class PortalSpider(scrapy.Spider):
         self._inc(site.key, f"responses/{response.status}")
         res = extract_page(response.body, response.url,
                            response.headers.get("Content-Type", b"").decode("latin-1") or None, site)
-        parts = response.meta.get("parts", []) + [(res, response.meta.get("warc"))]
+        # Carried to the next page's request: the extracted record, not the decoded page
+        # (a 5 MB page would otherwise ride along in meta until the article is done).
+        parts = response.meta.get("parts", []) + [(replace(res, text=""), response.meta.get("warc"))]
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
@@ -241,10 +249,10 @@ class PortalSpider(scrapy.Spider):
             record["clicks"] = response.meta.get("clicks")
         record.setdefault("pages", len(results))
         refs = [list(p[1]) for p in parts if p[1]]
-        item = ArticleItem({k: record.get(k) for k in ArticleItem.fields if k in record})
-        item["fetched_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        item["warc_refs"] = refs
-        item["warc_file"], item["warc_offset"] = (refs[0] if refs else (None, None))
+        first = refs[0] if refs else (None, None)
+        item = ArticleItem(**{k: record.get(k) for k in RECORD_KEYS if record.get(k) is not None},
+                           fetched_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                           warc_refs=refs, warc_file=first[0], warc_offset=first[1])
         self._inc(site.key, "articles")
         return item
 

@@ -16,9 +16,7 @@ from portal_crawler.extract.pages import page_info
 
 __all__ = ["PageResult", "extract_page", "merge_pages", "RECORD_KEYS"]
 
-RECORD_KEYS = ("url", "site", "title", "published_at", "published_raw", "date_flag", "source",
-               "author", "editor", "reviewer", "channel", "breadcrumb", "description", "body",
-               "clicks", "pages", "attachments", "images", "extractor")
+from portal_crawler.record import RECORD_KEYS  # noqa: E402,F401  (one definition of the record)
 
 
 @dataclass

@@ -7,20 +7,33 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.dates import date_from_url, find_date
+from portal_crawler.extract.dates import date_from_url, find_date, labelled_date
 from portal_crawler.extract.dom import meta, parse_labelled
+from portal_crawler.extract.labels import (AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX, NAME_SPLIT_RX,
+                                           PLAIN_EDITOR_RX, PUBLISHED_BARE, alternation)
+from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
-
-_BYLINE = re.compile(r"[（(]\s*(?:记者|作者|通讯员)\s*[:：]?\s*([^）)]{2,24})[）)]")
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
                "publish_date", "datePublished", "firstpublishedtime", "release_date",
                "weibo:article:create_at", "dc.date", "dcterms.created"]
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
 _NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
-_REPORTER = re.compile(r"(?:^|(?<=[\s（(【\[]))(?:记者|作者)(?:\s*[:：]\s*|\s+)(" + _CJK_NAME + r"(?:\s*[、\s]\s*" + _CJK_NAME + r"){0,3})(?![\u4e00-\u9fff])")
-_POSTED = re.compile(r"^(\S{2,30}?)\s*(?:发表于|发布于|posted\s+(?:on|at))\s*(.+)$", re.I)
+# forum / blog "NAME 发表于 DATE"
+_POSTED = re.compile(r"^(\S{2,30}?)\s*" + alternation(PUBLISHED_BARE[:3]) + r"\s*[:：]?\s*(.+)$", re.I)
 _PHOTO = re.compile(r"(" + _CJK_NAME + r")\s*[/／]\s*摄")
-_CUT_AUTHOR = re.compile(r"[：:，,（(|｜;；]|\s{3,}")
+_CUT_AUTHOR = AUTHOR_CUT_RX
+
+
+def names(value: str) -> str:
+    """Several names of one byline joined by 、 (本报记者 王某 张某 -> 王某、张某)."""
+    parts = [p for p in NAME_SPLIT_RX.split(value.strip()) if p]
+    return "、".join(parts) if len(parts) > 1 and all(len(p) <= 5 for p in parts) else value.strip()
+
+
+def _body_byline(ln: str) -> str | None:
+    """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
+    m = BODY_BYLINE_RX.search(ln if len(ln) <= 60 else ln[:60])
+    return names(m.group(1)) if m else None
 
 
 def _page_lines(root, scope=None, index=None):
@@ -85,7 +98,9 @@ def _line_date(ln):
         if pd is not None:
             return pd
     m = _POSTED.search(ln)
-    return F.parse_any_date(m.group(2)) if m else None
+    if m:
+        return F.parse_any_date(m.group(2))
+    return labelled_date(ln) if len(ln) < 160 else None
 
 
 def _line_author(ln):
@@ -93,14 +108,11 @@ def _line_author(ln):
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
         v = _CUT_AUTHOR.split(lab["author"])[0]
         return v if F.person(v) and _plausible_name(v) else None
-    if len(ln) <= 60:
-        m = _REPORTER.search(ln)
-        if m:
-            return _LABEL_WORD.split(m.group(1))[0].strip() or None
+    if len(ln) <= 60 and rules().body_byline:
+        a = _body_byline(ln)
+        if a:
+            return NAME_END_RX.split(a)[0].strip() or None
     return None
-
-
-_LABEL_WORD = re.compile(r"\s*(?:责任编辑|编辑|来源|审核|时间|日期|摄影|通讯员)")
 
 
 def _plausible_name(v: str) -> bool:
@@ -108,12 +120,19 @@ def _plausible_name(v: str) -> bool:
         and not squash(v).isdigit() and not (v.isascii() and "," in v)
 
 
+_ORDER = {"year": -2, "month": -1, "date": 0, "minute": 1, "second": 2}
+_PREFIX = {"year": 4, "month": 7, "date": 10, "minute": 16, "second": 19}
+
+
 def _better(pd, other):
-    """Same day, more precise: prefer ``other``."""
-    order = {"date": 0, "minute": 1, "second": 2}
-    if other is not None and other.value and pd.value and other.value[:10] == pd.value[:10] \
-            and order.get(other.precision, 0) > order.get(pd.precision, 0):
-        return other
+    """PUB-REFINE: a more precise candidate replaces ``pd`` only when it agrees with it
+    at ``pd``'s precision (the meta's seconds refine the page's minute; a meta an
+    hour off, in another time zone or the update time, does not)."""
+    if other is not None and other.value and pd.value \
+            and _ORDER.get(other.precision, 0) > _ORDER.get(pd.precision, 0):
+        n = _PREFIX.get(pd.precision, 10)
+        if other.value[:n] == pd.value[:n]:
+            return other
     return pd
 
 
@@ -123,6 +142,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     Also returns "_drop" (body lines that are metadata, not text) and "_title"
     (a better title line when <title> held only the site name, else None).
     """
+    R = rules()
     lines, pos, index = _page_lines(root, _scope(title_el, body_el))
     ti = _title_line(lines, pos, title, title_el, index)
     if body_el is not None and body_el in index:
@@ -143,7 +163,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             ti, new_title = k, lines[k]
             title = new_title
     if ti is not None and ti < b0:
-        zone = list(range(ti + 1, min(b0, ti + 16)))
+        zone = list(range(ti + 1, min(b0, ti + R.info_zone)))
     elif ti is not None:  # title inside the body container: its next lines are the info
         zone = list(range(ti + 1, min(len(lines), ti + 6)))
     else:
@@ -162,12 +182,16 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if pd is not None:
             cands.append(pd)
             break
-    cands.append(F.parse_any_date(meta(root, _META_DATES)))
+    meta_date = F.parse_any_date(meta(root, _META_DATES))
+    if not R.visible_date_first:
+        cands.append(meta_date)
     for ln in Z:
         pd = find_date(ln) if len(ln) <= 80 else None  # an info line, not a sentence
         if pd is not None:
             cands.append(pd)
             break
+    if R.visible_date_first:  # PUB-VISIBLE: the date printed by the title first
+        cands.append(meta_date)
     cands = [c for c in cands if c is not None]
     pd = cands[0] if cands else None
     for c in cands[1:]:
@@ -207,15 +231,20 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     # --- author: labelled/记者 in the info zone, forum "X 发表于", a names line under a
     # title copy, labelled in the body's head/tail, meta, photo credit
     author = None
-    for ln in Z:
-        author = _line_author(ln)
+    for i in zone:
+        author = _line_author(lines[i])
         if author:
+            if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
+                drop.add(i)  # a byline line inside the body block is not text
             break
-    if not author:
-        for i in head:
-            m = _BYLINE.search(lines[i])
-            if m and _plausible_name(m.group(1)):
-                author = _CUT_AUTHOR.split(m.group(1))[0]
+    if not author and R.body_byline:
+        # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
+        for i in head + inside[-3:]:
+            a = _body_byline(lines[i])
+            if a and _plausible_name(a):
+                author = a
+                if len(lines[i]) <= 30 and i >= b0:
+                    drop.add(i)  # a line that is only the byline is not text
                 break
     if not author:
         for ln in Z + [lines[i] for i in head]:
@@ -239,7 +268,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 if len(lines[i]) <= 20 and i >= b0:
                     drop.add(i)
                 break
-    if not author:
+    if not author and R.meta_author:
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
@@ -251,11 +280,11 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if m:
                 author = m.group(1)
                 break
-    if not author:
-        # A byline that names no 作者 but a plain 编辑 (not 责任编辑/责编): that person
-        # wrote the web piece, and is the author labelled on news benchmarks (CWCED).
+    if not author and R.plain_editor_author:
+        # AUTH-PLAIN-EDITOR: a byline that names no 作者 but a plain 编辑 (not 责任编辑/
+        # 责编): that person wrote the web piece (the author labelled on CWCED).
         for ln in Z + [lines[i] for i in head + tail]:
-            m = _PLAIN_EDITOR.search(ln)
+            m = PLAIN_EDITOR_RX.search(ln)
             if m and _plausible_name(m.group(1)):
                 author = m.group(1)
                 rec["editor"] = rec["editor"] or F.person(author)
@@ -266,7 +295,6 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     return rec
 
 
-_PLAIN_EDITOR = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑\s*[:：]\s*([\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])")
 
 
 def _title_like(ln: str) -> bool:

@@ -10,13 +10,15 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 
+from portal_crawler.extract.labels import DATE_LABEL_RX
+
 CN = timezone(timedelta(hours=8))
 MIN_YEAR = 1990
 
 
 class ParsedDate(NamedTuple):
-    value: str | None      # "2021-10-22T08:19:00+08:00" or "2021-10-22"
-    precision: str | None  # "second" | "minute" | "date" | None
+    value: str | None      # "2021-10-22T08:19:00+08:00", "2021-10-22", "1998-03" or "1998"
+    precision: str | None  # "second" | "minute" | "date" | "month" | "year" | None
     flag: str | None       # None | "future" | "before_1990" | "unparsed" | "missing"
     raw: str | None
 
@@ -31,11 +33,14 @@ _YMD = re.compile(
 _DMY = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})(?![\d/])"
                   r"(?:\s+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[AaPp][Mm]))?)?")
 _MD = re.compile(r"(?<![\d年])(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日" + _TIME)
+# PUB-MONTH / PUB-YEAR: 1998年3月, 2003-05, 2003/5, 1998年 — only as a whole value or
+# right after a date label (in running text "2003-05" may be anything)
+_YM = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?P<m>[01]?\d)\s*月(?!\s*\d)|"
+                 r"[-/.]\s*(?P<m2>[01]?\d)(?![-/.:\d])|年(?!\s*\d)|(?=\s*$))")
 _COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 _REL = re.compile(r"(?P<n>\d+)\s*(?P<u>秒|分钟|分|小时|天|日|周|星期|个月|月|年)\s*前")
 _DAYWORD = re.compile(r"(?P<w>今天|昨天|前天)" + _TIME)
-_LABEL = re.compile(r"(?:发布时间|发布日期|发表时间|发表日期|更新时间|更新日期|发稿时间|上传时间|"
-                    r"录入时间|添加时间|成文日期|时间|日期|Date|date)\s*[:：]\s*")
+_LABEL = DATE_LABEL_RX  # labels.py: 发布时间： 日期： 发表于 …
 _UNITS = {"秒": "seconds", "分钟": "minutes", "分": "minutes", "小时": "hours",
           "天": "days", "日": "days", "周": "weeks", "星期": "weeks"}
 
@@ -68,6 +73,21 @@ def _build(y: int, mo: int, d: int, m: re.Match | None, raw: str, now: datetime)
     except ValueError:
         return ParsedDate(None, None, "unparsed", raw)
     return _check(day, "date", raw, now)
+
+
+def _coarse(s: str, raw: str, now: datetime) -> ParsedDate | None:
+    """A month or a year on its own (PUB-MONTH, PUB-YEAR)."""
+    m = _YM.search(s)
+    if not m:
+        return None
+    y, mo = int(m.group("y")), m.group("m") or m.group("m2")
+    if mo is not None and not 1 <= int(mo) <= 12:
+        return ParsedDate(None, None, "unparsed", raw)
+    res = _check(date(y, int(mo or 1), 1), "date", raw, now)
+    if res.value is None:
+        return res
+    return res._replace(value=f"{y:04d}-{int(mo):02d}" if mo else f"{y:04d}",
+                        precision="month" if mo else "year")
 
 
 def _check(v: date | datetime, precision: str, raw: str, now: datetime) -> ParsedDate:
@@ -159,6 +179,8 @@ def parse_date(raw: str | None, now: datetime | None = None) -> ParsedDate:
     s = raw.strip().replace("\u3000", " ").replace("\xa0", " ")
     now_ = _now(now)
     res = _regex(s, now_, raw)
+    if res is None:
+        res = _coarse(_LABEL.sub("", s), raw, now_)
     if res is None and any(c.isdigit() for c in s) and len(s) < 64:
         res = _dateparser(_LABEL.sub("", s), now_, raw)
     return res or ParsedDate(None, None, "unparsed", raw)
@@ -171,15 +193,28 @@ def find_date(text: str | None, now: datetime | None = None) -> ParsedDate | Non
     """
     if not text:
         return None
+    res = labelled_date(text, now)
+    if res is not None:
+        return res
+    m = _YMD.search(text)
+    if m:
+        return _regex(m.group(0), _now(now), m.group(0).strip())
+    return None
+
+
+def labelled_date(text: str | None, now: datetime | None = None) -> ParsedDate | None:
+    """The date right after a date label (PUB-LABEL: 发布日期： 日期： 发表于 更新时间…)."""
+    if not text:
+        return None
     now_ = _now(now)
     for lm in _LABEL.finditer(text):
         seg = text[lm.end():lm.end() + 40]
         res = _regex(seg, now_, seg.strip())
         if res is not None:
             return res._replace(raw=_raw_of(seg))
-    m = _YMD.search(text)
-    if m:
-        return _regex(m.group(0), now_, m.group(0).strip())
+        res = _coarse(seg, seg.strip(), now_)  # 日期：1998年3月
+        if res is not None and res.value:
+            return res._replace(raw=_YM.search(seg).group(0).strip())
     return None
 
 

@@ -12,6 +12,8 @@ import re
 from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
+from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
+from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
@@ -26,8 +28,7 @@ _INLINE_OK = frozenset("a b strong i em u font span small big sub sup strike s l
 _NOISE_LINE = re.compile(
     r"^(?:[【\[]?\s*(?:打印|关闭|关闭窗口|打印本页|返回顶部|收藏|分享到?|字号|大|中|小|"
     r"返回|顶部|推荐|评论)\s*[】\]]?\s*)+$|^(?:上一篇|下一篇|上一条|下一条)\s*[:：]|"
-    r"^(?:分享到|相关(?:新闻|阅读|文章|链接)|热点推荐|延伸阅读)|版权所有|Copyright|©|"
-    r"^[(（]?\s*(?:责任编辑|责编)\s*[:：][^)）]*[)）]?$|^(?:编辑|审核|校对)\s*[:：]\s*\S{1,10}$")
+    r"^(?:分享到|相关(?:新闻|阅读|文章|链接)|热点推荐|延伸阅读)|版权所有|Copyright|©")
 
 def class_id(el) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -39,12 +40,23 @@ T, L, G, S, P = range(5)
 
 
 def _own_inline(el) -> str:
-    """Direct text of el plus its inline (non-link, non-block) descendants' text."""
+    """Direct text of el plus its inline (non-link, non-block) descendants' text.
+    Iterative: inline tags may nest thousands deep (DEEP-NESTING)."""
     out = [el.text or ""]
-    for ch in el:
+    stack = [(iter(el), None)]  # (children left, element whose tail follows them)
+    while stack:
+        ch = next(stack[-1][0], None)
+        if ch is None:
+            _, done = stack.pop()
+            if done is not None:
+                out.append(done.tail or "")
+            continue
         tag = ch.tag if isinstance(ch.tag, str) else ""
         if tag in _INLINE_OK and tag != "a":
-            out.append(_own_inline(ch) if len(ch) else (ch.text or ""))
+            out.append(ch.text or "")
+            if len(ch):
+                stack.append((iter(ch), ch))
+                continue
         out.append(ch.tail or "")
     return "".join(out)
 
@@ -112,6 +124,7 @@ def find_body(root, title_el=None):
     """Best body container element, or None.  Blocks just after the title are
     preferred: a short article must beat a longer blog teaser in the sidebar."""
     stats, elems = _collect(root)
+    boost = rules().title_boost
     best, best_score = None, 0.0
     order = {el: i for i, el in enumerate(elems)} if title_el is not None else None
     t_at = order.get(title_el) if order else None
@@ -129,7 +142,7 @@ def find_body(root, title_el=None):
         if t_at is not None:
             at = order[el]
             if t_at < at <= t_at + 150:
-                sc *= 1.5
+                sc *= boost
             elif at + st[G] < t_at:  # ends before the title starts
                 sc *= 0.7
         if sc > best_score:
@@ -191,7 +204,8 @@ def _links(el) -> int:
 
 def body_paragraphs(el, stats) -> list[str]:
     drop = _noise_subtrees(el, stats)
-    return [p for p in paragraphs(el, drop=drop) if not _NOISE_LINE.search(p)]
+    return [p for p in paragraphs(el, drop=drop)
+            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p)]
 
 
 def is_info_line(p: str) -> bool:
@@ -206,7 +220,7 @@ def is_info_line(p: str) -> bool:
                                            _DATE_START.match(p) is not None)
 
 
-_LABEL_START = re.compile(r"^\S{0,4}(?:来源|出处|作者|记者|编辑|责任编辑|审核|发布|时间|日期)\s*[:：]")
+_LABEL_START = INFO_START_RX
 _DATE_START = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
                      r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")

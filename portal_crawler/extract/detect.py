@@ -9,6 +9,7 @@ from portal_crawler.extract.selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
 from portal_crawler.extract.text import raw_text, squash
 
 FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
+# error messages, only read on short pages without a dense text block (ERROR-PAGE)
 _ERROR = re.compile(r"Request Error|404 Not Found|Not Found|页面不存在|页面没有找到|"
                     r"找不到(?:该|此)?页面|您访问的页面|文档不存在|已被删除|无法找到|Error 404|"
                     r"系统繁忙|服务器错误|访问出错|出错了", re.I)
@@ -66,14 +67,17 @@ def _fill_from_generic(root, rec, url, site_name):
 
 
 def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str:
-    """"article" | "list" | "other"."""
+    """"article" | "list" | "other", by structure, never by words in the title.
+
+    NEVER-REFUSE: a page with a title and a dense text block is an article, whatever
+    its title says (a real article may be titled 已被删除 or Error 404).  ERROR-PAGE:
+    an error page is recognised by its structure: no dense text block, little text,
+    and an error message in it (the status code is the crawler's business).
+    """
     body_el = root.find("body")
     raw = raw_text(body_el) if body_el is not None else ""
     all_text = squash(raw) if len(raw) < 4000 else raw  # only small sizes matter below
     if len(all_text) < 30:
-        return "other"
-    title = root.findtext(".//title") or ""
-    if _ERROR.search(title) or (len(all_text) < 400 and _ERROR.search(all_text)):
         return "other"
     # list markers first: a list template may also carry a div.content
     if (html is None or "pagelist" in html or "listbox" in html or "pageinfo" in html) \
@@ -82,14 +86,26 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     if used in ("dedecms", "trs", "override") and rec and rec.get("body"):
         return "article"
     body = squash(rec.get("body") or "") if rec else ""
-    if rec and rec.get("title") and len(body) >= 2000:
+    titled = bool(rec and rec.get("title"))
+    if titled and len(body) >= 2000:
         return "article"  # no list page carries that much running text
-    dated = _dated_links(root)
-    if not rec or not rec.get("title") or len(body) < 60:
-        return "list" if dated >= 5 else "other"
-    if dated >= 8 and (len(body) < 200 or len(_SENTENCE_END.findall(body)) < 3):
+    clauses = len(_SENTENCE_END.findall(body))
+    dense = len(body) >= _DENSE_CHARS and clauses >= _DENSE_CLAUSES
+    if not dense:
+        # the error message is read outside the title: a title is the publisher's words
+        msg = all_text.replace(squash(rec.get("title") or ""), "") if titled else all_text
+        if len(all_text) < 400 and _ERROR.search(msg):
+            return "other"
+        return "list" if _dated_links(root) >= 5 else "other"
+    # a list page's "body" is its list: dated rows inside the block, not beside it
+    body_el = rec.get("_body_el")
+    if body_el is not None and _dated_links(body_el) >= 8 and (len(body) < 200 or clauses < 3):
         return "list"
-    return "article"
+    return "article" if titled else "other"
+
+
+# a dense text block: this many characters with this many clause marks
+_DENSE_CHARS, _DENSE_CLAUSES = 30, 2
 
 
 def _dated_links(root) -> int:

@@ -6,24 +6,71 @@ from functools import lru_cache
 
 from lxml import etree
 
-from portal_crawler.extract.selectors import LABELS
-from portal_crawler.extract.text import clean
+from portal_crawler.extract.labels import FIELD_OF, FIELD_RX
+from portal_crawler.extract.text import BLOCK, clean
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # plain etree parser: lxml.html's element-class lookup costs ~15% of extraction time
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+# huge_tree: without it libxml2 stops at nesting depth 256 and the rest of the page
+# is lost (the body cut to the deepest paragraph, or the page dropped)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=True)
 
 
 def parse(text: str):
-    """Parse decoded HTML; None when there is nothing to parse."""
+    """Parse decoded HTML; None when there is nothing to parse.  A page nested deeper
+    than libxml2 allows even with huge_tree (2048) is parsed again with its wrappers
+    beyond depth ``MAX_DEPTH`` removed, so its text is kept whole (DEEP-NESTING)."""
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
     try:
         root = etree.fromstring(text, parser=_PARSER)
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):
+            root = etree.fromstring(flatten(text), parser=_PARSER)
     except (etree.ParserError, ValueError, etree.XMLSyntaxError):
         return None
     return root if root is not None and isinstance(root.tag, str) else None
+
+
+MAX_DEPTH = 256
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+
+
+def flatten(html: str, cap: int = MAX_DEPTH) -> str:
+    """Drop start/end tags that would open deeper than ``cap`` (text, and tags that
+    close at a kept level, stay).  Only for pages libxml2 cannot parse whole."""
+    out, stack, pos = [], [], 0  # stack: (tag, kept)
+    depth = 0
+    for m in _TAG.finditer(html):
+        closing, tag = m.group(1), m.group(2).lower()
+        out.append(html[pos:m.start()])
+        pos = m.end()
+        if tag in _VOID or m.group(3).rstrip().endswith("/"):
+            out.append(m.group(0))
+        elif not closing:
+            kept = depth < cap
+            stack.append((tag, kept))
+            if kept:
+                depth += 1
+                out.append(m.group(0))
+            elif tag in BLOCK:
+                out.append("<br>")  # a dropped block still ends a line
+        else:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == tag:
+                    kept = stack[i][1]
+                    depth -= sum(1 for _, k in stack[i:] if k)
+                    del stack[i:]
+                    if kept:
+                        out.append(m.group(0))
+                    elif tag in BLOCK:
+                        out.append("<br>")
+                    break
+            else:
+                out.append(m.group(0))
+    out.append(html[pos:])
+    return "".join(out)
 
 
 @lru_cache(maxsize=1024)
@@ -68,18 +115,7 @@ def meta(root, names) -> str | None:
     return None
 
 
-def _label_regex():
-    pairs = [(lab, field) for field, labs in LABELS.items() for lab in labs]
-    pairs.sort(key=lambda p: -len(p[0]))
-    alt = "|".join(re.escape(lab) for lab, _ in pairs)
-    # longest-first alternation keeps 时间 inside 发布时间 whole; a colon is required
-    # (文 may also take "文/"); 工作者： is not an author label.
-    rx = re.compile(r"(?<![工合])(" + alt + r")\s*(?:[:：]|(?<=文)\s*/)\s*")
-    return rx, {lab: field for lab, field in pairs}
-
-
-_LABEL_RX, _LABEL_FIELD = _label_regex()
-_VALUE_TRIM = " \t|｜丨/\\[]【】()（）,，;；·•　\xa0"
+_VALUE_TRIM = " \t|｜丨/\\[]【】()（）〔〕［］,，;；·•　\xa0"
 
 
 def parse_labelled(text: str | None) -> dict[str, str]:
@@ -90,9 +126,9 @@ def parse_labelled(text: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
     if not text or (":" not in text and "：" not in text and "/" not in text):
         return out
-    ms = list(_LABEL_RX.finditer(text))
+    ms = list(FIELD_RX.finditer(text))
     for i, m in enumerate(ms):
-        field = _LABEL_FIELD[m.group(1)]
+        field = FIELD_OF[m.group(1)]
         end = ms[i + 1].start() if i + 1 < len(ms) else len(text)
         val = text[m.end():end].strip(_VALUE_TRIM)
         if field.startswith("_") or field in out:

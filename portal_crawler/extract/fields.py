@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
+from portal_crawler.extract.labels import CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, NOT_A_PERSON, PLACEHOLDERS
 from portal_crawler.extract.text import clean
 
 _PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|-{1,2}|–|—{1,2}|::)\s*")
-_CRUMB_LABEL = re.compile(r"^.*?(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|所在位置|位置)\s*[:：]?\s*")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|»|›|→|＞|/)\s*")
-_PLACEHOLDER = {".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名", "admin", "none", "null"}
+_PLACEHOLDER = frozenset(p.lower() for p in PLACEHOLDERS)
+_NOBODY = frozenset(p.lower() for p in NOT_A_PERSON)
 _PERSON_TRIM = re.compile(r"^[\s:：/]+|[\s)）】\]]+$")
 
 
@@ -41,8 +42,18 @@ def strip_site_suffix(doc_title: str | None, site_name: str | None = None) -> st
 def breadcrumb(text: str | None) -> list[str]:
     if not text:
         return []
-    text = _CRUMB_LABEL.sub("", text, count=1)
+    text = CRUMB_LABEL_RX.sub("", text, count=1)
     return [p for p in (clean(x) for x in _CRUMB_SPLIT.split(text)) if p]
+
+
+def channel(crumbs: list[str], title: str | None = None) -> str | None:
+    """CRUMB-TAIL: the channel is the last crumb that names a channel, not the page
+    (正文, 详情, 内容, 文章, 阅读… or the title itself); None for a lone home crumb."""
+    t = clean(title) if title else None
+    tail = list(crumbs)
+    while tail and (tail[-1] in CRUMB_NOT_CHANNEL or (t and tail[-1] == t)):
+        tail.pop()
+    return tail[-1] if len(tail) > 1 else None
 
 
 def person(value: str | None) -> str | None:
@@ -51,7 +62,7 @@ def person(value: str | None) -> str | None:
         return None
     v = _PERSON_TRIM.sub("", value)
     v = clean(v)
-    if not v or v.lower() in _PLACEHOLDER or len(v) > 40:
+    if not v or v.lower() in _NOBODY or len(v) > 40:
         return None
     return v
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.byline import find_meta_fields
 from portal_crawler.extract.density import body_paragraphs, class_id, cut_tail, find_body, is_info_line
-from portal_crawler.extract.dom import meta
+from portal_crawler.extract.dom import compile_selector, meta
+from portal_crawler.extract.labels import CRUMB_LABEL_RX
 from portal_crawler.extract.text import clean, raw_text, squash, text_of
 
 
@@ -39,6 +40,27 @@ def find_title(root, site_name=None):
     return F.strip_site_suffix(doc_title, site_name), None
 
 
+# CRUMB-BLOCK: the element whose class/id names a breadcrumb (crumb, position,
+# location, bread, place, 当前位置 pinyin dqwz/weizhi)
+_CRUMB_XP = "|".join(f"//*[contains(@class,'{w}') or contains(@id,'{w}')]" for w in
+                     ("crumb", "position", "location", "bread", "place", "dqwz", "weizhi", "nav_path"))
+
+
+def find_breadcrumb(root) -> list[str]:
+    """Crumbs of the first short breadcrumb block that has a separator (首页 > 新闻)."""
+    for el in compile_selector(_CRUMB_XP)(root):
+        raw = raw_text(el)
+        if len(raw) > 400:
+            continue
+        txt = clean(raw) or ""
+        if len(txt) > 120 or not any(sep in txt for sep in (">", "»", "›", "→", "＞")):
+            continue
+        crumbs = F.breadcrumb(txt)
+        if len(crumbs) >= 2 and all(len(c) <= 30 for c in crumbs):
+            return crumbs
+    return []
+
+
 def extract(root, url=None, site_name=None) -> dict:
     title, title_el = find_title(root, site_name)
     body_el, stats = find_body(root, title_el)
@@ -56,6 +78,8 @@ def extract(root, url=None, site_name=None) -> dict:
         paras = paras[1:]
     rec["body"] = "\n".join(paras) or None
     rec["description"] = meta(root, ["description"])
-    rec["breadcrumb"] = rec["channel"] = None
+    crumbs = find_breadcrumb(root)
+    rec["breadcrumb"] = " > ".join(crumbs) or None
+    rec["channel"] = F.channel(crumbs, title)
     rec["_body_el"] = body_el
     return rec

@@ -4,22 +4,7 @@ Each field maps to a list of selectors tried in order; a selector starting with
 ``/`` or ``(`` is XPath, anything else CSS.  ``template.py`` applies them.
 """
 
-# Labels in info lines ("时间:2021-10-22 来源:哈尔滨日报 作者:."), per record field.
-# Longest labels first so 责任编辑 is not read as 编辑.
-LABELS = {
-    "published": ["发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "更新时间",
-                  "上传时间", "录入时间", "添加时间", "时间", "日期"],
-    "source": ["信息来源", "文章来源", "新闻来源", "稿件来源", "来源", "稿源", "出处"],
-    "author": ["作者", "撰稿人", "撰稿", "记者", "文"],
-    "editor": ["责任编辑", "责编", "编辑"],
-    "reviewer": ["审核", "审校", "终审", "审稿"],
-    # labels that end a value but are not extracted
-    "_other": ["点击数", "点击", "浏览次数", "浏览量", "浏览", "阅读次数", "阅读数", "阅读",
-               "访问量", "访问次数", "人气", "字号", "字体", "发布者", "发布人", "发布机构",
-               "供稿", "摄影", "通讯员", "校对", "签发", "分享到", "分享", "评论", "打印",
-               "关闭", "收藏", "所属栏目", "栏目", "标签", "关键词", "编号", "索引号",
-               "分类", "点赞", "责任单位"],
-}
+# The label vocabulary (时间/来源/作者/编辑…) lives in labels.py, one definition.
 
 DEDECMS = {
     "title": ["div.viewbox div.title h2", "div.title h2", "div.title h1", "div.viewbox h2",
@@ -68,7 +53,6 @@ MARKERS = {
 
 # Lines dropped from a template body (the DedeCMS editor line is parsed first).
 BODY_DROP_LINES = [
-    r"^[(（]\s*责任编辑\s*[:：].*[)）]$",
     r"^(上一篇|下一篇)\s*[:：]",
     r"^【?\s*(打印|关闭|打印本页|关闭窗口|返回顶部)\s*】?(\s*【?\s*(打印|关闭|打印本页|关闭窗口|返回顶部)\s*】?)*$",
 ]

@@ -6,11 +6,12 @@ import re
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.dom import first, meta, parse_labelled, select
+from portal_crawler.extract.labels import CLOSE, OPEN, WRAPPED_LINE_RX
 from portal_crawler.extract.selectors import BODY_DROP_LINES
 from portal_crawler.extract.text import clean, paragraphs, raw_text, text_of
 
 _DROP = [re.compile(p) for p in BODY_DROP_LINES]
-_EDITOR_LINE = re.compile(r"^[(（]\s*(?:责任编辑|责编)\s*[:：].*[)）]$")
+_EDITOR_LINE = WRAPPED_LINE_RX  # (责任编辑:王芳 审核:刘继伟) 【责编：X】 …
 
 
 def _sel(sset: dict, key: str) -> list[str]:
@@ -22,7 +23,7 @@ def body_lines(el) -> tuple[list[str], dict]:
     paras, extra = [], {}
     for p in paragraphs(el):
         if _EDITOR_LINE.match(p):
-            for k, v in parse_labelled(p.strip("()（）")).items():
+            for k, v in parse_labelled(p.strip(OPEN + CLOSE)).items():
                 extra.setdefault(k, v)
             continue
         if any(rx.search(p) for rx in _DROP):
@@ -66,7 +67,7 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
     crumb_el = first(root, _sel(sset, "breadcrumb"))
     crumbs = F.breadcrumb(text_of(crumb_el)) if crumb_el is not None else []
     rec["breadcrumb"] = " > ".join(crumbs) or None
-    rec["channel"] = crumbs[-1] if len(crumbs) > 1 else None
+    rec["channel"] = F.channel(crumbs, rec["title"])
 
     desc_el = first(root, _sel(sset, "description"))
     rec["description"] = text_of(desc_el) if desc_el is not None else None
@@ -122,7 +123,7 @@ def apply_overrides(root, rec: dict, overrides: dict | None, site_name=None) -> 
             crumbs = F.breadcrumb(txt)
             if crumbs:
                 rec["breadcrumb"], used = " > ".join(crumbs), True
-                rec["channel"] = crumbs[-1] if len(crumbs) > 1 else rec.get("channel")
+                rec["channel"] = F.channel(crumbs, rec.get("title")) or rec.get("channel")
         elif field in ("source", "author", "editor", "reviewer"):
             lab = parse_labelled(txt)
             val = lab.get(field) or (txt if not lab else None)

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from portal_crawler.record import RECORD_KEYS
 from portal_crawler.urls import canonical_url
 
-FIELDS = ("site", "channel", "breadcrumb", "title", "published_at", "source", "author", "editor",
-          "reviewer", "description", "body", "clicks", "pages")
+# Compared: the record's fields but the capture details (url is the match key; raw
+# date string and extractor name are not facts the truth knows; media compared apart).
+FIELDS = tuple(k for k in RECORD_KEYS if k not in ("url", "published_raw", "date_flag", "extractor",
+                                                    "attachments", "images"))
 
 
 def _norm(v):

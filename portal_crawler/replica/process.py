@@ -106,12 +106,17 @@ class ReplicaProcess:
         return compute_truth(self.network(), sites)
 
     def sites_file(self, path) -> str:
-        lines = ["# replica network sites (generated)", ""]
+        import tomlkit
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("replica network sites (generated)"))
+        sites = tomlkit.aot()
         for key, url in self.base_urls.items():
             s = BY_KEY[key]
-            lines += ["[[sites]]", f'key = "{key}"', f'name = "{s.name}"', f'short = "{s.short}"',
-                      f'region = "{s.region}"', f'base_url = "{url}"', f'engine = "{s.engine}"',
-                      "", "[sites.settings]", f'home_label = "{s.home_label}"', ""]
+            entry = tomlkit.table()
+            entry.update({"key": key, "name": s.name, "short": s.short, "region": s.region,
+                          "base_url": url, "engine": s.engine, "settings": {"home_label": s.home_label}})
+            sites.append(entry)
+        doc.append("sites", sites)
         with open(path, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines))
+            f.write(tomlkit.dumps(doc))
         return str(path)

@@ -6,8 +6,9 @@ the registry entry it names, in the user's sites file (created or updated in pla
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomlkit
 from urllib.parse import urlsplit
 
 from parsel import Selector
@@ -15,7 +16,7 @@ from parsel import Selector
 from portal_crawler.sites import registry
 from portal_crawler.discover import friend_links
 from portal_crawler.extract.encoding import decode_html
-from portal_crawler.sites.tomlfile import dumps_sites
+from portal_crawler.sites.tomlfile import load_doc, set_site
 
 
 def _root(url: str) -> str:
@@ -26,8 +27,7 @@ def _root(url: str) -> str:
 def discover_sites(body: bytes, content_type: str | None, url: str, target: str | Path) -> dict:
     target = Path(target)
     reg = registry.load(target if target.exists() else None)
-    doc = tomllib.loads(target.read_text("utf-8")) if target.exists() else {}
-    entries = {s["key"]: s for s in doc.get("sites", [])}
+    doc = load_doc(target)
     text, _ = decode_html(body, content_type)
     sel = Selector(text=text)
     links = friend_links(sel, url)
@@ -51,10 +51,9 @@ def discover_sites(body: bytes, content_type: str | None, url: str, target: str 
             matched.append((site.key, addr))
         else:
             added.append((site.key, addr))
-        e = entries.setdefault(site.key, {"key": site.key, "name": site.name, "short": site.short,
-                                          "region": site.region})
-        e["base_url"] = addr
-    doc["sites"] = list(entries.values())
+        known = any(s.get("key") == site.key for s in doc.get("sites", []))
+        set_site(doc, site.key, {"base_url": addr} if known else
+                 {"name": site.name, "short": site.short, "region": site.region, "base_url": addr})
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps_sites(doc), encoding="utf-8")
+    target.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return {"links": len(links), "matched": matched, "added": added, "unplaced": unplaced}

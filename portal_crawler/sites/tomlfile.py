@@ -1,42 +1,39 @@
-"""A small TOML writer for sites files (tomllib only reads)."""
+"""Sites files are written with tomlkit: a user's comments and layout survive an update
+(``sites discover`` adds addresses to a file the user may have annotated)."""
 from __future__ import annotations
 
+from pathlib import Path
 
-def _val(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_inline(x) if isinstance(x, dict) else _val(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return _inline(v)
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+import tomlkit
 
 
-def _inline(d: dict) -> str:
-    return "{ " + ", ".join(f"{_key(k)} = {_val(v)}" for k, v in d.items()) + " }"
+def load_doc(path: str | Path) -> tomlkit.TOMLDocument:
+    """The file as an editable document (an empty one when it does not exist yet)."""
+    p = Path(path)
+    if not p.exists():
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("portal-crawler sites file (README: Sites)"))
+        return doc
+    return tomlkit.parse(p.read_text("utf-8"))
 
 
-def _key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _val(k)
-
-
-def dumps_sites(doc: dict) -> str:
-    """``{"defaults": {...}, "sites": [{...}, ...]}`` -> TOML text."""
-    lines = ["# portal-crawler sites file (README: Sites)", ""]
-    if doc.get("defaults"):
-        lines.append("[defaults]")
-        lines += [f"{_key(k)} = {_val(v)}" for k, v in doc["defaults"].items()]
-        lines.append("")
-    for s in doc.get("sites", []):
-        lines.append("[[sites]]")
-        tables = {k: v for k, v in s.items() if isinstance(v, dict)}
-        lines += [f"{_key(k)} = {_val(v)}" for k, v in s.items() if k not in tables]
-        for name, table in tables.items():
-            lines.append(f"[sites.{name}]")
-            lines += [f"{_key(k)} = {_val(v)}" for k, v in table.items()]
-        lines.append("")
-    return "\n".join(lines)
+def set_site(doc: tomlkit.TOMLDocument, key: str, values: dict, settings: dict | None = None) -> None:
+    """Add the site ``key`` or update its values in place (other keys untouched)."""
+    sites = doc.get("sites")
+    if sites is None:
+        sites = tomlkit.aot()
+        doc.append("sites", sites)
+    entry = next((s for s in sites if s.get("key") == key), None)
+    if entry is None:
+        entry = tomlkit.table()
+        entry["key"] = key
+        sites.append(entry)
+    for k, v in values.items():
+        entry[k] = v
+    if settings:
+        table = entry.get("settings")
+        if table is None:
+            table = tomlkit.table()
+            entry["settings"] = table
+        for k, v in settings.items():
+            table[k] = v

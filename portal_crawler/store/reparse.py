@@ -13,12 +13,26 @@ from portal_crawler.crawler.warc import read_capture, warc_dir
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 
 
+def _rows(archive, site: str | None, page: int = 500):
+    """Articles in id order, a page at a time and without their bodies: memory stays flat
+    on a large archive, and no read cursor is open while the batch is written."""
+    have = archive.db["articles"].columns_dict
+    cols = ", ".join(["id"] + [c for c in CARRY if c in have])
+    last = 0
+    while True:
+        sql = f"SELECT {cols} FROM articles WHERE id > ?" + (" AND site = ?" if site else "") + " ORDER BY id LIMIT ?"
+        rows = list(archive.db.query(sql, [last, site, page] if site else [last, page]))
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
 def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int = 200) -> dict:
     folder = warc_dir(db_path)
-    sql = "SELECT * FROM articles" + (" WHERE site = ?" if site else "")
     counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0}
     pending = []
-    for row in list(archive.db.query(sql, [site] if site else [])):
+    for row in _rows(archive, site):
         refs = json.loads(row.get("warc_refs") or "[]")
         if not refs:
             counts["missing"] += 1

@@ -1,0 +1,114 @@
+"""The label vocabulary of Chinese article pages: ONE definition, built from token
+tuples (as trafilatura builds its regexes), used by byline.py, fields.py, dates.py,
+density.py, template.py and detect.py.
+
+A label names a field of the info line (`发布时间：2021-10-22 来源：哈尔滨日报 作者：王某`),
+a body line (`【责任编辑：王某】`, `本报记者 王某 张某`, `文/王某`) or a breadcrumb.
+Patterns built here are named in docs/extraction-patterns.md.
+"""
+from __future__ import annotations
+
+import re
+
+# --- field labels (token tuples; alternations are built longest first, so 责任编辑
+# is never read as 编辑 and 发布时间 never as 时间) ----------------------------------
+PUBLISHED = ("发布时间", "发布日期", "发表时间", "发表日期", "发稿时间", "发文日期", "发文时间",
+             "成文日期", "更新时间", "更新日期", "上传时间", "录入时间", "添加时间", "刊发时间",
+             "时间", "日期", "Date", "date")
+# labels a date follows WITHOUT a colon ("发表于2014-08-24", "发布于 2021年…")
+PUBLISHED_BARE = ("发表于", "发布于", "发布时间", "发布日期", "更新于", "posted on", "Posted on")
+SOURCE = ("信息来源", "文章来源", "新闻来源", "稿件来源", "本文来源", "来源", "稿源", "出处")
+AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "记者", "文")
+EDITOR = ("责任编辑", "责编", "编辑")
+REVIEWER = ("审核", "审校", "终审", "审稿")
+# labels that end a value but are not extracted
+OTHER = ("点击数", "点击", "浏览次数", "浏览量", "浏览", "阅读次数", "阅读数", "阅读",
+         "访问量", "访问次数", "人气", "字号", "字体", "发布者", "发布人", "发布机构",
+         "供稿", "摄影", "通讯员", "校对", "签发", "分享到", "分享", "评论", "打印",
+         "关闭", "收藏", "所属栏目", "栏目", "标签", "关键词", "编号", "索引号",
+         "分类", "点赞", "责任单位")
+
+FIELDS = {"published": PUBLISHED, "source": SOURCE, "author": AUTHOR, "editor": EDITOR,
+          "reviewer": REVIEWER, "_other": OTHER}
+
+# --- byline words ------------------------------------------------------------------------
+# who wrote it, in the body's first/last lines: 本报记者 X / 新华社记者 X / 记者 X
+REPORTER = ("本报记者", "本台记者", "本刊记者", "本网记者", "特约记者", "见习记者", "首席记者",
+            "实习记者", "记者", "作者", "撰文", "执笔", "文")
+# credits that follow the writer's names and are not the writer
+NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
+              "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
+# field values that mean "nothing"
+PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
+                "admin", "none", "null")
+# ... and, for a person, values that name no one (来源：本站 is a source, 作者：本站 no one)
+NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合")
+
+# --- breadcrumbs -------------------------------------------------------------------------
+CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置", "您的当前位置", "当前位置",
+                "您的位置", "你的位置", "所在位置", "位置")
+# last crumbs that name the page, not its channel (网易首页 > 财经频道 > 正文)
+CRUMB_NOT_CHANNEL = ("正文", "详情", "详细", "内容", "文章", "阅读", "正文内容", "文章内容",
+                     "详细内容", "内容详情", "新闻详情", "文章详情", "信息详情", "查看", "浏览")
+
+# --- brackets a label may be wrapped in: 【责任编辑：X】 [编辑:X] （来源：X） ---------------
+OPEN = "【[（(〔［"
+CLOSE = "】]）)〕］"
+
+COLON = r"\s*[:：]\s*"
+
+
+def alternation(*tokens: tuple[str, ...] | str) -> str:
+    """A regex alternation of the tokens, longest first (no capture)."""
+    flat: set[str] = set()
+    for t in tokens:
+        flat.update((t,) if isinstance(t, str) else t)
+    return "(?:" + "|".join(re.escape(t) for t in sorted(flat, key=lambda s: (-len(s), s))) + ")"
+
+
+def _field_regex():
+    pairs = sorted(((lab, f) for f, labs in FIELDS.items() for lab in labs), key=lambda p: -len(p[0]))
+    alt = "|".join(re.escape(lab) for lab, _ in pairs)
+    # a colon is required (文 may also take "文/"); 工作者： / 合作者： are not author labels
+    return (re.compile(r"(?<![工合])(" + alt + r")\s*(?:[:：]|(?<=文)\s*/)\s*"),
+            {lab: f for lab, f in pairs})
+
+
+# LABEL-FIELD: `LABEL：value` for every field; a value runs to the next label
+FIELD_RX, FIELD_OF = _field_regex()
+# PUB-LABEL: a date label, with a colon, or one of the bare ones (发表于2014-08-24)
+DATE_LABEL_RX = re.compile(r"(?:" + alternation(PUBLISHED) + COLON + r"|" +
+                           alternation(PUBLISHED_BARE) + r"\s*[:：]?\s*)")
+# an info line starts with a label (来源：… / 发布日期：…), after at most 4 characters
+INFO_START_RX = re.compile(r"^\S{0,4}" + alternation(SOURCE, AUTHOR, EDITOR, REVIEWER,
+                                                     PUBLISHED, ("发布",)) + COLON)
+# LABEL-WRAPPED: a whole line that is one credit in brackets or bare:
+# 【责任编辑：王某】 [编辑:王某] （来源：新华社） 责编：王某 (责任编辑:王芳 审核:刘继伟)
+WRAPPED_LINE_RX = re.compile(
+    r"^[" + re.escape(OPEN) + r"]?\s*" + alternation(EDITOR, REVIEWER, SOURCE, ("校对", "签发"))
+    + COLON + r"[^" + re.escape(OPEN + CLOSE) + r"，。！？；]{0,40}[" + re.escape(CLOSE) + r"]?$")
+# a label word that ends a name (王某 责任编辑：… / 王某 通讯员 …)
+NAME_END_RX = re.compile(r"\s*" + alternation(EDITOR, REVIEWER, SOURCE, NOT_WRITER,
+                                               ("时间", "日期", "发布")))
+# a value of an author label stops at punctuation or a wide gap
+AUTHOR_CUT_RX = re.compile(r"[：:，,（(|｜;；【\[]|\s{3,}")
+CRUMB_LABEL_RX = re.compile(r"^.*?" + alternation(CRUMB_LABELS) + r"\s*[:：]?\s*")
+
+_CJK = r"[\u4e00-\u9fff·]"
+# a name is 2-5 CJK characters that are not a credit word (通讯员, 摄影, 报道…)
+_NAME = r"(?!" + alternation(NOT_WRITER, REPORTER) + r")" + _CJK + r"{2,5}"
+_NAME = r"(?!" + alternation(NOT_WRITER, REPORTER) + r")" + _CJK + r"{2,5}?"
+NAMES = _NAME + r"(?:(?:\s*[、]\s*|\s+)" + _NAME + r"){0,4}"
+# a name ends at a space, the line's end, a closing bracket or a credit word; never at
+# a comma (记者了解到，… is a sentence)
+_NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + r")"
+# AUTH-BODY-BYLINE: 本报记者 王某 张某 / 记者 X 通讯员 Y / （记者 X） / 文/X / 作者：X,
+# at the start of a line, after an opening bracket, a dateline's 讯/电 or a medium's
+# name (新华社记者, 澎湃新闻记者, 中新网记者)
+BODY_BYLINE_RX = re.compile(
+    r"(?:^|(?<=[\s" + re.escape(OPEN) + r"讯电社网报台闻刊]))(?:"
+    + alternation(tuple(t for t in REPORTER if t != "文")) + r"\s*[:：/|｜]?\s*"
+    + r"|文\s*[/／:：]\s*)(" + NAMES + r")" + _NAME_END)
+NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
+# AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
+PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")

@@ -1,0 +1,63 @@
+"""The extractor's rule choices: which named patterns are on, and its thresholds.
+
+Every choice here is estimated, not fitted: ``benchmarks/eval_extract.py --cv`` picks
+the best setting of ``GRID`` on the training folds of the labelled pages and scores it
+on the held-out fold; ``DEFAULT`` is what the extractor uses.  Patterns are described
+in docs/extraction-patterns.md under the names used here.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Rules:
+    # PUB-VISIBLE: a date printed next to the title wins over a meta date when they
+    # disagree (metas are often in another time zone, or the update time)
+    visible_date_first: bool = True
+    # AUTH-PLAIN-EDITOR: a page with no writer but a plain 编辑：X names X as author
+    plain_editor_author: bool = True
+    # AUTH-META: <meta name=author> when the page shows no byline
+    meta_author: bool = True
+    # AUTH-BODY-BYLINE: 本报记者 X / 文/X / （记者 X） in the first or last body lines
+    body_byline: bool = True
+    # lines under the title searched for the info line (date, source, author)
+    info_zone: int = 16
+    # BODY-NEAR-TITLE: score factor of a text block that starts just after the title
+    title_boost: float = 1.5
+
+
+DEFAULT = Rules()
+
+# The choices cross-validation selects from (benchmarks/eval_extract.py).
+GRID = {
+    "visible_date_first": (True, False),
+    "plain_editor_author": (True, False),
+    "meta_author": (True, False),
+    "body_byline": (True, False),
+    "info_zone": (8, 16),
+    "title_boost": (1.0, 1.5, 2.0),
+}
+
+_current = [DEFAULT]
+
+
+def current() -> Rules:
+    return _current[-1]
+
+
+@contextmanager
+def use_rules(rules: Rules | None = None, **changes):
+    """Extract with other rule choices inside the block (the evaluation harness)."""
+    r = replace(rules or current(), **changes)
+    _current.append(r)
+    try:
+        yield r
+    finally:
+        _current.pop()
+
+
+def describe(r: Rules) -> str:
+    return " ".join(f"{f.name}={getattr(r, f.name)}" for f in fields(r)
+                    if getattr(r, f.name) != getattr(DEFAULT, f.name)) or "default"

@@ -1,0 +1,64 @@
+"""The evaluation harness itself (benchmarks/eval_extract.py), on pages built here:
+scoring, hand-label anchors, and the cross-validation loop."""
+import json
+
+from benchmarks.eval_extract import cross_validate, label_truth, load_folder, prf, same_author, visible_text
+
+NAMES = ["王小明", "李晓华", "张建国", "赵敏敏"]
+TEXT = ["市中小企业服务中心召开企业座谈会，听取企业意见建议。",
+        "会议指出，要进一步优化营商环境，帮助企业纾困解难。"]
+
+
+def built(author: str) -> bytes:
+    return (f"<html><head><meta charset='utf-8'><title>座谈会召开_某网</title></head><body>"
+            f"<div class='main'><h1>座谈会召开</h1><div class='meta'>发布时间：2021-10-22</div>"
+            f"<div class='text'><p>本报记者 {author}</p>" + "".join(f"<p>{t}</p>" for t in TEXT)
+            + "</div></div></body></html>").encode("utf-8")
+
+
+def test_author_is_scored_as_a_set_of_names():
+    assert same_author("段彦超 廖艳", "段彦超、廖艳")
+    assert same_author("伊琳  李清芬", "伊琳 李清芬")
+    assert not same_author("段彦超 廖艳", "段彦超")
+    assert not same_author("王某", None)
+
+
+def test_body_score_is_a_character_multiset():
+    assert prf("甲乙 丙", "甲乙丙") == (1.0, 1.0, 1.0)
+    p, r, f = prf("甲乙丙丁", "甲乙戊")
+    assert (round(p, 3), r) == (0.667, 0.5)
+
+
+def test_label_anchors_cut_the_visible_text():
+    raw = built("王小明")
+    assert "本报记者王小明" in visible_text(raw)
+    truth = label_truth({"publish_time": "2021-10-22", "author": "王小明",
+                         "body_first": "市中小企业服务中心", "body_last": "帮助企业纾困解难。"}, raw)
+    assert truth["content"] == "".join(TEXT).replace(" ", "")
+    assert (truth["publish_time"], truth["author"]) == ("2021-10-22", "王小明")
+
+
+def test_hand_labels_replace_the_folder_truth(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for i, n in enumerate(NAMES):
+        (folder / f"p{i}.html").write_bytes(built(n))
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"pages": {"p1": {"publish_time": "2021-10-22", "author": NAMES[1]}}},
+                                 ensure_ascii=False), encoding="utf-8")
+    pages = load_folder(folder, labels)
+    assert [(n, t["author"]) for n, _, t in pages] == [("p1", NAMES[1])]
+
+
+def test_cross_validation_picks_choices_on_the_other_folds():
+    pages = [(f"p{i}", built(n), {"author": n, "publish_time": "2021-10-22",
+                                  "content": "".join(TEXT)}, None) for i, n in enumerate(NAMES)]
+    cv = cross_validate(pages, k=2, grid={"body_byline": (False, True)})
+    assert cv["folds"] == 2
+    # the byline pattern is right on every training fold, so it is chosen every time
+    assert cv["choices"] == {"default": 2}
+    assert cv["author_acc"] == 1.0 and cv["date_acc"] == 1.0 and cv["body_F1"] == 1.0
+    # with the pattern off on every fold, no author is found on the held-out pages
+    off = cross_validate(pages, k=0, grid={"body_byline": (False,)})
+    assert off["folds"] == 4 and off["author_acc"] == 0.0
+    assert off["choices"] == {"body_byline=False": 4}

@@ -1,0 +1,41 @@
+"""`portal-crawler replica serve`: a user can start the replica and crawl what it serves."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, cli
+
+from portal_crawler.sites import registry
+
+
+def test_replica_serve_writes_a_sites_file_that_crawls(tmp_path):
+    sites_file = tmp_path / "replica.toml"
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler", "replica", "serve", "--sites", "wuhan",
+                          "--scale", "tiny", "--write-sites-file", str(sites_file)],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not sites_file.exists() and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.1)
+        assert sites_file.exists(), p.stderr.read() if p.poll() is not None else "no sites file"
+        site = registry.load(sites_file).get("wuhan")
+        assert site.base_url.startswith("http://127.0.0.1:")
+        db = tmp_path / "a.db"
+        r = cli("crawl", "--sites-file", sites_file, "--all", "--db", db, "--delay", "0", "--no-progress",
+                "--summary-json", tmp_path / "s.json", check=True)
+        summary = json.loads((tmp_path / "s.json").read_text("utf-8"))
+        assert summary["exit_code"] == 0 and summary["sites"] == ["wuhan"]
+        assert summary["articles"]["new"] > 0 and summary["requests"] > summary["articles"]["new"], r.stdout
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.wait(30)
+    assert p.returncode == 0
+
+
+def test_replica_serve_rejects_an_unknown_site():
+    p = cli("replica", "serve", "--sites", "atlantis")
+    assert p.returncode == 2 and "atlantis" in p.stderr and len(p.stderr.strip().splitlines()) == 1
