@@ -13,9 +13,8 @@ across them, and Redis memory per queued request and per seen fingerprint.
 * Politeness: the same crawl with a 0.1 s delay and concurrency 1 per site on 3
   processes; every send is logged in Redis on the server's clock (``PACING_LOG_SENDS``).
   ``scaleout_min_gap_ratio`` = the smallest gap between two sends to one site / delay.
-* Memory: ``INFO used_memory`` before and after pushing N article requests, encoded by
-  scrapy-redis exactly as the crawl queues them; the dupefilter's bytes per fingerprint
-  from ``MEMORY USAGE`` after the crawl.
+* Memory: ``MEMORY USAGE`` of N article requests encoded by scrapy-redis exactly as the
+  crawl queues them, of N dupefilter fingerprints and of N known identity keys.
 """
 from __future__ import annotations
 
@@ -61,6 +60,11 @@ def _crawl(rep, url: str | None, work: Path, name: str, processes: int, delay: f
            "elapsed_s": round(s["elapsed"], 2), "pages_per_s": round(s["requests"] / s["elapsed"], 1),
            "cpu_ms_per_page": round(1000 * cpu / s["requests"], 2), "served": rep.stats()["total"]}
     if url is not None:
+        from portal_crawler.store import Archive
+        with Archive(work / f"{name}.db") as ar:
+            workers = json.loads(ar.runs(1)[0]["args"])["workers"]
+        out["per_process_requests"] = sorted(w["requests"] for w in workers.values())
+        out["lost_processes"] = sum(1 for w in workers.values() if w.get("lost"))
         sends = sorted(t for ts in _send_log(url).values() for t in ts)
         out["steady_pages_per_s"] = round((len(sends) - 1) / (sends[-1] - sends[0]), 1)
     return out
@@ -91,6 +95,7 @@ def _memory(url: str, rep, n: int) -> dict:
     from scrapy_redis import picklecompat
     from portal_crawler.crawler.spider import PortalSpider
     from portal_crawler.sites import registry
+    from portal_crawler.urls import identity_key
     r = redis.Redis.from_url(url)
     r.flushdb()
     sites = registry.load(rep.sites_file(Path(tempfile.mkdtemp()) / "s.toml")).select(list(rep.base_urls))
@@ -103,12 +108,15 @@ def _memory(url: str, rep, n: int) -> dict:
                           spider.parse_article, site, clicks=i, list_date="2024-05-01", refresh=False)
         pipe.execute_command("ZADD", "bench:requests", 0, picklecompat.dumps(req.to_dict(spider=spider)))
         pipe.sadd("bench:dupefilter", f"{i:040x}")
+        pipe.sadd("bench:known", identity_key(req.url))
     pipe.execute()
     after = int(r.info("memory")["used_memory"])
     q = int(r.memory_usage("bench:requests", samples=0))
     d = int(r.memory_usage("bench:dupefilter", samples=0))
+    k = int(r.memory_usage("bench:known", samples=0))
     r.flushdb()
     return {"requests": n, "bytes_per_queued_request": round(q / n), "bytes_per_fingerprint": round(d / n),
+            "bytes_per_known_key": round(k / n),
             "used_memory_delta_per_request": round((after - before) / n)}
 
 

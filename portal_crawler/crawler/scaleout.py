@@ -30,6 +30,7 @@ import pickle
 import socket
 import time
 
+from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, DropItem
 from scrapy.settings import Settings
@@ -269,7 +270,8 @@ class RelayPipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        self.fr.server.rpush(self.fr.key("items"), pickle.dumps(dict(item), protocol=pickle.HIGHEST_PROTOCOL))
+        rec = ItemAdapter(item).asdict()
+        self.fr.server.rpush(self.fr.key("items"), pickle.dumps(rec, protocol=pickle.HIGHEST_PROTOCOL))
         return item
 
 
