@@ -131,22 +131,37 @@ def _wait_requests(rep, n, timeout=120):
 
 @pytest.mark.slow
 def test_killed_worker_loses_nothing(replica_net, redis_server, tmp_path):
+    """One worker SIGKILLed, another stopped with SIGTERM (Scrapy's graceful shutdown)
+    mid-crawl: the archive is still complete."""
     db = tmp_path / "shared.db"
     cluster = Cluster(redis_server.url, _args(replica_net, db), workers=3)
     _wait_requests(replica_net, 120)
     victim = cluster.workers[0]
     victim.send_signal(signal.SIGKILL)
     victim.wait()
+    cluster.workers[1].send_signal(signal.SIGTERM)
     res = cluster.wait()
     rc, out, err = res["coordinator"]
     assert rc == 0, err[-4000:]
     assert res["workers"][0][0] == -signal.SIGKILL
-    assert all(r[0] == 0 for r in res["workers"][1:])
+    assert res["workers"][1][0] == 4, res["workers"][1][2][-2000:]  # stopped before the end
+    assert res["workers"][2][0] == 0
     with Archive(db) as ar:
         report = compare_with_truth(ar, replica_net.truth())
     assert report["ok"] and report["matched"] == report["expected"], report["problems"][:10]
     workers = json.loads(_run_row(db)["args"])["workers"]
     assert [w.get("lost") for w in workers.values()].count(True) == 1
+
+
+@pytest.mark.slow
+def test_workers_stop_when_the_coordinator_dies(replica_net, redis_server, tmp_path):
+    cluster = Cluster(redis_server.url, _args(replica_net, tmp_path / "shared.db"), workers=2)
+    _wait_requests(replica_net, 60)
+    cluster.coordinator.send_signal(signal.SIGKILL)
+    t0 = time.monotonic()
+    codes = [w.wait(60) for w in cluster.workers]
+    cluster.kill()
+    assert codes == [4, 4] and time.monotonic() - t0 < 30
 
 
 @pytest.mark.slow

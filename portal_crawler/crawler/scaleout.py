@@ -208,6 +208,10 @@ class FrontierNode:
         if stop and not self.coordinator:
             self._close("finished" if stop == "finished" else f"coordinator_{stop}")
             return
+        if not self.coordinator and not blocked and not self._coordinator_alive(now):
+            logger.error("the coordinator is gone (no heartbeat for %.0f s); stopping", self.dead_after)
+            self._close("coordinator_lost")
+            return
         if engine is None or engine.spider is None:
             return
         # An idle engine asks the scheduler again only on its 5 s heartbeat; a queue that
@@ -216,6 +220,11 @@ class FrontierNode:
             engine.crawl(Request("data:,", meta={WAKE: True}, dont_filter=True))
         if self.coordinator:
             self._coordinate(now, blocked, stop)
+
+    def _coordinator_alive(self, now: float) -> bool:
+        cid = self.crawler.settings.get("FRONTIER_COORDINATOR")
+        hb = self.fr.server.hget(self.fr.key("workers"), cid) if cid else None
+        return cid is None or (hb is not None and now - json.loads(hb)["t"] <= self.dead_after)
 
     def _coordinate(self, now: float, blocked: bool, stop: str | None) -> None:
         fr = self.fr
@@ -254,6 +263,8 @@ class FrontierNode:
             fr.stop(reason or "finished")  # workers never outlive their coordinator
             fr.server.delete(fr.key("config"))  # a worker started now waits for the next run
             return
+        # Stopped before the end (Ctrl-C, shutdown): what this worker still holds goes back.
+        fr.requeue(fr.worker_id)
         fr.server.hset(fr.key("final"), fr.worker_id, json.dumps(
             {"t": fr.now(), "role": fr.role, "stats": _reported(self.crawler.stats.get_stats())}))
         fr.server.hdel(fr.key("workers"), fr.worker_id)
@@ -357,6 +368,7 @@ def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None,
     apply_frontier(s, redis_url, "worker", prefix)
     s.set("PORTAL_LOCK_HELD", True)  # a worker never opens the archive
     s.set("WARC_DIR", str(warc_dir or config["warc_dir"]))
+    s.set("FRONTIER_COORDINATOR", config["coordinator"])  # a worker never outlives it
     known = probe.known([x.key for x in sites])
     started = time.monotonic()
     from scrapy.crawler import CrawlerProcess
