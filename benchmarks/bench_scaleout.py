@@ -11,8 +11,12 @@ across them, and Redis memory per queued request and per seen fingerprint.
   load of other programs on the machine does not count), the basis of the README's
   capacity plan.
 * Politeness: the same crawl with a 0.1 s delay and concurrency 1 per site on 3
-  processes; every send is logged in Redis on the server's clock (``PACING_LOG_SENDS``).
-  ``scaleout_min_gap_ratio`` = the smallest gap between two sends to one site / delay.
+  processes. ``scaleout_min_gap_ratio`` = the smallest gap between two sends to one site
+  / delay, from the pace book's log (every send booked in Redis on the Redis clock,
+  ``PACING_LOG_SENDS``: where the single-process ``polite`` benchmark measures too, at
+  send time). Beside it, as the replica saw the requests arrive: the smallest single gap
+  (it carries both event loops' jitter) and the smallest mean gap over 10 consecutive
+  requests, and each site's rate.
 * Memory: ``MEMORY USAGE`` of N article requests encoded by scrapy-redis exactly as the
   crawl queues them, of N dupefilter fingerprints and of N known identity keys.
 """
@@ -134,6 +138,9 @@ def run(quick: bool) -> dict:
             runs = [_crawl(rep, srv.url, work, f"fast{n}", n, 0, 8) for n in (1, 2, 3)]
             polite = _crawl(rep, srv.url, work, "polite", 3, POLITE_DELAY, 1)
             gaps = _gaps(srv.url, POLITE_DELAY)
+            arrivals = [ts for ts in rep.stats(paths=True)["arrivals"].values() if len(ts) > 10]
+            seen = min(min(b - a for a, b in zip(ts, ts[1:])) for ts in arrivals)
+            seen10 = min(min(ts[i + 9] - ts[i] for i in range(len(ts) - 9)) for ts in arrivals) / 9
             mem = _memory(srv.url, rep, 2000 if quick else 20000)
             sites = len(rep.base_urls)
         one = runs[0]["steady_pages_per_s"]
@@ -144,7 +151,9 @@ def run(quick: bool) -> dict:
             # the cost of the shared frontier: 1 process on Redis vs the plain crawl
             "scaleout_1w_vs_plain": common.ratio(runs[0]["pages_per_s"], plain["pages_per_s"]),
             "scaleout_detail": {"sites": sites, "scale": scale, "plain": plain, "runs": runs,
-                                "polite": {**polite, "delay_s": POLITE_DELAY, **gaps},
+                                "polite": {**polite, "delay_s": POLITE_DELAY, **gaps,
+                                           "server_min_gap_s": round(seen, 4),
+                                           "server_min_mean_gap_of_10_s": round(seen10, 4)},
                                 "redis_memory": mem}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
