@@ -176,6 +176,18 @@ def test_workers_stop_when_the_coordinator_dies(replica_net, redis_server, tmp_p
 
 
 @pytest.mark.slow
+def test_resume_after_every_process_was_killed(replica_net, redis_server, tmp_path):
+    db = tmp_path / "shared.db"
+    cluster = Cluster(redis_server.url, _args(replica_net, db), workers=2)
+    _wait_requests(replica_net, 150)
+    cluster.kill()  # SIGKILL: coordinator, workers (and so the archive writer) at once
+    _check_ok(Cluster(redis_server.url, _args(replica_net, db, "--resume"), workers=2).wait())
+    with Archive(db) as ar:
+        report = compare_with_truth(ar, replica_net.truth())
+    assert report["ok"] and report["matched"] == report["expected"], report["problems"][:10]
+
+
+@pytest.mark.slow
 def test_redis_restart_mid_crawl_resumes(replica_net, redis_server, tmp_path):
     db = tmp_path / "shared.db"
     cluster = Cluster(redis_server.url, _args(replica_net, db), workers=2)

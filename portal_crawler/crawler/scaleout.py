@@ -101,16 +101,22 @@ class FrontierSpider(PortalSpider):
         fr = Frontier.for_crawler(crawler)
         spider.frontier = fr
         spider.seeded = fr.role != "coordinator"
-        if fr.role == "coordinator" and not crawler.settings.getbool("FRONTIER_RESUME"):
-            fr.clear()
         if fr.role == "coordinator":
             s = crawler.settings
+            if s.getbool("FRONTIER_RESUME"):
+                # --resume: keep the queue and dupefilter of the interrupted run; what its
+                # processes held goes back into the queue; its ending is forgotten.
+                for wid in fr.server.hkeys(fr.key("workers")):
+                    fr.requeue(wid.decode())
+                fr.server.delete(fr.key("workers"), fr.key("stop"), fr.key("final"), fr.key("config"))
+            else:
+                fr.clear()
             fr.publish({
                 "coordinator": fr.worker_id,
                 "db": str(s.get("PORTAL_DB")),
                 "warc_dir": str(_warc_dir(s)),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
-                "spider_args": {k: v for k, v in crawler.settings.getdict("PORTAL_SPIDER_ARGS").items()},
+                "spider_args": s.getdict("PORTAL_SPIDER_ARGS"),
                 "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
             }, spider.known)
         if spider.max_articles is not None:
