@@ -345,9 +345,16 @@ def _summary(stats: dict) -> dict:
 
 
 def _alive(fr: Frontier, worker_id: str) -> bool:
-    # A config left by a coordinator that died is no run to join.
-    hb = fr.server.hget(fr.key("workers"), worker_id)
-    return hb is not None and fr.now() - json.loads(hb)["t"] < DEAD_AFTER
+    """The coordinator's heartbeat moves (a config left by a killed coordinator is no run
+    to join, even in the seconds its last heartbeat still looks recent)."""
+    def beat():
+        hb = fr.server.hget(fr.key("workers"), worker_id)
+        return json.loads(hb)["t"] if hb else None
+    first = beat()
+    if first is None:
+        return False
+    time.sleep(4 * 0.25)  # a few of its ticks (FRONTIER_TICK)
+    return (beat() or first) > first
 
 
 def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None, wait: float = 60.0,
