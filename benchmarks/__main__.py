@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...] [--profile FILE]
+"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...,search] [--profile FILE]
 
 Runs the suite, prints one table (metric, ours, baseline, ratio, target, met?) and
 writes the figures to FILE. A benchmark that cannot run yet (a module not there,
@@ -15,9 +15,9 @@ from pathlib import Path
 from benchmarks import common
 
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
-        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "scaleout_speedup_2w",
-        "scaleout_min_gap_ratio")
-BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "scaleout")
+        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
+        "search_speedup_vs_like", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "scaleout")
 
 
 def bench_crawl(quick, profile):
@@ -51,6 +51,11 @@ def bench_recrawl(quick, profile):
 def bench_polite(quick, profile):
     from benchmarks import bench_polite
     return bench_polite.run(quick)
+
+
+def bench_search(quick, profile):
+    from benchmarks import bench_search
+    return bench_search.run(quick)
 
 
 def bench_scaleout(quick, profile):
@@ -133,6 +138,20 @@ def rows(f: dict) -> list[dict]:
                                (so.get("polite") or {}).get("delay_s")),
          "target": "(info: ratio = mean of 10 / delay)"},
     ]
+    sr = f.get("search_detail") or {}
+    for cls, c in (sr.get("classes") or {}).items():
+        tgt = cls in ("2-char", "4-char")
+        out.append({"metric": f"search p50 ms, {cls} ({sr.get('articles', '?')} articles; p95 "
+                              f"{c['p95_ms']}, median hits {c['median_hits']})",
+                    "ours": c["p50_ms"], "baseline": c.get("like_p50_ms"),
+                    "ratio": c.get("speedup_vs_like"),
+                    "target": "p50 <= 50 ms, >= 50 x faster than LIKE" if tgt else "(info)",
+                    "met": met(c.get("speedup_vs_like"), lambda v, c=c: v >= 50 and c["p50_ms"] <= 50)
+                    if tgt else None})
+    if sr:
+        out.append({"metric": f"search index size / text size (build {sr.get('build_total_s')} s)",
+                    "ours": sr.get("index_mb"), "baseline": sr.get("text_mb"),
+                    "ratio": sr.get("index_over_text"), "target": "(info)"})
     return out
 
 

@@ -37,3 +37,12 @@ def replica_net(tmp_path):
         rep.sites_path = tmp_path / "sites.toml"
         rep.sites_file(rep.sites_path)
         yield rep
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory):
+    """The demo archive, made as a user makes it: `portal-crawler demo` (5 replica sites,
+    demo size; the command checks every article against the replica's truth)."""
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    cli("demo", "--db", db, timeout=600, check=True)
+    return db

@@ -27,7 +27,7 @@ def _named_modules(block: str) -> set[str]:
             stack.append(head.rstrip("/"))
             names.add("/".join(stack))
             continue
-        for word in re.findall(r"[\w.]+\.(?:py|toml)\b", line.split("  ", 1)[0] if indent > 2 else line):
+        for word in re.findall(r"[\w.]+\.(?:py|toml)\b", line.strip().split("  ", 1)[0]):
             names.add("/".join(stack + [word]))
     return names
 

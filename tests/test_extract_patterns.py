@@ -241,3 +241,16 @@ def test_cli_parse_extracts_and_reports_the_kind(tmp_path):
     assert "kind: article (generic extractor)" in p.stderr
     rec = json.loads(p.stdout)
     assert rec["title"] == title and rec["body"].split("\n") == PARAS
+
+
+def test_one_label_vocabulary():
+    """Every module reads labels from labels.py (issue 9 item 4): no second list."""
+    from portal_crawler.extract import dates, density, detect, labels, selectors, template
+    assert dates._LABEL is labels.DATE_LABEL_RX
+    assert density._LABEL_START is labels.INFO_START_RX
+    assert template._EDITOR_LINE is labels.WRAPPED_LINE_RX
+    assert detect._ERROR.pattern == labels.alternation(labels.ERROR_MESSAGES)
+    assert not hasattr(selectors, "LABELS")
+    # longest token first: 责任编辑 is never read as 编辑, 发布时间 never as 时间
+    from portal_crawler.extract.dom import parse_labelled
+    assert parse_labelled("发布时间：2021-10-22 责任编辑：王芳") == {"published": "2021-10-22", "editor": "王芳"}

@@ -7,66 +7,42 @@ global AutoThrottle minimum could speed a slow site up to the fast one's delay.
 """
 from __future__ import annotations
 
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import cli
+from loopback import LoopbackSite
 
 ARTICLE = (Path(__file__).parent / "fixtures" / "extract" / "dedecms_v56_article.html").read_bytes()
 N_ARTICLES = 14
+HTML = "text/html; charset=utf-8"
 
 
 def _page(body: str) -> bytes:
     return f"<html><head><meta charset='utf-8'><title>测试站</title></head><body>{body}</body></html>".encode()
 
 
-class PagedSite:
-    """Home -> one channel list -> N articles; logs (arrival time, path)."""
-
-    def __init__(self):
-        self.log: list[tuple[float, str]] = []
-        site = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                site.log.append((time.monotonic(), self.path))
-                status, body = site.route(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+class PagedSite(LoopbackSite):
+    """Home -> one channel list -> N articles."""
 
     def route(self, path):
         if path == "/robots.txt":
-            return 200, b"User-agent: *\nDisallow: /plus/count.php\n"
+            return 200, "text/plain", b"User-agent: *\nDisallow: /plus/count.php\n"
         if path == "/":
-            return 200, _page("<div class='nav'><a href='/'>首页</a><a href='/a/news/'>新闻栏目</a></div>")
+            return 200, HTML, _page("<div class='nav'><a href='/'>首页</a><a href='/a/news/'>新闻栏目</a></div>")
         if path == "/a/news/":
             items = "".join(f"<li><a class='title' href='/a/news/2021/1022/{i}.html'>第{i}篇文章标题</a>"
                             f"<span class='info'>日期：2021-10-22 08:19:00 点击：{i}</span></li>"
                             for i in range(1, N_ARTICLES + 1))
-            return 200, _page(f"<div class='listbox'><ul class='e2'>{items}</ul></div>")
+            return 200, HTML, _page(f"<div class='listbox'><ul class='e2'>{items}</ul></div>")
         if path.startswith("/a/news/") and path.endswith(".html"):
-            return 200, ARTICLE
-        return 404, b"not found"
+            return 200, HTML, ARTICLE
+        return 404, HTML, b"not found"
 
     def min_gap(self) -> float:
-        ts = sorted(t for t, _ in self.log)
+        ts = sorted(t for t, _, _ in self.log)
         return min(b - a for a, b in zip(ts, ts[1:]))
 
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture
@@ -91,7 +67,7 @@ def test_each_site_keeps_its_own_floor_at_send_time(two_sites, tmp_path, adaptiv
     cli("crawl", "--sites-file", f, "--site", "fast", "--site", "slow", "--db", db, "--no-progress",
         "--set", "CONCURRENT_REQUESTS=64", check=True)
     for s in (fast, slow):
-        paths = [p for _, p in s.log]
+        paths = [p for _, p, _ in s.log]
         assert sum(p.endswith(".html") and "/2021/" in p for p in paths) == N_ARTICLES, paths
     # Both floors hold at send time: the slow site is never paced at the fast one's delay,
     # and concurrency 2 never lets two sends of one site go out together.

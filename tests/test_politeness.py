@@ -2,13 +2,11 @@
 backoff, no request outside the configured sites, an honest User-Agent."""
 from __future__ import annotations
 
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import cli
+from loopback import LoopbackSite
 
 from portal_crawler.store import Archive
 
@@ -19,29 +17,11 @@ def _page(body: str) -> bytes:
     return f"<html><head><meta charset='utf-8'><title>测试站</title></head><body>{body}</body></html>".encode()
 
 
-class Site:
+class Site(LoopbackSite):
     def __init__(self):
-        self.log: list[tuple[float, str, str]] = []
+        super().__init__()
         self.fail_left = {"/a/open/2021/1022/2.html": 2}
         self.offsite = None
-        site = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                site.log.append((time.monotonic(), self.path, self.headers.get("User-Agent", "")))
-                status, ctype, body = site.route(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def route(self, path):
         if path == "/robots.txt":
@@ -63,8 +43,6 @@ class Site:
             return 200, "text/html; charset=utf-8", ARTICLE
         return 404, "text/html", b"not found"
 
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture

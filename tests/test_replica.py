@@ -118,12 +118,21 @@ def test_truth_is_deterministic_and_complete(rep, truth):
     keys = {"url", "site", "title", "published_at", "published_raw", "date_flag", "source", "author",
             "editor", "reviewer", "channel", "breadcrumb", "description", "body", "clicks", "pages",
             "attachments", "images", "extractor", "aid", "group", "origin", "alt_urls",
-            "epoch_added", "edited_epoch"}
+            "epoch_added", "edited_epoch", "series"}
     assert all(set(t) == keys for t in truth)
     assert {t["site"] for t in truth} == set(SITES)
-    for s in SITES:                                      # titles unique per site
-        titles = [t["title"] for t in truth if t["site"] == s and not t["group"]]
+    for s in SITES:      # titles unique per site, but for templated series (a recurring
+        # meeting keeps its title; two training series may train on one topic)
+        titles = [t["title"] for t in truth if t["site"] == s and not t["group"] and not t["series"]]
         assert len(titles) == len(set(titles))
+    series = {}
+    for t in truth:
+        if t["series"]:
+            series.setdefault(t["series"], []).append(t)
+    assert len(series) >= 6 and all(3 <= len(m) <= 5 for m in series.values())
+    # membership comes from the seed
+    assert ({(t["site"], t["aid"]) for t in compute_truth(b) if t["series"]}
+            != {(t["site"], t["aid"]) for t in truth if t["series"]})
     assert all(t["body"] and "" not in t["body"].split("\n") for t in truth)
 
 

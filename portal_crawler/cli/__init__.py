@@ -71,4 +71,6 @@ def main():
 
 
 # Each command group lives in its own module; importing it registers its commands.
-from portal_crawler.cli import crawl as _crawl, sites as _sites, inspect as _inspect, replica as _replica, worker as _worker  # noqa: E402,F401
+from portal_crawler.cli import (  # noqa: E402,F401
+    crawl as _crawl, dedupe as _dedupe, inspect as _inspect, replica as _replica, search as _search, serve as _serve,
+    sites as _sites, worker as _worker)

@@ -1,10 +1,11 @@
-"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse`, `search`."""
+"""Reading the archive and pages: `parse`, `stats`, `dupes`, `reparse` (search: cli/search.py)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, out
@@ -105,11 +106,13 @@ def dupes(db, site, limit):
         out.print("no repost groups")
         return
     for g in groups[:limit]:
-        out.print(f"[bold]{g['title']}[/]  canonical: {g['url']} ({g['site']}, {g['published_at']})")
+        # archived text goes through escape(): a title may contain "[/]" or "[link=...]"
+        out.print(f"[bold]{escape(g['title'] or '')}[/]  canonical: {escape(g['url'])} "
+                  f"({g['site']}, {g['published_at']})")
         for c in g["copies"]:
             sim = c.get("similarity")
-            out.print(f"    {c['site']:<12} {c['url']}  similarity {sim if sim is not None else 1.0:.2f}"
-                      f"  来源 {c.get('source') or '-'}")
+            out.print(f"    {c['site']:<12} {escape(c['url'])}  similarity "
+                      f"{sim if sim is not None else 1.0:.2f}  来源 {escape(c.get('source') or '-')}")
     out.print(f"{len(groups)} groups")
 
 
@@ -127,16 +130,3 @@ def reparse(db, site, sites_file):
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture")
-
-
-@main.command()
-@click.argument("query")
-@click.option("--db", default=DEFAULT_DB, show_default=True)
-@click.option("--limit", default=20, show_default=True)
-def search(query, db, limit):
-    """Full-text search (Chinese words of two characters and more)."""
-    with _open_existing(db) as ar:
-        rows = ar.search(query, limit=limit)
-    for r in rows:
-        out.print(f"{r['published_at'] or '':<26} {r['site']:<12} {r['title']}  {r['url']}")
-    out.print(f"{len(rows)} results")

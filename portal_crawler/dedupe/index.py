@@ -12,10 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from portal_crawler.dedupe.minhash import _mix
-
-# Verification threshold on the estimated Jaccard similarity of 5-shingle sets; see
-# the package docstring for how it was tuned.
-THRESHOLD = 0.3
+from portal_crawler.dedupe.rule import THRESHOLD
 
 __all__ = ["NearDupIndex"]
 
@@ -142,7 +139,7 @@ class NearDupIndex:
         if not len(cand):
             return []
         sims = (self._sig[cand] == sig).mean(axis=1)
-        ok = sims >= t
+        ok = (sims >= t) & (self._owner[cand] >= 0)
         best: dict[int, float] = {}
         for o, s in zip(self._owner[cand[ok]].tolist(), sims[ok].tolist()):
             if s > best.get(o, -1.0):
@@ -151,6 +148,28 @@ class NearDupIndex:
 
     def set_owner(self, entry_ids, owner: int) -> None:
         self._owner[np.asarray(entry_ids, dtype=np.int64)] = owner
+
+    def remove(self, entry_ids) -> None:
+        """Forget entries (their band keys stay, the owner -1 hides them from queries)."""
+        ids = np.asarray(entry_ids, dtype=np.int64)
+        self._owner[ids[ids < len(self._owner)]] = -1
+
+    def signature(self, entry_id: int) -> np.ndarray | None:
+        """The stored signature of an entry, None when it has none (or was removed)."""
+        if 0 <= entry_id < len(self._owner) and self._owner[entry_id] >= 0:
+            return self._sig[entry_id].copy()
+        return None
+
+    def similarities(self, entry_ids, sig: np.ndarray) -> np.ndarray:
+        """Estimated Jaccard similarity of `sig` to each entry; 0.0 for an id that has no
+        signature here (a short body, a removed entry)."""
+        ids = np.asarray(entry_ids, dtype=np.int64)
+        out = np.zeros(len(ids))
+        ok = (ids >= 0) & (ids < len(self._owner))
+        ok[ok] = self._owner[ids[ok]] >= 0
+        if ok.any():
+            out[ok] = (self._sig[ids[ok]] == sig).mean(axis=1)
+        return out
 
     def memory_bytes(self) -> int:
         runs = sum(k.nbytes + e.nbytes for k, e in self._runs)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 
-__all__ = ["normalise_body", "body_hash", "content_hash", "CONTENT_FIELDS",
+__all__ = ["normalise_body", "normalise_title", "body_hash", "content_hash", "CONTENT_FIELDS",
            "has_repost_note", "MIN_EXACT_CHARS"]
 
 # Lines that are provenance, not content (a short header may precede 来源 on the line:
@@ -30,6 +30,17 @@ _FULLWIDTH = {c: c - 0xFEE0 for c in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xF
 _HAS_FULLWIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 # Runs of letters and digits (whitespace, punctuation and symbols are dropped).
 _WORD = re.compile(r"[^\W_]+")
+
+# Title decorations that are not the article's title (rule T1-T3 of README "Deduplication"):
+# T1 a `_中国中小企业哈尔滨网` / ` - XX政府网` / `|XX门户` site-name suffix (a segment that
+#    names a site: ends in 网, 网站, 门户, 政府, 平台 or 频道);
+_SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s[-–—－]\s?)[^_|｜]{1,30}?(?:网|网站|门户|政府|平台|频道)\s*$")
+# T2 a page suffix `(2)`, `（第2页）`, `(2/3)` that multi-page templates add;
+_PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(?:第\s*)?\d{1,2}\s*(?:页)?\s*(?:/\s*\d{1,2}\s*)?[)）]\s*$")
+# T3 repost markers: `（转载）`, `【转自新华网】`, `[转载]`, and a `转载：` / `转自XX：` prefix.
+#    (`转发` is not one: `关于转发…的通知` is a document of its own.)
+_REPOST_MARK = re.compile(r"[(（【\[]\s*(?:转载|转自)[^)）】\]]{0,30}[)）】\]]"
+                          r"|^\s*(?:转载|转自[^:：]{0,20})\s*[:：]")
 
 # Bodies shorter than this (normalised) are only merged when the title matches too.
 MIN_EXACT_CHARS = 30
@@ -55,6 +66,21 @@ def normalise_body(text: str | None) -> str:
     return "".join(_WORD.findall(t)).encode("utf-8").lower().decode("utf-8")
 
 
+def normalise_title(title: str | None) -> str:
+    """Title reduced to its letters and digits after T1-T3: site-name suffix, page suffix
+    and repost markers removed.  Two copies of one article agree on this."""
+    if not title:
+        return ""
+    t = title.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(title) else title
+    if "转" in t:
+        t = _REPOST_MARK.sub("", t)
+    for _ in range(2):                      # `标题(2)_XX网` and `标题_XX网(2)`
+        t = _PAGE_SUFFIX.sub("", _SITE_SUFFIX.sub("", t))
+    if "转" in t:
+        t = _REPOST_MARK.sub("", t)
+    return "".join(_WORD.findall(t)).encode("utf-8").lower().decode("utf-8")
+
+
 def has_repost_note(text: str | None) -> bool:
     # The substring test first: the regex scan of a whole page costs ~70 us.
     return bool(text) and ("转" in text or "摘自" in text) and bool(_REPOST_NOTE.search(text))
@@ -71,7 +97,7 @@ def body_hash(body: str | None, title: str | None = None, *, normalised: str | N
     if not nb:
         return None
     if len(nb) < MIN_EXACT_CHARS:
-        nt = normalise_body(title)
+        nt = normalise_title(title)
         return _h("short|" + nt + "|" + nb) if nt else None
     return _h(nb)
 

@@ -83,36 +83,18 @@ class Synth:
 
 
 def cluster(bodies: list[str], threshold: float | None = None, num_perm: int = 128,
-            bands: int = 64, batch: int = 500, stats: dict | None = None) -> list[int]:
-    """Owner of each body when added in order through the archive's path: exact body
-    hash, else the best LSH match >= threshold, else itself. Signatures are computed a
-    batch at a time, as the archive does for one write batch."""
-    from portal_crawler.dedupe import MinHasher, NearDupIndex, body_hash, normalise_body
-    kw = {} if threshold is None else {"threshold": threshold}
-    hasher, index = MinHasher(num_perm), NearDupIndex(num_perm=num_perm, bands=bands, **kw)
-    exact: dict[str, int] = {}
-    owners: list[int] = []
-    for b0 in range(0, len(bodies), batch):
-        chunk = bodies[b0:b0 + batch]
-        norm = [normalise_body(b) for b in chunk]
-        sigs, ok = hasher.signatures(norm)
-        keys = index.band_keys(sigs)             # one vectorised call per batch
-        for j, b in enumerate(chunk):
-            i = b0 + j
-            h = body_hash(b, normalised=norm[j])
-            o = exact.get(h) if h else None
-            if o is None and ok[j]:
-                hits = index.query(sigs[j], keys=keys[j])
-                o = hits[0][0] if hits else None
-            o = i if o is None else o
-            if h:
-                exact.setdefault(h, o)
-            owners.append(o)
-            if ok[j]:
-                index.add(i, o, sigs[j], keys=keys[j])
-    if stats is not None:
-        stats["index_mb"] = round(index.memory_bytes() / 2**20, 1)
-    return owners
+            bands: int = 64, batch: int = 500, stats: dict | None = None,
+            rule=None) -> list[int]:
+    """Owner of each body when added in order through the archive's matching path
+    (`grouping.Grouper`: exact body hash, LSH candidates, the same-article rule)."""
+    from dataclasses import replace
+    from portal_crawler.dedupe.grouping import cluster_records
+    from portal_crawler.dedupe.rule import RULE
+    rule = rule or RULE
+    if threshold is not None:
+        rule = replace(rule, threshold=threshold)
+    return cluster_records([{"body": b} for b in bodies], rule, batch=batch, stats=stats,
+                           num_perm=num_perm, bands=bands)
 
 
 def pair_precision_recall(labels, owners) -> tuple[float, float]:

@@ -5,14 +5,13 @@ import re
 
 from portal_crawler.extract import byline, generic, template
 from portal_crawler.extract.dom import compile_selector, select
+from portal_crawler.extract.labels import ERROR_MESSAGES, alternation
 from portal_crawler.extract.selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
 from portal_crawler.extract.text import raw_text, squash
 
 FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
 # error messages, only read on short pages without a dense text block (ERROR-PAGE)
-_ERROR = re.compile(r"Request Error|404 Not Found|Not Found|页面不存在|页面没有找到|"
-                    r"找不到(?:该|此)?页面|您访问的页面|文档不存在|已被删除|无法找到|Error 404|"
-                    r"系统繁忙|服务器错误|访问出错|出错了", re.I)
+_ERROR = re.compile(alternation(ERROR_MESSAGES), re.I)
 _DATE_IN = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}-\d{1,2}")
 _SENTENCE_END = re.compile(r"[，。！？；]")
 _LIST_MARKERS = ["//div[contains(concat(' ',normalize-space(@class),' '),' listbox ')]//ul[contains(@class,'e2')]",

@@ -6,7 +6,6 @@ from portal_crawler.extract import fields as F
 from portal_crawler.extract.byline import find_meta_fields
 from portal_crawler.extract.density import body_paragraphs, class_id, cut_tail, find_body, is_info_line
 from portal_crawler.extract.dom import compile_selector, meta
-from portal_crawler.extract.labels import CRUMB_LABEL_RX
 from portal_crawler.extract.text import clean, raw_text, squash, text_of
 
 

@@ -1,6 +1,6 @@
 """The label vocabulary of Chinese article pages: ONE definition, built from token
 tuples (as trafilatura builds its regexes), used by byline.py, fields.py, dates.py,
-density.py, template.py and detect.py.
+density.py, template.py, generic.py and detect.py (page kinds).
 
 A label names a field of the info line (`发布时间：2021-10-22 来源：哈尔滨日报 作者：王某`),
 a body line (`【责任编辑：王某】`, `本报记者 王某 张某`, `文/王某`) or a breadcrumb.
@@ -50,6 +50,12 @@ CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置"
 # last crumbs that name the page, not its channel (网易首页 > 财经频道 > 正文)
 CRUMB_NOT_CHANNEL = ("正文", "详情", "详细", "内容", "文章", "阅读", "正文内容", "文章内容",
                      "详细内容", "内容详情", "新闻详情", "文章详情", "信息详情", "查看", "浏览")
+
+# --- error messages: read only on short pages with no dense text block (ERROR-PAGE in
+# detect.py), never in a title --------------------------------------------------------
+ERROR_MESSAGES = ("Request Error", "404 Not Found", "Not Found", "页面不存在", "页面没有找到",
+                  "找不到该页面", "找不到此页面", "找不到页面", "您访问的页面", "文档不存在", "已被删除",
+                  "无法找到", "Error 404", "系统繁忙", "服务器错误", "访问出错", "出错了")
 
 # --- brackets a label may be wrapped in: 【责任编辑：X】 [编辑:X] （来源：X） ---------------
 OPEN = "【[（(〔［"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from portal_crawler.replica import series as S
 from portal_crawler.replica import textgen as G
 from portal_crawler.replica.sites import CHANNELS, CHILD, LEADER, PARENT, SITES, SiteInfo
 
@@ -23,6 +24,7 @@ SCALES = {
     "bench": {"channels": 10, "articles_per_channel": 40},     # 10k articles at 25 sites
 }
 DEFAULTS = {"repost_rate": 0.05, "national_repost_rate": 0.12, "dup_rate": 0.02,
+            "series_rate": 0.3,
             "epoch_new": None, "epoch_edits": None, "list_size": 10, "trs_list_size": 15}
 
 END = datetime(2021, 12, 31, 18, 0)
@@ -108,6 +110,7 @@ class SiteModel:
         self.origins: dict[int, list] = {}                     # aid -> [(site, aid)]
         self.dups: dict[int, int] = {}                         # copy aid -> source aid
         self.dup_src: dict[int, int] = {}
+        self.series: dict[int, tuple[S.Series, int]] = {}      # aid -> (series, index)
         self.edits: dict[int, list] = {}                       # aid -> [(epoch, kind)]
         self.added: list[int] = [self.n0]                      # article count per epoch
         self.lists: dict[int, array] = {}
@@ -140,7 +143,7 @@ class SiteModel:
 
     def plain(self, aid: int) -> bool:
         return (aid not in self.reposts and aid not in self.dups and aid not in self.dup_src
-                and aid != self.seed_aid)
+                and aid != self.seed_aid and aid not in self.series)
 
     def is_multi_candidate(self, aid: int) -> bool:
         return self.plain(aid) and aid not in self.origins
@@ -173,11 +176,17 @@ class SiteModel:
         h = G.mix(self.net.seed, self.info.idx, aid, 4)
         start = self.slot(aid)
         days = int(self.step.total_seconds() // 86400)
+        # Reposts follow their origin within days (origin late in the slot before, the
+        # repost early in its own), and every time stays inside its slot, so that a
+        # site's lists stay in date order.
         if days >= 2:               # a working-hours time on some day inside the slot
-            d = (start + timedelta(days=1 + h % (days - 1))).replace(hour=8, minute=0, second=0,
-                                                                     microsecond=0)
+            off = (days - 1 - h % 2 if aid in self.origins else
+                   h % 2 if aid in self.reposts else 1 + h % (days - 1))
+            d = (start + timedelta(days=off)).replace(hour=8, minute=0, second=0, microsecond=0)
             return d + timedelta(seconds=(h >> 20) % (10 * 3600))
-        sec = int(self.step.total_seconds() * 0.8 * (h % 10000) / 10000)
+        u = (h % 10000) / 10000
+        frac = 0.7 + 0.1 * u if aid in self.origins else 0.1 * u if aid in self.reposts else 0.8 * u
+        sec = int(self.step.total_seconds() * frac)
         return (start + timedelta(seconds=sec)).replace(microsecond=0)
 
     def entry_of(self, aid: int) -> datetime:
@@ -203,6 +212,7 @@ class Network:
         self.sites = {s.key: SiteModel(self, s) for s in SITES}
         self._pick_reposts()
         self._pick_dups()
+        self._pick_series()
         for k in self.served:                   # lists only for served sites
             self.sites[k].build_lists()
         self.base_urls: dict[str, str] = {}
@@ -223,10 +233,10 @@ class Network:
                 else:
                     src = rng.choice([k for k in keys if k != m.info.key])
                 om = self.sites[src]
-                oa = min(om.n0, om.slot_aid(m.slot(a)) - 1 - rng.randint(0, 2))
-                while oa >= 1 and not (om.plain(oa) or oa == om.seed_aid):
-                    oa -= 1
-                if oa < 1:
+                # The origin is the article of the slot just before: a repost follows
+                # its origin within days (time_of).
+                oa = min(om.n0, om.slot_aid(m.slot(a)) - 1)
+                if oa < 1 or not om.plain(oa):
                     del m.reposts[a]
                     continue
                 m.reposts[a] = (src, oa)
@@ -240,6 +250,62 @@ class Network:
                 if (m.tid_of(a) != m.tid_of(s) and m.plain(a) and m.plain(s)
                         and a not in m.origins and s not in m.origins):
                     m.dups[a], m.dup_src[s] = s, a
+
+    def _pick_series(self):
+        """Templated series (replica.series): per channel about series_rate of its
+        articles, in series of 3-5 members.  Members are nearby aids (a burst of 公示 or
+        通知 a few slots apart) moved into the series' channel by swapping channels with
+        the nearest plain article of that channel (channels stay balanced); meeting reports
+        (huiyi, and lihui under one title) are at least 30 days apart: monthly meetings."""
+        rate = self.scale["series_rate"]
+        for m in self.sites.values():
+            if rate <= 0 or m.apc < 6:
+                continue
+            rng = random.Random(G.mix(self.seed, m.info.idx, 0, 802))
+            per_channel = max(1, round(m.apc * rate / 4))
+            free = lambda a: 1 <= a <= m.n0 and m.plain(a) and a not in m.origins
+            gap_min = max(1, -(-timedelta(days=30) // m.step))
+            sid = 0
+            for tid in sorted(m.channels):
+                for _ in range(per_channel):
+                    kind = rng.choice(S.KINDS)
+                    size = rng.randint(3, 5)
+                    for _try in range(20):
+                        a = rng.randint(1, m.n0)
+                        members = []
+                        while a <= m.n0 and len(members) < size:
+                            if free(a):
+                                members.append(a)
+                                a += gap_min + rng.randint(0, 2) if kind in ("huiyi", "lihui") else rng.randint(1, 3)
+                            else:
+                                a += 1
+                        if len(members) == size and self._move_to_channel(m, members, tid):
+                            break
+                    else:
+                        continue
+                    sid += 1
+                    ser = S.Series(sid, kind, tid, tuple(members))
+                    for k, a in enumerate(members):
+                        m.series[a] = (ser, k)
+
+    @staticmethod
+    def _move_to_channel(m: SiteModel, members: list, tid: int) -> bool:
+        """Put every member in channel tid, swapping with the nearest plain article of
+        tid that is not a member; False (nothing changed) when no swap partner exists."""
+        swaps = {}
+        taken = set(members)
+        for a in members:
+            if m.tid_of(a) == tid:
+                continue
+            j = next((j for d in range(1, m.n0) for j in (a - d, a + d)
+                      if 1 <= j <= m.n0 and j not in taken and m.tid_of(j) == tid
+                      and m.plain(j) and j not in m.origins), None)
+            if j is None:
+                return False
+            taken.add(j)
+            swaps[a], swaps[j] = tid, m.tid_of(a)
+        m.chan_override.update(swaps)
+        return True
 
     # -- epochs
     def advance(self) -> int:
@@ -275,6 +341,8 @@ class Network:
             return src.copy(aid=aid, tid=tid, clicks=m.clicks_of(aid))
         if aid in m.reposts:
             return self._repost(m, aid, tid)
+        if aid in m.series:
+            return self._series(m, aid, tid)
         art = G.generate(self.seed, idx, key, aid, tid, ch.name, m.time_of(aid),
                          m.entry_of(aid), m.clicks_of(aid),
                          allow_multi=m.is_multi_candidate(aid) and m.info.engine == "dedecms")
@@ -287,6 +355,21 @@ class Network:
                 ts = [i for i, p in enumerate(art.paras) if p[0] == "t"]
                 art.paras[rng.choice(ts[1:] or ts)] = ("t", G.paragraph(rng))
         return art
+
+    def _series(self, m: SiteModel, aid: int, tid: int) -> G.Article:
+        ser, k = m.series[aid]
+        base = G.generate(self.seed, m.info.idx, m.info.key, aid, tid, m.channels[tid].name,
+                          m.time_of(aid), m.entry_of(aid), m.clicks_of(aid), False)
+        title, text = S.member_text(self.seed, m.info.idx, ser, k, base.time, m.info.short)
+        paras = [("t", p) for p in text] + [p for p in base.paras if p[0] != "t"]
+        desc = None if base.description is None else G.describe(text[0])
+        return base.copy(title=title, paras=paras, description=desc,
+                         show_intro=desc is not None and base.show_intro)
+
+    def series_of(self, key: str, aid: int) -> str | None:
+        """Series id (`s-site-n`) of a templated-series member, else None."""
+        got = self.sites[key].series.get(aid)
+        return f"s-{key}-{got[0].sid}" if got else None
 
     def _repost(self, m: SiteModel, aid: int, tid: int) -> G.Article:
         okey, oaid = m.reposts[aid]

@@ -41,6 +41,7 @@ def record(net: Network, key: str, aid: int) -> dict:
         "images": [{"url": urljoin(base, p[1]), "alt": p[2] or None} for p in a.paras if p[0] == "img"],
         "extractor": "trs" if trs else "dedecms",
         "aid": trs_docid(aid) if trs else aid, "group": group, "origin": origin,
+        "series": net.series_of(key, aid),
         "alt_urls": [] if trs else [urljoin(base, view_path(aid)),
                                     urljoin(base, f"/plus/view-{aid}-1.html")],
         "epoch_added": m.epoch_of(aid), "edited_epoch": a.edited_epoch,

@@ -4,25 +4,32 @@ Write semantics of `write_articles` (one transaction per batch):
 - a known URL (by `urls.identity_key`) with the same content_hash: last_seen bumped
   -> `unchanged`; with another content_hash: the previous values go to
   `article_versions`, the record is updated, version += 1 -> `updated`
-  (a non-canonical copy only updates its `article_urls` row);
-- a new URL: exact body hash, then MinHash LSH near-duplicate search over the whole
-  archive; a match joins that article as another `article_urls` row (its own 来源,
-  title, similarity) and takes over the record if it wins the canonical rule
-  (dedupe.repost) -> `duplicate`; no match -> `new`.
+  (a non-canonical copy updates its `article_urls` row, and becomes the record if it
+  now wins the canonical rule);
+- a new URL: candidates by exact body hash and MinHash LSH over the whole archive,
+  then the same-article rule (dedupe.rule: R1 exact, or body + title + date, against
+  EVERY copy of the candidate article); a match joins that article as another
+  `article_urls` row (its own 来源, title, similarity, capture) and takes over the
+  record if it wins the canonical rule (dedupe.repost) -> `duplicate`; no match -> `new`.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from portal_crawler import urls
 from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
+from portal_crawler.dedupe.grouping import TITLE_CANDIDATES, find_article
+from portal_crawler.dedupe.normalise import normalise_title
+from portal_crawler.dedupe.rule import RULE, Member, Rule, member
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
-from portal_crawler.store.fts import bigrams, match_expr
+from portal_crawler.store.fts import bigrams
+from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import check_version, connect, connect_readonly, migrate
@@ -44,8 +51,8 @@ _UPDATE_ARTICLE = (f"UPDATE articles SET {', '.join(c + ' = ?' for c in ARTICLE_
                    f"last_seen = ?, updated_at = ? WHERE id = ?")
 _INSERT_URL = ("INSERT INTO article_urls (article_id, url, url_key, site, source, title, "
                "published_at, first_seen, last_seen, is_canonical, similarity, is_repost, "
-               "content_hash, body_hash, warc_file, warc_offset) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               "content_hash, body_hash, warc_file, warc_offset, warc_refs, clicks, title_key) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _VERSION_COLS = ("url", "title", "published_at", "date_flag", "source", "author", "editor",
                  "reviewer", "channel", "breadcrumb", "description", "body", "pages",
                  "content_hash", "warc_file", "warc_offset")
@@ -70,7 +77,7 @@ class Archive:
         return cls(p, readonly=readonly, **kw)
 
     def __init__(self, path: str | Path, *, readonly: bool = False, num_perm: int = 128, bands: int = 64,
-                 threshold: float | None = None):
+                 threshold: float | None = None, rule: Rule | None = None):
         self.path = Path(path)
         self.paths = ArchivePaths.of(self.path)
         self.readonly = readonly
@@ -91,10 +98,16 @@ class Archive:
             self.conn.close()
             raise
         self.hasher = MinHasher(num_perm)
-        self._index_args = dict(num_perm=num_perm, bands=bands)
+        # The same-article rule (dedupe.rule); `LENIENT` reproduces pre-v3 archives.
+        self.rule = rule or RULE
         if threshold is not None:
-            self._index_args["threshold"] = threshold
+            from dataclasses import replace
+            self.rule = replace(self.rule, threshold=threshold)
+        self._index_args = dict(num_perm=num_perm, bands=bands, threshold=self.rule.threshold)
         self._index: NearDupIndex | None = None      # loaded by the first write
+        if not readonly:        # the rule an archive's groups were made by (before v3: 'body-only')
+            self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dedupe_rule', ?)",
+                              (self.rule.name,))
 
     @property
     def index(self) -> NearDupIndex:
@@ -168,10 +181,37 @@ class Archive:
     # -- writes ------------------------------------------------------------------
     def write_articles(self, items, run_id: int | None = None) -> dict:
         """Archive a batch in one transaction; returns {new, updated, unchanged, duplicate}."""
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
         copies = [prepare(it) for it in items]
         if not copies:
-            return counts
+            return {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
+        run_id = run_id if run_id is not None else getattr(self, "run_id", None)
+        with self.transaction():
+            counts = self._write(copies)
+            if run_id is not None:
+                self.conn.execute(
+                    "UPDATE crawl_runs SET new_articles = new_articles + ?, "
+                    "updated_articles = updated_articles + ?, unchanged_articles = "
+                    "unchanged_articles + ?, duplicate_articles = duplicate_articles + ? "
+                    "WHERE id = ?", (counts["new"], counts["updated"], counts["unchanged"],
+                                     counts["duplicate"], run_id))
+        return counts
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction; on any error everything rolls back, and the in-memory
+        index is dropped (it may hold entries of the rolled-back writes)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._index = None
+            raise
+
+    def _write(self, copies: list[Copy]) -> dict:
+        """The body of write_articles, inside the caller's transaction."""
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
         known = self._known_hashes([c.key for c in copies])
         need = [i for i, c in enumerate(copies) if known.get(c.key) != c.content_hash]
         sigs: dict[int, tuple] = {}             # item index -> (signature, band keys)
@@ -179,32 +219,18 @@ class Archive:
             mat, ok = self.hasher.signatures([copies[i].norm_body for i in need])
             keys = self.index.band_keys(mat)
             sigs = {i: (mat[j], keys[j]) for j, i in enumerate(need) if ok[j]}
-        run_id = run_id if run_id is not None else getattr(self, "run_id", None)
         ex = self.conn.execute
-        ex("BEGIN IMMEDIATE")
-        try:
-            for i, c in enumerate(copies):
-                row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
-                         "WHERE url_key = ?", (c.key,)).fetchone()
-                if row is None:
-                    counts[self._add_copy(c, sigs.get(i))] += 1
-                elif row[3] == c.content_hash:
-                    self._seen(c, row)
-                    counts["unchanged"] += 1
-                else:
-                    self._update_copy(c, row, sigs.get(i))
-                    counts["updated"] += 1
-            if run_id is not None:
-                ex("UPDATE crawl_runs SET new_articles = new_articles + ?, "
-                   "updated_articles = updated_articles + ?, unchanged_articles = "
-                   "unchanged_articles + ?, duplicate_articles = duplicate_articles + ? "
-                   "WHERE id = ?", (counts["new"], counts["updated"], counts["unchanged"],
-                                    counts["duplicate"], run_id))
-            ex("COMMIT")
-        except BaseException:
-            ex("ROLLBACK")
-            self._index = None       # drop in-memory entries of the rolled-back batch
-            raise
+        for i, c in enumerate(copies):
+            row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
+                     "WHERE url_key = ?", (c.key,)).fetchone()
+            if row is None:
+                counts[self._add_copy(c, sigs.get(i))] += 1
+            elif row[3] == c.content_hash:
+                self._seen(c, row)
+                counts["unchanged"] += 1
+            else:
+                self._update_copy(c, row, sigs.get(i))
+                counts["updated"] += 1
         return counts
 
     def _known_hashes(self, keys: list[str]) -> dict[str, str]:
@@ -220,7 +246,8 @@ class Archive:
     def _seen(self, c: Copy, row) -> None:
         url_id, article_id, is_canonical, _ = row
         ex = self.conn.execute
-        ex("UPDATE article_urls SET last_seen = ? WHERE id = ?", (c.fetched_at, url_id))
+        ex("UPDATE article_urls SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
+           (c.fetched_at, c.rec.get("clicks"), url_id))
         if is_canonical:
             ex("UPDATE articles SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
                (c.fetched_at, c.rec.get("clicks"), article_id))
@@ -228,17 +255,15 @@ class Archive:
     def _add_copy(self, c: Copy, sk) -> str:
         sig, keys = sk if sk is not None else (None, None)
         ex = self.conn.execute
-        match, sim = None, None
-        if c.body_hash:
-            r = ex("SELECT article_id FROM article_urls WHERE body_hash = ? LIMIT 1",
-                   (c.body_hash,)).fetchone()
-            if r:
-                match, sim = r[0], 1.0
-        if match is None and sig is not None:
-            hits = self.index.query(sig, keys=keys)
-            if hits:
-                match, sim = hits[0]
         r = c.rec
+        exact = [a for (a,) in ex("SELECT DISTINCT article_id FROM article_urls WHERE body_hash = ?",
+                                  (c.body_hash,))] if c.body_hash else []
+        new = member(None, r.get("title"), r.get("published_at"), c.body_hash)
+        same_title = [a for (a,) in ex(
+            "SELECT DISTINCT article_id FROM article_urls WHERE title_key = ? ORDER BY id DESC "
+            "LIMIT ?", (new.title_key, TITLE_CANDIDATES))] if self.rule.titles == "same" and new.title_key else []
+        match, sim = find_article(self.rule, self.index, new, sig, keys, exact, self.members,
+                                  same_title)
         if match is None:
             aid = ex(_INSERT_ARTICLE, (*c.article_values(), c.fetched_at, c.fetched_at,
                                        c.fetched_at)).lastrowid
@@ -250,7 +275,8 @@ class Archive:
                                   r.get("title"), r.get("published_at"), c.fetched_at,
                                   c.fetched_at, int(match is None), sim, int(c.is_repost),
                                   c.content_hash, c.body_hash, r.get("warc_file"),
-                                  r.get("warc_offset"))).lastrowid
+                                  r.get("warc_offset"), _refs(r), r.get("clicks"),
+                                  new.title_key)).lastrowid
         if sig is not None:
             ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                (url_id, aid, sig.tobytes()))
@@ -259,12 +285,23 @@ class Archive:
             return "new"
         ex("UPDATE articles SET group_size = group_size + 1, last_seen = max(last_seen, ?) "
            "WHERE id = ?", (c.fetched_at, aid))
-        cur = ex("SELECT id, published_at, is_repost FROM article_urls "
-                 "WHERE article_id = ? AND is_canonical = 1", (aid,)).fetchone()
-        new = {"published_at": r.get("published_at"), "is_repost": c.is_repost}
+        self._rechoose(aid, url_id, c)
+        return "duplicate"
+
+    def _rechoose(self, aid: int, url_id: int, c: Copy) -> None:
+        """Copy c (row url_id, not canonical) becomes the record if it now wins the
+        canonical rule (dedupe.repost) against the current canonical copy."""
+        cur = self.conn.execute("SELECT id, published_at, is_repost FROM article_urls "
+                                "WHERE article_id = ? AND is_canonical = 1", (aid,)).fetchone()
+        new = {"published_at": c.rec.get("published_at"), "is_repost": c.is_repost}
         if cur is None or new_copy_wins(new, {"published_at": cur[1], "is_repost": cur[2]}):
             self._switch_canonical(aid, url_id, cur[0] if cur else None, c)
-        return "duplicate"
+
+    def members(self, article_id: int) -> list[Member]:
+        """The copies of an article as the same-article rule sees them."""
+        return [member(u, t, p, h) for u, t, p, h in self.conn.execute(
+            "SELECT id, title, published_at, body_hash FROM article_urls WHERE article_id = ? "
+            "ORDER BY id", (article_id,))]
 
     def _switch_canonical(self, aid: int, url_id: int, old_url_id, c: Copy) -> None:
         # The new copy becomes the record; the old one stays in article_urls.
@@ -307,10 +344,14 @@ class Archive:
             self._fts_replace(aid, (old["title"], old["body"]), c)
             self._media(aid, c, replace=True)
         ex("UPDATE article_urls SET source = ?, title = ?, published_at = ?, last_seen = ?, "
-           "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ? "
-           "WHERE id = ?", (r.get("source"), r.get("title"), r.get("published_at"),
-                            c.fetched_at, int(c.is_repost), c.content_hash, c.body_hash,
-                            r.get("warc_file"), r.get("warc_offset"), url_id))
+           "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ?, "
+           "warc_refs = ?, clicks = coalesce(?, clicks), title_key = ? WHERE id = ?",
+           (r.get("source"), r.get("title"), r.get("published_at"), c.fetched_at,
+            int(c.is_repost), c.content_hash, c.body_hash, r.get("warc_file"),
+            r.get("warc_offset"), _refs(r), r.get("clicks"), normalise_title(r.get("title")),
+            url_id))
+        if not is_canonical:        # an edited copy may now be the earliest / the origin
+            self._rechoose(aid, url_id, c)
         if sig is not None:
             ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                (url_id, aid, sig.tobytes()))
@@ -364,15 +405,28 @@ class Archive:
     def dupe_groups(self, site: str | None = None) -> list[dict]:
         return queries.dupe_groups(self.conn, site)
 
-    def search(self, q: str, limit: int = 20) -> list[dict]:
-        """Full-text search; finds two-character Chinese words (bigram index)."""
-        expr, verify = match_expr(q)
-        if not expr:
-            return []
-        return queries.search(self.conn, expr, verify, limit)
+    def search(self, q: str, *, site: str | None = None, channel: str | None = None,
+               since: str | None = None, until: str | None = None, sort: str = "relevance",
+               limit: int = 20, offset: int = 0) -> SearchResult:
+        """Full-text search, exact (store/search.py has the syntax): `total` counts all
+        hits, iterating gives this page of them, best first (or newest with
+        sort="date"), each {id, url, site, channel, title, published_at, score,
+        snippet, snippet_hit}.  A bad query raises search.QueryError.
+
+            ar.search("疫情").total
+            [h["title"] for h in ar.search('title:"专精特新" -融资', site="harbin")]
+            ar.search("疫情 OR 融资", since="2021-01-01", sort="date", limit=50)
+        """
+        return _search(self.conn, q, site=site, channel=channel, since=since, until=until,
+                       sort=sort, limit=limit, offset=offset)
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)
+
+
+def _refs(rec: dict) -> str | None:
+    refs = rec.get("warc_refs")
+    return json.dumps(refs) if refs is not None else None
 
 
 def _norm(v):

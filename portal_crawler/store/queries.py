@@ -1,11 +1,11 @@
-"""Read-side SQL of the archive: summaries, runs, duplicate groups, search (CLI uses these)."""
+"""Read-side SQL of the archive: summaries, runs, duplicate groups (CLI uses these; search is store/search.py)."""
 from __future__ import annotations
 
 import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "search", "table_counts"]
+           "table_counts"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -80,17 +80,6 @@ def dupe_groups(conn, site: str | None = None) -> list[dict]:
             "SELECT url, site, source, title, published_at, is_canonical, similarity, is_repost "
             "FROM article_urls WHERE article_id = ? ORDER BY is_canonical DESC, id", (g["id"],)))
     return groups
-
-
-def search(conn, match: str, verify: list[str] = (), limit: int = 20) -> list[dict]:
-    """Articles matching an FTS expression whose title or body contains every `verify`
-    substring, best ranked first."""
-    checks = "".join(" AND (instr(a.title, ?) OR instr(a.body, ?))" for _ in verify)
-    args = [match] + [v for v in verify for _ in (0, 1)] + [limit]
-    return _dicts(conn.execute(
-        "SELECT a.id, a.url, a.site, a.channel, a.title, a.published_at "
-        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE articles_fts MATCH ?{checks} ORDER BY articles_fts.rank LIMIT ?", args))
 
 
 def table_counts(conn) -> dict:

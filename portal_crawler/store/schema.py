@@ -8,6 +8,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from portal_crawler.dedupe.normalise import normalise_title
+from portal_crawler.store.fts import index_text
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
 _V1 = """
@@ -108,7 +111,40 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
 );
 """
 
-MIGRATIONS: list[str] = [_V1]
+# v2: the FTS index keeps positions (detail=full) and every Chinese character starts a
+# token (store/fts.py), so 1-character words and longer words are answered exactly
+# by the index, phrases included.  Rebuilt from the articles with the same Python
+# tokenizer, registered on every connection as fts_index_text().
+_V2 = """
+DROP TABLE articles_fts;
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+  title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO articles_fts (rowid, title, body)
+  SELECT id, fts_index_text(title), fts_index_text(body) FROM articles;
+"""
+
+# v3 (issue 10): the same-article rule (dedupe.rule).  Copies are found by their
+# normalised title too (title_key, computed by the SQL function connect() registers).
+# Every copy keeps what is needed
+# to make it an article of its own again when a group is split (`dedupe --recheck`):
+# its page captures and its click count.  `meta.dedupe_rule` names the rule the groups
+# were made by; archives written before v3 were grouped by body similarity alone.
+_V3 = """
+ALTER TABLE article_urls ADD COLUMN warc_refs TEXT;   -- JSON [[file, offset], ...] of this copy
+ALTER TABLE article_urls ADD COLUMN clicks INTEGER;   -- this copy's click count
+ALTER TABLE article_urls ADD COLUMN title_key TEXT;   -- dedupe.normalise_title(title)
+UPDATE article_urls SET title_key = normalise_title(title);
+CREATE INDEX article_urls_title_key ON article_urls(title_key);
+UPDATE article_urls SET warc_refs = (SELECT a.warc_refs FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+UPDATE article_urls SET clicks = (SELECT a.clicks FROM articles a
+  WHERE a.id = article_urls.article_id) WHERE is_canonical = 1;
+INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'body-only'
+  WHERE EXISTS (SELECT 1 FROM article_urls);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -119,6 +155,9 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
     conn.execute("PRAGMA busy_timeout=10000")
+    conn.create_function("fts_index_text", 1, index_text, deterministic=True)
+    # One definition of the title normalisation, for SQL too (migration v3).
+    conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
 
 

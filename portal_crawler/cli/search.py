@@ -1,0 +1,99 @@
+"""`portal-crawler search`: the archive's full-text search (store/search.py)."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from portal_crawler.cli import DEFAULT_DB, fail, main, out
+
+_FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "snippet")
+
+
+# ignore_unknown_options: `search 疫情 -融资` needs no quotes or `--` (the query's
+# -word is not an option); anything else starting with -- is refused below.
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True)
+@click.option("--db", default=DEFAULT_DB, show_default=True)
+@click.option("--site", help="Only articles of this site (key).")
+@click.option("--channel", help="Only articles of this channel (Chinese name).")
+@click.option("--since", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance",
+              show_default=True, help="Best match first, or newest first.")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def search(words, db, site, channel, since, until, sort, limit, offset, fmt):
+    """Full-text search of the archive: exact, for Chinese words of any length.
+
+    \b
+    QUERY syntax:
+      疫情 融资            both (AND)
+      "中小企业 发展"       the exact phrase
+      疫情 OR 融资          either (AND binds tighter; parentheses group)
+      -融资                without it (with at least one other term)
+      title:疫情            in the title only (body: likewise)
+    A term matches where it occurs in the title or body; Latin letters ignore
+    case and match whole words (5G, 27.6%, COVID-19).
+    """
+    from portal_crawler.store import Archive
+    from portal_crawler.store.search import QueryError, mark
+    if bad := [w for w in words if w.startswith("--")]:
+        fail(f"no such option: {bad[0]} (see portal-crawler search --help)")
+    query = " ".join(words)
+    if not Path(db).exists():
+        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
+    with Archive(db) as ar:
+        if site and not ar.conn.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1",
+                                        (site,)).fetchone():
+            known = [r[0] for r in ar.conn.execute("SELECT DISTINCT site FROM articles")]
+            fail(f"no articles of site {site!r} in {db} (sites: {', '.join(known) or 'none'})")
+        try:
+            res = ar.search(query, site=site, channel=channel, since=since, until=until,
+                            sort=sort, limit=limit, offset=offset)
+        except QueryError as e:
+            fail(f"invalid query {query!r}: {e}")
+    rows = [{**h, "snippet": mark(h["snippet"], h["snippet_hit"])} for h in res.hits]
+    if fmt == "json":
+        click.echo(json.dumps({"query": query, "total": res.total, "offset": offset,
+                               "limit": limit, "sort": sort,
+                               "hits": [{k: r[k] for k in _FIELDS} for r in rows]},
+                              ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+        click.echo(f"{res.total} results", err=True)
+    else:
+        _table(res, offset)
+
+
+def _table(res, offset):
+    # Text objects, never markup strings: titles and snippets are archived text and
+    # may contain "[/]" or "[link=...]".
+    t = Table(show_lines=True)
+    t.add_column("#", justify="right")
+    t.add_column("published")
+    t.add_column("site / channel")
+    t.add_column("title / snippet / url", ratio=1, overflow="fold")
+    for i, h in enumerate(res.hits, offset + 1):
+        cell = Text(h["title"] or "", style="bold")
+        snip = Text(h["snippet"])
+        if h["snippet_hit"]:
+            snip.stylize("reverse", *h["snippet_hit"])
+        cell.append("\n").append_text(snip).append("\n")
+        cell.append(h["url"] or "", style=Style(dim=True, link=h["url"]) if h["url"] else "")
+        t.add_row(str(i), (h["published_at"] or "")[:10],
+                  Text(f"{h['site'] or ''}\n{h['channel'] or ''}"), cell)
+    if res.hits:
+        out.print(t)
+    shown = (f"{offset + 1}-{offset + len(res.hits)} of " if res.hits else "")
+    out.print(Text(f"{shown}{res.total} results"))

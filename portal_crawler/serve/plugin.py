@@ -1,0 +1,205 @@
+"""The Datasette plugin for archives (Datasette 0.65 hooks).
+
+- Search: Datasette's table search runs `rowid IN (... MATCH escape_fts(:search))`.
+  `prepare_connection` (trylast, so after Datasette's own) replaces escape_fts with
+  our compiler (store/search.py), and `filters_from_request` adds the exact text
+  check for the queries the index alone cannot answer: the same hits as the CLI.
+- A "month" facet (published month), capture links in table cells, and two pages:
+  /-/capture/<article|copy|version>/<id>[/<page>] serves an archived response from
+  the WARC with `Content-Security-Policy: sandbox` (its scripts never run in this
+  origin), and /-/chart draws articles per month per site as inline SVG (no script,
+  works offline).
+"""
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+
+from datasette import hookimpl
+from datasette.facets import DateFacet
+from datasette.filters import FilterArguments
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+from datasette.utils.asgi import BadRequest, NotFound, Response
+from markupsafe import Markup
+
+from portal_crawler.store.search import QueryError, compile_query, register_functions
+
+CAPTURE_TABLES = {"article": "articles", "copy": "article_urls", "version": "article_versions"}
+CAPTURE_CSP = "sandbox"
+
+
+def _escape_fts(q):
+    try:
+        return compile_query(q).fts
+    except QueryError as e:      # surfaces as the page's SQL error
+        raise sqlite3.OperationalError(f"invalid search: {e}") from None
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("escape_fts", 1, _escape_fts, deterministic=True)
+    register_functions(conn)
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    if table != "articles" or "_search" not in request.args:
+        return None
+    q = request.args.get("_search")
+    if request.args.get("_searchmode") == "raw":
+        raise BadRequest("_searchmode=raw is not supported here: the index holds character "
+                         "tokens; use the search syntax (words, \"phrase\", OR, -word, title:)")
+    try:
+        query = compile_query(q)
+    except QueryError as e:
+        raise BadRequest(f"invalid search {q!r}: {e}")
+    if query.exact:
+        return None              # the index answers it: Datasette's clause is exact
+    return FilterArguments(["pc_search_match(:pc_search_q, title, body)"],
+                           params={"pc_search_q": q})
+
+
+class MonthFacet(DateFacet):
+    """Facet by month (`{"month": "published_at"}`): values 2021-10, filter
+    `published_at__startswith`."""
+    type = "month"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        args = dict(self.get_querystring_pairs())
+        size = self.get_facet_size()
+        for sc in self.get_configs():
+            config, source = sc["config"], sc["source"]
+            col = config.get("column") or config["simple"]
+            sql = (f"SELECT substr({escape_sqlite(col)}, 1, 7) AS value, count(*) AS count "
+                   f"FROM ({self.sql}) WHERE {escape_sqlite(col)} IS NOT NULL "
+                   f"GROUP BY value ORDER BY value DESC LIMIT {size + 1}")
+            try:
+                rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                             custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+            except Exception:    # noqa: BLE001 - Datasette's QueryInterrupted: timed out
+                timed_out.append(col)
+                continue
+            key = f"{col}__startswith"
+            values = []
+            for row in rows.rows[:size]:
+                selected = str(args.get(key)) == row["value"]
+                path = (path_with_removed_args(self.request, {key: row["value"]}) if selected
+                        else path_with_added_args(self.request, {key: row["value"]}))
+                values.append({"value": row["value"], "label": row["value"],
+                               "count": row["count"], "selected": selected,
+                               "toggle_url": self.ds.absolute_url(self.request, path)})
+            results.append({"name": col, "type": self.type, "results": values,
+                            "hideable": source != "metadata",
+                            "toggle_url": path_with_removed_args(self.request,
+                                                                 {"_facet_month": col}),
+                            "truncated": len(rows) > size})
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [MonthFacet]
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    kind = {v: k for k, v in CAPTURE_TABLES.items()}.get(table)
+    if kind is None or column != "warc_file" or not value:
+        return None
+    try:
+        rid = row["id"]
+    except (IndexError, KeyError):
+        return None
+    return Markup('<a href="{}">{}</a> (<a href="{}">view capture</a>)').format(
+        f"/-/capture/{kind}/{rid}", value, f"/-/capture/{kind}/{rid}")
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    return [{"href": "/-/chart", "label": "Articles per month (chart)"}]
+
+
+def _archive(datasette):
+    # `serve` serves one archive: the first database that is a file.
+    for db in datasette.databases.values():
+        if db.path:
+            return db
+    raise NotFound("no archive")
+
+
+async def capture(datasette, request):
+    from portal_crawler.crawler.warc import read_capture, warc_dir
+    kind, rid = request.url_vars["kind"], int(request.url_vars["id"])
+    page = int(request.url_vars.get("page") or 1)
+    table = CAPTURE_TABLES.get(kind)
+    if table is None:
+        raise NotFound(f"no capture kind {kind!r}")
+    db = _archive(datasette)
+    refs_col = "warc_refs" if table == "articles" else "NULL"
+    res = await db.execute(f"SELECT warc_file, warc_offset, {refs_col} AS refs FROM {table} "
+                           f"WHERE id = ?", [rid])
+    row = res.first()
+    if row is None or not row["warc_file"]:
+        raise NotFound(f"no capture for {kind} {rid}")
+    refs = json.loads(row["refs"]) if row["refs"] else [[row["warc_file"], row["warc_offset"]]]
+    if not 1 <= page <= len(refs):
+        raise NotFound(f"{kind} {rid} has {len(refs)} page(s)")
+    name, offset = refs[page - 1]
+    try:
+        cap = read_capture(warc_dir(db.path), name, offset)
+    except (OSError, LookupError) as e:
+        raise NotFound(f"capture not readable: {e}")
+    # sandbox: the archived page is its own opaque origin, without scripts, forms or
+    # plugins; nosniff keeps the browser from re-typing it.
+    return Response(cap.body, status=200, content_type=cap.content_type or "text/html",
+                    headers={"Content-Security-Policy": CAPTURE_CSP,
+                             "X-Content-Type-Options": "nosniff",
+                             "X-Archived-URL": cap.url.encode("ascii", "backslashreplace").decode()})
+
+
+async def chart(datasette, request):
+    from portal_crawler.serve.chart import monthly_svg
+    db = _archive(datasette)
+    res = await db.execute(
+        "SELECT substr(published_at, 1, 7) AS month, site, count(*) AS n FROM articles "
+        "WHERE published_at IS NOT NULL GROUP BY month, site ORDER BY month, site")
+    rows = [(r["month"], r["site"], r["n"]) for r in res.rows]
+    body = monthly_svg(rows)
+    page = (
+        "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
+        "<title>Articles per month per site</title>"
+        "<style>body{font-family:sans-serif;margin:1.5em} table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}</style></head><body>"
+        f"<p><a href=\"/\">{html.escape(db.name)}</a> / "
+        f"<a href=\"/{db.name}/articles_per_site_per_month\">the numbers (canned query)</a></p>"
+        "<h1>Articles per month per site</h1>" + body + "</body></html>")
+    return Response.html(page)
+
+
+# Datasette lists every column's description above the table: keep that list to a
+# scrollable box so the search box and rows stay on the first screen.
+_CSS = ("dl.column-descriptions{max-height:9em;overflow:auto;border:1px solid #ddd;"
+        "padding:0.3em 0.6em}")
+
+
+async def css(datasette, request):
+    return Response(_CSS, content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def extra_css_urls():
+    return ["/-/portal-crawler.css"]
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/portal-crawler\.css$", css),
+        (r"^/-/capture/(?P<kind>[a-z]+)/(?P<id>\d+)(?:/(?P<page>\d+))?$", capture),
+        (r"^/-/chart$", chart),
+    ]

@@ -1,0 +1,158 @@
+"""The archive's public contract in words: what each table and column means.
+
+One definition, read by the Datasette metadata (serve/metadata.py) and checked
+against the live schema and the README's "Archive schema" section by
+tests/test_serve.py (a column added without a description fails there).
+"""
+from __future__ import annotations
+
+__all__ = ["TABLES"]
+
+# table -> (description, {column: description})
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "articles": (
+        "One row per distinct article: reposts and duplicate URLs are one row "
+        "(their copies are in article_urls).", {
+            "id": "Integer primary key.",
+            "url": "Canonical URL of the canonical copy (unique).",
+            "url_key": "Identity key of that URL (http/https, www., index.html, page k of a "
+                       "multi-page article... map to one key).",
+            "site": "Site key (harbin, national, ...).",
+            "channel": "The article's own channel (Chinese name).",
+            "breadcrumb": "The channel path, 首页 > 新闻动态 > 工作动态.",
+            "title": "Title without the _SITENAME suffix.",
+            "published_at": "ISO 8601 China time (2021-10-22T08:19:00+08:00), or a date when "
+                            "the page shows no time; NULL when date_flag is set.",
+            "published_raw": "The date string as shown on the page.",
+            "date_flag": "NULL, or future / before_1990 / unparsed / missing (then "
+                         "published_at is NULL).",
+            "source": "来源: where the article says it comes from.",
+            "author": "作者 (a . placeholder is NULL).",
+            "editor": "责任编辑.",
+            "reviewer": "审核.",
+            "description": "div.intro or the meta description.",
+            "body": "The content paragraphs of all pages, joined by newlines.",
+            "clicks": "Click count from the list page.",
+            "pages": "Number of pages of the article.",
+            "extractor": "Which extractor produced the record: dedecms, trs, generic or "
+                         "override.",
+            "content_hash": "Change detector over the content fields.",
+            "body_hash": "Exact content identity (hash of the normalised body).",
+            "is_repost": "1 when the canonical copy names another origin (转自 note, 来源 "
+                         "of another site or paper).",
+            "warc_file": "WARC file holding the capture of page 1 (see the capture link).",
+            "warc_offset": "Offset of that capture's record in the WARC file.",
+            "warc_refs": "JSON [[file, offset], ...]: the capture of every page.",
+            "first_seen": "When the article was first archived.",
+            "last_seen": "When any crawl last saw it.",
+            "updated_at": "When the record last changed.",
+            "version": "Version of the record, from 1; earlier ones are in article_versions.",
+            "group_size": "Number of URLs (copies) of the article.",
+        }),
+    "article_urls": (
+        "Every URL an article was seen at, with that copy's own 来源 and title: the "
+        "provenance of reposts is never lost.", {
+            "id": "Integer primary key.",
+            "article_id": "The article (articles.id) this URL is a copy of.",
+            "url": "Canonical URL of this copy.",
+            "url_key": "Identity key of the URL (unique).",
+            "site": "Site key of this copy.",
+            "source": "The 来源 line of this copy.",
+            "title": "The title of this copy.",
+            "published_at": "This copy's publication time (ISO 8601).",
+            "first_seen": "When this URL was first archived.",
+            "last_seen": "When a crawl last saw this URL.",
+            "is_canonical": "1 for the copy the articles row is (the earliest published; "
+                            "on a tie the origin).",
+            "similarity": "Similarity to the article when this copy joined (1.0 exact, NULL "
+                          "for the first copy).",
+            "is_repost": "1 when this copy names another origin.",
+            "content_hash": "Change detector of this copy.",
+            "body_hash": "Exact content identity of this copy.",
+            "warc_file": "WARC file holding this copy's capture.",
+            "warc_offset": "Offset of the capture in the WARC file.",
+            "warc_refs": "JSON [[file, offset], ...]: this copy's captures, every page "
+                         "(schema v3).",
+            "clicks": "This copy's click count (schema v3).",
+            "title_key": "This copy's normalised title, used by the same-article rule "
+                         "(schema v3).",
+        }),
+    "article_versions": (
+        "Each earlier version of an edited article (the current one is in articles).", {
+            "id": "Integer primary key.",
+            "article_id": "The article (articles.id).",
+            "version": "The version these values were.",
+            "changed_fields": "JSON list of the fields the next version changed.",
+            "url": "URL of the record then.",
+            "title": "Title then.",
+            "published_at": "Publication time then.",
+            "date_flag": "Date flag then.",
+            "source": "来源 then.",
+            "author": "作者 then.",
+            "editor": "责任编辑 then.",
+            "reviewer": "审核 then.",
+            "channel": "Channel then.",
+            "breadcrumb": "Breadcrumb then.",
+            "description": "Description then.",
+            "body": "Body then.",
+            "pages": "Number of pages then.",
+            "attachments": "JSON list of the attachments then.",
+            "images": "JSON list of the images then.",
+            "content_hash": "Change detector of that version.",
+            "warc_file": "WARC file holding that version's capture.",
+            "warc_offset": "Offset of that capture.",
+            "replaced_at": "When the next version replaced it.",
+        }),
+    "attachments": (
+        "Files linked from an article's body (pdf, doc(x), xls(x), wps, zip, ...).", {
+            "article_id": "The article (articles.id).",
+            "url": "Absolute URL of the file.",
+            "text": "The link text.",
+            "ext": "File extension.",
+        }),
+    "images": (
+        "Images of an article's body.", {
+            "article_id": "The article (articles.id).",
+            "url": "Absolute URL of the image.",
+            "alt": "The alt text.",
+        }),
+    "crawl_runs": (
+        "One row per crawl: what it fetched and found.", {
+            "id": "Integer primary key.",
+            "started_at": "When the crawl started.",
+            "finished_at": "When it ended (NULL while running or when killed).",
+            "sites": "JSON list of the site keys crawled.",
+            "args": "JSON of the crawl's options.",
+            "requests": "Requests made.",
+            "responses": "JSON {status: count}.",
+            "new_articles": "Articles added.",
+            "updated_articles": "Articles whose content changed (a new version).",
+            "unchanged_articles": "Articles seen again unchanged.",
+            "duplicate_articles": "New URLs that were copies of archived articles.",
+            "errors": "Requests that failed after retries.",
+            "finish_reason": "Scrapy's finish reason (finished, shutdown, ...).",
+            "per_site": "JSON per site: requests by status, list pages, articles, "
+                        "new/updated/..., errors, friend links.",
+            "drift": "JSON of template-drift counts per site (see the drift warnings "
+                     "query).",
+        }),
+    "dedupe_minhash": (
+        "MinHash signature of every copy: the near-duplicate index is rebuilt from these "
+        "when an archive is opened.", {
+            "url_id": "The copy (article_urls.id).",
+            "article_id": "The article (articles.id).",
+            "sig": "128 16-bit MinHash values.",
+        }),
+    "meta": (
+        "Archive facts (schema_version).", {
+            "key": "Name.",
+            "value": "Value.",
+        }),
+    "articles_fts": (
+        "Full-text index of articles (title, body) over Chinese character bigrams; no "
+        "stored text. Search from the articles table's search box or with "
+        "portal-crawler search.", {
+            "title": "Indexed title tokens (not stored).",
+            "body": "Indexed body tokens (not stored).",
+        }),
+}
