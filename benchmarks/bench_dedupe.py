@@ -1,9 +1,11 @@
 """Dedupe scaling: N vs 2N synthetic articles through the archive's dedupe path.
 
 Each size runs in a fresh child process (so peak RSS is that size's own): bodies
-are generated (not timed), then, in batches of 500 like the pipeline's, timed:
-normalise_body, exact body hash lookup, batched MinHash signatures, NearDupIndex
-query and add.  About 10% of the articles are repost variants of an earlier one
+are generated (not timed), then, in batches of 500 like the pipeline's, timed: the
+archive's matching path in memory (`dedupe.grouping.Grouper`): normalise_body, exact
+body hash lookup, batched MinHash signatures, NearDupIndex query, the same-article
+rule against every copy of each candidate (these records have no title or date, so
+R3/R4 are not applied), add.  Precision and recall of the grouping are reported.  About 10% of the articles are repost variants of an earlier one
 (another 来源 line, a 转自 note, a dropped paragraph); the rest are unrelated
 bodies recombined from a shared pool of sentences.
 `time_ratio` = time(2N) / time(N) (must be <= 2.3; also as CPU time, steadier on a

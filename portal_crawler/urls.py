@@ -16,7 +16,18 @@ from urllib.parse import unquote, urlsplit
 from w3lib.url import canonicalize_url
 
 __all__ = ["canonical_url", "identity_key", "identity_of_canonical", "is_same_site",
-           "site_host"]
+           "site_host", "ARTICLE_PAGE_RE", "ARTICLE_PAGE_QUERY_RE", "LIST_PAGE_RE", "PAGE_COUNT_RE"]
+
+# Page numbers: the one definition of how a page k is named (discover.lists for list
+# pages, extract.pages for multi-page articles, canonical_url for page k -> page 1).
+# `{aid}.html` / `{aid}_k.html` (group 1 the article id, 2 the page, 3 the extension):
+ARTICLE_PAGE_RE = re.compile(r"(?:^|/)(\d+)(?:_(\d+))?(\.s?html?)(?:[?#].*)?$", re.I)
+# `view.php?aid=N&pageno=k`:
+ARTICLE_PAGE_QUERY_RE = re.compile(r"[?&]aid=(\d+)(?:.*?[?&]pageno=(\d+))?", re.I)
+# Static DedeCMS list pages `list_{tid}_{n}.html` (group 1 tid, group 2 n):
+LIST_PAGE_RE = re.compile(r"list_(\d+)_(\d+)\.html?$")
+# The page count a pager shows, `共 <strong>9</strong>页` / `共9页`:
+PAGE_COUNT_RE = re.compile(r"共\s*(?:<strong>)?\s*(\d+)\s*(?:</strong>)?\s*页")
 
 # Parameters that identify a campaign or referrer, never content.
 TRACKING_PARAMS = frozenset({
@@ -25,7 +36,6 @@ TRACKING_PARAMS = frozenset({
     "mc_cid", "mc_eid", "ref", "ref_src", "source_from", "timestamp", "wfr",
 })
 _INDEX_FILES = ("index.html", "index.htm", "default.html", "default.htm")
-_PAGE_K = re.compile(r"/(\d+)_\d+\.html$")                 # {aid}_k.html -> page 1
 _STATIC_ART = re.compile(r"/\d{4}/\d{3,4}/(\d+)\.html$")  # /{typedir}/{Y}/{MD}/N.html
 _REWRITE_ART = re.compile(r"(?:^|/)plus/view-(\d+)-\d+\.html$")
 _DYN_ART = re.compile(r"(?:^|/)plus/view\.php$")
@@ -82,7 +92,9 @@ def canonical_url(url: str) -> str:
             if path.endswith("/" + name):
                 path = path[: -len(name)]
                 break
-        path = _PAGE_K.sub(r"/\1.html", path)
+        m = ARTICLE_PAGE_RE.search(path)
+        if m and m.group(2) and m.group(3) == ".html":   # {aid}_k.html -> page 1
+            path = path[:m.end(1)] + m.group(3)
         out = f"http://{netloc}{path}"
         return f"{out}?{query}" if query else out
     except (ValueError, TypeError, UnicodeError):

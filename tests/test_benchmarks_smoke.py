@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
-        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "scaleout_speedup_2w",
-        "scaleout_min_gap_ratio")
+        "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
+        "search_speedup_vs_like", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
 
 
 @pytest.mark.slow

@@ -215,3 +215,25 @@ def test_cli_table_prints_titles_literally(tmp_path):
     p = cli("search", "疫情", "--db", db, env={"COLUMNS": "300"}, check=True)
     assert title in p.stdout and "[red]不是样式[/red]" in p.stdout
     assert "1-1 of 1 results" in p.stdout
+
+
+def test_sql_check_equals_python_check(corpus):
+    """Query.check_sql (instr for plain terms, Python for the rest) decides as
+    Query.matches does, NULL fields included."""
+    import sqlite3
+    from portal_crawler.store.search import register_functions
+    _, rows = corpus
+    con = sqlite3.connect(":memory:")
+    register_functions(con)
+    con.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
+    data = [(r["id"], r["title"], r["body"]) for r in rows] + [(10_001, None, "国企，同比增长12.5%"),
+                                                               (10_002, "27.6%增长", None)]
+    con.executemany("INSERT INTO articles VALUES (?, ?, ?)", data)
+    for q in ('"同比增长12.5%" -title:国企', "国企， OR 27.6%", "-27.6% 增长", '"点我[/link]" OR A股', "5G网络 -15G",
+              "title:27.6% OR body:国企，", '"中小企业 发展" OR 疫情防控'):
+        query = compile_query(q)
+        assert not query.exact
+        sql, params = query.check_sql("articles")
+        got = {i for (i,) in con.execute(f"SELECT id FROM articles WHERE {sql}", params)}
+        assert got == {i for i, t, b in data if query.matches(t, b)}, q
+        assert got, q

@@ -253,3 +253,32 @@ def test_three_doors_agree_on_the_demo_archive(demo_archive):
                     assert lib == {r["id"] for r in rows if q in r["title"] or q in r["body"]} != set(), q
     finally:
         c.close()
+
+
+def test_pending_wal_is_served_read_only(tmp_path):
+    """While a crawl holds the archive open (its write-ahead log not yet checkpointed),
+    serve reads through `?mode=ro`: it sees the committed rows and writes nothing."""
+    db = tmp_path / "live.db"
+    writer = Archive(db)
+    try:
+        writer.write_articles([{"url": "http://hrb.example.cn/a/x/2021/0101/1.html", "site": "harbin",
+                                "channel": "工作动态", "title": "疫情防控工作会议", "body": "统筹疫情防控。",
+                                "published_at": "2021-01-01T08:00:00+08:00", "published_raw": "2021-01-01",
+                                "date_flag": None, "source": None, "author": None, "editor": None,
+                                "reviewer": None, "breadcrumb": None, "description": None, "clicks": 0,
+                                "pages": 1, "attachments": [], "images": [], "extractor": "dedecms",
+                                "fetched_at": "2021-12-01T00:00:00+00:00", "warc_file": None,
+                                "warc_offset": None, "warc_refs": None}])
+        wal = Path(f"{db}-wal")
+        assert wal.stat().st_size > 0
+        before = (db.read_bytes(), wal.read_bytes())
+        c = Client(db)
+        try:
+            assert c.ds.databases["live"].is_mutable
+            assert _ds_ids(c, "疫情") == {1}
+            assert c.get("/live.json?sql=" + quote("UPDATE articles SET title = 'x'")).status_code == 400
+        finally:
+            c.close()
+        assert (db.read_bytes(), wal.read_bytes()) == before
+    finally:
+        writer.close()

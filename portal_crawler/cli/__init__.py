@@ -2,7 +2,9 @@
 
 Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 2 bad input (file, key, URL, option); 3 the archive is locked by another crawl;
-4 the crawl stopped before finishing (killed, shutdown, closespider limit).
+4 the crawl stopped before finishing (killed, shutdown, closespider limit);
+5 nothing to crawl where something was asked for (a site without channels, or a
+--channel that matches none of a site's channels).
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from portal_crawler.sites.registry import SitesError
 
 from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED = (
-    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED)
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING = (
+    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING)
 DEFAULT_DB = "data/portal.db"
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)

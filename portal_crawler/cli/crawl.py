@@ -19,6 +19,8 @@ def print_run_summary(result: CrawlResult) -> None:
     rate = result.requests / result.elapsed if result.elapsed else 0
     out.print(f"{result.requests} requests, {rate:.0f}/s; articles new {a['new']}, updated {a['updated']}, "
               f"unchanged {a['unchanged']}, duplicate {a['duplicate']}; errors {result.errors}")
+    for w in result.warnings:  # limit hits, sites with nothing to crawl (exit 5)
+        click.echo(f"warning: {w}", err=True)
     if result.exit_code == ExitCode.UNFINISHED:
         err.print(f"crawl stopped before the end: {result.finish_reason}; `--resume` continues it")
 

@@ -69,8 +69,13 @@ def stats(db, limit, as_json):
     from portal_crawler.crawler.drift import warnings_for_run
     with _open_existing(db) as ar:
         runs = ar.runs(limit)
+        frontier = ar.frontier()
+    from portal_crawler.crawler.limits import run_warnings
+
+    def warnings(run) -> list[str]:
+        return warnings_for_run(run) + run_warnings(json.loads(run["per_site"] or "{}"))
     if as_json:
-        warnings = warnings_for_run(runs[0]) if runs else []
+        warns = warnings(runs[0]) if runs else []
         for r in runs:  # JSON columns as JSON, not as strings of JSON
             for k, v in list(r.items()):
                 if isinstance(v, str) and v[:1] in "[{":
@@ -78,7 +83,7 @@ def stats(db, limit, as_json):
                         r[k] = json.loads(v)
                     except ValueError:
                         pass
-        click.echo(json.dumps({"runs": runs, "warnings": warnings},
+        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier},
                               ensure_ascii=False, indent=2))
         return
     t = Table(title="recent crawl runs")
@@ -90,8 +95,12 @@ def stats(db, limit, as_json):
                   str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
     out.print(t)
     if runs:
-        for w in warnings_for_run(runs[0]):
-            out.print(f"[yellow]warning:[/] {w}")
+        from rich.markup import escape
+        for w in warnings(runs[0]):
+            out.print(f"[yellow]warning:[/] {escape(w)}")
+    if frontier:
+        from portal_crawler.cli.sites import frontier_table
+        out.print(frontier_table(frontier))
 
 
 @main.command()

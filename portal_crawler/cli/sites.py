@@ -21,11 +21,12 @@ def sites(ctx, sites_file, db):
     if ctx.invoked_subcommand:
         return
     reg = load_registry(sites_file)
-    counts = {}
+    counts, frontier = {}, []
     if Path(db).exists():
         from portal_crawler.store import Archive
         with Archive(db) as ar:
             counts = {r["site"]: r for r in ar.site_counts()}
+            frontier = ar.frontier()
     t = Table(title=f"{len(reg.sites)} sites")
     for c in ("key", "name", "region", "address", "articles", "last crawled"):
         t.add_column(c)
@@ -34,6 +35,20 @@ def sites(ctx, sites_file, db):
         t.add_row(s.key, s.name, s.region, s.base_url or "not configured", str(c.get("articles", 0)),
                   c.get("last_crawled") or "-")
     out.print(t)
+    if frontier:
+        out.print(frontier_table(frontier))
+
+
+def frontier_table(rows: list[dict]) -> Table:
+    """Per site and channel: complete, or backfilling and how far (crawler/frontier.py)."""
+    from rich.markup import escape
+    from portal_crawler.crawler.frontier import describe
+    t = Table(title="channel lists (backfill)")
+    for c in ("site", "channel", "list", "state"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["site"], escape(r["channel"] or "-"), escape(r["channel_url"]), escape(describe(r)))
+    return t
 
 
 @sites.command("discover")

@@ -1,297 +1,193 @@
-"""The shared frontier of a coordinated crawl: scrapy-redis, adapted to Scrapy 2.19 and to us.
+"""The backfill frontier: which list pages of a channel hold only archived articles.
 
-scrapy-redis gives the engine: a Scheduler whose queue (a Redis sorted set by priority)
-and dupefilter (a Redis set of fingerprints) are shared by every process of the crawl.
-Its documented settings (``SCHEDULER``, ``SCHEDULER_QUEUE_CLASS``, ``DUPEFILTER_CLASS``,
-``SCHEDULER_PERSIST``, ``REDIS_URL``, ``REDIS_PARAMS``) plug in the adaptations below:
+A channel's list is walked from its head (page 1, newest first). The archive keeps,
+per site and channel (table ``list_frontier``), the head a walk began at (the first
+entries of page 1 then), how many pages from that head were covered (every entry
+archived), and whether the walk reached the last page (``complete``).
 
-* ``FrontierDupeFilter``: scrapy-redis hashes the URL itself and ignores
-  ``REQUEST_FINGERPRINTER_CLASS``; ours asks the crawler's fingerprinter
-  (``crawler/fingerprint.py``), so one article is fetched once whatever URL form links
-  to it, across all workers.
-* ``LeasedQueue``: a pop moves the request into the popping worker's lease hash in the
-  same Lua script. The lease is released when the request's callback output (new
-  requests, items) is in Redis (``LeaseRelease``, a spider middleware) or its errback
-  ran (``FrontierSpider.on_error``), or when it is re-enqueued (retry, redirect). A
-  worker that dies (SIGKILL, machine lost) stops its heartbeat; the coordinator puts its
-  leased requests back into the queue (``Frontier.requeue``): nothing is lost.
-* ``FrontierScheduler``: always persistent (scrapy-redis's default
-  ``SCHEDULER_PERSIST=False`` lets the first idle worker flush the shared queue and
-  dupefilter); the coordinator clears the frontier at the start of a run instead.
-* ``RetryingRedis``: a Redis restarted mid-crawl (with persistence) is waited for, with
-  backoff, instead of failing the crawl.
+A crawl walks each channel page by page:
+- until it meets the stored head again (one of its keys, or an entry dated before
+  it), it keeps paging whatever it finds: articles between the current head and the
+  stored one may be missing (a capped, filtered or killed run);
+- once there, a complete channel stops at known articles (``--overlap`` more pages);
+  an incomplete one jumps past where the stored walk ended (page
+  ``pages + max(P - 2, 0) + 1``, P being the page the stored head is on now: new
+  articles only push old ones back) and walks on towards the end.
 
-Keys (``FRONTIER_PREFIX``, default ``portal``): ``:config`` (the run, JSON), ``:known:SITE``
-(archived identity keys, for stop-at-known), ``:requests``, ``:dupefilter``,
-``:leases:WORKER``, ``:items`` (extracted items for the coordinator's archive writer),
-``:workers`` (heartbeats), ``:final`` (each worker's final counts), ``:stop``,
-``:scheduled`` (``--max-articles`` counts), ``:pace:*`` (``crawler/redisbook.py``).
+At the end of a run (after its last article batch, in the same queue) each walk
+reports a new frontier only when every page from its head up to where it met the
+stored head, or to the list's end, was covered in this run; otherwise the stored
+frontier stands. So caps (``--max-articles``), filters (``--since``), failed
+requests and kills can delay completion, never make a gap permanent.
 """
 from __future__ import annotations
 
-import itertools
-import json
-import os
-import socket
-import uuid
+from dataclasses import dataclass, field
 
-import redis
-from redis.backoff import ExponentialBackoff
-from redis.retry import Retry
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
-from scrapy_redis.scheduler import Scheduler
-
-LEASE = "frontier_lease"   # request.meta key: the lease token of a popped request
-WAKE = "frontier_wake"     # request.meta key of the no-op request that wakes an idle engine
-# A Redis restart is waited for this long (retries x backoff cap) before a command fails.
-REDIS_RETRIES, REDIS_BACKOFF_CAP = 240, 0.5
+# The head of a walk: the last entries of its page 1 (a pinned 置顶 entry stays at the
+# top of page 1 for ever, so the first ones would be met again at once), and the date
+# of the last one: an entry dated before it lies in that walk too (if the keys were
+# deleted since).
+HEAD_KEYS = 5
 
 
-class FrontierError(Exception):
-    """A Redis URL that is wrong or unreachable; the message is one line."""
+@dataclass
+class PageState:
+    url: str
+    pending: set[str] = field(default_factory=set)   # article keys not archived yet
+    skipped: bool = False    # an entry was left out (cap, --since, request budget)
+    dates: list[str] = field(default_factory=list)
+
+    @property
+    def covered(self) -> bool:
+        return not self.pending and not self.skipped
 
 
-class RetryingRedis(redis.StrictRedis):
-    """A client that reconnects with backoff (Redis restarted, network blip)."""
+@dataclass
+class ChannelWalk:
+    site: str
+    channel_url: str
+    channel: str | None
+    prior: dict | None                       # the stored frontier row, if any
+    head_keys: list[str] = field(default_factory=list)
+    head_date: str | None = None
+    pages: dict[int, PageState] = field(default_factory=dict)   # depth -> state
+    bridged: set[int] = field(default_factory=set)   # depths covered by the prior walk
+    met_prior_at: int | None = None          # depth where the stored head was met
+    end_depth: int | None = None             # depth of the list's last page, when read
+    stopped_known_at: int | None = None      # complete channel: stopped at known articles
+    list_requests: int = 0
+    seen: set[str] = field(default_factory=set)   # every entry key of this walk
+    oldest: str | None = None                # oldest list date so far
+    stale_new: int = 0                       # pages in a row without a new URL
+    stale_age: int = 0                       # dated pages in a row not older than before
+    jumped: bool = False
 
-    @classmethod
-    def from_url(cls, url, **kwargs):
-        kwargs.setdefault("retry", Retry(ExponentialBackoff(cap=REDIS_BACKOFF_CAP, base=0.02), REDIS_RETRIES))
-        kwargs.setdefault("retry_on_error", [redis.ConnectionError, redis.TimeoutError])
-        return super().from_url(url, **kwargs)
+    # -- reading pages -----------------------------------------------------------
+    def page(self, depth: int, url: str) -> PageState:
+        st = self.pages.get(depth)
+        if st is None:
+            st = self.pages[depth] = PageState(url)
+        return st
 
+    def is_prior_head(self, key: str, date: str | None) -> bool:
+        p = self.prior
+        if not p or self.met_prior_at is not None:
+            return False
+        if key in (p.get("head_keys") or ()):
+            return True
+        hd = p.get("head_date")
+        return bool(hd and date and date[:10] < hd[:10])
 
-def connect(url: str, *, check: bool = True) -> redis.StrictRedis:
-    """A client for ``url``; ``FrontierError`` if the URL is wrong or nobody answers."""
-    if not isinstance(url, str) or not url.startswith(("redis://", "rediss://", "unix://")):
-        raise FrontierError(f"--redis {url!r} is not a Redis URL (use redis://HOST:PORT/DB)")
-    try:
-        probe = redis.StrictRedis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
-        if check:
-            probe.ping()
-        probe.close()
-    except ValueError as e:
-        raise FrontierError(f"--redis {url!r}: {e}") from None
-    except redis.RedisError as e:
-        raise FrontierError(f"cannot reach Redis at {url}: {str(e).splitlines()[0]}") from None
-    return RetryingRedis.from_url(url, socket_timeout=30, socket_connect_timeout=3)
+    def staleness(self, keys: list[str], dates: list[str]) -> tuple[int, int]:
+        """Count this page towards the trap rules; (pages without new URLs, pages not older)."""
+        new = [k for k in keys if k not in self.seen]
+        self.seen.update(keys)
+        self.stale_new = 0 if new else self.stale_new + 1
+        if dates:
+            low = min(dates)
+            older = self.oldest is None or low < self.oldest
+            self.stale_age = 0 if older else self.stale_age + 1
+            self.oldest = low if older else self.oldest
+        return self.stale_new, self.stale_age
 
+    def jump_target(self, depth: int, named: dict) -> tuple[int, str] | None:
+        """Where an incomplete channel resumes after meeting the stored head at ``depth``."""
+        p = self.prior
+        if self.jumped or not p or p.get("complete") or self.met_prior_at is None:
+            return None
+        target = self.stored_reach() + 1       # the first page not covered yet
+        if target > depth + 1 and named.get(target):
+            return target, named[target]
+        # Lists named only by their next links: the stored page URL holds articles no
+        # newer than it did (conservative: fewer pages are counted as covered).
+        if int(p.get("pages") or 0) > depth + 1 and p.get("resume_url"):
+            return int(p["pages"]), p["resume_url"]
+        return None
 
-def new_worker_id(role: str) -> str:
-    return f"{role}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    def stored_reach(self) -> int:
+        """The last page now covered by the stored walk, once its head was met on page P.
 
+        Its head keys were the last entries of its page 1; new articles only push old
+        ones back, by s entries: one of them at old position >= 1 from the end of page
+        1 is now on page P, so s >= (P - 2) n + 1 and the stored walk's last page F
+        (old positions up to F n - 1) covers every page up to F + max(P - 2, 0).
+        """
+        return int(self.prior.get("pages") or 0) + max(self.met_prior_at - 2, 0)
 
-_POP = """
-local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #r == 0 then return false end
-redis.call('ZREM', KEYS[1], r[1])
-redis.call('HSET', KEYS[2], ARGV[1], r[2] .. '|' .. r[1])
-return r[1]
-"""
+    def jump(self, depth: int, target: int) -> None:
+        self.jumped = True
+        self.bridged.update(range(depth + 1, target))
 
-_REQUEUE = """
-local all = redis.call('HGETALL', KEYS[2])
-for i = 2, #all, 2 do
-  local v = all[i]
-  local bar = string.find(v, '|', 1, true)
-  redis.call('ZADD', KEYS[1], tonumber(string.sub(v, 1, bar - 1)), string.sub(v, bar + 1))
-end
-redis.call('DEL', KEYS[2])
-return #all / 2
-"""
+    # -- the run's result --------------------------------------------------------
+    def covered_depth(self) -> int:
+        d = 0
+        while (d + 1) in self.bridged or ((st := self.pages.get(d + 1)) is not None and st.covered):
+            d += 1
+        return d
 
-# Queue length and every live worker's lease count, read in one atomic step.
-_SNAPSHOT = """
-local q = redis.call('ZCARD', KEYS[1])
-local n = 0
-for _, w in ipairs(redis.call('HKEYS', KEYS[2])) do n = n + redis.call('HLEN', ARGV[1] .. w) end
-local t = redis.call('TIME')
-return {q, n, t[1] .. '.' .. string.format('%06d', tonumber(t[2]))}
-"""
+    def report(self) -> dict | None:
+        """The new frontier row, or None to keep the stored one."""
+        c = self.covered_depth()
+        if c == 0:
+            return None
+        p = self.prior
+        complete = self.end_depth is not None and c >= self.end_depth
+        pages, resume = c, None
+        met = self.met_prior_at
+        if p and not complete:
+            if met is None or c < met:
+                return None              # never joined the stored walk: it stands
+            # Joined it: the stored coverage continues this run's (see jump_target).
+            complete = bool(p.get("complete"))
+            stored = self.stored_reach()
+            if stored > c:
+                pages, resume = stored, p.get("resume_url")
+        real = [d for d in range(1, c + 1) if d in self.pages]
+        dates = [x for d in real for x in self.pages[d].dates]
+        if p and met is not None and p.get("oldest_date"):
+            dates.append(p["oldest_date"])
+        return {"site": self.site, "channel_url": self.channel_url, "channel": self.channel,
+                "head_keys": self.head_keys, "head_date": self.head_date, "pages": pages,
+                "resume_url": resume or (self.pages[max(real)].url if real else None),
+                "oldest_date": min(dates) if dates else None, "complete": complete}
 
 
 class Frontier:
-    """One process's handle on the shared frontier (one per crawler: ``for_crawler``)."""
+    """Every channel walk of one run, and which article keys they wait for."""
 
-    def __init__(self, server, prefix: str, worker_id: str, role: str) -> None:
-        self.server, self.prefix, self.worker_id, self.role = server, prefix, worker_id, role
-        self._tokens = itertools.count()
-        self._pop = server.register_script(_POP)
-        self._requeue = server.register_script(_REQUEUE)
-        self._snapshot = server.register_script(_SNAPSHOT)
-        self.pace_book = None  # a RedisPaceBook registers itself here (lease renewal)
+    def __init__(self, stored: list[dict] | None = None):
+        self.stored = {(r["site"], r["channel_url"]): r for r in (stored or [])}
+        self.walks: dict[tuple[str, str], ChannelWalk] = {}
+        self.waiting: dict[str, list[PageState]] = {}
+        self.done_keys: set[str] = set()
 
-    @classmethod
-    def for_crawler(cls, crawler) -> "Frontier":
-        fr = getattr(crawler, "portal_frontier", None)
-        if fr is None:
-            s = crawler.settings
-            fr = cls(connect(s.get("REDIS_URL"), check=False), s.get("FRONTIER_PREFIX", "portal"),
-                     s.get("FRONTIER_WORKER_ID") or new_worker_id(s.get("FRONTIER_ROLE", "worker")),
-                     s.get("FRONTIER_ROLE", "worker"))
-            crawler.portal_frontier = fr
-        return fr
+    def walk(self, site: str, channel_url: str, channel: str | None) -> ChannelWalk:
+        k = (site, channel_url)
+        w = self.walks.get(k)
+        if w is None:
+            w = self.walks[k] = ChannelWalk(site, channel_url, channel, self.stored.get(k))
+        return w
 
-    def key(self, *parts: str) -> str:
-        return ":".join((self.prefix,) + parts)
+    def wait(self, page: PageState, key: str) -> None:
+        if key in self.done_keys:
+            return
+        page.pending.add(key)
+        self.waiting.setdefault(key, []).append(page)
 
-    @property
-    def lease_key(self) -> str:
-        return self.key("leases", self.worker_id)
+    def done(self, key: str) -> None:
+        """The article ``key`` was handed to the archive (or is not an article page)."""
+        self.done_keys.add(key)
+        for st in self.waiting.pop(key, ()):
+            st.pending.discard(key)
 
-    # -- queue and leases -------------------------------------------------------------
-    def pop(self):
-        """The raw top request, now leased to this worker: (token, data) or None."""
-        token = f"{next(self._tokens)}"
-        data = self._pop(keys=[self.key("requests"), self.lease_key], args=[token])
-        return None if data is None else (token, data)
-
-    def release(self, token: str | None) -> None:
-        if token is not None:
-            self.server.hdel(self.lease_key, token)
-
-    def requeue(self, worker_id: str) -> int:
-        """Put a dead worker's leased requests back into the queue; returns how many."""
-        return int(self._requeue(keys=[self.key("requests"), self.key("leases", worker_id)]))
-
-    def snapshot(self) -> tuple[int, int, float]:
-        """(queued requests, leased requests, server time), atomically."""
-        q, n, t = self._snapshot(keys=[self.key("requests"), self.key("workers")],
-                                 args=[self.key("leases") + ":"])
-        return int(q), int(n), float(t)
-
-    def now(self) -> float:
-        s, us = self.server.time()
-        return s + us / 1e6
-
-    # -- the run ----------------------------------------------------------------------
-    def clear(self) -> None:
-        """Forget any previous run under this prefix (the coordinator, at its start)."""
-        for k in self.server.scan_iter(f"{self.prefix}:*", count=1000):
-            self.server.unlink(k)
-
-    def publish(self, config: dict, known: dict[str, set[str]]) -> None:
-        for site, keys in known.items():
-            keys = list(keys)
-            for i in range(0, len(keys), 5000):
-                self.server.sadd(self.key("known", site), *keys[i:i + 5000])
-        self.server.set(self.key("config"), json.dumps(config, ensure_ascii=False))
-
-    def config(self) -> dict | None:
-        raw = self.server.get(self.key("config"))
-        return json.loads(raw) if raw else None
-
-    def known(self, sites) -> dict[str, set[str]]:
-        return {s: {k.decode() for k in self.server.smembers(self.key("known", s))} for s in sites}
-
-    def stop(self, reason: str = "finished") -> None:
-        self.server.set(self.key("stop"), reason, nx=True)
-
-    def stopped(self) -> str | None:
-        v = self.server.get(self.key("stop"))
-        return v.decode() if v else None
+    def report(self) -> list[dict]:
+        return [r for w in self.walks.values() if (r := w.report()) is not None]
 
 
-class SharedCounter:
-    """``spider.scheduled`` across workers (``--max-articles``): ``x[k] += 1`` adds 1 in Redis."""
-
-    def __init__(self, server, key: str) -> None:
-        self.server, self.key, self._read = server, key, {}
-
-    def __getitem__(self, site: str) -> int:
-        v = int(self.server.hget(self.key, site) or 0)
-        self._read[site] = v
-        return v
-
-    def __setitem__(self, site: str, value: int) -> None:
-        self.server.hincrby(self.key, site, value - self._read.get(site, 0))
-        self._read[site] = value
-
-
-# -- scrapy-redis components ------------------------------------------------------------
-class FrontierDupeFilter(RFPDupeFilter):
-    """scrapy-redis's Redis dupefilter on the crawler's request fingerprints."""
-
-    @classmethod
-    def from_spider(cls, spider):
-        df = super().from_spider(spider)
-        df.fingerprinter = spider.crawler.request_fingerprinter
-        return df
-
-    def request_fingerprint(self, request) -> str:
-        return self.fingerprinter.fingerprint(request).hex()
-
-
-class LeasedQueue(PriorityQueue):
-    """scrapy-redis's priority queue; a pop leases the request to this worker."""
-
-    def __init__(self, server, spider, key, serializer=None):
-        super().__init__(server, spider, key, serializer)
-        self.frontier = Frontier.for_crawler(spider.crawler)
-
-    def pop(self, timeout=0):
-        got = self.frontier.pop()
-        if got is None:
-            return None
-        token, data = got
-        request = self._decode_request(data)
-        request.meta[LEASE] = token
-        return request
-
-
-class FrontierScheduler(Scheduler):
-    """scrapy-redis's scheduler, always persistent, lease-aware, wakeable."""
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        sched = super().from_crawler(crawler)
-        sched.frontier = Frontier.for_crawler(crawler)
-        sched.persist = True  # never flush the shared frontier when one process closes
-        sched.crawler_stats, sched.stats = sched.stats, None  # counted below, without the
-        return sched                                           # deprecated spider= argument
-
-    def next_request(self):
-        request = super().next_request()
-        if request is not None:
-            self.crawler_stats.inc_value("scheduler/dequeued/redis")
-        return request
-
-    def enqueue_request(self, request) -> bool:
-        if request.meta.get(WAKE):
-            return False  # only there to make the engine ask us for a request now
-        # A leased request coming back (retry, redirect): the copy goes into the queue,
-        # then the old lease is released, so a crash in between duplicates, never loses.
-        old = request.meta.pop(LEASE, None)
-        try:
-            queued = super().enqueue_request(request)
-        finally:
-            self.frontier.release(old)
-        if queued:
-            self.crawler_stats.inc_value("scheduler/enqueued/redis")
-        return queued
-
-
-class LeaseRelease:
-    """Spider middleware (outermost): release a request's lease once everything its
-    callback produced (requests in the queue, items in the relay) is in Redis."""
-
-    def __init__(self, crawler) -> None:
-        self.frontier = Frontier.for_crawler(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_spider_output(self, response, result, spider=None):
-        try:
-            yield from result
-        finally:
-            self.frontier.release(response.meta.get(LEASE))
-
-    async def process_spider_output_async(self, response, result, spider=None):
-        try:
-            async for x in result:
-                yield x
-        finally:
-            self.frontier.release(response.meta.get(LEASE))
+def describe(row: dict) -> str:
+    """A channel's backfill state in words (``sites`` and ``stats`` show it)."""
+    if row.get("complete"):
+        return "complete"
+    back = f", back to {row['oldest_date']}" if row.get("oldest_date") else ""
+    return f"backfilling: {row.get('pages') or 0} list pages covered{back}"

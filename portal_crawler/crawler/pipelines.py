@@ -202,6 +202,10 @@ class ArchivePipeline:
                 summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
                                        for k, v in summary["per_site"].items()}
             summary["drift"] = self.drift.report()
+            # After the last batch in the same queue: a frontier never runs ahead of the
+            # articles it claims are archived (crawler/frontier.py).
+            frontier = getattr(self.crawler.spider, "frontier", None)
+            summary["frontier"] = frontier.report() if frontier is not None else []
             summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
             self.inbox.put(("finish", summary, reason or "finished"))
             done = self._expect("finished")

@@ -60,7 +60,7 @@ class RedisPaceBook:
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisPaceBook":
-        from portal_crawler.crawler.frontier import Frontier
+        from portal_crawler.crawler.redisfrontier import Frontier
         fr = Frontier.for_crawler(crawler)
         s = crawler.settings
         book = cls(fr.server, fr.prefix, lease_ttl=s.getfloat("PACING_LEASE_TTL", 10.0),

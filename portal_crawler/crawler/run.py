@@ -33,6 +33,8 @@ class ExitCode(IntEnum):
     USAGE = 2         # bad input: file, key, URL, option, archive
     LOCKED = 3        # another crawl holds the archive
     UNFINISHED = 4    # stopped before the end (killed, shutdown, a limit)
+    NOTHING = 5       # nothing to crawl where something was asked for: a site without
+                      # channels, or a --channel matching none of a site's channels
 
 
 class CrawlInputError(ValueError):
@@ -53,6 +55,7 @@ class CrawlResult:
     requests: int
     articles: dict = field(default_factory=dict)   # new / updated / unchanged / duplicate
     errors: int = 0
+    warnings: list = field(default_factory=list)   # limit hits, sites with nothing to crawl
     stats: dict = field(default_factory=dict, repr=False)   # Scrapy's final stats
 
     @property
@@ -71,18 +74,25 @@ class CrawlResult:
 
     @classmethod
     def from_stats(cls, stats: dict, sites: list[str], elapsed: float) -> "CrawlResult":
+        from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
+        from portal_crawler.crawler.pipelines import run_stats
         reason = stats.get("finish_reason", "finished")
-        errors = int(stats.get("portal/errors", 0))
+        # A callback that raised lost whatever that page held: an error, never hidden.
+        errors = int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
+        per_site = run_stats(stats, list(sites))["per_site"]
+        empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
         if reason != "finished":
             code = ExitCode.UNFINISHED
         elif errors:
             code = ExitCode.ERRORS
+        elif empty:
+            code = ExitCode.NOTHING
         else:
             code = ExitCode.OK
         return cls(exit_code=int(code), finish_reason=reason, elapsed=elapsed, sites=list(sites),
                    run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
                    articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNT_KEYS}, errors=errors,
-                   stats=stats)
+                   warnings=run_warnings(per_site) + empty, stats=stats)
 
 
 def default_sites_file() -> Path | None:
@@ -152,7 +162,7 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
     """
     if redis:
         try:
-            from portal_crawler.crawler.frontier import FrontierError, connect
+            from portal_crawler.crawler.redisfrontier import FrontierError, connect
             from portal_crawler.crawler.scaleout import apply_frontier
         except ImportError as e:
             raise CrawlInputError(f"--redis needs the `scaleout` extra (pip install 'portal-crawler[scaleout]'): {e}")
@@ -177,6 +187,12 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
                        refresh_days=refresh_days, overlap_pages=overlap, full_lists=resume)
     s = build_settings(db, resume=resume, progress=progress, contact=contact, log_level=log_level,
                        settings=settings)
+    from portal_crawler.crawler.limits import LimitError, site_limits
+    try:  # a bad limit in a sites file fails here, before anything starts
+        for x in chosen:
+            site_limits(x, s)
+    except LimitError as e:
+        raise CrawlInputError(str(e)) from None
     s.set("PORTAL_RUN_ARGS", {"sites": [x.key for x in chosen], "resume": resume,
                               **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     if redis:

@@ -9,7 +9,7 @@ to the one archive writer. ``work(URL)`` (CLI ``worker --redis URL``) is a **wor
 it reads the run from Redis, fetches, extracts, writes its WARC captures (into the
 archive's WARC folder, or ``warc_dir``), and relays items.
 
-The frontier (queue, dupefilter, leases) is scrapy-redis's (``crawler/frontier.py``);
+The frontier (queue, dupefilter, leases) is scrapy-redis's (``crawler/redisfrontier.py``);
 each site's delay and concurrency hold across all processes through ``RedisPaceBook``
 (``crawler/redisbook.py``).
 
@@ -37,7 +37,7 @@ from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from portal_crawler.crawler.frontier import (LEASE, WAKE, Frontier, FrontierError, SharedCounter, connect,
+from portal_crawler.crawler.redisfrontier import (LEASE, WAKE, Frontier, FrontierError, SharedCounter, connect,
                                              new_worker_id)
 from portal_crawler.crawler.pipelines import ArchivePipeline
 from portal_crawler.crawler.spider import PortalSpider
@@ -63,12 +63,12 @@ def frontier_settings(url: str, role: str, *, prefix: str = "portal", worker_id:
     wid = worker_id or new_worker_id(role)
     return {
         "REDIS_URL": url,
-        "REDIS_PARAMS": {"redis_cls": "portal_crawler.crawler.frontier.RetryingRedis"},
-        "SCHEDULER": "portal_crawler.crawler.frontier.FrontierScheduler",
-        "SCHEDULER_QUEUE_CLASS": "portal_crawler.crawler.frontier.LeasedQueue",
+        "REDIS_PARAMS": {"redis_cls": "portal_crawler.crawler.redisfrontier.RetryingRedis"},
+        "SCHEDULER": "portal_crawler.crawler.redisfrontier.FrontierScheduler",
+        "SCHEDULER_QUEUE_CLASS": "portal_crawler.crawler.redisfrontier.LeasedQueue",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
-        "DUPEFILTER_CLASS": "portal_crawler.crawler.frontier.FrontierDupeFilter",
+        "DUPEFILTER_CLASS": "portal_crawler.crawler.redisfrontier.FrontierDupeFilter",
         "SCHEDULER_PERSIST": True,
         "PACING_BOOK": "portal_crawler.crawler.redisbook.RedisPaceBook",
         "FRONTIER_PREFIX": prefix,
@@ -82,7 +82,7 @@ def apply_frontier(s: Settings, url: str, role: str, prefix: str = "portal") -> 
     for k, v in frontier_settings(url, role, prefix=prefix).items():
         s.set(k, v)
     s.set("SPIDER_MIDDLEWARES", {**s.getdict("SPIDER_MIDDLEWARES"),
-                                 "portal_crawler.crawler.frontier.LeaseRelease": 1})
+                                 "portal_crawler.crawler.redisfrontier.LeaseRelease": 1})
     s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), "portal_crawler.crawler.scaleout.FrontierNode": 300})
     pipes = dict(s.getdict("ITEM_PIPELINES"))
     pipes.pop("portal_crawler.crawler.pipelines.ArchivePipeline", None)
@@ -99,7 +99,7 @@ class FrontierSpider(PortalSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         fr = Frontier.for_crawler(crawler)
-        spider.frontier = fr
+        spider.shared = fr  # (spider.frontier is the backfill state: crawler/frontier.py)
         spider.seeded = fr.role != "coordinator"
         if fr.role == "coordinator":
             s = crawler.settings
@@ -117,6 +117,7 @@ class FrontierSpider(PortalSpider):
                 "warc_dir": str(_warc_dir(s)),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
                 "spider_args": s.getdict("PORTAL_SPIDER_ARGS"),
+                "frontier": _backfill_rows(s.get("PORTAL_DB"), list(spider.sites)),
                 "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
             }, spider.known)
         if spider.max_articles is not None:
@@ -124,7 +125,7 @@ class FrontierSpider(PortalSpider):
         return spider
 
     async def start(self):
-        if self.frontier.role == "coordinator":
+        if self.shared.role == "coordinator":
             async for request in super().start():
                 yield request
         self.seeded = True  # every seed is in the queue (the engine pushed each as it came)
@@ -133,7 +134,14 @@ class FrontierSpider(PortalSpider):
         try:
             return super().on_error(failure)
         finally:
-            self.frontier.release(failure.request.meta.get(LEASE))
+            self.shared.release(failure.request.meta.get(LEASE))
+
+
+def _backfill_rows(db, sites) -> list[dict]:
+    """The archive's backfill state (crawler/frontier.py), for workers that never open it."""
+    from portal_crawler.store import Archive
+    with Archive.open(db) as ar:
+        return [r for site in sites for r in ar.frontier(site=site)]
 
 
 def _warc_dir(s):
@@ -389,6 +397,6 @@ def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None,
     configure_logging(s)
     process = CrawlerProcess(s)
     crawler = process.create_crawler(FrontierSpider)
-    process.crawl(crawler, sites=sites, known=known, **config["spider_args"])
+    process.crawl(crawler, sites=sites, known=known, frontier=config["frontier"], **config["spider_args"])
     process.start()
     return CrawlResult.from_stats(crawler.stats.get_stats(), [x.key for x in sites], time.monotonic() - started)

@@ -65,7 +65,18 @@ WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_BATCH_SIZE = 200
 PROGRESS_ENABLED = False
 
-# Incremental crawling: a channel's paging stops at the first list page that holds
+# Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
+# one with the lower-case key in its sites-file `settings` (or `[defaults]`).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024     # Scrapy's own default is 1 GiB
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+PORTAL_MAX_REQUESTS = 200_000           # per site per run
+PORTAL_MAX_LIST_PAGES = 1000            # per channel per run; the frontier resumes there
+PORTAL_MAX_ARTICLE_PAGES = 50
+PORTAL_MAX_LINKS_PER_PAGE = 500
+PORTAL_MAX_STALE_LIST_PAGES = 3
+
+# Incremental crawling: once a channel's list was walked to its end (the backfill
+# frontier), paging stops at the first list page past the frontier's head that holds
 # only archived articles; this many further pages are read as an overlap.
 INCREMENTAL_OVERLAP_PAGES = 0
 

@@ -1,8 +1,10 @@
 """The portal spider: home -> nav channels -> list pages -> articles (all pages).
 
 One spider crawls many sites at once; each site is its own download slot, so per-site
-politeness holds even when sites share a host. Incremental by default: a channel's
-paging stops once a list page holds only archived articles.
+politeness holds even when sites share a host. Lists are walked page by page, never
+fanned out (a pager may claim 共1000000页). Incremental by default, with a backfill
+frontier (crawler/frontier.py): a channel's paging stops at known articles only once its
+list was walked to the end. Every walk is bounded by the site's limits (crawler/limits.py).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
+from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
 from portal_crawler.crawler.items import ArticleItem
+from portal_crawler.crawler.limits import site_limits, size_limit_hit
 from portal_crawler.record import RECORD_KEYS
 from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
@@ -38,7 +42,8 @@ class PortalSpider(scrapy.Spider):
 
     def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
                  since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
-                 overlap_pages: int | None = None, full_lists: bool = False, **kw):
+                 overlap_pages: int | None = None, full_lists: bool = False, frontier: list[dict] | None = None,
+                 **kw):
         super().__init__(**kw)
         self.sites = {s.key: s for s in sites}
         self.known = {k: (known or {}).get(k, set()) for k in self.sites}  # site -> identity keys
@@ -52,9 +57,14 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
+        self.frontier = Frontier(frontier)
+        self.requests_made: dict[str, int] = {k: 0 for k in self.sites}
+        self.channel_urls: dict[str, set[str]] = {k: set() for k in self.sites}
+        self.channel_names: dict[str, list[str]] = {k: [] for k in self.sites}
+        self.limits: dict[str, dict] = {}
 
     @classmethod
-    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, **kwargs):
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -63,22 +73,55 @@ class PortalSpider(scrapy.Spider):
         db = s.get("PORTAL_DB")
         if not s.getbool("PORTAL_LOCK_HELD"):  # `scrapy crawl`: nobody took the lock for us
             crawler.portal_lock = ArchiveLock(db).acquire()
-        if known is None:
+        if known is None or frontier is None:
             with Archive.open(db, create=True) as ar:
-                known = {site.key: ar.known_keys(site=site.key) for site in chosen}
+                if known is None:
+                    known = {site.key: ar.known_keys(site=site.key) for site in chosen}
+                if frontier is None:  # the backfill state of every channel (crawler/frontier.py)
+                    frontier = [r for site in chosen for r in ar.frontier(site=site.key)]
         apply_site_settings(s, chosen)
-        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, **kwargs)
+        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, frontier=frontier, **kwargs)
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+        spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
         return spider
 
     # -- helpers -------------------------------------------------------------------------
-    def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request:
-        meta.update(site=site.key, download_slot=site.key)
+    def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request | None:
+        """A request to ``site``, or None once the site's request budget is spent."""
+        lim = self.limits[site.key]
+        if self.requests_made[site.key] >= lim["max_requests"]:
+            self._limit(site.key, "max_requests", url)
+            return None
+        self.requests_made[site.key] += 1
+        meta.update(site=site.key, download_slot=site.key, download_maxsize=lim["download_maxsize"],
+                    download_warnsize=lim["download_warnsize"])
         # On --resume, requests the interrupted run had already scheduled are in the
         # persisted seen-set; anything not archived yet must be fetchable again.
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
                               dont_filter=self.full_lists)
+
+    def _limit(self, site: str, name: str, url: str | None = None) -> None:
+        """Count a limit hit (stored per site in crawl_runs) with a few example URLs."""
+        self._inc(site, f"limits/{name}")
+        key = f"site/{site}/limit_urls/{name}"
+        urls = self.crawler.stats.get_value(key) or []
+        if url and len(urls) < 5 and url not in urls:
+            self.crawler.stats.set_value(key, urls + [url])
+        if self.crawler.stats.get_value(f"site/{site}/limits/{name}") == 1:
+            logger.warning("site %s: limit %s reached (%s)", site, name, url)
+
+    def _channel(self, url: str, site: Site, name: str | None):
+        """The first list page of a channel (its walk is keyed by that page's URL)."""
+        key = canonical_url(url)
+        if key in self.channel_urls[site.key]:  # named by the nav and the sitemap: one walk
+            return
+        self.channel_urls[site.key].add(key)
+        self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+        req = self._req(url, self.parse_list, site, channel=name, walk=key, list_page=1)
+        if req is not None:
+            self.frontier.walk(site.key, key, name).list_requests += 1
+            yield req
 
     def _inc(self, site: str, what: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"site/{site}/{what}", n)
@@ -92,6 +135,11 @@ class PortalSpider(scrapy.Spider):
 
     def on_error(self, failure):
         site = failure.request.meta.get("site", "?")
+        if size_limit_hit(failure):  # a limit, not a fault: warned, and its entry counts as done
+            self._limit(site, "download_maxsize", failure.request.url)
+            if failure.request.meta.get("key"):
+                self.frontier.done(failure.request.meta["key"])
+            return
         if failure.check(IgnoreRequest):  # robots.txt or off-site: skipped, not failed
             self._inc(site, "skipped")
             return
@@ -99,7 +147,10 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("portal/errors")
         logger.warning("request failed: %s (%s)", failure.request.url, failure.value)
 
-    def _wanted_channel(self, ch: dict) -> bool:
+    def _wanted_channel(self, ch: dict, site: Site | None = None) -> bool:
+        if site is not None and ch["name"] not in self.channel_names[site.key]:
+            self.channel_names[site.key].append(ch["name"])
+            self.crawler.stats.set_value(f"site/{site.key}/channel_names", self.channel_names[site.key])
         if not self.channel_filter:
             return True
         path = urlsplit(ch["url"]).path.strip("/").split("/")
@@ -107,31 +158,42 @@ class PortalSpider(scrapy.Spider):
 
     # -- crawl ---------------------------------------------------------------------------
     async def start(self):
+        if self.channel_filter:  # named in the nothing-to-crawl warning (CrawlResult)
+            self.crawler.stats.set_value("portal/channel_filter", self.channel_filter)
         for site in self.sites.values():
             if site.channels:  # channels given in the sites file: skip the home page
+                self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
                 for ch in site.channels:
-                    if self._wanted_channel(ch):
-                        yield self._req(urljoin(site.base_url, ch["url"]), self.parse_list, site, channel=ch["name"])
-            else:
-                yield self._req(site.base_url, self.parse_home, site)
+                    if self._wanted_channel(ch, site):
+                        for r in self._channel(urljoin(site.base_url, ch["url"]), site, ch["name"]):
+                            yield r
+            elif (r := self._req(site.base_url, self.parse_home, site)) is not None:
+                yield r
 
     def parse_home(self, response):
         site = self.sites[response.meta["site"]]
         self._inc(site.key, f"responses/{response.status}")
         _, sel = self._decode(response)
         self.friend_links[site.key] = discover.friend_links(sel, response.url)
-        channels = [c for c in discover.nav_channels(sel, response.url) if self._wanted_channel(c)]
-        self.crawler.stats.set_value(f"site/{site.key}/channels", len(channels))
+        # Counted as found only when a list is asked for: 0 at the end means nothing to
+        # crawl on this site (the CLI warns and exits 5).
+        self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
+        nav = discover.nav_channels(sel, response.url)
+        channels = [c for c in nav if self._wanted_channel(c, site)]
         for ch in channels:
-            yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
+            yield from self._channel(ch["url"], site, ch["name"])
         links = discover.special_links(sel, response.url)
         # The sitemap names channels the nav leaves out (sub-channels); RSS feeds are an
         # opt-in extra source (they carry no click counts, so lists stay the main one).
         if site.setting("use_sitemap", True) and links.get("sitemap"):
-            yield self._req(links["sitemap"], self.parse_sitemap, site)
+            if (r := self._req(links["sitemap"], self.parse_sitemap, site)) is not None:
+                yield r
         if site.setting("use_rss", False):
-            yield self._req(links.get("rss") or urljoin(site.base_url, "/data/rssmap.html"), self.parse_rssmap, site)
-        if not channels and not links.get("sitemap"):  # no nav, no sitemap: the home page is the list
+            if (r := self._req(links.get("rss") or urljoin(site.base_url, "/data/rssmap.html"),
+                               self.parse_rssmap, site)) is not None:
+                yield r
+        if not nav and not links.get("sitemap"):  # no nav, no sitemap: the home page is the list
+            response.meta.update(walk=canonical_url(response.url), list_page=1, home_list=True)
             yield from self.parse_list(response)
 
     def parse_sitemap(self, response):
@@ -139,15 +201,16 @@ class PortalSpider(scrapy.Spider):
         self._inc(site.key, f"responses/{response.status}")
         _, sel = self._decode(response)
         for ch in discover.sitemap_channels(sel, response.url):
-            if self._wanted_channel(ch) and urlsplit(ch["url"]).netloc.lower() == site.netloc:
-                yield self._req(ch["url"], self.parse_list, site, channel=ch["name"])
+            if urlsplit(ch["url"]).netloc.lower() == site.netloc and self._wanted_channel(ch, site):
+                yield from self._channel(ch["url"], site, ch["name"])
 
     def parse_rssmap(self, response):
         site = self.sites[response.meta["site"]]
         self._inc(site.key, f"responses/{response.status}")
         _, sel = self._decode(response)
         for url in rss_feeds(sel, response.url):
-            yield self._req(url, self.parse_feed, site)
+            if (r := self._req(url, self.parse_feed, site)) is not None:
+                yield r
 
     def parse_feed(self, response):
         site = self.sites[response.meta["site"]]
@@ -159,8 +222,9 @@ class PortalSpider(scrapy.Spider):
                 continue
             if urlsplit(it["url"]).netloc.lower() != site.netloc:
                 continue
-            self.requested.add(key)
-            yield self._req(it["url"], self.parse_article, site, list_date=it["date"])
+            if (r := self._req(it["url"], self.parse_article, site, list_date=it["date"], key=key)) is not None:
+                self.requested.add(key)
+                yield r
 
     def _recent(self, date: str | None) -> bool:
         if not self.refresh_days or not date:
@@ -173,49 +237,91 @@ class PortalSpider(scrapy.Spider):
 
     def parse_list(self, response):
         site = self.sites[response.meta["site"]]
+        lim = self.limits[site.key]
         self._inc(site.key, f"responses/{response.status}")
         html, sel = self._decode(response)
-        page = discover.parse_list(sel, response.url, html)
+        page = discover.parse_list(sel, response.url, html, limit=lim["max_links_per_page"])
+        channel = response.meta.get("channel")
+        walk = self.frontier.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
+        depth = response.meta.get("list_page", 1)  # not "depth": Scrapy's DepthMiddleware owns it
+        entries = [e for e in page.entries if urlsplit(e.url).netloc.lower() == site.netloc]
+        if len(entries) > lim["max_links_per_page"]:
+            self._limit(site.key, "max_links_per_page", response.url)
+            entries = entries[:lim["max_links_per_page"]]
+        if response.meta.get("home_list"):
+            if not entries:
+                return
+            self.channel_urls[site.key].add(walk.channel_url)
+            self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+        state = walk.page(depth, response.url)
+        keys = [identity_key(e.url) for e in entries]
+        dates = [d[:10] for e in entries if e.date and (d := parse_date(e.date).value)]
+        state.dates = dates
+        if depth == 1 and not walk.head_keys:
+            walk.head_keys = keys[-HEAD_KEYS:]
+            walk.head_date = next((d[:10] for e in reversed(entries) if e.date and (d := parse_date(e.date).value)), None)
         fresh = 0
         too_old = False
-        for e in page.entries:
-            if urlsplit(e.url).netloc.lower() != site.netloc:
-                continue
-            if self.since and e.date and (parse_date(e.date).value or "9999")[:10] < self.since:
+        capped = False
+        for e, key in zip(entries, keys):
+            date = parse_date(e.date).value if e.date else None
+            if walk.is_prior_head(key, date):
+                walk.met_prior_at = depth
+            if self.since and date and date[:10] < self.since:
                 too_old = True
+                state.skipped = True
                 continue
-            key = identity_key(e.url)
             if key in self.requested:  # listed again (parent and child channel lists)
+                self.frontier.wait(state, key)
                 continue
             new = key not in self.known[site.key]
             if not new and not self._recent(e.date):
                 continue
             fresh += 1
             if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
+                capped = state.skipped = True
+                continue
+            req = self._req(e.url, self.parse_article, site, clicks=e.clicks, list_date=e.date,
+                            refresh=not new, key=key)
+            if req is None:  # the site's request budget is spent
+                capped = state.skipped = True
                 continue
             self.scheduled[site.key] += 1
             self.requested.add(key)
-            yield self._req(e.url, self.parse_article, site, clicks=e.clicks, list_date=e.date,
-                            refresh=not new)
+            self.frontier.wait(state, key)
+            yield req
         self._inc(site.key, "list_pages")
-        if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
+        if capped or too_old:
             return
-        if too_old:
+        # Traps: a list that adds no new article, or gets no older, page after page.
+        no_new, not_older = walk.staleness(keys, dates)
+        if max(no_new, not_older) >= lim["max_stale_list_pages"]:
+            self._limit(site.key, "list_no_new_urls" if no_new >= not_older else "list_not_older", response.url)
             return
-        # First crawl of a site: ask for every page of the list at once (parallel);
-        # later crawls page one at a time, to stop at the first page of known articles.
-        complete = page.total_pages and len(page.page_urls) >= page.total_pages
-        if (self.full_lists or not self.known[site.key]) and not response.meta.get("fanned") and complete:
-            for n, url in sorted(page.page_urls.items()):
-                if n != page.page_no:
-                    yield self._req(url, self.parse_list, site, channel=response.meta.get("channel"), fanned=True)
+        if not page.next_url or page.next_url == response.url:
+            walk.end_depth = depth
             return
-        if response.meta.get("fanned"):
+        if walk.met_prior_at is not None and walk.prior.get("complete") and not self.full_lists:
+            # Past the stored head of a complete channel: stop at known articles.
+            streak = 0 if fresh else response.meta.get("known_streak", 0) + 1
+            if streak > self.overlap:
+                walk.stopped_known_at = depth
+                return
+        else:
+            streak = 0
+        if walk.list_requests >= lim["max_list_pages"]:
+            self._limit(site.key, "max_list_pages", page.next_url)
             return
-        streak = 0 if fresh else response.meta.get("known_streak", 0) + 1
-        if page.next_url and (self.full_lists or streak <= self.overlap):
-            yield self._req(page.next_url, self.parse_list, site, channel=response.meta.get("channel"),
-                            known_streak=streak)
+        nxt, nxt_depth = page.next_url, depth + 1
+        target = walk.jump_target(depth, page.page_urls)
+        if target is not None:
+            nxt_depth, nxt = target
+            walk.jump(depth, nxt_depth)
+        req = self._req(nxt, self.parse_list, site, channel=channel, walk=walk.channel_url, list_page=nxt_depth,
+                        known_streak=streak)
+        if req is not None:
+            walk.list_requests += 1
+            yield req
 
     def parse_article(self, response):
         site = self.sites[response.meta["site"]]
@@ -228,16 +334,31 @@ class PortalSpider(scrapy.Spider):
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
+            if response.meta.get("key"):  # nothing to archive there: the list entry is done
+                self.frontier.done(response.meta["key"])
             return
         remaining = response.meta.get("remaining")
         if remaining is None and res.page_urls:
             remaining = list(res.page_urls)
+            limit = self.limits[site.key]["max_article_pages"]
+            if len(remaining) >= limit:  # the first N pages are archived, the rest left
+                self._limit(site.key, "max_article_pages", response.url)
+                remaining = remaining[:limit - 1]
+                response.meta["cut"] = True
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
-            yield self._req(nxt, self.parse_article, site, parts=parts, remaining=rest,
+            req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
+                            cut=response.meta.get("cut", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
+            if req is not None:
+                yield req
             return
-        yield self._item(site, parts, response)
+        item = self._item(site, parts, response)
+        published = getattr(item, "published_at", None)
+        # An article the archive drops (published before --since) stays missing.
+        if response.meta.get("key") and not (self.since and published and published[:10] < self.since):
+            self.frontier.done(response.meta["key"])
+        yield item
 
     def _item(self, site: Site, parts, response) -> ArticleItem:
         results = [p[0] for p in parts]
@@ -248,6 +369,8 @@ class PortalSpider(scrapy.Spider):
         if record.get("clicks") is None:
             record["clicks"] = response.meta.get("clicks")
         record.setdefault("pages", len(results))
+        if response.meta.get("cut"):  # cut at max_article_pages: the pages stored, as warc_refs
+            record["pages"] = len(results)
         refs = [list(p[1]) for p in parts if p[1]]
         first = refs[0] if refs else (None, None)
         item = ArticleItem(**{k: record.get(k) for k in RECORD_KEYS if record.get(k) is not None},

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
 from portal_crawler.discover import selectors as S
+from portal_crawler.urls import LIST_PAGE_RE as STATIC_RE, PAGE_COUNT_RE as TOTAL_RE
 
 DATE_RE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 CLICKS_RE = re.compile(r"点击[：:]\s*(\d+)")
-STATIC_RE = re.compile(r"list_(\d+)_(\d+)\.html?$")
-TOTAL_RE = re.compile(r"共\s*(?:<strong>)?\s*(\d+)\s*(?:</strong>)?\s*页")
 SCRIPT_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
 ARTICLE_HINT = re.compile(r"(/\d{4}/\d{4}/\d+\.html?$)|(/t\d{8}_\d+\.html?$)|(/art_\d+_\d+\.html?$)|(view(?:\.php\?aid=|-)\d+)")
 
@@ -33,13 +33,37 @@ class ListEntry:
     channel: str | None = None   # the [子栏目] tag of a parent list
 
 
+class PageNames(Mapping):
+    """Page number -> URL of every list page we can name, computed on demand: a pager
+    claiming 共1000000页 costs nothing until a page is asked for (one at a time)."""
+
+    def __init__(self, named: dict[int, str] | None = None, total: int = 0, name=None):
+        self.named = dict(named or {})
+        self.total = total if name else 0
+        self.name = name
+
+    def __getitem__(self, n: int) -> str:
+        if n in self.named:
+            return self.named[n]
+        if self.name is not None and isinstance(n, int) and 1 <= n <= self.total:
+            return self.name(n)
+        raise KeyError(n)
+
+    def __iter__(self):
+        yield from range(1, self.total + 1)
+        yield from sorted(k for k in self.named if not 1 <= k <= self.total)
+
+    def __len__(self) -> int:
+        return self.total + sum(1 for k in self.named if not 1 <= k <= self.total)
+
+
 @dataclass
 class ListPage:
     entries: list[ListEntry] = field(default_factory=list)
     page_no: int = 1
     total_pages: int | None = None
     next_url: str | None = None
-    page_urls: dict[int, str] = field(default_factory=dict)  # every list page we can name
+    page_urls: Mapping[int, str] = field(default_factory=PageNames)  # every list page we can name
     family: str = "generic"
 
 
@@ -52,11 +76,13 @@ def _date(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _entries_by_family(sel: Selector, url: str) -> tuple[str, list[ListEntry]]:
+def _entries_by_family(sel: Selector, url: str, limit: int | None = None) -> tuple[str, list[ListEntry]]:
     for fam in S.LIST_FAMILIES:
         items = sel.css(fam["item"])
         out = []
         for li in items:
+            if limit is not None and len(out) > limit:  # one more than taken: the cap shows
+                break
             a = li.css(fam["link"])
             if not a:
                 continue
@@ -128,7 +154,7 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
         total, cur, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
         base = url.rsplit("/", 1)[0] + "/"
         page.total_pages, page.page_no = total, cur + 1
-        page.page_urls = {k + 1: urljoin(base, f"{stem}.{ext}" if k == 0 else f"{stem}_{k}.{ext}") for k in range(total)}
+        page.page_urls = PageNames(total=total, name=lambda n: urljoin(base, f"{stem}.{ext}" if n == 1 else f"{stem}_{n - 1}.{ext}"))
         page.next_url = page.page_urls.get(page.page_no + 1)
         return
     anchors = [(a.attrib["href"], _text(a)) for a in sel.css(S.PAGELIST)]
@@ -152,6 +178,7 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
         page.page_no = int(q["PageNo"])
     page.total_pages = total
     # Name every page we can: static lists by their tid, dynamic ones by PageNo.
+    name = None
     if total:
         tid = m_static.group(1) if m_static else None
         if tid is None:
@@ -163,16 +190,17 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
         dyn = next((u for u in numbered.values() if "PageNo=" in u), None)
         if tid is not None:
             base = url.rsplit("/", 1)[0] + "/"
-            numbered = {k: urljoin(base, f"list_{tid}_{k}.html") for k in range(1, total + 1)} | numbered
+            name = lambda k: numbered.get(k) or urljoin(base, f"list_{tid}_{k}.html")  # noqa: E731
         elif dyn:
-            numbered = {k: _with_query(dyn, PageNo=k) for k in range(1, total + 1)} | numbered
+            name = lambda k: numbered.get(k) or _with_query(dyn, PageNo=k)  # noqa: E731
     numbered.setdefault(page.page_no, url)
-    page.page_urls = numbered
-    page.next_url = numbered.get(page.page_no + 1) or (next_url if next_url != url else None)
+    page.page_urls = PageNames(numbered, total or 0, name)
+    page.next_url = page.page_urls.get(page.page_no + 1) or (next_url if next_url != url else None)
 
 
-def parse_list(sel: Selector, url: str, html: str | None = None) -> ListPage:
-    family, entries = _entries_by_family(sel, url)
+def parse_list(sel: Selector, url: str, html: str | None = None, limit: int | None = None) -> ListPage:
+    """The entries (at most ``limit`` + 1: a page of 100k links costs a few) and pagination."""
+    family, entries = _entries_by_family(sel, url, limit)
     page = ListPage(entries=entries, family=family)
     _pagination(sel, html if html is not None else sel.get(), url, page)
     return page

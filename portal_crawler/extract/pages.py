@@ -1,15 +1,10 @@
 """Multi-page articles: DedeCMS `{aid}_k.html` / `view.php?aid=N&pageno=k`."""
 from __future__ import annotations
 
-import re
-
 from portal_crawler.extract.dom import select
 from portal_crawler.extract.links import absolute
 from portal_crawler.extract.text import raw_text
-
-_STATIC = re.compile(r"(?:^|/)(\d+)(?:_(\d+))?\.s?html?(?:[?#].*)?$", re.I)
-_DYNAMIC = re.compile(r"[?&]aid=(\d+)(?:.*?[?&]pageno=(\d+))?", re.I)
-_TOTAL = re.compile(r"共\s*(\d+)\s*页")
+from portal_crawler.urls import ARTICLE_PAGE_QUERY_RE as _DYNAMIC, ARTICLE_PAGE_RE as _STATIC, PAGE_COUNT_RE as _TOTAL
 
 
 def _key(href: str) -> tuple[str, int] | None:

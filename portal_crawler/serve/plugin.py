@@ -56,8 +56,8 @@ def filters_from_request(request, database, table, datasette):
         raise BadRequest(f"invalid search {q!r}: {e}")
     if query.exact:
         return None              # the index answers it: Datasette's clause is exact
-    return FilterArguments(["pc_search_match(:pc_search_q, title, body)"],
-                           params={"pc_search_q": q})
+    check, params = query.check_sql("articles")
+    return FilterArguments([check], params=params)
 
 
 class MonthFacet(DateFacet):

@@ -163,6 +163,16 @@ class Archive:
         def js(v):
             return None if v is None else json.dumps(v, ensure_ascii=False, default=str)
 
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._save_frontier(s.get("frontier") or [], run_id)
+            self._finish_row(run_id, s, finish_reason, js)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def _finish_row(self, run_id, s, finish_reason, js) -> None:
         sets = {"finished_at": now_iso(), "finish_reason": finish_reason,
                 "requests": s.get("requests"), "responses": js(s.get("responses")),
                 "errors": s.get("errors"), "per_site": js(s.get("per_site")),
@@ -178,6 +188,28 @@ class Archive:
             f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
             (*sets.values(), run_id))
 
+    def _save_frontier(self, rows: list[dict], run_id) -> None:
+        # Sent by the crawler after its last batch of articles (same ordered queue), so a
+        # frontier never claims pages whose articles are not committed.
+        now = now_iso()
+        for r in rows:
+            self.conn.execute(
+                "INSERT INTO list_frontier (site, channel_url, channel, head_keys, head_date, pages, "
+                "resume_url, oldest_date, complete, completed_at, updated_at, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(site, channel_url) DO UPDATE SET "
+                "channel = excluded.channel, head_keys = excluded.head_keys, head_date = excluded.head_date, "
+                "pages = excluded.pages, resume_url = excluded.resume_url, oldest_date = excluded.oldest_date, "
+                "complete = max(complete, excluded.complete), "
+                "completed_at = coalesce(completed_at, excluded.completed_at), "
+                "updated_at = excluded.updated_at, run_id = excluded.run_id",
+                (r["site"], r["channel_url"], r.get("channel"), json.dumps(r.get("head_keys") or []),
+                 r.get("head_date"), int(r.get("pages") or 0), r.get("resume_url"), r.get("oldest_date"),
+                 int(bool(r.get("complete"))), now if r.get("complete") else None, now, run_id))
+
+    def frontier(self, site: str | None = None) -> list[dict]:
+        """The backfill frontier per site and channel list (see schema `list_frontier`)."""
+        return queries.frontier(self.conn, site)
+
     # -- writes ------------------------------------------------------------------
     def write_articles(self, items, run_id: int | None = None) -> dict:
         """Archive a batch in one transaction; returns {new, updated, unchanged, duplicate}."""
@@ -186,7 +218,7 @@ class Archive:
             return {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
         run_id = run_id if run_id is not None else getattr(self, "run_id", None)
         with self.transaction():
-            counts = self._write(copies)
+            counts = self.write_copies(copies)
             if run_id is not None:
                 self.conn.execute(
                     "UPDATE crawl_runs SET new_articles = new_articles + ?, "
@@ -209,38 +241,53 @@ class Archive:
             self._index = None
             raise
 
-    def _write(self, copies: list[Copy]) -> dict:
-        """The body of write_articles, inside the caller's transaction."""
+    def write_copies(self, copies: list[Copy]) -> dict:
+        """write_articles' work for prepared copies (`records.prepare`), inside the
+        caller's `transaction()` (dedupe --recheck moves copies and re-adds them in one)."""
         counts = {"new": 0, "updated": 0, "unchanged": 0, "duplicate": 0}
-        known = self._known_hashes([c.key for c in copies])
-        need = [i for i, c in enumerate(copies) if known.get(c.key) != c.content_hash]
+        known = self._known_rows([c.key for c in copies])
+        need = [i for i, c in enumerate(copies) if (known.get(c.key) or (None,) * 4)[3] != c.content_hash]
         sigs: dict[int, tuple] = {}             # item index -> (signature, band keys)
         if need:
             mat, ok = self.hasher.signatures([copies[i].norm_body for i in need])
             keys = self.index.band_keys(mat)
             sigs = {i: (mat[j], keys[j]) for j, i in enumerate(need) if ok[j]}
         ex = self.conn.execute
+        written: set[str] = set()
+        stale = False
         for i, c in enumerate(copies):
-            row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
-                     "WHERE url_key = ?", (c.key,)).fetchone()
+            # One bulk lookup serves the batch until a write may have changed other rows
+            # (a copy joining an article can move its canonical flag; an update rewrites
+            # a row): from then on, and for a key seen earlier in the batch, read again.
+            if stale or c.key in written:
+                row = ex("SELECT id, article_id, is_canonical, content_hash FROM article_urls "
+                         "WHERE url_key = ?", (c.key,)).fetchone()
+            else:
+                row = known.get(c.key)
+            written.add(c.key)
             if row is None:
-                counts[self._add_copy(c, sigs.get(i))] += 1
+                outcome = self._add_copy(c, sigs.get(i))
+                counts[outcome] += 1
+                stale = stale or outcome == "duplicate"
             elif row[3] == c.content_hash:
                 self._seen(c, row)
                 counts["unchanged"] += 1
             else:
                 self._update_copy(c, row, sigs.get(i))
                 counts["updated"] += 1
+                stale = True
         return counts
 
-    def _known_hashes(self, keys: list[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def _known_rows(self, keys: list[str]) -> dict[str, tuple]:
+        """{url_key: (id, article_id, is_canonical, content_hash)} of the keys archived."""
+        out: dict[str, tuple] = {}
         uniq = list(dict.fromkeys(keys))
         for j in range(0, len(uniq), 500):
             part = uniq[j:j + 500]
-            out.update(self.conn.execute(
-                f"SELECT url_key, content_hash FROM article_urls WHERE url_key IN "
-                f"({', '.join('?' * len(part))})", part).fetchall())
+            for key, *row in self.conn.execute(
+                    f"SELECT url_key, id, article_id, is_canonical, content_hash FROM article_urls "
+                    f"WHERE url_key IN ({', '.join('?' * len(part))})", part):
+                out[key] = tuple(row)
         return out
 
     def _seen(self, c: Copy, row) -> None:

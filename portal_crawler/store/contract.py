@@ -132,9 +132,29 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "errors": "Requests that failed after retries.",
             "finish_reason": "Scrapy's finish reason (finished, shutdown, ...).",
             "per_site": "JSON per site: requests by status, list pages, articles, "
-                        "new/updated/..., errors, friend links.",
+                        "new/updated/..., errors, friend links, channels found, limits hit "
+                        "(limits/<name>, limit_urls/<name>).",
             "drift": "JSON of template-drift counts per site (see the drift warnings "
                      "query).",
+        }),
+    "list_frontier": (
+        "The backfill frontier of each channel list: how far back it holds only archived "
+        "articles, and whether it was walked to its last page once.", {
+            "site": "Site key.",
+            "channel_url": "Canonical URL of the channel's first list page.",
+            "channel": "The channel's name (nav label).",
+            "head_keys": "JSON identity keys of the last entries of page 1 when the walk "
+                         "began (where a later crawl meets it again).",
+            "head_date": "The list date of the last of them.",
+            "pages": "List pages 1..pages, counted from that head, hold only archived "
+                     "articles.",
+            "resume_url": "URL of page `pages` (where the next walk resumes).",
+            "oldest_date": "The oldest list date on those pages.",
+            "complete": "1 once the list was walked to its last page: then crawls stop at "
+                        "known articles.",
+            "completed_at": "When it became complete.",
+            "updated_at": "When this row was last written.",
+            "run_id": "The crawl run (crawl_runs.id) that wrote it.",
         }),
     "dedupe_minhash": (
         "MinHash signature of every copy: the near-duplicate index is rebuilt from these "

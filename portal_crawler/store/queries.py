@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "table_counts"]
+           "table_counts", "frontier"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -86,3 +86,16 @@ def table_counts(conn) -> dict:
     tables = ("articles", "article_urls", "article_versions", "attachments", "images",
               "crawl_runs", "dedupe_minhash")
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def frontier(conn, site: str | None = None) -> list[dict]:
+    """`list_frontier` rows (head_keys decoded), by site and channel name."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'list_frontier'").fetchone() is None:
+        return []          # an older archive opened read-only (not migrated)
+    sql = "SELECT * FROM list_frontier"
+    cur = conn.execute(sql + " WHERE site = ? ORDER BY channel", (site,)) if site else \
+        conn.execute(sql + " ORDER BY site, channel")
+    rows = _dicts(cur)
+    for r in rows:
+        r["head_keys"] = json.loads(r["head_keys"] or "[]")
+    return rows

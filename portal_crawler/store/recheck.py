@@ -106,7 +106,7 @@ def recheck_archive(archive, db_path, reg=None, dry_run: bool = False) -> dict:
         for aid in {a for a, _, _ in moves}:
             conn.execute("UPDATE articles SET group_size = (SELECT count(*) FROM article_urls "
                          "WHERE article_id = ?) WHERE id = ?", (aid, aid))
-        archive._write([prepare(rec) for _, _, rec in moves])
+        archive.write_copies([prepare(rec) for _, _, rec in moves])
         for aid, r, _ in moves:
             key = urls.identity_key(r["url"])
             new_aid, url_id = conn.execute(

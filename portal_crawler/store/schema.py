@@ -144,7 +144,28 @@ INSERT OR REPLACE INTO meta (key, value) SELECT 'dedupe_rule', 'body-only'
   WHERE EXISTS (SELECT 1 FROM article_urls);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+# The backfill frontier (README "Incremental crawls"): per site and channel list, how
+# far back the list is known to hold only archived articles, counted from the head it
+# had when that walk began, and whether it was walked to its last page once. Until it
+# was, crawls keep paging past archived articles; after that, stop-at-known applies
+# once a crawl reaches that head again.
+_V_FRONTIER = """
+CREATE TABLE list_frontier (
+  site TEXT NOT NULL,
+  channel_url TEXT NOT NULL,  -- canonical URL of the channel's first list page
+  channel TEXT,               -- its name (nav label)
+  head_keys TEXT,             -- JSON identity keys of the last entries of page 1, then
+  head_date TEXT,             -- the list date of the last of them
+  pages INTEGER NOT NULL DEFAULT 0,   -- list pages 1..pages from that head: all archived
+  resume_url TEXT,            -- URL of page `pages` (where the next walk resumes)
+  oldest_date TEXT,           -- oldest list date on those pages
+  complete INTEGER NOT NULL DEFAULT 0,  -- walked to its last page once
+  completed_at TEXT, updated_at TEXT, run_id INTEGER,
+  PRIMARY KEY (site, channel_url)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -2,8 +2,8 @@
 
 The CLI (`portal-crawler search`), `Archive.search()` and the Datasette search box
 (portal_crawler/serve/plugin.py) all go through `compile_query`: its `fts` expression
-selects from articles_fts, and when it is not `exact`, `pc_search_match` checks the
-text, so the same query finds the same articles everywhere.
+selects from articles_fts, and when it is not `exact`, `check_sql` checks the text,
+so the same query finds the same articles everywhere.
 
 Syntax (whitespace separates terms):
 
@@ -22,8 +22,9 @@ Whitespace inside a phrase matches any whitespace.
 
 How: the FTS5 index (store/fts.py) answers pure Chinese words and single Latin/digit
 words exactly; other terms (mixed, punctuation, several words) use the index for
-candidates and are then checked against the text (`Query.matches`, registered in
-SQLite as `pc_search_match`), so hits always equal a scan of the text.
+candidates and are then checked against the text (`Query.check_sql`: SQLite's instr
+for plain substrings, `Query.matches` in Python for the rest), so hits always equal a
+scan of the text.
 """
 from __future__ import annotations
 
@@ -75,6 +76,24 @@ class Term:
         """The index alone gives exactly this term's hits."""
         return bool(_EXACT_TERM.fullmatch(self.text))
 
+    @property
+    def plain(self) -> bool:
+        """Matching is plain substring search: no case to fold, no whitespace, no word
+        edge to check (`同比增长12.5%` is; `27.6%` and `5G网络` start with a digit)."""
+        t = self.text
+        return (" " not in t and t.lower() == t.upper()
+                and not re.match(_WORDCH, t[0]) and not re.match(_WORDCH, t[-1]))
+
+    def sql(self, alias: str, params: dict) -> str:
+        name = f"pc_t{len(params)}"
+        params[name] = self.text
+        if self.plain:        # SQLite's instr, no Python call per row
+            cols = (self.field,) if self.field else FIELDS
+            return "(" + " OR ".join(f"instr(coalesce({alias}.{c}, ''), :{name}) > 0"
+                                     for c in cols) + ")"
+        fld = f"'{self.field}'" if self.field else "NULL"
+        return f"pc_search_term(:{name}, {fld}, {alias}.title, {alias}.body)"
+
     def fts(self) -> str:
         phrase = " + ".join(f'"{t}"' + (" *" if prefix else "") for t, prefix in self.tokens)
         return f"{self.field} : ({phrase})" if self.field else f"({phrase})"
@@ -99,6 +118,9 @@ class Not:
     def matches(self, title, body) -> bool:
         return not self.item.matches(title, body)
 
+    def sql(self, alias, params) -> str:
+        return f"NOT {self.item.sql(alias, params)}"
+
 
 @dataclass(frozen=True)
 class And:
@@ -121,6 +143,9 @@ class And:
     def matches(self, title, body) -> bool:
         return all(i.matches(title, body) for i in self.items)
 
+    def sql(self, alias, params) -> str:
+        return "(" + " AND ".join(i.sql(alias, params) for i in self.items) + ")"
+
 
 @dataclass(frozen=True)
 class Or:
@@ -135,6 +160,9 @@ class Or:
 
     def matches(self, title, body) -> bool:
         return any(i.matches(title, body) for i in self.items)
+
+    def sql(self, alias, params) -> str:
+        return "(" + " OR ".join(i.sql(alias, params) for i in self.items) + ")"
 
 
 # -- parsing ----------------------------------------------------------------------
@@ -244,6 +272,12 @@ class Query:
     def matches(self, title: str | None, body: str | None) -> bool:
         return self.tree.matches(title or "", body or "")
 
+    def check_sql(self, alias: str = "articles") -> tuple[str, dict]:
+        """The exact check as an SQL condition on `alias` and its named parameters
+        (what `matches` decides; needs register_functions on the connection)."""
+        params: dict = {}
+        return self.tree.sql(alias, params), params
+
     def terms(self) -> list[Term]:
         """The terms a hit contains (not negated), for snippets."""
         out = []
@@ -271,14 +305,19 @@ def compile_query(q: str) -> Query:
 
 
 # -- SQL ----------------------------------------------------------------------------
-def _sql_match(q, title, body):
-    return int(compile_query(q).matches(title, body))
+@functools.lru_cache(maxsize=256)
+def _term(text, fld):
+    return Term(text, fld)
+
+
+def _sql_term(text, fld, title, body):
+    return int(_term(text, fld).matches(title or "", body or ""))
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """`pc_search_match(q, title, body)`: the exact check, for SQL (the executor below
-    and the Datasette filter)."""
-    conn.create_function("pc_search_match", 3, _sql_match, deterministic=True)
+    """`pc_search_term(text, field, title, body)`: one term's exact check, for the
+    terms SQLite's instr cannot decide (Query.check_sql)."""
+    conn.create_function("pc_search_term", 4, _sql_term, deterministic=True)
 
 
 @dataclass
@@ -322,9 +361,11 @@ def search(conn: sqlite3.Connection, q: str, *, site: str | None = None,
         raise QueryError("limit and offset must not be negative")
     since, until = _day(since, "since"), _day(until, "until")
     register_functions(conn)
-    conds, args = [], {"fts": query.fts, "pc_q": q}
+    conds, args = [], {"fts": query.fts}
     if not query.exact:
-        conds.append("pc_search_match(:pc_q, a.title, a.body)")
+        check, params = query.check_sql("a")
+        conds.append(check)
+        args.update(params)
     if site:
         conds.append("a.site = :site")
         args["site"] = site
