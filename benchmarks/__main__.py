@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...,search] [--profile FILE]
+"""python -m benchmarks [--quick] [--json FILE] [--only crawl,extract,...,search,snapshot] [--profile FILE]
 
 Runs the suite, prints one table (metric, ours, baseline, ratio, target, met?) and
 writes the figures to FILE. A benchmark that cannot run yet (a module not there,
@@ -16,8 +16,9 @@ from benchmarks import common
 
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
-        "search_speedup_vs_like", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
-BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "scaleout")
+        "search_speedup_vs_like", "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio",
+        "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout")
 
 
 def bench_crawl(quick, profile):
@@ -56,6 +57,11 @@ def bench_polite(quick, profile):
 def bench_search(quick, profile):
     from benchmarks import bench_search
     return bench_search.run(quick)
+
+
+def bench_snapshot(quick, profile):
+    from benchmarks import bench_snapshot
+    return bench_snapshot.run(quick)
 
 
 def bench_scaleout(quick, profile):
@@ -152,6 +158,29 @@ def rows(f: dict) -> list[dict]:
         out.append({"metric": f"search index size / text size (build {sr.get('build_total_s')} s)",
                     "ours": sr.get("index_mb"), "baseline": sr.get("text_mb"),
                     "ratio": sr.get("index_over_text"), "target": "(info)"})
+    sn = f.get("snapshot_detail") or [{}, {}]
+    lo, hi = sn[0], sn[-1]
+    rv = f.get("revisit_detail") or {}
+    out += [
+        {"metric": f"snapshot s, {hi.get('articles', '?')} articles ({hi.get('input_mb', '?')} MB) vs zip -r",
+         "ours": hi.get("snapshot_s"), "baseline": hi.get("zip_s"), "ratio": f.get("snapshot_zip_ratio"),
+         "target": "(info: throughput vs zip)"},
+        {"metric": "verify s of that snapshot vs sha256sum of its files", "ours": hi.get("verify_s"),
+         "baseline": hi.get("sha256sum_s"), "ratio": f.get("verify_sha256sum_ratio"),
+         "target": "(info: throughput vs sha256sum)"},
+        {"metric": f"re-check crawl WARC bytes with revisits vs full responses ({rv.get('revisits', '?')} of "
+                   f"{rv.get('captures', '?')} captures unchanged)",
+         "ours": rv.get("warc_bytes_written"), "baseline": rv.get("warc_bytes_without_revisits"),
+         "ratio": f.get("revisit_bytes_ratio"), "target": "(info: what revisits save)"},
+        {"metric": f"snapshot peak RSS MB, {hi.get('articles', '?')} vs {lo.get('articles', '?')} articles",
+         "ours": hi.get("snapshot_peak_rss_mb"), "baseline": lo.get("snapshot_peak_rss_mb"),
+         "ratio": f.get("snapshot_rss_growth_ratio"), "target": "<= 1.3 (flat)",
+         "met": met(f.get("snapshot_rss_growth_ratio"), lambda v: v <= 1.3)},
+        {"metric": f"verify peak RSS MB, {hi.get('articles', '?')} vs {lo.get('articles', '?')} articles",
+         "ours": hi.get("verify_peak_rss_mb"), "baseline": lo.get("verify_peak_rss_mb"),
+         "ratio": f.get("verify_rss_growth_ratio"), "target": "<= 1.3 (flat)",
+         "met": met(f.get("verify_rss_growth_ratio"), lambda v: v <= 1.3)},
+    ]
     return out
 
 

@@ -347,8 +347,9 @@ class PortalSpider(scrapy.Spider):
                 response.meta["cut"] = True
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
+            # refresh: page k of a re-checked article may be a revisit too (crawler/warc.py).
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
-                            cut=response.meta.get("cut", False),
+                            cut=response.meta.get("cut", False), refresh=response.meta.get("refresh", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
             if req is not None:
                 yield req

@@ -1,31 +1,46 @@
-"""Raw captures: every response written to gzip WARC files as it is fetched.
+"""Raw captures: every exchange written to gzip WARC 1.1 files as it is fetched.
+
+Per fetch, a ``response`` record and the ``request`` as it was sent (origin-form
+request line and a ``Host`` header), linked by ``WARC-Concurrent-To`` as
+``write_request_response_pair`` links them; every record names its file's
+``warcinfo`` (``WARC-Warcinfo-ID``) and the server's address where known. A page
+fetched again to re-check it (``--refresh-days``) whose payload has not changed is
+written as a ``revisit`` record (identical-payload-digest profile) pointing at the
+original capture, which stays the one the archive rows point at.
 
 Each record is its own gzip member, so ``(file, offset)`` is enough to read one
-capture back (``read_capture``) and re-extract it without fetching again. The body is
-stored as Scrapy hands it over (already de-compressed), so Content-Encoding and
-Content-Length are rewritten to match what is stored.
+capture back (``store.warcread.read_capture``). The body is stored as Scrapy hands
+it over (already de-compressed), so Content-Encoding and Content-Length are rewritten
+to match what is stored. Beside each ``X.warc.gz`` the capture index ``X.cdxj``
+(``store.cdxj``) is written as records are.
 """
 from __future__ import annotations
 
 import io
 import os
+import socket
 import time
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from portal_crawler.store.paths import ArchivePaths
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from portal_crawler.store import cdxj
+from portal_crawler.store.warcread import Capture, payload_digest, read_capture, read_record
+
+__all__ = ["WarcFiles", "WarcWriter", "warc_dir", "warcinfo_fields", "read_capture", "Capture"]
 
 _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
 # warcio gzips at level 9; level 1 is several times faster on HTML and the files stay
 # standard (one gzip member per record), about 15% larger.
 GZIP_LEVEL = 1
+WARC_VERSION = "1.1"
 
 
 def warc_dir(archive_path: str | os.PathLike) -> Path:
@@ -33,54 +48,139 @@ def warc_dir(archive_path: str | os.PathLike) -> Path:
     return ArchivePaths.of(archive_path).warc_dir
 
 
-class WarcFiles:
-    """Appends records to rotating ``.warc.gz`` files; returns (file name, offset)."""
+def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
+                    run_id: int | None) -> dict:
+    """The ``warcinfo`` block of every file: what wrote it, for whom, under which rules."""
+    from importlib.metadata import version
+    from portal_crawler import __version__
+    return {
+        "software": f"portal-crawler/{__version__} (Scrapy {version('scrapy')}, warcio {version('warcio')})",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "operator": operator,
+        "hostname": socket.gethostname(),
+        "http-header-user-agent": user_agent,
+        "robots": "classic" if robots_obey else "ignore",
+        "isPartOf": f"portal-crawler crawl run {run_id}" if run_id is not None else None,
+        "crawl-run-id": run_id,
+    }
 
-    def __init__(self, folder: Path, prefix: str, max_bytes: int = 1_000_000_000):
+
+class WarcFiles:
+    """Appends linked records to rotating ``.warc.gz`` files and their CDXJ index.
+
+    ``info`` is the warcinfo block (a dict, or a callable giving it when a file opens:
+    the crawl run id is known only once the archive has started the run).
+    """
+
+    def __init__(self, folder: Path, prefix: str, max_bytes: int = 1_000_000_000, info=None):
         self.folder, self.prefix, self.max_bytes = Path(folder), prefix, max_bytes
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.info = info or {"software": "portal-crawler", "format": "WARC File Format 1.1"}
         self.serial = 0
         self.fh = None
         self.name = None
+        self.buf = io.BytesIO()
+        self.writer = WARCWriter(self.buf, gzip=False, warc_version=WARC_VERSION)  # we gzip each record
+        self.saved_bytes = 0          # payload bytes not stored again thanks to revisits
 
     def _open(self) -> None:
         self.serial += 1
         self.name = f"{self.prefix}-{self.serial:05d}.warc.gz"
         self.fh = open(self.folder / self.name, "ab")
-        self.buf = io.BytesIO()
-        self.writer = WARCWriter(self.buf, gzip=False)  # we gzip each record ourselves
-        info = self.writer.create_warcinfo_record(self.name, {"software": "portal-crawler", "format": "WARC File Format 1.1"})
-        self._put(info)
+        self.cdx = open(self.folder / (self.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX), "w", encoding="utf-8")
+        info = self.info() if callable(self.info) else self.info
+        rec = self.writer.create_warcinfo_record(self.name, info)
+        self.warcinfo_id = rec.rec_headers.get_header("WARC-Record-ID")
+        self._put(rec)
 
-    def _put(self, record) -> int:
-        """Append one record as its own gzip member; returns its offset."""
+    def _put(self, record) -> tuple[int, int]:
+        """Append one record as its own gzip member; returns (offset, length)."""
         self.buf.seek(0)
         self.buf.truncate()
         self.writer.write_record(record)
         gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        data = gz.compress(self.buf.getbuffer()) + gz.flush()
         offset = self.fh.tell()
-        self.fh.write(gz.compress(self.buf.getvalue()) + gz.flush())
-        return offset
+        self.fh.write(data)
+        if record.rec_type in cdxj.INDEXED:
+            self.cdx.write(cdxj.line(*cdxj.entry(record, self.name, offset, len(data), keyed=False)))
+        return offset, len(data)
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
-              request_headers: list[tuple[str, str]] | None = None) -> tuple[str, int]:
+              request_headers: list[tuple[str, str]] | None = None, *, method: str = "GET",
+              ip: str | None = None, original: Capture | None = None,
+              original_ref: tuple[str, int] | None = None) -> tuple[str, int]:
+        """Write one exchange; returns the (file, offset) of the capture to point at.
+
+        With ``original`` (an earlier response of this URL) and an identical payload,
+        the response is a ``revisit`` and the returned pointer is ``original_ref``.
+        """
         if self.fh is None or self.fh.tell() >= self.max_bytes:
             self.close()
             self._open()
-        if request_headers is not None:
-            req = self.writer.create_warc_record(
-                url, "request", payload=io.BytesIO(b""),
-                http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", request_headers, is_http_request=True))
-            self._put(req)
+        digest = payload_digest(body)
+        common = {"WARC-Warcinfo-ID": self.warcinfo_id}
+        if ip:
+            common["WARC-IP-Address"] = ip
         http = StatusAndHeaders(f"{status} {_reason(status)}", headers + [("Content-Length", str(len(body)))],
                                 protocol="HTTP/1.1")
-        rec = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
-        return self.name, self._put(rec)
+        if original is not None and original.digest == digest:
+            resp = self.writer.create_revisit_record(url, digest, original.url, original.date,
+                                                     http_headers=http, warc_headers_dict=dict(common))
+            resp.rec_headers.add_header("WARC-Refers-To", original.record_id)
+            self.saved_bytes += len(body)
+        else:
+            # length= lets warcio digest the payload in place; without it every body is
+            # copied into a spooled temporary file first.
+            resp = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
+                                                  http_headers=http,
+                                                  warc_headers_dict={**common, "WARC-Payload-Digest": digest})
+            original_ref = None
+        offset, _ = self._put(resp)
+        if request_headers is not None:
+            parts = urlsplit(url)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            req_headers = [("Host", parts.netloc)] + [(k, v) for k, v in request_headers if k.lower() != "host"]
+            h = resp.rec_headers
+            req = self.writer.create_warc_record(
+                url, "request", payload=io.BytesIO(b""), length=0,
+                http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", req_headers, is_http_request=True),
+                warc_headers_dict={**common, "WARC-Date": h.get_header("WARC-Date"),
+                                   "WARC-Concurrent-To": h.get_header("WARC-Record-ID")})
+            self._put(req)
+        # On disk before the item can reach the archive: a snapshot taken while a crawl
+        # writes finds every capture its database copy points at.
+        self.fh.flush()
+        self.cdx.flush()
+        return original_ref or (self.name, offset)
+
+    def previous(self, url: str) -> tuple[Capture, tuple[str, int]] | None:
+        """The newest full response of ``url`` in this folder's sorted indexes."""
+        key = cdxj.surt_key(url)
+        best = None
+        # Files are named by their start time: the newest file holding a full response
+        # of the URL holds its newest one.
+        for idx in sorted(self.folder.glob("*.cdxj"), reverse=True):
+            for ts, d in cdxj.find(idx, key):
+                if d.get("mime") != "warc/revisit" and d.get("url") == url and (best is None or ts > best[0]):
+                    best = (ts, d)
+            if best is not None:
+                break
+        if best is None:
+            return None
+        d = best[1]
+        ref = (d["filename"], int(d["offset"]))
+        return read_record(self.folder, *ref, body=False), ref
 
     def close(self) -> None:
         if self.fh:
             self.fh.close()
+            self.cdx.close()
             self.fh = None
+            opened = self.folder / (self.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX)
+            cdxj.sort_file(opened, cdxj.index_path(self.folder / self.name))
+            opened.unlink()
 
 
 def _reason(status: int) -> str:
@@ -102,14 +202,30 @@ def _headers(scrapy_headers) -> list[tuple[str, str]]:
 
 
 class WarcWriter:
-    """Scrapy extension: on ``response_received`` write the capture, and leave
-    ``response.meta['warc'] = (file, offset)`` for the spider to put in the item."""
+    """Scrapy extension: on ``response_received`` write the exchange, and leave
+    ``request.meta['warc'] = (file, offset)`` for the spider to put in the item.
+
+    A request with ``meta['refresh']`` (a known article fetched again) is looked up in
+    the indexes of earlier files, so an unchanged page becomes a ``revisit``.
+    """
 
     def __init__(self, crawler, folder: Path, max_bytes: int):
         # WARC_PREFIX: a scale-out worker names its host too (files of many machines meet).
         prefix = crawler.settings.get("WARC_PREFIX") or time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-        self.files = WarcFiles(folder, prefix, max_bytes)
+        s = crawler.settings
+        self.crawler = crawler
         self.stats = crawler.stats
+
+        def info():
+            return warcinfo_fields(user_agent=s.get("USER_AGENT"), operator=s.get("WARC_OPERATOR") or s.get("CONTACT"),
+                                   robots_obey=s.getbool("ROBOTSTXT_OBEY"),
+                                   run_id=self.stats.get_value("archive/run_id"))
+        self.files = WarcFiles(folder, prefix, max_bytes, info=info)
+        # Left by a killed crawl. Not in a scale-out crawl: there the open ones are other
+        # live processes' files (a later single-process crawl indexes leftovers).
+        if not s.get("FRONTIER_ROLE"):
+            for path in folder.glob("*" + cdxj.OPEN_SUFFIX):
+                cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -118,41 +234,25 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
-        req_headers = _headers(request.headers)
-        name, offset = self.files.write(response.url, response.status, _headers(response.headers),
-                                        response.body, req_headers)
-        request.meta["warc"] = (name, offset)
+        original = ref = None
+        if request.meta.get("refresh") and response.status == 200:
+            found = self.files.previous(response.url)
+            if found:
+                original, ref = found
+        ip = str(response.ip_address) if response.ip_address is not None else None
+        pointer = self.files.write(response.url, response.status, _headers(response.headers), response.body,
+                                   _headers(request.headers), method=request.method, ip=ip,
+                                   original=original, original_ref=ref)
+        request.meta["warc"] = pointer
         self.stats.inc_value("warc/records")
-        self.stats.inc_value("warc/bytes", len(response.body))
+        if ref is not None and pointer == ref:
+            self.stats.inc_value("warc/revisits")
+            self.stats.inc_value("warc/revisit_bytes_saved", len(response.body))
+        else:
+            self.stats.inc_value("warc/bytes", len(response.body))
 
     def spider_closed(self, spider=None, reason=None):
         self.files.close()
-
-
-@dataclass
-class Capture:
-    url: str
-    status: int
-    headers: dict
-    body: bytes
-
-    @property
-    def content_type(self) -> str | None:
-        return self.headers.get("content-type")
-
-
-def read_capture(folder: str | os.PathLike, name: str, offset: int) -> Capture:
-    """Read the response record at ``offset`` of WARC file ``name`` in ``folder``."""
-    with open(Path(folder) / name, "rb") as fh:
-        fh.seek(offset)
-        for rec in ArchiveIterator(fh):
-            if rec.rec_type != "response":
-                continue
-            headers = {k.lower(): v for k, v in rec.http_headers.headers}
-            return Capture(rec.rec_headers.get_header("WARC-Target-URI"),
-                           int(rec.http_headers.get_statuscode()), headers, rec.content_stream().read())
-    raise LookupError(f"no response record at {name}:{offset}")
-

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 
 from portal_crawler.extract import extract_page, merge_pages
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.store.paths import ArchivePaths
+from portal_crawler.store.warcread import read_capture
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 
@@ -29,7 +30,7 @@ def _rows(archive, site: str | None, page: int = 500):
 
 
 def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int = 200) -> dict:
-    folder = warc_dir(db_path)
+    folder = ArchivePaths.of(db_path).warc_dir
     counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0}
     pending = []
     for row in _rows(archive, site):

@@ -1,0 +1,374 @@
+"""``verify``: is a snapshot, bag, WACZ or live archive still what it says it is?
+
+Checks, naming every problem found:
+
+- fixity: a bag's sha256/sha512 manifests (bagit), a WACZ's ``datapackage.json``
+  digests and sizes; every WARC record's payload digest and every gzip member;
+- capture pointers: every archive row's ``(warc_file, warc_offset)`` resolves to a
+  ``response`` record whose payload digest is the one the index gives;
+- the index covers every capture (response and revisit records), and every index
+  entry points at a record with its URL and digest.
+
+The joins run in a temporary SQLite file, so memory stays flat on any archive size.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import sqlite3
+import tempfile
+import zipfile
+from base64 import b32encode
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from portal_crawler.store import cdxj
+
+__all__ = ["Problem", "Report", "verify"]
+
+
+@dataclass
+class Problem:
+    kind: str          # fixity | missing | corrupt | digest | pointer | index
+    where: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.where}: {self.detail}"
+
+
+@dataclass
+class Report:
+    path: str
+    kind: str                      # bag | wacz | archive
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(path: str | Path) -> Report:
+    """Verify a bag directory, a ``.wacz`` file or a live archive (its SQLite file)."""
+    p = Path(path)
+    if p.is_dir() and (p / "bagit.txt").exists():
+        return _verify_bag(p)
+    if p.is_file() and p.suffix == ".wacz":
+        rep = Report(str(p), "wacz")
+        with _Ledger() as led:
+            _scan_wacz(p, led, rep, "")
+            led.finish(rep)
+        return rep
+    if p.is_file():
+        return _verify_live(p)
+    raise FileNotFoundError(f"{p} is not a snapshot, bag, WACZ or archive")
+
+
+# -- the ledger: records, index entries and pointers, joined in SQL ---------------------
+class _Ledger:
+    def __enter__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="verify-")
+        self.db = sqlite3.connect(Path(self.tmp.name) / "ledger.db")
+        self.db.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE rec (file TEXT, off INTEGER, type TEXT, url TEXT, declared TEXT, actual TEXT);
+            CREATE TABLE idx (file TEXT, off INTEGER, url TEXT, digest TEXT, capture INTEGER);
+            CREATE TABLE ptr (file TEXT, off INTEGER, what TEXT);
+            CREATE TABLE files (file TEXT PRIMARY KEY);
+        """)
+        return self
+
+    def __exit__(self, *exc):
+        self.db.close()
+        self.tmp.cleanup()
+
+    def finish(self, rep: Report) -> None:
+        ex = self.db.execute
+        ex("CREATE INDEX rec_at ON rec(file, off)")
+        ex("CREATE INDEX idx_at ON idx(file, off)")
+        rep.counts.update({"records": ex("SELECT count(*) FROM rec").fetchone()[0],
+                           "captures": ex("SELECT count(*) FROM rec WHERE type IN ('response', 'revisit')").fetchone()[0],
+                           "index_entries": ex("SELECT count(*) FROM idx").fetchone()[0],
+                           "pointers": ex("SELECT count(*) FROM ptr").fetchone()[0]})
+        add = rep.problems.append
+        for file, off, type_, url, declared, actual in ex(
+                "SELECT file, off, type, url, declared, actual FROM rec WHERE actual IS NOT NULL AND declared != actual"):
+            add(Problem("digest", f"{file}:{off}", f"{url}: payload digest {actual}, record declares {declared}"))
+        for file, off, what in ex("SELECT p.file, p.off, p.what FROM ptr p WHERE p.file NOT IN (SELECT file FROM files)"):
+            add(Problem("pointer", f"{file}:{off}", f"{what}: WARC file {file} is not there"))
+        for file, off, what, type_ in ex(
+                "SELECT p.file, p.off, p.what, r.type FROM ptr p JOIN files f ON f.file = p.file "
+                "LEFT JOIN rec r ON r.file = p.file AND r.off = p.off WHERE r.type IS NULL OR r.type != 'response'"):
+            add(Problem("pointer", f"{file}:{off}", f"{what}: " + (
+                "no record starts there" if type_ is None else f"a {type_} record, not a response")))
+        for file, off, what, url, ok in ex(
+                "SELECT p.file, p.off, p.what, r.url, coalesce(i.digest = r.actual, 0) FROM ptr p "
+                "JOIN rec r ON r.file = p.file AND r.off = p.off AND r.type = 'response' "
+                "LEFT JOIN idx i ON i.file = p.file AND i.off = p.off WHERE NOT coalesce(i.digest = r.actual, 0)"):
+            add(Problem("pointer", f"{file}:{off}", f"{what}: the index has no entry with the payload digest of {url}"))
+        for file, off, url in ex(
+                "SELECT r.file, r.off, r.url FROM rec r LEFT JOIN idx i ON i.file = r.file AND i.off = r.off "
+                "WHERE r.type IN ('response', 'revisit') AND i.file IS NULL"):
+            add(Problem("index", f"{file}:{off}", f"capture of {url} is not in the index"))
+        for file, off, url, digest, rurl, rdig in ex(
+                "SELECT i.file, i.off, i.url, i.digest, r.url, r.declared FROM idx i "
+                "JOIN files f ON f.file = i.file LEFT JOIN rec r ON r.file = i.file AND r.off = i.off "
+                "WHERE r.file IS NULL OR r.url != i.url OR (i.capture AND r.declared != i.digest)"):
+            add(Problem("index", f"{file}:{off}", f"entry for {url} " + (
+                "points at no record" if rurl is None else f"does not match the record there ({rurl}, {rdig})")))
+        for (file,) in ex("SELECT DISTINCT i.file FROM idx i WHERE i.file NOT IN (SELECT file FROM files)"):
+            add(Problem("missing", file, "the index names this WARC file, which is not there"))
+
+
+def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
+    """Record every record of one WARC stream of ``size`` bytes; a corrupt or
+    truncated file is a problem."""
+    led.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (name,))
+    it = ArchiveIterator(fh)
+    rows = []
+    last = end = 0
+    try:
+        for rec in it:
+            h1, n = hashlib.sha1(), 0
+            for block in iter(lambda: rec.raw_stream.read(1 << 16), b""):
+                h1.update(block)
+                n += len(block)
+            actual = "sha1:" + b32encode(h1.digest()).decode("ascii") if rec.rec_type == "response" else None
+            last = it.get_record_offset()     # after reading: it reads the rest of the record
+            end = last + it.get_record_length()
+            want = rec.payload_length if rec.payload_length is not None and rec.payload_length >= 0 else n
+            if n < want:
+                rep.problems.append(Problem("corrupt", name, f"the record at {last} ends after {n} of its "
+                                                             f"{want} payload bytes: truncated"))
+            h = rec.rec_headers
+            rows.append((name, last, rec.rec_type, h.get_header("WARC-Target-URI"),
+                         h.get_header("WARC-Payload-Digest"), actual))
+            if len(rows) >= 5000:
+                led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+                rows.clear()
+        if end != size:
+            # warcio stops quietly at a cut gzip member: the records must fill the file.
+            rep.problems.append(Problem("corrupt", name, f"bytes {end}-{size} after the last whole record "
+                                                         f"(at {last}) are not a record: truncated or damaged"))
+    except Exception as e:  # noqa: BLE001 - any read failure is this file's problem
+        rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {e}"))
+    led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _add_index_lines(lines, led: _Ledger, prefix: str = "") -> None:
+    rows = []
+    for ln in lines:
+        if not ln.strip():
+            continue
+        _, _, d = cdxj.parse(ln)
+        capture = int("method" not in d and d.get("mime") != "warc/request")
+        rows.append((prefix + d["filename"], int(d["offset"]), d.get("url"), d.get("digest"), capture))
+        if len(rows) >= 5000:
+            led.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?, ?)", rows)
+            rows.clear()
+    led.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _add_pointers(conn: sqlite3.Connection, led: _Ledger, prefix: str = "", only: set[str] | None = None) -> int:
+    """Every capture pointer the archive rows hold; returns those left to another package."""
+    elsewhere = 0
+    rows = []
+
+    def put(file, off, what):
+        nonlocal elsewhere
+        if only is not None and file not in only:
+            elsewhere += 1
+            return
+        rows.append((prefix + file, int(off), what))
+        if len(rows) >= 5000:
+            led.db.executemany("INSERT INTO ptr VALUES (?, ?, ?)", rows)
+            rows.clear()
+    for aid, url, refs in conn.execute("SELECT id, url, warc_refs FROM articles WHERE warc_refs IS NOT NULL"):
+        for k, (file, off) in enumerate(json.loads(refs)):
+            put(file, off, f"article {aid} ({url}) page {k + 1}")
+    for table, label in (("article_urls", "copy"), ("article_versions", "version")):
+        for rid, url, file, off in conn.execute(
+                f"SELECT id, url, warc_file, warc_offset FROM {table} WHERE warc_file IS NOT NULL"):
+            put(file, off, f"{label} {rid} ({url})")
+    led.db.executemany("INSERT INTO ptr VALUES (?, ?, ?)", rows)
+    return elsewhere
+
+
+class _Hashing(io.RawIOBase):
+    """Reads a stream while hashing it (fixity and WARC scan in one pass)."""
+
+    def __init__(self, fh):
+        self.fh, self.h, self.n = fh, hashlib.sha256(), 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        data = self.fh.read(len(b))
+        self.h.update(data)
+        self.n += len(data)
+        b[:len(data)] = data
+        return len(data)
+
+    def drain(self):
+        for block in iter(lambda: self.fh.read(1 << 20), b""):
+            self.h.update(block)
+            self.n += len(block)
+
+
+def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
+    """Fixity of every entry against datapackage.json, WARC records, index entries."""
+    where = label or path.name
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        rep.problems.append(Problem("corrupt", where, f"not a readable zip: {e}"))
+        return {}
+    with z:
+        names = set(z.namelist())
+        try:
+            package = json.loads(z.read("datapackage.json"))
+            digest = json.loads(z.read("datapackage-digest.json"))
+        except (KeyError, ValueError, zipfile.BadZipFile) as e:
+            rep.problems.append(Problem("missing", where, f"no readable datapackage.json / datapackage-digest.json: {e}"))
+            return {}
+        if digest.get("hash") != "sha256:" + hashlib.sha256(z.read("datapackage.json")).hexdigest():
+            rep.problems.append(Problem("fixity", f"{where}/datapackage.json", "digest differs from datapackage-digest.json"))
+        listed = set()
+        for res in package.get("resources", []):
+            name = res["path"]
+            listed.add(name)
+            if name not in names:
+                rep.problems.append(Problem("missing", f"{where}/{name}", "listed in datapackage.json, not in the WACZ"))
+                continue
+            try:
+                with z.open(name) as raw:
+                    hr = _Hashing(raw)
+                    if name.startswith("archive/") and ".warc" in name:
+                        _scan_warc(io.BufferedReader(hr, 1 << 16), name[len("archive/"):], led, rep,
+                                   z.getinfo(name).file_size)
+                    hr.drain()
+            except (zipfile.BadZipFile, OSError, EOFError) as e:
+                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable: {e}"))
+                continue
+            algo, _, want = res.get("hash", "").partition(":")
+            if algo == "sha256" and (hr.h.hexdigest() != want or hr.n != res.get("bytes")):
+                rep.problems.append(Problem("fixity", f"{where}/{name}",
+                                            f"sha256 {hr.h.hexdigest()} ({hr.n} bytes), datapackage.json says {want} ({res.get('bytes')} bytes)"))
+        for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
+            rep.problems.append(Problem("fixity", f"{where}/{extra}", "in the WACZ but not in datapackage.json"))
+        for name in sorted(n for n in names if n.startswith("indexes/") and n.endswith((".cdx.gz", ".cdxj.gz", ".cdxj"))):
+            try:
+                with z.open(name) as raw:
+                    stream = gzip.open(raw, "rt", encoding="utf-8") if name.endswith(".gz") else io.TextIOWrapper(raw, "utf-8")
+                    _add_index_lines(stream, led)
+            except (OSError, EOFError, ValueError) as e:
+                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable index: {e}"))
+        rep.counts["wacz_entries"] = len(names)
+        return package
+
+
+def _bag_fixity(p: Path, rep: Report) -> None:
+    """Every file a manifest lists is there with its digests; nothing unlisted in data/;
+    Payload-Oxum holds. (bagit's own validate stops at the first failed check.)"""
+    listed: dict[str, dict[str, str]] = {}
+    for man in sorted(p.glob("manifest-*.txt")) + sorted(p.glob("tagmanifest-*.txt")):
+        algo = man.stem.split("-", 1)[1]
+        for ln in man.read_text(encoding="utf-8").splitlines():
+            if ln.strip():
+                digest, path = ln.split(None, 1)
+                listed.setdefault(path.strip(), {})[algo] = digest.lower()
+    if not any(p.glob("manifest-*.txt")):
+        rep.problems.append(Problem("missing", str(p / "manifest-sha256.txt"), "the bag has no payload manifest"))
+    for rel, digests in sorted(listed.items()):
+        f = p / rel
+        if not f.is_file():
+            rep.problems.append(Problem("missing", str(f), "listed in the manifest, not in the bag"))
+            continue
+        hashes = {a: hashlib.new(a) for a in digests}
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                for h in hashes.values():
+                    h.update(block)
+        for a, h in hashes.items():
+            if h.hexdigest() != digests[a]:
+                rep.problems.append(Problem("fixity", str(f), f"{a} {h.hexdigest()}, the manifest says {digests[a]}"))
+    payload = [q for q in (p / "data").rglob("*") if q.is_file()]
+    for q in payload:
+        if q.relative_to(p).as_posix() not in listed:
+            rep.problems.append(Problem("fixity", str(q), "in the bag's payload but in no manifest"))
+    info = p / "bag-info.txt"
+    oxum = next((l.split(":", 1)[1].strip() for l in info.read_text(encoding="utf-8").splitlines()
+                 if l.startswith("Payload-Oxum:")), None) if info.exists() else None
+    actual = f"{sum(q.stat().st_size for q in payload)}.{len(payload)}"
+    if oxum and oxum != actual:
+        rep.problems.append(Problem("fixity", str(info), f"Payload-Oxum {oxum}, the payload is {actual}"))
+    rep.counts["bag_files"] = len(listed)
+
+
+def _verify_bag(p: Path) -> Report:
+    rep = Report(str(p), "bag")
+    _bag_fixity(p, rep)
+    data = p / "data"
+    info = {}
+    if (data / "snapshot.json").exists():
+        info = json.loads((data / "snapshot.json").read_text(encoding="utf-8"))
+    with _Ledger() as led:
+        if (data / "archive.wacz").exists():
+            _scan_wacz(data / "archive.wacz", led, rep, "data/archive.wacz")
+        elif info.get("warc_files"):
+            rep.problems.append(Problem("missing", "data/archive.wacz", "the package's WACZ is not there"))
+        if (data / "archive.sqlite").exists():
+            conn = sqlite3.connect(f"file:{(data / 'archive.sqlite').resolve()}?mode=ro", uri=True)
+            try:
+                # An incremental package holds only its own WARC files; pointers into the
+                # snapshot it depends on are counted, not checked here.
+                only = set(info["warc_files"]) if info.get("depends_on") else None
+                rep.counts["pointers_elsewhere"] = _add_pointers(conn, led, only=only)
+            except sqlite3.DatabaseError as e:
+                rep.problems.append(Problem("corrupt", "data/archive.sqlite", str(e)))
+            finally:
+                conn.close()
+        else:
+            rep.problems.append(Problem("missing", "data/archive.sqlite", "the package's database is not there"))
+        led.finish(rep)
+    return rep
+
+
+def _verify_live(db: Path) -> Report:
+    from portal_crawler.store.export import open_readonly
+    from portal_crawler.store.paths import ArchivePaths
+    rep = Report(str(db), "archive")
+    folder = ArchivePaths.of(db).warc_dir
+    try:
+        conn = open_readonly(db)
+        conn.execute("SELECT count(*) FROM articles").fetchone()
+    except sqlite3.DatabaseError as e:
+        rep.problems.append(Problem("corrupt", str(db), f"not a readable archive: {e}"))
+        return rep
+    with _Ledger() as led:
+        for warc in sorted(folder.glob("*.warc.gz")) if folder.exists() else []:
+            with open(warc, "rb") as fh:
+                _scan_warc(fh, warc.name, led, rep, warc.stat().st_size)
+            idx = cdxj.index_path(warc)
+            opened = warc.with_name(warc.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX)
+            for source in (idx, opened):
+                if source.exists():
+                    with open(source, encoding="utf-8") as fh:
+                        _add_index_lines(fh, led)
+            if not idx.exists() and not opened.exists():
+                rep.problems.append(Problem("index", warc.name, f"no index {idx.name} beside it "
+                                                                 "(`portal-crawler snapshot` builds it)"))
+        for idx in sorted(folder.glob("*.cdxj")) if folder.exists() else []:
+            if not idx.with_name(idx.name[:-len(".cdxj")] + ".warc.gz").exists():
+                rep.problems.append(Problem("missing", idx.name[:-len(".cdxj")] + ".warc.gz",
+                                            f"indexed by {idx.name}, not there"))
+        _add_pointers(conn, led)
+        conn.close()
+        led.finish(rep)
+    return rep
