@@ -96,6 +96,7 @@ def _gaps(url: str, delay: float) -> dict:
 def _memory(url: str, rep, n: int) -> dict:
     """Bytes per queued article request, as scrapy-redis encodes it for our spider."""
     import redis
+    from scrapy import Request
     from scrapy_redis import picklecompat
     from portal_crawler.crawler.spider import PortalSpider
     from portal_crawler.sites import registry
@@ -108,8 +109,11 @@ def _memory(url: str, rep, n: int) -> dict:
     before = int(r.info("memory")["used_memory"])
     pipe = r.pipeline(transaction=False)
     for i in range(n):
-        req = spider._req(f"{site.base_url}a/xinwendongtai/2024/{i % 1231:04d}/{100000 + i}.html",
-                          spider.parse_article, site, clicks=i, list_date="2024-05-01", refresh=False)
+        # an article request as the spider makes it (crawler/spider.py `_req`)
+        req = Request(f"{site.base_url}a/xinwendongtai/2024/{i % 1231:04d}/{100000 + i}.html",
+                      callback=spider.parse_article, errback=spider.on_error,
+                      meta={"site": site.key, "download_slot": site.key, "clicks": i,
+                            "list_date": "2024-05-01", "refresh": False, "key": f"{site.netloc}/aid:{100000 + i}"})
         pipe.execute_command("ZADD", "bench:requests", 0, picklecompat.dumps(req.to_dict(spider=spider)))
         pipe.sadd("bench:dupefilter", f"{i:040x}")
         pipe.sadd("bench:known", identity_key(req.url))
@@ -132,8 +136,7 @@ def run(quick: bool) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     try:
         with RedisServer(work / "redis") as srv, common.replica(7, None if not quick else
-                                                                  ["harbin", "zhejiang", "wuhan", "xiamen",
-                                                                   "national", "hunan"], scale) as rep:
+                                                                  ["harbin", "zhejiang", "wuhan", "xiamen", "hunan", "yunnan"], scale) as rep:
             plain = _crawl(rep, None, work, "plain", 1, 0, 8)
             runs = [_crawl(rep, srv.url, work, f"fast{n}", n, 0, 8) for n in (1, 2, 3)]
             polite = _crawl(rep, srv.url, work, "polite", 3, POLITE_DELAY, 1)
