@@ -46,3 +46,10 @@ def demo_archive(tmp_path_factory):
     db = tmp_path_factory.mktemp("demo") / "demo.db"
     cli("demo", "--db", db, timeout=600, check=True)
     return db
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chaos suite's figures (tests/test_chaos.py): one line, quoted by the README."""
+    chaos = sys.modules.get("test_chaos")
+    if chaos is not None and chaos.TALLY:
+        terminalreporter.write_line(chaos.figures_line())

@@ -1,15 +1,18 @@
 """``portal-crawler``: the command line, a thin layer over the Python API.
 
 Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
-2 bad input (file, key, URL, option); 3 the archive is locked by another crawl;
-4 the crawl stopped before finishing (killed, shutdown, closespider limit);
-5 nothing to crawl where something was asked for (a site without channels, or a
---channel that matches none of a site's channels).
+2 bad input (file, key, URL, option, unusable or read-only archive location);
+3 the archive is locked by another crawl; 4 the crawl stopped before finishing
+(killed, shutdown, closespider limit); 5 nothing to crawl where something was asked
+for (a site without channels, or a --channel that matches none of a site's channels);
+6 the archive could not be written during the crawl (another program's write lock,
+disk full, corrupt file): the crawl stopped.
 """
 from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 
 import click
 from rich.console import Console
@@ -19,8 +22,9 @@ from portal_crawler.sites.registry import SitesError
 
 from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING = (
-    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING)
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE = (
+    ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING,
+    ExitCode.ARCHIVE)
 DEFAULT_DB = "data/portal.db"
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)
@@ -28,8 +32,30 @@ err = Console(stderr=True)
 
 
 def fail(msg: str, code: int = EXIT_USAGE):
-    click.echo(f"error: {msg}", err=True)  # plain: one line, never wrapped
+    from portal_crawler.cli.text import plain
+    click.echo(f"error: {plain(msg)}", err=True)  # plain: one line, never wrapped, no control characters
     sys.exit(code)
+
+
+@contextmanager
+def open_archive(db, readonly: bool = True):
+    """An existing archive for a command (never creates one: a typo'd path is an error).
+    A missing, unreadable, non-database or corrupt file is a one-line error (exit 2),
+    also when the damage shows only in the middle of a query."""
+    import sqlite3
+    from portal_crawler.store.archive import Archive, ArchiveError, ArchiveNotFound
+    from portal_crawler.store.schema import describe
+    try:
+        ar = Archive.open(db, readonly=readonly)
+    except ArchiveNotFound:
+        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
+    except ArchiveError as e:
+        fail(str(e))
+    try:
+        with ar:
+            yield ar
+    except sqlite3.Error as e:
+        fail(describe(db, e))
 
 
 def parse_settings(pairs) -> dict:

@@ -8,21 +8,31 @@ import click
 from rich.table import Table
 
 from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
+from portal_crawler.cli.text import plain, safe
 from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode, crawl as run_crawl
+
+
+SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them all)
 
 
 def print_run_summary(result: CrawlResult) -> None:
     from portal_crawler.crawler.progress import site_table
     out.print(site_table(result.stats, result.sites,
-                         title=f"crawl finished in {result.elapsed:.1f} s ({result.finish_reason})"))
+                         title=f"crawl finished in {result.elapsed:.1f} s ({safe(result.finish_reason)})"))
     a = result.articles
     rate = result.requests / result.elapsed if result.elapsed else 0
     out.print(f"{result.requests} requests, {rate:.0f}/s; articles new {a['new']}, updated {a['updated']}, "
               f"unchanged {a['unchanged']}, duplicate {a['duplicate']}; errors {result.errors}")
+    if result.failed:
+        out.print(f"failed after retries ({len(result.failed)}, all listed by `portal-crawler stats`):")
+        for f in result.failed[:SHOW_FAILED]:
+            out.print(f"  {safe(f['site'])}  {safe(f['url'])}  ({safe(f['error'])})")
+        if len(result.failed) > SHOW_FAILED:
+            out.print(f"  ... and {len(result.failed) - SHOW_FAILED} more")
     for w in result.warnings:  # limit hits, sites with nothing to crawl (exit 5)
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {plain(w)}", err=True)
     if result.exit_code == ExitCode.UNFINISHED:
-        err.print(f"crawl stopped before the end: {result.finish_reason}; `--resume` continues it")
+        err.print(f"crawl stopped before the end: {safe(result.finish_reason)}; `--resume` continues it")
 
 
 @main.command()
@@ -65,6 +75,8 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:
             json.dump(result.summary(), f, ensure_ascii=False, indent=2)
+    if result.archive_error:
+        fail(f"crawl stopped: {result.archive_error}", result.exit_code)
     sys.exit(result.exit_code)
 
 
@@ -75,17 +87,17 @@ def demo(db, fresh):
     """Start the replica network, crawl 5 of its sites, and show what was archived."""
     from portal_crawler.replica.demo import run_demo
     rep = run_demo(db, fresh=fresh, progress=err.is_terminal)
-    out.print(f"replica network: {', '.join(f'{k} {u}' for k, u in rep.base_urls.items())}")
+    out.print(f"replica network: {safe(', '.join(f'{k} {u}' for k, u in rep.base_urls.items()))}")
     t = Table(title="archived articles per site and channel")
     for c in ("site", "channel", "articles"):
         t.add_column(c, justify="right" if c == "articles" else "left")
     for row in rep.summary:
-        t.add_row(row["site"], row["channel"] or "-", str(row["articles"]))
+        t.add_row(safe(row["site"]), safe(row["channel"] or "-"), str(row["articles"]))
     out.print(t)
     r, check = rep.result, rep.truth_check
-    out.print(f"{r.requests} pages in {r.elapsed:.1f} s ({r.requests / r.elapsed:.0f} pages/s); archive {db}")
+    out.print(f"{r.requests} pages in {r.elapsed:.1f} s ({r.requests / r.elapsed:.0f} pages/s); archive {safe(db)}")
     out.print(f"checked against the replica's truth: {check['matched']}/{check['expected']} articles equal "
-              f"field by field" + ("" if check["ok"] else f"; differences: {check['problems'][:5]}"))
+              f"field by field" + ("" if check["ok"] else f"; differences: {safe(check['problems'][:5])}"))
     click.echo(f"\ntry:\n  portal-crawler search 疫情 --db {db}\n"
                f"  sqlite3 {db} \"SELECT site, channel, published_at, title FROM articles "
                f"ORDER BY published_at DESC LIMIT 5\"")

@@ -5,10 +5,14 @@ import json
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, out
+from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.cli.text import safe
+
+# Every command opens an existing archive the same way (cli.open_archive): read-only by
+# default, one-line errors for a missing, non-database or corrupt file.
+_open_existing = open_archive
 
 
 @main.command()
@@ -49,26 +53,20 @@ def parse(file_or_url, url, sites_file):
 
 
 
-def _open_existing(db, readonly: bool = True):
-    """An existing archive (never creates one: a typo'd path is an error)."""
-    from portal_crawler.store.archive import Archive, ArchiveError, ArchiveNotFound
-    try:
-        return Archive.open(db, readonly=readonly)
-    except ArchiveNotFound:
-        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
-    except ArchiveError as e:
-        fail(str(e))
-
-
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True)
 @click.option("-n", "limit", default=10, show_default=True, help="How many recent runs.")
 @click.option("--json", "as_json", is_flag=True, help="The runs as JSON (for monitoring).")
-def stats(db, limit, as_json):
-    """Recent crawl runs, with per-site warnings (template drift, errors)."""
+@click.option("--run", "run_id", type=int, help="List the failed requests of this run (default: the newest).")
+def stats(db, limit, as_json, run_id):
+    """Recent crawl runs, with per-site warnings (template drift, errors) and the
+    requests that failed after their retries, by site and URL."""
     from portal_crawler.crawler.drift import warnings_for_run
-    with _open_existing(db) as ar:
+    with open_archive(db) as ar:
         runs = ar.runs(limit)
+        if run_id is None and runs:
+            run_id = runs[0]["id"]
+        failed = ar.failed_requests(run_id) if run_id is not None else []
         frontier = ar.frontier()
     from portal_crawler.crawler.limits import run_warnings
 
@@ -83,21 +81,29 @@ def stats(db, limit, as_json):
                         r[k] = json.loads(v)
                     except ValueError:
                         pass
-        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier},
+        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier,
+                               "failed": {"run": run_id, "requests": failed}},
                               ensure_ascii=False, indent=2))
         return
     t = Table(title="recent crawl runs")
     for c in ("id", "started", "finished", "sites", "requests", "new", "updated", "unchanged", "dup", "errors", "reason"):
         t.add_column(c)
     for r in runs:
-        t.add_row(str(r["id"]), r["started_at"] or "-", r["finished_at"] or "-", ",".join(json.loads(r["sites"] or "[]")),
-                  str(r["requests"]), str(r["new_articles"]), str(r["updated_articles"]),
-                  str(r["unchanged_articles"]), str(r["duplicate_articles"]), str(r["errors"]), r["finish_reason"] or "running")
+        t.add_row(str(r["id"]), r["started_at"] or "-", r["finished_at"] or "-",
+                  safe(",".join(json.loads(r["sites"] or "[]"))), str(r["requests"]), str(r["new_articles"]),
+                  str(r["updated_articles"]), str(r["unchanged_articles"]), str(r["duplicate_articles"]),
+                  str(r["errors"]), safe(r["finish_reason"] or "unfinished"))
     out.print(t)
     if runs:
-        from rich.markup import escape
         for w in warnings(runs[0]):
-            out.print(f"[yellow]warning:[/] {escape(w)}")
+            out.print(f"[yellow]warning:[/] {safe(w)}")
+    if failed:
+        f = Table(title=f"run {run_id}: {len(failed)} requests failed after their retries")
+        for c in ("site", "url", "error"):
+            f.add_column(c, overflow="fold")
+        for r in failed:
+            f.add_row(safe(r["site"]), safe(r["url"]), safe(r["error"]))
+        out.print(f)
     if frontier:
         from portal_crawler.cli.sites import frontier_table
         out.print(frontier_table(frontier))
@@ -109,19 +115,18 @@ def stats(db, limit, as_json):
 @click.option("--limit", default=50, show_default=True)
 def dupes(db, site, limit):
     """Repost groups: the canonical copy, its copies, and their similarity."""
-    with _open_existing(db) as ar:
+    with open_archive(db) as ar:
         groups = ar.dupe_groups(site=site)
     if not groups:
         out.print("no repost groups")
         return
     for g in groups[:limit]:
-        # archived text goes through escape(): a title may contain "[/]" or "[link=...]"
-        out.print(f"[bold]{escape(g['title'] or '')}[/]  canonical: {escape(g['url'])} "
-                  f"({g['site']}, {g['published_at']})")
+        out.print(f"[bold]{safe(g['title'])}[/]  canonical: {safe(g['url'])} ({safe(g['site'])}, "
+                  f"{safe(g['published_at'])})")
         for c in g["copies"]:
             sim = c.get("similarity")
-            out.print(f"    {c['site']:<12} {escape(c['url'])}  similarity "
-                      f"{sim if sim is not None else 1.0:.2f}  来源 {escape(c.get('source') or '-')}")
+            out.print(f"    {safe(c['site']):<12} {safe(c['url'])}  similarity {sim if sim is not None else 1.0:.2f}"
+                      f"  来源 {safe(c.get('source') or '-')}")
     out.print(f"{len(groups)} groups")
 
 
@@ -135,7 +140,8 @@ def reparse(db, site, sites_file):
     reg = load_registry(sites_file)
     if site and site not in reg.sites:
         fail(f"unknown site key {site!r}")
-    with _open_existing(db, readonly=False) as ar:
+    with open_archive(db, readonly=False) as ar:
         counts = reparse_archive(ar, db, reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
-              f"{counts['unchanged']} unchanged, {counts['missing']} without capture")
+              f"{counts['unchanged']} unchanged, {counts['missing']} without capture, "
+              f"{counts['truncated']} truncated (fetched again by the next crawl)")

@@ -4,14 +4,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from pathlib import Path
 
 import click
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from portal_crawler.cli import DEFAULT_DB, fail, main, out
+from portal_crawler.cli import DEFAULT_DB, fail, main, open_archive, out
+from portal_crawler.cli.text import plain
 
 _FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "snippet")
 
@@ -44,14 +44,12 @@ def search(words, db, site, channel, since, until, sort, limit, offset, fmt):
     A term matches where it occurs in the title or body; Latin letters ignore
     case and match whole words (5G, 27.6%, COVID-19).
     """
-    from portal_crawler.store import Archive
     from portal_crawler.store.search import QueryError, mark
     if bad := [w for w in words if w.startswith("--")]:
         fail(f"no such option: {bad[0]} (see portal-crawler search --help)")
     query = " ".join(words)
-    if not Path(db).exists():
-        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
-    with Archive(db) as ar:
+    # Read-only (works on a 0444 file or read-only media); an unusable file is one line.
+    with open_archive(db) as ar:
         if site and not ar.conn.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1",
                                         (site,)).fetchone():
             known = [r[0] for r in ar.conn.execute("SELECT DISTINCT site FROM articles")]
@@ -85,14 +83,14 @@ def _table(res, offset):
     t.add_column("site / channel")
     t.add_column("title / snippet / url", ratio=1, overflow="fold")
     for i, h in enumerate(res.hits, offset + 1):
-        cell = Text(h["title"] or "", style="bold")
-        snip = Text(h["snippet"])
+        cell = Text(plain(h["title"]), style="bold")
+        snip = Text(plain(h["snippet"]))
         if h["snippet_hit"]:
             snip.stylize("reverse", *h["snippet_hit"])
         cell.append("\n").append_text(snip).append("\n")
-        cell.append(h["url"] or "", style=Style(dim=True, link=h["url"]) if h["url"] else "")
+        cell.append(plain(h["url"]), style=Style(dim=True, link=h["url"]) if h["url"] else "")
         t.add_row(str(i), (h["published_at"] or "")[:10],
-                  Text(f"{h['site'] or ''}\n{h['channel'] or ''}"), cell)
+                  Text(f"{plain(h['site'])}\n{plain(h['channel'])}"), cell)
     if res.hits:
         out.print(t)
     shown = (f"{offset + 1}-{offset + len(res.hits)} of " if res.hits else "")

@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, out
+from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.cli.text import safe
 from portal_crawler.sites.registry import SitesError
 
 
@@ -23,8 +24,7 @@ def sites(ctx, sites_file, db):
     reg = load_registry(sites_file)
     counts, frontier = {}, []
     if Path(db).exists():
-        from portal_crawler.store import Archive
-        with Archive(db) as ar:
+        with open_archive(db) as ar:  # read-only: listing sites never writes the archive
             counts = {r["site"]: r for r in ar.site_counts()}
             frontier = ar.frontier()
     t = Table(title=f"{len(reg.sites)} sites")
@@ -32,8 +32,8 @@ def sites(ctx, sites_file, db):
         t.add_column(c)
     for s in reg.sites.values():
         c = counts.get(s.key, {})
-        t.add_row(s.key, s.name, s.region, s.base_url or "not configured", str(c.get("articles", 0)),
-                  c.get("last_crawled") or "-")
+        t.add_row(safe(s.key), safe(s.name), safe(s.region), safe(s.base_url or "not configured"),
+                  str(c.get("articles", 0)), safe(c.get("last_crawled") or "-"))
     out.print(t)
     if frontier:
         out.print(frontier_table(frontier))
@@ -67,11 +67,11 @@ def sites_discover(ctx, url, target):
         report = discover_sites(body, ctype, url, target)
     except SitesError as e:
         fail(str(e))
-    out.print(f"read {report['links']} friend links from {url}")
+    out.print(f"read {report['links']} friend links from {safe(url)}")
     for key, addr in report["matched"]:
-        out.print(f"  matched  {key:<14} {addr}")
+        out.print(f"  matched  {safe(key):<14} {safe(addr)}")
     for key, addr in report["added"]:
-        out.print(f"  added    {key:<14} {addr}")
+        out.print(f"  added    {safe(key):<14} {safe(addr)}")
     for label, addr in report["unplaced"]:
-        out.print(f"  unplaced {label} {addr}")
-    out.print(f"wrote {target}: {len(report['matched']) + len(report['added'])} sites with addresses")
+        out.print(f"  unplaced {safe(label)} {safe(addr)}")
+    out.print(f"wrote {safe(target)}: {len(report['matched']) + len(report['added'])} sites with addresses")

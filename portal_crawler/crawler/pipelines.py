@@ -26,6 +26,12 @@ logger = logging.getLogger(__name__)
 COUNTS = ("new", "updated", "unchanged", "duplicate")
 
 
+def error_count(stats: dict) -> int:
+    """Requests that failed after their retries, the archive writer's failure, and
+    exceptions in the spider's callbacks: the run's errors (exit 1 when not 0)."""
+    return int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
+
+
 def run_stats(stats: dict, sites: list[str]) -> dict:
     """Shape Scrapy's stats into the crawl_runs columns (totals and per site)."""
     responses = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
@@ -40,7 +46,7 @@ def run_stats(stats: dict, sites: list[str]) -> dict:
     return {
         "requests": stats.get("downloader/request_count", 0),
         "responses": responses,
-        "errors": stats.get("portal/errors", 0) + stats.get("log_count/ERROR", 0),
+        "errors": error_count(stats),
         "per_site": per_site,
         **{f"{c}_articles": stats.get(f"archive/{c}", 0) for c in COUNTS},
     }
@@ -53,40 +59,100 @@ def _write_grouped(archive, batch: list[dict]) -> list[tuple[str, dict]]:
     return [(site, archive.write_articles(items)) for site, items in by_site.items()]
 
 
-def writer_main(path, sites, run_args, inbox, outbox) -> None:
+TERM_GRACE = 30.0   # s a writer told to stop (SIGTERM) waits for its crawler's "finish"
+PARENT_POLL = 0.5   # s between checks that the crawler is still alive
+
+
+def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_timeout=None,
+                term_grace=TERM_GRACE) -> None:
     """The archive writer process: owns the SQLite archive for one run.
 
     Messages in order: ("write", batch) -> ("counts", [(site, counts)]); ("sync",) ->
-    ("synced",); ("finish", summary, reason) -> ("finished",). It ignores SIGINT and
-    SIGTERM (the crawler shuts down gracefully and says "finish") and exits by itself,
-    after writing what it was sent, if the crawler dies.
+    ("synced",); ("finish", summary, reason) -> ("finished", peak_rss_mb). If the archive
+    cannot be opened or written (another program's write lock outlasting the busy
+    timeout, a full disk, a corrupt file) it says ("failed", one-line reason) and exits
+    at once: the crawler stops the crawl.
+
+    It ignores SIGINT (Ctrl-C reaches the whole process group; the crawler shuts down
+    gracefully and says "finish"). SIGTERM gives the crawler TERM_GRACE seconds to say
+    "finish" (``term_grace``), then the writer exits. It exits by itself, after writing what it was sent,
+    as soon as its crawler is gone, however the crawler died: ``parent_pid`` is the
+    crawler's pid taken before the writer started, so a crawler killed before the writer
+    even ran is noticed too.
     """
     import queue
     import signal
+    import sqlite3
+    import sys
+    from portal_crawler.store.schema import BUSY_TIMEOUT, describe
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    parent = os.getppid()
-    archive = Archive(path)
-    run_id = archive.start_run(sites=sites, args=run_args)
-    outbox.put(("opened", run_id, {k: site_profile(archive.db, k) for k in sites}))
+    terminated: list[float] = []
+    signal.signal(signal.SIGTERM, lambda *_: terminated.append(time.monotonic()))
+    parent_pid = parent_pid or os.getppid()
+
+    def crawler_alive() -> bool:
+        return os.getppid() == parent_pid
+
+    archive = run_id = None
+
+    def fail(e: BaseException) -> None:
+        reason = describe(path, e) if isinstance(e, (sqlite3.Error, OSError)) else \
+            f"archive writer failed: {type(e).__name__}: {e}"
+        if not isinstance(e, (sqlite3.Error, OSError)):
+            import traceback
+            traceback.print_exc()
+        try:
+            outbox.put(("failed", reason))
+            if archive is not None and run_id is not None:
+                # Best effort, quickly: the run row says why it ended (not possible on a
+                # full disk or while the other program still holds its lock).
+                archive.conn.execute("PRAGMA busy_timeout=1000")
+                archive.finish_run(run_id, None, "archive_error")
+        except Exception:  # noqa: BLE001 - the reason is already on its way
+            pass
+        finally:
+            if archive is not None:
+                try:
+                    archive.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            outbox.close()
+            outbox.join_thread()
+            sys.exit(1)
+
+    try:
+        archive = Archive(path, busy_timeout=busy_timeout or BUSY_TIMEOUT)
+        run_id = archive.start_run(sites=sites, args=run_args)
+        outbox.put(("opened", run_id, {k: site_profile(archive.db, k) for k in sites}))
+    except Exception as e:  # noqa: BLE001 - any failure to open ends the crawl, with its reason
+        fail(e)
     while True:
         try:
-            msg = inbox.get(timeout=2)
+            msg = inbox.get(timeout=PARENT_POLL)
         except queue.Empty:
-            if os.getppid() != parent:  # the crawler died: everything sent is written
+            gone = not crawler_alive()
+            if gone or (terminated and time.monotonic() - terminated[0] > term_grace):
+                # The crawler died (or will not finish): everything sent is written.
                 archive.close()
                 return
             continue
-        if msg[0] == "write":
-            outbox.put(("counts", _write_grouped(archive, msg[1])))
-        elif msg[0] == "sync":
-            outbox.put(("synced",))
-        elif msg[0] == "finish":
-            archive.finish_run(run_id, msg[1], msg[2])
-            archive.close()
-            import resource
-            outbox.put(("finished", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
-            return
+        try:
+            if msg[0] == "write":
+                outbox.put(("counts", _write_grouped(archive, msg[1])))
+            elif msg[0] == "sync":
+                outbox.put(("synced",))
+            elif msg[0] == "finish":
+                archive.finish_run(run_id, msg[1], msg[2])
+                archive.close()
+                import resource
+                outbox.put(("finished", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
+                return
+        except Exception as e:  # noqa: BLE001
+            fail(e)
+
+
+class WriterFailed(Exception):
+    """The archive writer could not write; the message is its one-line reason."""
 
 
 class ArchivePipeline:
@@ -95,6 +161,10 @@ class ArchivePipeline:
     Dedup hashing, MinHash and full-text indexing are CPU work in Python; in their own
     process they use the second core instead of slowing the crawl. Batches are written
     in order; counts come back to the crawler, where the stats live.
+
+    If the writer fails or dies, the crawl stops at once (finish reason
+    ``archive_error``) and the stat ``archive/writer_error`` holds the one-line reason:
+    a crawl never goes on fetching what it cannot store, and never waits on a dead writer.
     """
 
     def __init__(self, crawler):
@@ -102,10 +172,13 @@ class ArchivePipeline:
         s = crawler.settings
         self.path = s.get("PORTAL_DB")
         self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 200)
+        self.busy_timeout = s.getfloat("ARCHIVE_BUSY_TIMEOUT", 10.0)
         self.run_args = s.getdict("PORTAL_RUN_ARGS") if s.get("PORTAL_RUN_ARGS") else {}
         self.batch: list[dict] = []
         self.proc = None
         self.run_id = None
+        self.failed: str | None = None
+        self.drift = DriftCounter({})
         self.poll = task.LoopingCall(self._drain)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -118,27 +191,36 @@ class ArchivePipeline:
         self.sites = list(getattr(spider, "sites", {}))
         self.inbox, self.outbox = CTX.Queue(), CTX.Queue()
         self.proc = start_process(writer_main, name="archive-writer",
-                                  args=(self.path, self.sites, self.run_args, self.inbox, self.outbox))
-        _, self.run_id, profiles = self._expect("opened", timeout=120)
+                                  args=(self.path, self.sites, self.run_args, self.inbox, self.outbox,
+                                        os.getpid(), self.busy_timeout))
+        try:
+            _, self.run_id, profiles = self._expect("opened", timeout=120)
+        except WriterFailed as e:
+            from twisted.internet import reactor
+            reactor.callLater(0, self._writer_failed, str(e))
+            return
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         self.drift = DriftCounter(profiles)
         self.poll.start(1.0, now=False)
 
     def _expect(self, kind: str, timeout: float = 600):
-        """Block until the writer says ``kind``, applying counts on the way."""
+        """Block until the writer says ``kind``, applying counts on the way; WriterFailed
+        if it says "failed", dies, or does not answer in ``timeout`` s."""
         import queue
         deadline = time.monotonic() + timeout
         while True:
             try:
-                msg = self.outbox.get(timeout=1)
+                msg = self.outbox.get(timeout=0.5)
             except queue.Empty:
                 if not self.proc.is_alive():
-                    raise RuntimeError(f"archive writer died (exit {self.proc.exitcode})") from None
+                    raise WriterFailed(f"archive writer died (exit {self.proc.exitcode})") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"archive writer did not answer {kind!r} in {timeout} s") from None
+                    raise WriterFailed(f"archive writer did not answer {kind!r} in {timeout} s") from None
                 continue
             if msg[0] == "counts":
                 self._count(msg[1])
+            elif msg[0] == "failed":
+                raise WriterFailed(msg[1])
             elif msg[0] == kind:
                 return msg
 
@@ -151,13 +233,32 @@ class ArchivePipeline:
                 break
             if msg[0] == "counts":
                 self._count(msg[1])
+            elif msg[0] == "failed":
+                return self._writer_failed(msg[1])
         if not self.proc.is_alive():
-            self.crawler.stats.inc_value("portal/errors")
-            logger.error("archive writer died (exit %s); stopping", self.proc.exitcode)
+            self._writer_failed(f"archive writer died (exit {self.proc.exitcode})")
+
+    def _writer_failed(self, reason: str, stop: bool = True) -> None:
+        if self.failed:
+            return
+        self.failed = reason
+        stats = self.crawler.stats
+        stats.set_value("archive/writer_error", reason)
+        stats.inc_value("portal/errors")
+        logger.error("%s; stopping the crawl", reason)
+        if self.poll.running:
             self.poll.stop()
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_writer_died"))
+        self.batch = []
+        # Nothing more can be sent: never let interpreter exit wait on the dead
+        # writer's pipe (multiprocessing joins a queue's feeder thread at exit).
+        self.inbox.cancel_join_thread()
+        if stop:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def process_item(self, item, spider=None):
+        failed = self.failed or self.crawler.stats.get_value("archive/writer_error")  # or the WARC files'
+        if failed:
+            raise DropItem(f"archive not writable: {failed}")
         rec = ItemAdapter(item).asdict()
         since = getattr(self.crawler.spider, "since", None)
         published = rec.get("published_at")
@@ -179,7 +280,7 @@ class ArchivePipeline:
                 stats.inc_value(f"site/{site}/{c}", n)
 
     def flush(self) -> None:
-        if self.batch:
+        if self.batch and not self.failed:
             batch, self.batch = self.batch, []
             self.inbox.put(("write", batch))
 
@@ -187,31 +288,42 @@ class ArchivePipeline:
         self.flush()
 
     def spider_closed(self, spider=None, reason=None):
-        if self.proc is None or not self.proc.is_alive():
+        if self.proc is None:
             return
         if self.poll.running:
             self.poll.stop()
-        self.flush()
         try:
-            self.inbox.put(("sync",))
-            self._expect("synced")               # every count is in the stats now
-            summary = run_stats(self.crawler.stats.get_stats(), self.sites)
-            friend = getattr(self.crawler.spider, "friend_links", {})
-            if friend:
-                # Recorded, never crawled: links to sibling sites are for `sites discover`.
-                summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
-                                       for k, v in summary["per_site"].items()}
-            summary["drift"] = self.drift.report()
-            # After the last batch in the same queue: a frontier never runs ahead of the
-            # articles it claims are archived (crawler/frontier.py).
-            frontier = getattr(self.crawler.spider, "frontier", None)
-            summary["frontier"] = frontier.report() if frontier is not None else []
-            summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
-            self.inbox.put(("finish", summary, reason or "finished"))
-            done = self._expect("finished")
-            self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])
-            logger.info("run %s recorded: %s", self.run_id, json.dumps(
-                {k: summary[k] for k in ("requests",) + tuple(f"{c}_articles" for c in COUNTS)}))
+            if not self.failed:
+                self._finish(reason)
+        except WriterFailed as e:
+            self._writer_failed(str(e), stop=False)
         finally:
-            self.proc.join(30)
+            self.proc.join(TERM_GRACE if not self.failed else 5)
+            if self.proc.is_alive():          # never leave a writer behind
+                self.proc.kill()
+                self.proc.join()
             self.proc = None
+
+    def _finish(self, reason) -> None:
+        self.flush()
+        self.inbox.put(("sync",))
+        self._expect("synced")               # every count is in the stats now
+        summary = run_stats(self.crawler.stats.get_stats(), self.sites)
+        spider = self.crawler.spider
+        friend = getattr(spider, "friend_links", {})
+        if friend:
+            # Recorded, never crawled: links to sibling sites are for `sites discover`.
+            summary["per_site"] = {k: {**v, "friend_links": friend.get(k, [])}
+                                   for k, v in summary["per_site"].items()}
+        summary["drift"] = self.drift.report()
+        summary["failed"] = list(getattr(spider, "failed", []))
+        # After the last batch in the same queue: a frontier never runs ahead of the
+        # articles it claims are archived (crawler/frontier.py).
+        frontier = getattr(spider, "frontier", None)
+        summary["frontier"] = frontier.report() if frontier is not None else []
+        summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
+        self.inbox.put(("finish", summary, reason or "finished"))
+        done = self._expect("finished")
+        self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])
+        logger.info("run %s recorded: %s", self.run_id, json.dumps(
+            {k: summary[k] for k in ("requests",) + tuple(f"{c}_articles" for c in COUNTS)}))

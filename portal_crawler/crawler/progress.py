@@ -8,6 +8,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from portal_crawler.cli.text import safe
+
 
 def site_table(stats: dict, sites: list[str], title: str | None = None) -> Table:
     t = Table(title=title, show_lines=False)
@@ -17,7 +19,7 @@ def site_table(stats: dict, sites: list[str], title: str | None = None) -> Table
     for key in sites:
         p = f"site/{key}/"
         reqs = sum(v for k, v in stats.items() if k.startswith(p + "responses/"))
-        t.add_row(key, str(reqs), str(stats.get(p + "list_pages", 0)), str(stats.get(p + "articles", 0)),
+        t.add_row(safe(key), str(reqs), str(stats.get(p + "list_pages", 0)), str(stats.get(p + "articles", 0)),
                   str(stats.get(p + "new", 0)), str(stats.get(p + "errors", 0)))
     return t
 

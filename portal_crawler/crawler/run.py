@@ -7,6 +7,7 @@ per-site settings are applied by the spider (``PortalSpider.from_crawler``) in b
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum
@@ -20,7 +21,10 @@ from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
 from portal_crawler.sites import registry
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError
+from portal_crawler.sites.schema import check_settings
+from portal_crawler.store.archive import Archive, ArchiveError
 from portal_crawler.store.paths import ArchivePaths
+from portal_crawler.store.schema import BUSY_TIMEOUT, describe
 
 __all__ = ["crawl", "CrawlResult", "CrawlInputError", "ExitCode", "build_settings", "resolve_sites",
            "ArchiveLocked"]
@@ -35,6 +39,7 @@ class ExitCode(IntEnum):
     UNFINISHED = 4    # stopped before the end (killed, shutdown, a limit)
     NOTHING = 5       # nothing to crawl where something was asked for: a site without
                       # channels, or a --channel matching none of a site's channels
+    ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
 
 
 class CrawlInputError(ValueError):
@@ -55,6 +60,8 @@ class CrawlResult:
     requests: int
     articles: dict = field(default_factory=dict)   # new / updated / unchanged / duplicate
     errors: int = 0
+    failed: list = field(default_factory=list)     # [{site, url, kind, error}]: failed after retries
+    archive_error: str | None = None               # why the archive could not be written (exit 6)
     warnings: list = field(default_factory=list)   # limit hits, sites with nothing to crawl
     stats: dict = field(default_factory=dict, repr=False)   # Scrapy's final stats
 
@@ -75,13 +82,16 @@ class CrawlResult:
     @classmethod
     def from_stats(cls, stats: dict, sites: list[str], elapsed: float) -> "CrawlResult":
         from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
-        from portal_crawler.crawler.pipelines import run_stats
+        from portal_crawler.crawler.pipelines import error_count, run_stats
         reason = stats.get("finish_reason", "finished")
         # A callback that raised lost whatever that page held: an error, never hidden.
-        errors = int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
+        errors = error_count(stats)
         per_site = run_stats(stats, list(sites))["per_site"]
         empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
-        if reason != "finished":
+        archive_error = stats.get("archive/writer_error")
+        if archive_error:
+            code = ExitCode.ARCHIVE
+        elif reason != "finished":
             code = ExitCode.UNFINISHED
         elif errors:
             code = ExitCode.ERRORS
@@ -92,6 +102,7 @@ class CrawlResult:
         return cls(exit_code=int(code), finish_reason=reason, elapsed=elapsed, sites=list(sites),
                    run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
                    articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNT_KEYS}, errors=errors,
+                   failed=list(stats.get("portal/failed", [])), archive_error=archive_error,
                    warnings=run_warnings(per_site) + empty, stats=stats)
 
 
@@ -156,8 +167,11 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
     ``portal-crawler worker --redis URL`` processes (``crawler/scaleout.py``); this
     process seeds the frontier, fetches too, and alone writes the archive.
 
-    Raises ``CrawlInputError`` for bad input and ``ArchiveLocked`` when another crawl
-    holds the archive. Scrapy's reactor runs once per process: a second call in the
+    Raises ``CrawlInputError`` for bad input (a sites file or value, an archive that is
+    not an SQLite file or is corrupt, a location that cannot be written) before any
+    request, and ``ArchiveLocked`` when another crawl holds the archive (through any
+    path to the same file). The archive failing during the crawl stops it:
+    ``exit_code`` 5 and ``archive_error`` say why. Scrapy's reactor runs once per process: a second call in the
     same process runs the crawl in a child process, transparently.
     """
     if redis:
@@ -183,6 +197,10 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
             s.settings["download_delay"] = delay
         if concurrency is not None:
             s.settings["concurrency"] = concurrency
+        try:  # sites built in code, not read from a file, are checked here too
+            check_settings(f"site {s.key!r} settings", s.settings)
+        except SitesError as e:
+            raise CrawlInputError(str(e)) from None
     spider_args = dict(channels=[c for c in channels], since=since, max_articles=max_articles,
                        refresh_days=refresh_days, overlap_pages=overlap, full_lists=resume)
     s = build_settings(db, resume=resume, progress=progress, contact=contact, log_level=log_level,
@@ -215,17 +233,55 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
     from scrapy.utils.log import configure_logging
     from scrapy.utils.misc import load_object
 
+    from scrapy.utils.misc import load_object
+
+    from portal_crawler.crawler.spider import archive_state
     spider_cls = load_object(settings.get("PORTAL_SPIDER") or "portal_crawler.crawler.spider.PortalSpider")
     started = time.monotonic()
-    with ArchiveLock(db):
+    try:
+        lock = ArchiveLock(db).acquire()
+    except OSError as e:  # a read-only file, directory or file system; a missing mount
+        raise CrawlInputError(f"cannot open archive {db} for writing: {e.strerror or e}") from None
+    try:
+        # Opened here first so that an unusable archive (not a database, corrupt,
+        # read-only) is one line, exit 2, before any request is made.
+        try:
+            with Archive.open(db, create=True) as ar:
+                known, state = archive_state(ar, sites, spider_args.get("full_lists", False))
+        except ArchiveError as e:
+            raise CrawlInputError(str(e)) from None
+        except sqlite3.Error as e:
+            raise CrawlInputError(describe(db, e)) from None
         settings.set("PORTAL_LOCK_HELD", True)
         configure_logging(settings)
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(spider_cls)
-        process.crawl(crawler, sites=sites, **spider_args)
+        process.crawl(crawler, sites=sites, known=known, **{**spider_args, **state})
         process.start()
-        stats = crawler.stats.get_stats()
+        stats = dict(crawler.stats.get_stats())
+        stats["portal/failed"] = list(getattr(crawler.spider, "failed", []))
+        if stats.get("archive/writer_error") and stats.get("archive/run_id"):
+            _record_failed_run(db, stats, sites, settings)
+    finally:
+        lock.release()
     return CrawlResult.from_stats(stats, [s.key for s in sites], time.monotonic() - started)
+
+
+def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -> None:
+    """The writer could not finish the run's row: try once more from here, so that
+    ``crawl_runs`` says the run ended with ``archive_error`` (impossible on a full disk
+    or while another program keeps its write lock; then the row stays unfinished)."""
+    from portal_crawler.crawler.pipelines import run_stats
+    summary = run_stats(stats, [s.key for s in sites])
+    summary["failed"] = stats["portal/failed"]
+    try:
+        # One small row: worth waiting the default busy timeout for, even when the
+        # writer was told to give up sooner.
+        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT), BUSY_TIMEOUT)
+        with Archive.open(db, busy_timeout=wait) as ar:
+            ar.finish_run(stats["archive/run_id"], summary, "archive_error")
+    except (ArchiveError, sqlite3.Error):
+        pass
 
 
 def _child(db, sites, settings_dict, spider_args, q) -> None:

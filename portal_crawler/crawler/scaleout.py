@@ -116,7 +116,7 @@ class FrontierSpider(PortalSpider):
                 "db": str(s.get("PORTAL_DB")),
                 "warc_dir": str(_warc_dir(s)),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
-                "spider_args": s.getdict("PORTAL_SPIDER_ARGS"),
+                "spider_args": {**s.getdict("PORTAL_SPIDER_ARGS"), "full_lists": spider.full_lists},
                 "frontier": _backfill_rows(s.get("PORTAL_DB"), list(spider.sites)),
                 "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
             }, spider.known)

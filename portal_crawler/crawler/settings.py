@@ -43,9 +43,14 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # One article is fetched once whatever URL form links to it.
 REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.fingerprint.PortalFingerprinter"
 
+# A body shorter than its Content-Length is an error (retried), never a short page;
+# crawler/integrity.py catches the truncation HTTP framing cannot show.
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
 DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawler.middlewares.OffsiteGuard": 50,
     "portal_crawler.crawler.middlewares.BackoffRetry": 550,
+    "portal_crawler.crawler.integrity.IntegrityCheck": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 ITEM_PIPELINES = {
@@ -63,6 +68,9 @@ PORTAL_DB = "data/portal.db"
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000
 ARCHIVE_BATCH_SIZE = 200
+# Seconds the archive writer waits for another program's write lock before it gives up
+# and the crawl stops (exit 6, README "Reliability").
+ARCHIVE_BUSY_TIMEOUT = 10.0
 PROGRESS_ENABLED = False
 
 # Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides

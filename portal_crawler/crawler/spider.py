@@ -14,7 +14,9 @@ import logging
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from parsel import Selector
 
 from portal_crawler import discover
@@ -34,6 +36,9 @@ from portal_crawler.store.archive import Archive
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
+# What a failed request asked for, by its callback (crawl_errors.kind).
+_KINDS = {"parse_article": "article", "parse_list": "list", "parse_home": "home"}
+_RETRY_META = ("clicks", "list_date", "channel")  # what a list said of a request, kept to ask again
 CN = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -43,6 +48,7 @@ class PortalSpider(scrapy.Spider):
     def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
                  since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
                  overlap_pages: int | None = None, full_lists: bool = False, frontier: list[dict] | None = None,
+                 refetch: dict[str, list[dict]] | None = None, retry: dict[str, list[dict]] | None = None,
                  **kw):
         super().__init__(**kw)
         self.sites = {s.key: s for s in sites}
@@ -62,6 +68,9 @@ class PortalSpider(scrapy.Spider):
         self.channel_urls: dict[str, set[str]] = {k: set() for k in self.sites}
         self.channel_names: dict[str, list[str]] = {k: [] for k in self.sites}
         self.limits: dict[str, dict] = {}
+        self.refetch = {k: list((refetch or {}).get(k, [])) for k in self.sites}  # stored truncated
+        self.retry = {k: list((retry or {}).get(k, [])) for k in self.sites}  # failed in the last run
+        self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
     def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
@@ -75,10 +84,12 @@ class PortalSpider(scrapy.Spider):
             crawler.portal_lock = ArchiveLock(db).acquire()
         if known is None or frontier is None:
             with Archive.open(db, create=True) as ar:
-                if known is None:
-                    known = {site.key: ar.known_keys(site=site.key) for site in chosen}
-                if frontier is None:  # the backfill state of every channel (crawler/frontier.py)
-                    frontier = [r for site in chosen for r in ar.frontier(site=site.key)]
+                k, state = archive_state(ar, chosen, kwargs.get("full_lists", False))
+            known = k if known is None else known
+            frontier = state.pop("frontier") if frontier is None else frontier
+            state.pop("frontier", None)
+            for key, value in state.items():
+                kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
         spider = super().from_crawler(crawler, *args, sites=chosen, known=known, frontier=frontier, **kwargs)
         if spider.overlap is None:
@@ -134,18 +145,34 @@ class PortalSpider(scrapy.Spider):
         return text, (Selector(root=root, type="html") if root is not None else Selector(text=text or "<html/>"))
 
     def on_error(self, failure):
+        """A request that failed after its retries is an error (exit 1, `crawl_errors`);
+        only robots.txt and off-site filtering are "skipped". Scrapy files an HTTP error
+        status under IgnoreRequest (HttpError), so that is checked first."""
         site = failure.request.meta.get("site", "?")
         if size_limit_hit(failure):  # a limit, not a fault: warned, and its entry counts as done
             self._limit(site, "download_maxsize", failure.request.url)
             if failure.request.meta.get("key"):
                 self.frontier.done(failure.request.meta["key"])
             return
-        if failure.check(IgnoreRequest):  # robots.txt or off-site: skipped, not failed
+        if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
             return
+        why = failure.value
+        if failure.check(HttpError):
+            why = f"HTTP {failure.value.response.status}"
+        else:
+            why = f"{type(why).__name__}: {why}" if str(why) else type(why).__name__
+        self._fail(failure.request, why)
+
+    def _fail(self, req, why) -> None:
+        site = req.meta.get("site", "?")
         self._inc(site, "errors")
         self.crawler.stats.inc_value("portal/errors")
-        logger.warning("request failed: %s (%s)", failure.request.url, failure.value)
+        kind = _KINDS.get(getattr(req.callback, "__name__", ""), "other")
+        self.failed.append({"site": site, "url": req.url, "kind": kind, "error": " ".join(str(why).split())[:300],
+                            "retry_url": req.meta.get("first_url", req.url),
+                            "retry_meta": {k: req.meta[k] for k in _RETRY_META if req.meta.get(k) is not None}})
+        logger.warning("request failed: %s (%s)", req.url, why)
 
     def _wanted_channel(self, ch: dict, site: Site | None = None) -> bool:
         if site is not None and ch["name"] not in self.channel_names[site.key]:
@@ -161,6 +188,21 @@ class PortalSpider(scrapy.Spider):
         if self.channel_filter:  # named in the nothing-to-crawl warning (CrawlResult)
             self.crawler.stats.set_value("portal/channel_filter", self.channel_filter)
         for site in self.sites.values():
+            again = []
+            for r in self.refetch[site.key]:  # stored truncated: fetch again, whatever the lists say
+                self.requested.add(identity_key(r["url"]))
+                again.append(self._req(r["url"], self.parse_article, site, refresh=True, clicks=r["clicks"]))
+            # What failed after its retries in the last run is asked for again: nothing
+            # stays lost because the incremental walk stops before it.
+            for r in self.retry[site.key]:
+                if r["kind"] == "article" and identity_key(r["url"]) not in self.requested:
+                    self.requested.add(identity_key(r["url"]))
+                    again.append(self._req(r["url"], self.parse_article, site, **r.get("meta", {})))
+                elif r["kind"] == "list":
+                    again.append(self._req(r["url"], self.parse_list, site, fanned=True, **r.get("meta", {})))
+            for req in again:
+                if req is not None:  # None: the site's request budget is spent
+                    yield req
             if site.channels:  # channels given in the sites file: skip the home page
                 self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
                 for ch in site.channels:
@@ -336,6 +378,14 @@ class PortalSpider(scrapy.Spider):
             logger.info("not an article page: %s", response.url)
             if response.meta.get("key"):  # nothing to archive there: the list entry is done
                 self.frontier.done(response.meta["key"])
+            if res.kind == "other" and b"html" in response.headers.get("Content-Type", b"html").lower():
+                # A listed article answering with an error page (status 200): retried,
+                # then an error the next crawl asks for again - never silently dropped.
+                retry = get_retry_request(response.request, spider=self, reason="not an article page")
+                if retry is not None:
+                    yield retry
+                else:
+                    self._fail(response.request, "not an article page (an error page with status 200?)")
             return
         remaining = response.meta.get("remaining")
         if remaining is None and res.page_urls:
@@ -379,6 +429,22 @@ class PortalSpider(scrapy.Spider):
                            warc_refs=refs, warc_file=first[0], warc_offset=first[1])
         self._inc(site.key, "articles")
         return item
+
+
+def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dict, dict]:
+    """What the archive tells a new crawl: the known identity keys per site, and
+    spider arguments so that nothing stays lost - URLs stored truncated (``refetch``),
+    requests that failed in the last run (``retry``), the backfill state of every channel
+    (``frontier``), and after a run that did not
+    finish (killed, writer failure, shutdown) every list walked again (``full_lists``):
+    the incremental walk would stop at pages the lost run had half archived."""
+    keys = [s.key for s in sites]
+    known = {k: ar.known_keys(site=k) for k in keys}
+    state = {"frontier": [r for k in keys for r in ar.frontier(site=k)],  # crawler/frontier.py
+             "refetch": {k: ar.refetch_urls(site=k) for k in keys},
+             "retry": {k: ar.retry_requests(k) for k in keys},
+             "full_lists": full_lists or ar.last_run_unfinished(keys)}
+    return known, state
 
 
 _INT_ARGS = ("max_articles", "refresh_days", "overlap_pages")

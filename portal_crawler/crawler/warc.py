@@ -215,6 +215,7 @@ class WarcWriter:
         s = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
+        self.failed = False
 
         def info():
             return warcinfo_fields(user_agent=s.get("USER_AGENT"), operator=s.get("WARC_OPERATOR") or s.get("CONTACT"),
@@ -237,15 +238,28 @@ class WarcWriter:
         return cls(crawler, Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
+        if self.failed:
+            return
         original = ref = None
-        if request.meta.get("refresh") and response.status == 200:
-            found = self.files.previous(response.url)
-            if found:
-                original, ref = found
-        ip = str(response.ip_address) if response.ip_address is not None else None
-        pointer = self.files.write(response.url, response.status, _headers(response.headers), response.body,
-                                   _headers(request.headers), method=request.method, ip=ip,
-                                   original=original, original_ref=ref)
+        try:
+            if request.meta.get("refresh") and response.status == 200:
+                found = self.files.previous(response.url)
+                if found:
+                    original, ref = found
+            ip = str(response.ip_address) if response.ip_address is not None else None
+            pointer = self.files.write(response.url, response.status, _headers(response.headers), response.body,
+                                       _headers(request.headers), method=request.method, ip=ip,
+                                       original=original, original_ref=ref)
+        except OSError as e:
+            # A disk full (or gone) under the captures stops the crawl like the archive
+            # writer's failure does: nothing is archived without its capture.
+            self.failed = True
+            reason = f"cannot write WARC captures in {self.files.folder}: {e.strerror or e}"
+            self.stats.set_value("archive/writer_error", reason)
+            self.stats.inc_value("portal/errors")
+            from scrapy.utils.defer import deferred_from_coro
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            return
         request.meta["warc"] = pointer
         self.stats.inc_value("warc/records")
         if ref is not None and pointer == ref:

@@ -1,5 +1,5 @@
 """python -m portal_crawler.replica serve --seed 7 --sites harbin,zhejiang --scale demo
---ready-file F [--host 127.0.0.1] [--epoch 0] [--control-port 0]
+--ready-file F [--host 127.0.0.1] [--epoch 0] [--control-port 0] [--faults PLAN_JSON]
 
 --scale: a name (tiny, small, demo, bench) or a JSON object of sizes."""
 from __future__ import annotations
@@ -24,10 +24,11 @@ def main(argv=None):
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--epoch", type=int, default=0)
     sv.add_argument("--control-port", type=int, default=0)
+    sv.add_argument("--faults", default=None, help="fault plan (JSON, see replica/faults.py)")
     a = ap.parse_args(argv)
     from portal_crawler.replica.server import serve
     sites = [s.strip() for s in a.sites.split(",") if s.strip()] or None
-    serve(a.seed, sites, a.scale, a.ready_file, a.host, a.epoch, a.control_port)
+    serve(a.seed, sites, a.scale, a.ready_file, a.host, a.epoch, a.control_port, faults=a.faults)
 
 
 if __name__ == "__main__":

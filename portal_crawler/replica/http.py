@@ -6,19 +6,28 @@ from __future__ import annotations
 from twisted.internet import protocol
 
 REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
-           404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
+           404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
+           503: "Service Unavailable"}
 MAX_HEAD = 65536
 
 
 class HTTPProtocol(protocol.Protocol):
-    """handler(method, target, headers: dict) -> (status, [(name, value)], body)."""
+    """handler(method, target, headers: dict) -> (status, [(name, value)], body) or
+    (status, headers, body, fault) where fault (replica/faults.py) is one of
+    ("reset",): abort the connection (RST) instead of answering;
+    ("truncate", n, with_length): send only the first n bytes of the body, then close,
+    declaring the full Content-Length or none (framed by the close);
+    ("delay", seconds): answer after a pause."""
 
     def __init__(self, handler):
         self.handler = handler
         self.buf = b""
+        self.paused = False
 
     def dataReceived(self, data: bytes):
         self.buf += data
+        if self.paused:
+            return
         while True:
             end = self.buf.find(b"\r\n\r\n")
             if end < 0:
@@ -42,21 +51,49 @@ class HTTPProtocol(protocol.Protocol):
             self.buf = self.buf[end + 4 + clen:]
             conn = headers.get("connection", "").lower()
             close = conn == "close" or (version == "HTTP/1.0" and conn != "keep-alive")
+            fault = None
             try:
-                status, hdrs, body = self.handler(method, target, headers)
+                status, hdrs, body, *rest = self.handler(method, target, headers)
+                fault = rest[0] if rest else None
             except Exception as e:                           # keep serving; report the bug
                 import traceback
                 traceback.print_exc()
                 status, hdrs, body = 500, [("Content-Type", "text/plain")], repr(e).encode()
+            if method == "HEAD":
+                fault = None if fault and fault[0] == "truncate" else fault
+            if fault and fault[0] == "reset":
+                self.buf = b""
+                self.transport.abortConnection()
+                return
+            if fault and fault[0] == "truncate":
+                self.buf = b""
+                self._send(status, hdrs, body[:fault[1]], close=True,
+                           length=len(body) if fault[2] else None, framed=fault[2])
+                return
+            if fault and fault[0] == "delay":
+                from twisted.internet import reactor
+                self.paused = True
+                reactor.callLater(fault[1], self._resume, status, hdrs,
+                                  b"" if method == "HEAD" else body, close, len(body))
+                return
             self._send(status, hdrs, b"" if method == "HEAD" else body, close,
                        length=len(body))
             if close:
                 return
 
-    def _send(self, status, hdrs, body, close=False, length=None):
-        out = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}",
-               f"Content-Length: {len(body) if length is None else length}",
-               "Server: Apache", "Connection: " + ("close" if close else "keep-alive")]
+    def _resume(self, status, hdrs, body, close, length):
+        if not self.transport.connected:
+            return
+        self.paused = False
+        self._send(status, hdrs, body, close, length=length)
+        if not close:
+            self.dataReceived(b"")
+
+    def _send(self, status, hdrs, body, close=False, length=None, framed=True):
+        out = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}"]
+        if framed:  # unframed: the body ends where the connection closes
+            out.append(f"Content-Length: {len(body) if length is None else length}")
+        out += ["Server: Apache", "Connection: " + ("close" if close else "keep-alive")]
         out += [f"{k}: {v}" for k, v in hdrs]
         self.transport.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
         if close:

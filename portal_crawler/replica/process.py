@@ -22,8 +22,10 @@ from portal_crawler.replica.truth import truth as compute_truth
 
 class ReplicaProcess:
     def __init__(self, seed: int = 7, sites: list[str] | None = None, scale="demo",
-                 host: str = "127.0.0.1", epoch: int = 0, timeout: float = 20.0):
+                 host: str = "127.0.0.1", epoch: int = 0, timeout: float = 20.0,
+                 faults: dict | None = None):
         self.seed, self.sites, self.scale = seed, list(sites) if sites else None, scale
+        self.faults = faults
         self.host, self.start_epoch, self.timeout = host, epoch, timeout
         self.proc: subprocess.Popen | None = None
         self.base_urls: dict[str, str] = {}
@@ -39,6 +41,8 @@ class ReplicaProcess:
         cmd = [sys.executable, "-m", "portal_crawler.replica", "serve", "--seed", str(self.seed),
                "--sites", ",".join(self.sites or []), "--scale", scale, "--ready-file", ready,
                "--host", self.host, "--epoch", str(self.start_epoch)]
+        if self.faults:
+            cmd += ["--faults", json.dumps(self.faults)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._err)
         deadline = time.monotonic() + self.timeout
         while not os.path.exists(ready):
@@ -90,6 +94,16 @@ class ReplicaProcess:
 
     def reset_stats(self):
         self._control("stats/reset")
+
+    def set_faults(self, plan: dict | None) -> dict:
+        """Switch the fault mode (faults.py) on with ``plan``, or off with None; returns
+        the plan now in force, with the count of faults injected so far per kind."""
+        from urllib.parse import quote
+        self.faults = plan
+        return self._control("faults?" + (f"set={quote(json.dumps(plan))}" if plan else "off=1"))
+
+    def fault_stats(self) -> dict:
+        return self._control("faults")
 
     def network(self) -> Network:
         """The model at the server's current epoch (same seed/sites/scale)."""

@@ -1,7 +1,8 @@
 """The replica process: one listening port per served site plus a control port.
 
 Control endpoints (GET or POST, JSON): /epoch, /advance, /truth[?site=k],
-/stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset, /info."""
+/stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset,
+/info, /faults[?set=PLAN_JSON | ?off=1] (fault mode, see faults.py)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import time
 from collections import Counter, defaultdict
 from urllib.parse import parse_qs, urlsplit
 
+from portal_crawler.replica.faults import FaultPlan
 from portal_crawler.replica.http import HTTPFactory
 from portal_crawler.replica.model import Network
 from portal_crawler.replica.router import SiteRouter
@@ -45,8 +47,9 @@ class Stats:
 
 
 class Replica:
-    def __init__(self, net: Network):
+    def __init__(self, net: Network, faults: FaultPlan | None = None):
         self.net = net
+        self.faults = faults
         self.stats = Stats()
         self.routers = {k: SiteRouter(net, net.sites[k]) for k in net.served}
 
@@ -56,8 +59,11 @@ class Replica:
 
         def handle(method, target, headers):
             kind, status, ctype, body = router.route(target)
-            stats.add(key, kind, target, status)
-            return status, [("Content-Type", ctype)], body
+            answer = (status, [("Content-Type", ctype)], body)
+            if self.faults is not None:
+                answer = self.faults.apply(key, kind, urlsplit(target).path, *answer)
+            stats.add(key, kind, target, answer[0])
+            return answer
         return handle
 
     def control(self, method, target, headers):
@@ -75,6 +81,12 @@ class Replica:
         elif p == "/stats/reset":
             self.stats.reset()
             out = {"ok": True}
+        elif p == "/faults":
+            if qs.get("off"):
+                self.faults = None
+            elif qs.get("set"):
+                self.faults = FaultPlan.from_json(qs["set"][0])
+            out = self.faults.as_json() if self.faults else {}
         elif p == "/info":
             out = {"seed": self.net.seed, "scale": self.net.scale, "epoch": self.net.epoch,
                    "sites": self.net.base_urls,
@@ -86,12 +98,12 @@ class Replica:
 
 def serve(seed: int, sites: list[str] | None, scale, ready_file: str | None,
           host: str = "127.0.0.1", epoch: int = 0, control_port: int = 0,
-          ports: dict | None = None):
+          ports: dict | None = None, faults: str | None = None):
     from twisted.internet import reactor
 
     net = Network(seed, sites, scale)
     net.set_epoch(epoch)
-    rep = Replica(net)
+    rep = Replica(net, FaultPlan.from_json(faults))
     for key in net.served:
         lp = reactor.listenTCP((ports or {}).get(key, 0), HTTPFactory(rep.site_handler(key)),
                                interface=host, backlog=1024)

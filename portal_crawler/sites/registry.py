@@ -11,16 +11,14 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal_crawler.sites.schema import SitesError, check_document
+
 PACKAGED = "sites.toml"  # beside this module: portal_crawler/sites/sites.toml
 
 
 def packaged_data() -> dict:
     """The packaged ``sites.toml`` as parsed TOML: the one reader of that file."""
     return tomllib.loads(resources.files(__package__).joinpath(PACKAGED).read_text("utf-8"))
-
-
-class SitesError(Exception):
-    """A sites file or a site selection is wrong; the message says how to fix it."""
 
 
 @dataclass
@@ -97,6 +95,10 @@ def _read(path: Path) -> dict:
         raise SitesError(f"sites file not found: {path}") from None
     except tomllib.TOMLDecodeError as e:
         raise SitesError(f"sites file {path} is not valid TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise SitesError(f"sites file {path} is not UTF-8 text") from None
+    except OSError as e:
+        raise SitesError(f"cannot read sites file {path}: {e.strerror or e}") from None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -108,10 +110,12 @@ def _merge(base: dict, over: dict) -> dict:
 
 def load(sites_file: str | Path | None = None) -> Registry:
     packaged = packaged_data()
+    check_document(PACKAGED, packaged)
     defaults = dict(packaged.get("defaults", {}))
     raw = {s["key"]: s for s in packaged.get("sites", [])}
     if sites_file is not None:
         user = _read(Path(sites_file))
+        check_document(str(sites_file), user)
         defaults.update(user.get("defaults", {}))
         for i, s in enumerate(user.get("sites", [])):
             if "key" not in s:

@@ -32,7 +32,7 @@ from portal_crawler.store.fts import bigrams
 from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
 from portal_crawler.store.paths import ArchivePaths
-from portal_crawler.store.schema import check_version, connect, connect_readonly, migrate
+from portal_crawler.store.schema import BUSY_TIMEOUT, check_version, connect, connect_readonly, describe, migrate
 
 __all__ = ["Archive", "ArchiveError", "ArchiveNotFound"]
 
@@ -77,7 +77,8 @@ class Archive:
         return cls(p, readonly=readonly, **kw)
 
     def __init__(self, path: str | Path, *, readonly: bool = False, num_perm: int = 128, bands: int = 64,
-                 threshold: float | None = None, rule: Rule | None = None):
+                 threshold: float | None = None, rule: Rule | None = None,
+                 busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path)
         self.paths = ArchivePaths.of(self.path)
         self.readonly = readonly
@@ -86,11 +87,16 @@ class Archive:
                 self.conn = connect_readonly(str(self.path))
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.conn = connect(str(self.path))
+                self.conn = connect(str(self.path), busy_timeout=busy_timeout)
+        except (sqlite3.OperationalError, OSError) as e:  # locked, full, read-only, no permission
+            raise ArchiveError(f"cannot open {describe(self.path, e)}") from None
         except sqlite3.DatabaseError as e:
             raise ArchiveError(f"cannot open archive {self.path}: {e}") from None
         try:
             self.schema_version = check_version(self.conn) if readonly else migrate(self.conn)
+        except sqlite3.OperationalError as e:
+            self.conn.close()
+            raise ArchiveError(f"cannot open {describe(self.path, e)}") from None
         except sqlite3.DatabaseError as e:
             self.conn.close()
             raise ArchiveError(f"{self.path} is not a portal-crawler archive: {e}") from None
@@ -157,7 +163,9 @@ class Archive:
     def finish_run(self, run_id: int, stats: dict | None = None,
                    finish_reason: str | None = None) -> None:
         """Record the run's end; `stats` keys: requests, responses, errors, per_site,
-        drift, and optionally the four article counts (else the archive's own)."""
+        drift, failed ([{site, url, error}]: requests that failed after their retries,
+        stored in `crawl_errors`; optional keys kind, retry_url, retry_meta), and optionally the four
+        article counts."""
         s = stats or {}
 
         def js(v):
@@ -169,7 +177,8 @@ class Archive:
             self._finish_row(run_id, s, finish_reason, js)
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back on a full disk
+                self.conn.execute("ROLLBACK")
             raise
 
     def _finish_row(self, run_id, s, finish_reason, js) -> None:
@@ -187,6 +196,11 @@ class Archive:
         self.conn.execute(
             f"UPDATE crawl_runs SET {', '.join(k + ' = ?' for k in sets)} WHERE id = ?",
             (*sets.values(), run_id))
+        self.conn.executemany(
+            "INSERT INTO crawl_errors (run_id, site, url, kind, retry_url, retry_meta, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, f.get("site"), f["url"], f.get("kind"), f.get("retry_url") or f["url"],
+              js(f.get("retry_meta")), f.get("error")) for f in s.get("failed") or ()])
 
     def _save_frontier(self, rows: list[dict], run_id) -> None:
         # Sent by the crawler after its last batch of articles (same ordered queue), so a
@@ -237,7 +251,8 @@ class Archive:
             yield
             self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite already rolled back on a full disk
+                self.conn.execute("ROLLBACK")
             self._index = None
             raise
 
@@ -293,7 +308,7 @@ class Archive:
     def _seen(self, c: Copy, row) -> None:
         url_id, article_id, is_canonical, _ = row
         ex = self.conn.execute
-        ex("UPDATE article_urls SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
+        ex("UPDATE article_urls SET last_seen = ?, clicks = coalesce(?, clicks), refetch = 0 WHERE id = ?",
            (c.fetched_at, c.rec.get("clicks"), url_id))
         if is_canonical:
             ex("UPDATE articles SET last_seen = ?, clicks = coalesce(?, clicks) WHERE id = ?",
@@ -392,7 +407,7 @@ class Archive:
             self._media(aid, c, replace=True)
         ex("UPDATE article_urls SET source = ?, title = ?, published_at = ?, last_seen = ?, "
            "is_repost = ?, content_hash = ?, body_hash = ?, warc_file = ?, warc_offset = ?, "
-           "warc_refs = ?, clicks = coalesce(?, clicks), title_key = ? WHERE id = ?",
+           "warc_refs = ?, clicks = coalesce(?, clicks), title_key = ?, refetch = 0 WHERE id = ?",
            (r.get("source"), r.get("title"), r.get("published_at"), c.fetched_at,
             int(c.is_repost), c.content_hash, c.body_hash, r.get("warc_file"),
             r.get("warc_offset"), _refs(r), r.get("clicks"), normalise_title(r.get("title")),
@@ -431,6 +446,43 @@ class Archive:
     def known_keys(self, site: str | None = None) -> set[str]:
         """Identity keys of every archived URL (copies included): the spider's seen set."""
         return queries.column_set(self.conn, "url_key", site)
+
+    def refetch_urls(self, site: str | None = None) -> list[dict]:
+        """URLs whose stored capture was found truncated (`mark_refetch`), with the
+        clicks the list gave them: the next crawl fetches them again, whatever its
+        incremental rules say. [{url, clicks}]"""
+        sql = ("SELECT u.url, a.clicks FROM article_urls u LEFT JOIN articles a ON a.id = u.article_id "
+               "WHERE u.refetch = 1" + (" AND u.site = ?" if site else ""))
+        return [{"url": r[0], "clicks": r[1]} for r in self.conn.execute(sql + " ORDER BY u.id", (site,) if site else ())]
+
+    def retry_requests(self, site: str) -> list[dict]:
+        """What the next crawl of ``site`` asks for again: the requests that failed in the
+        last recorded run (articles not archived since, list pages), as {kind, url, meta}."""
+        out = []
+        for r in queries.retry_requests(self.conn, site):
+            if r["kind"] == "article" and self.conn.execute(
+                    "SELECT 1 FROM article_urls WHERE url_key = ?", (urls.identity_key(r["url"]),)).fetchone():
+                continue
+            r["meta"] = json.loads(r.pop("retry_meta") or "{}")
+            out.append(r)
+        return out
+
+    def last_run_unfinished(self, sites: list[str]) -> bool:
+        """True if the newest run that crawled any of ``sites`` did not finish normally."""
+        for r in self.conn.execute("SELECT sites, finish_reason FROM crawl_runs ORDER BY id DESC"):
+            if set(json.loads(r[0] or "[]")) & set(sites):
+                return r[1] != "finished"
+        return False
+
+    def mark_refetch(self, urls_: list[str]) -> int:
+        """Flag archived URLs to be fetched again by the next crawl; returns how many."""
+        keys = [(urls.identity_key(u),) for u in urls_]
+        cur = self.conn.executemany("UPDATE article_urls SET refetch = 1 WHERE url_key = ?", keys)
+        return cur.rowcount
+
+    def failed_requests(self, run_id: int) -> list[dict]:
+        """Requests of run ``run_id`` that failed after their retries: [{site, url, error}]."""
+        return queries.failed_requests(self.conn, run_id)
 
     def known_urls(self, site: str | None = None) -> set[str]:
         """Canonical URLs of every archived URL (copies included)."""

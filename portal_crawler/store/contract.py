@@ -76,6 +76,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "clicks": "This copy's click count (schema v3).",
             "title_key": "This copy's normalised title, used by the same-article rule "
                          "(schema v3).",
+            "refetch": "1 when the stored capture was found truncated (reparse): the next "
+                       "crawl fetches this URL again.",
         }),
     "article_versions": (
         "Each earlier version of an edited article (the current one is in articles).", {
@@ -130,12 +132,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "unchanged_articles": "Articles seen again unchanged.",
             "duplicate_articles": "New URLs that were copies of archived articles.",
             "errors": "Requests that failed after retries.",
-            "finish_reason": "Scrapy's finish reason (finished, shutdown, ...).",
+            "finish_reason": "Scrapy's finish reason (finished, shutdown, ...), or archive_error "
+                             "when the archive could not be written (exit 6); NULL when killed.",
             "per_site": "JSON per site: requests by status, list pages, articles, "
                         "new/updated/..., errors, friend links, channels found, limits hit "
                         "(limits/<name>, limit_urls/<name>).",
             "drift": "JSON of template-drift counts per site (see the drift warnings "
                      "query).",
+        }),
+    "crawl_errors": (
+        "Every request of a run that failed after its retries (exit 1); the next crawl "
+        "asks for it again.", {
+            "id": "Integer primary key.",
+            "run_id": "The run (crawl_runs.id).",
+            "site": "Site key.",
+            "url": "The URL that failed.",
+            "kind": "What was asked for: article, list, home or other.",
+            "retry_url": "What the next crawl asks for again (an article's first page).",
+            "retry_meta": "JSON of what the list said of it (clicks, date, channel).",
+            "error": "One line: HTTP status, exception, truncated response, error page.",
         }),
     "list_frontier": (
         "The backfill frontier of each channel list: how far back it holds only archived "

@@ -1,7 +1,7 @@
 """Every file that belongs to one archive, named in one place.
 
 An archive is its SQLite file plus what lives beside it: the WARC folder, Scrapy's job
-folder (``--resume``), the crawl lock and snapshots. Removing, copying or snapshotting an
+folder (``--resume``) and snapshots (the crawl lock is on the SQLite file itself). Removing, copying or snapshotting an
 archive goes through ``ArchivePaths`` so that none of them is forgotten.
 """
 from __future__ import annotations
@@ -35,7 +35,9 @@ class ArchivePaths:
 
     @property
     def lock(self) -> Path:
-        return Path(str(self.db) + ".lock")
+        """The file the crawl lock is taken on: the database itself (an flock, so the
+        lock follows the file through symlinks and hard links; crawler/lock.py)."""
+        return self.db
 
     @property
     def snapshots(self) -> Path:
@@ -49,7 +51,7 @@ class ArchivePaths:
 
     def all(self) -> list[Path]:
         """Every path of the archive, existing or not."""
-        return [*self.sqlite_files, self.lock, self.warc_dir, self.job_dir, self.snapshots]
+        return [*self.sqlite_files, self.warc_dir, self.job_dir, self.snapshots]
 
     def existing(self) -> list[Path]:
         return [p for p in self.all() if p.exists()]

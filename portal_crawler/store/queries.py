@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "table_counts", "frontier"]
+           "table_counts", "frontier", "failed_requests", "retry_requests"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -46,6 +46,22 @@ def recent_runs(conn, n: int = 10) -> list[dict]:
     return _dicts(conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", (n,)))
 
 
+def failed_requests(conn, run_id: int) -> list[dict]:
+    """crawl_errors of one run, by site then URL."""
+    return _dicts(conn.execute("SELECT site, url, error FROM crawl_errors WHERE run_id = ? "
+                               "ORDER BY site, url", (run_id,)))
+
+
+def retry_requests(conn, site: str) -> list[dict]:
+    """Failed article and list requests of the site's last recorded run."""
+    return _dicts(conn.execute(
+        "SELECT e.kind, e.retry_url AS url, min(e.retry_meta) AS retry_meta FROM crawl_errors e "
+        "WHERE e.site = ? AND e.kind IN ('article', 'list') AND e.run_id = "
+        "(SELECT max(r.id) FROM crawl_runs r WHERE r.finished_at IS NOT NULL "
+        " AND EXISTS (SELECT 1 FROM json_each(r.sites) WHERE value = ?)) "
+        "GROUP BY e.kind, e.retry_url ORDER BY min(e.id)", (site, site)))
+
+
 def site_summary(conn) -> list[dict]:
     """[{site, channel, articles, last_crawled}] per site and channel (canonical records);
     last_crawled = when any URL of the site was last seen."""
@@ -84,7 +100,7 @@ def dupe_groups(conn, site: str | None = None) -> list[dict]:
 
 def table_counts(conn) -> dict:
     tables = ("articles", "article_urls", "article_versions", "attachments", "images",
-              "crawl_runs", "dedupe_minhash")
+              "crawl_runs", "crawl_errors", "dedupe_minhash")
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 

@@ -1,7 +1,9 @@
 """``reparse``: run extraction again over the stored WARC captures, without fetching.
 
 Records go back through ``Archive.write_articles``, so a changed field makes a version
-row exactly as a re-crawl would, and unchanged records stay as they are.
+row exactly as a re-crawl would, and unchanged records stay as they are. A capture that
+turns out truncated (``crawler.integrity``: stored by a version without that check) is
+not re-extracted: its URL is flagged and the next crawl fetches it again.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import json
 from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.warcread import read_capture
+from portal_crawler.crawler.integrity import is_truncated
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 
@@ -31,7 +34,7 @@ def _rows(archive, site: str | None, page: int = 500):
 
 def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int = 200) -> dict:
     folder = ArchivePaths.of(db_path).warc_dir
-    counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0}
+    counts = {"checked": 0, "updated": 0, "unchanged": 0, "missing": 0, "truncated": 0}
     pending = []
     for row in _rows(archive, site):
         refs = json.loads(row.get("warc_refs") or "[]")
@@ -42,6 +45,9 @@ def reparse_archive(archive, db_path, reg, site: str | None = None, batch: int =
             caps = [read_capture(folder, name, off) for name, off in refs]
         except (OSError, LookupError):
             counts["missing"] += 1
+            continue
+        if any(is_truncated(c.body, c.content_type) for c in caps):
+            counts["truncated"] += archive.mark_refetch([row["url"]])
             continue
         s = reg.sites.get(row["site"])
         results = [extract_page(c.body, c.url, c.content_type, s) for c in caps]

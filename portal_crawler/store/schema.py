@@ -165,21 +165,55 @@ CREATE TABLE list_frontier (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER]
+
+# Reliability (README "Reliability"): requests that failed after their retries, by run,
+# site and URL (`stats` lists them, the next crawl asks for them again); and copies
+# whose stored capture was found truncated, fetched again by the next crawl.
+_V_FAILURES = """
+CREATE TABLE crawl_errors (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site TEXT, url TEXT NOT NULL,
+  kind TEXT,                  -- what was asked for: article, list, home, other
+  retry_url TEXT,             -- what the next crawl asks for again (an article's first page)
+  retry_meta TEXT,            -- JSON: what the list said of it (clicks, date, channel)
+  error TEXT                  -- one line: HTTP status, exception, "truncated response"
+);
+CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
+ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: str) -> sqlite3.Connection:
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another program's write lock
+
+
+def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
     # Autocommit mode: transactions are explicit (BEGIN/COMMIT) in the archive.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=OFF")
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     conn.create_function("fts_index_text", 1, index_text, deterministic=True)
     # One definition of the title normalisation, for SQL too (migration v3).
     conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
     return conn
+
+
+def describe(path, e: BaseException) -> str:
+    """One line for an SQLite failure on the archive at ``path``."""
+    msg = str(e) or type(e).__name__
+    hint = {"database is locked": "another program holds a write lock on it",
+            "database or disk is full": "the disk is full",
+            "file is not a database": "not an SQLite archive",
+            "database disk image is malformed": "the file is corrupt",
+            "attempt to write a readonly database": "it is read-only",
+            "unable to open database file": "cannot open it (missing directory or no permission)"}
+    why = next((h for k, h in hint.items() if k in msg), None)
+    return f"archive {path}: {msg}" + (f" ({why})" if why else "")
 
 
 def connect_readonly(path: str) -> sqlite3.Connection:
@@ -227,7 +261,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite already rolled back on a full disk
+                conn.execute("ROLLBACK")
             raise
     return target
 

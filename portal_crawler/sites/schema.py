@@ -1,0 +1,140 @@
+"""What a sites file may say: the allowed keys, their types and ranges.
+
+A wrong value is a ``SitesError`` naming the file, the site and the key, never a
+traceback later in the crawl (``concurrency = "lots"``), a hang (``concurrency = 0``)
+or a setting silently ignored (a misspelt key, a selector that does not compile).
+A new per-site setting is one more entry in SETTINGS (README "Sites" documents them);
+the per-site limits are named once, in crawler/limits.py LIMITS.
+"""
+from __future__ import annotations
+
+from numbers import Real
+
+
+class SitesError(Exception):
+    """A sites file or a site selection is wrong; the message says how to fix it."""
+
+
+def _type_name(v) -> str:
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+            dict: "a table"}.get(type(v), type(v).__name__)
+
+
+def _number(lo: float, hi: float | None = None):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, Real):
+            return f"must be a number, not {_type_name(v)} {v!r}"
+        if v < lo or (hi is not None and v > hi):
+            return f"must be between {lo} and {hi}, not {v!r}" if hi is not None else f"must be >= {lo}, not {v!r}"
+        return None
+    return check
+
+
+def _integer(lo: int, hi: int | None = None):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"must be an integer, not {_type_name(v)} {v!r}"
+        if v < lo or (hi is not None and v > hi):
+            return f"must be between {lo} and {hi}, not {v!r}" if hi is not None else f"must be >= {lo}, not {v!r}"
+        return None
+    return check
+
+
+def _of(kind: type):
+    def check(v):
+        return None if isinstance(v, kind) and not (kind is not bool and isinstance(v, bool)) else \
+            f"must be {_type_name(kind())}, not {_type_name(v)} {v!r}"
+    return check
+
+
+def _one_of(*values):
+    def check(v):
+        return None if v in values else f"must be one of {', '.join(map(repr, values))}, not {v!r}"
+    return check
+
+
+# Per-site settings ([defaults] and [sites.settings]): name -> check(value) -> problem or None.
+SETTINGS = {
+    "download_delay": _number(0, 3600),          # seconds between two requests to the site
+    "concurrency": _integer(1, 64),              # parallel requests to the site (0 would never fetch)
+    "randomize_delay": _of(bool),
+    "adaptive_delay": _of(bool),                 # follow the site's latency (crawler/pacing.py)
+    "use_sitemap": _of(bool),
+    "use_rss": _of(bool),
+    "home_label": _of(str),
+}
+
+# Keys of one [[sites]] entry.
+SITE_KEYS = {
+    "key": _of(str), "name": _of(str), "short": _of(str), "region": _of(str), "base_url": _of(str),
+    "engine": _one_of("auto", "dedecms", "trs"), "channels": _of(list), "settings": _of(dict),
+    "selectors": _of(dict),
+}
+TOP_KEYS = {"defaults": _of(dict), "sites": _of(list)}
+
+# Record fields a per-site selector may set (extract/template.py apply_overrides).
+SELECTOR_FIELDS = ("title", "description", "channel", "breadcrumb", "source", "author", "editor",
+                   "reviewer", "published", "published_at", "date", "body")
+
+
+def _unknown(where: str, key: str, allowed) -> SitesError:
+    return SitesError(f"{where}: unknown key {key!r} (allowed: {', '.join(allowed)})")
+
+
+def allowed_settings() -> dict:
+    """SETTINGS plus the per-site limits (crawler/limits.py: positive whole numbers)."""
+    from portal_crawler.crawler.limits import LIMITS
+    return {**SETTINGS, **{name: _integer(1) for name in LIMITS}}
+
+
+def check_settings(where: str, settings: dict) -> None:
+    allowed = allowed_settings()
+    for k, v in settings.items():
+        if k not in allowed:
+            raise _unknown(where, k, allowed)
+        problem = allowed[k](v)
+        if problem:
+            raise SitesError(f"{where}: {k} {problem}")
+
+
+def check_selector(where: str, field: str, sel) -> None:
+    from portal_crawler.extract.dom import compile_selector
+    if field not in SELECTOR_FIELDS:
+        raise _unknown(where, field, SELECTOR_FIELDS)
+    if not isinstance(sel, str) or not sel.strip():
+        raise SitesError(f"{where}: selector {field} must be a non-empty string, not {sel!r}")
+    try:
+        compile_selector(sel)
+    except Exception as e:  # noqa: BLE001 - lxml and cssselect raise several kinds
+        raise SitesError(f"{where}: selector {field} = {sel!r} does not compile "
+                         f"(CSS, or XPath when it starts with / or ( ): {e}") from None
+
+
+def check_document(name: str, doc: dict) -> None:
+    """Check a parsed sites file (or the packaged one); raise SitesError at the first problem."""
+    for k, v in doc.items():
+        if k not in TOP_KEYS:
+            raise _unknown(f"sites file {name}", k, TOP_KEYS)
+        problem = TOP_KEYS[k](v)
+        if problem:
+            hint = " ([[sites]] tables)" if k == "sites" else " ([defaults] table)"
+            raise SitesError(f"sites file {name}: {k} {problem}{hint}")
+    check_settings(f"sites file {name}: [defaults]", doc.get("defaults", {}))
+    for i, s in enumerate(doc.get("sites", [])):
+        if not isinstance(s, dict):
+            raise SitesError(f"sites file {name}: sites entry {i + 1} must be a table ([[sites]]), not {s!r}")
+        where = f"sites file {name}: site {s.get('key', f'entry {i + 1}')!r}"
+        for k, v in s.items():
+            if k not in SITE_KEYS:
+                raise _unknown(where, k, SITE_KEYS)
+            problem = SITE_KEYS[k](v)
+            if problem:
+                raise SitesError(f"{where}: {k} {problem}")
+        check_settings(f"{where} settings", s.get("settings", {}))
+        for field, sel in s.get("selectors", {}).items():
+            check_selector(f"{where} selectors", field, sel)
+        for j, ch in enumerate(s.get("channels", [])):
+            if not (isinstance(ch, dict) and isinstance(ch.get("name"), str) and isinstance(ch.get("url"), str)
+                    and set(ch) <= {"name", "url"}):
+                raise SitesError(f"{where}: channels entry {j + 1} must be {{ name = \"...\", url = \"...\" }}, "
+                                 f"not {ch!r}")
