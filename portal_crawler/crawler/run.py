@@ -233,9 +233,8 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
     from scrapy.utils.log import configure_logging
     from scrapy.utils.misc import load_object
 
-    from scrapy.utils.misc import load_object
-
     from portal_crawler.crawler.spider import archive_state
+    # The scale-out coordinator runs its own spider class (crawler/scaleout.py).
     spider_cls = load_object(settings.get("PORTAL_SPIDER") or "portal_crawler.crawler.spider.PortalSpider")
     started = time.monotonic()
     try:

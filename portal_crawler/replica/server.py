@@ -1,8 +1,8 @@
 """The replica process: one listening port per served site plus a control port.
 
 Control endpoints (GET or POST, JSON): /epoch, /advance, /truth[?site=k],
-/stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset,
-/info, /faults[?set=PLAN_JSON | ?off=1] (fault mode, see faults.py)."""
+/stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset, /info,
+/faults[?set=PLAN_JSON | ?off=1] (fault mode, see faults.py)."""
 from __future__ import annotations
 
 import json
