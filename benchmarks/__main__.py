@@ -17,8 +17,8 @@ from benchmarks import common
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
         "search_speedup_vs_like", "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio",
-        "verify_rss_growth_ratio", "revisit_bytes_ratio")
-BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot")
+        "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout")
 
 
 def bench_crawl(quick, profile):
@@ -64,6 +64,11 @@ def bench_snapshot(quick, profile):
     return bench_snapshot.run(quick)
 
 
+def bench_scaleout(quick, profile):
+    from benchmarks import bench_scaleout
+    return bench_scaleout.run(quick)
+
+
 def _round(v, n=4):
     return round(v, n) if isinstance(v, float) else v
 
@@ -74,6 +79,8 @@ def rows(f: dict) -> list[dict]:
     cd, rd = f.get("crawl_detail") or {}, f.get("rss_detail") or []
     ed, sd = f.get("extract_detail") or {}, f.get("storage_detail") or {}
     rc, pd = f.get("recrawl_detail") or {}, f.get("polite_detail") or {}
+    so = f.get("scaleout_detail") or {}
+    sruns = {r["processes"]: r for r in so.get("runs", [])}
     ms = ed.get("ms_per_page") or {}
     out = [
         {"metric": f"crawl pages/s ({cd.get('sites', '?')} sites, {cd.get('articles', '?')} articles)",
@@ -115,6 +122,27 @@ def rows(f: dict) -> list[dict]:
          "ours": pd.get("min_gap_over_delay_excl_robots"), "baseline": None,
          "ratio": pd.get("min_gap_over_delay_excl_robots"), "target": ">= 1",
          "met": met(pd.get("min_gap_over_delay_excl_robots"), lambda v: v >= 0.999)},
+        {"metric": f"scale-out pages/s, 2 vs 1 processes on one Redis ({so.get('sites', '?')} sites, no delay)",
+         "ours": (sruns.get(2) or {}).get("steady_pages_per_s"),
+         "baseline": (sruns.get(1) or {}).get("steady_pages_per_s"),
+         "ratio": f.get("scaleout_speedup_2w"), "target": "(info: 2 shared cores)"},
+        {"metric": "scale-out: 1 process on Redis vs the plain crawl, pages/s (whole run)",
+         "ours": (sruns.get(1) or {}).get("pages_per_s"), "baseline": (so.get("plain") or {}).get("pages_per_s"),
+         "ratio": f.get("scaleout_1w_vs_plain"), "target": "(info: cost of the shared frontier)"},
+        {"metric": "scale-out pages/s, 3 vs 1 processes",
+         "ours": (sruns.get(3) or {}).get("steady_pages_per_s"),
+         "baseline": (sruns.get(1) or {}).get("steady_pages_per_s"),
+         "ratio": f.get("scaleout_speedup_3w"), "target": "(info)"},
+        {"metric": "scale-out min gap / delay across 3 processes (at send, pace book log)",
+         "ours": (so.get("polite") or {}).get("min_gap_s"), "baseline": (so.get("polite") or {}).get("delay_s"),
+         "ratio": f.get("scaleout_min_gap_ratio"), "target": ">= 0.9",
+         "met": met(f.get("scaleout_min_gap_ratio"), lambda v: v >= 0.9)},
+        {"metric": "scale-out at the replica: min gap, and min mean gap of 10 consecutive requests",
+         "ours": (so.get("polite") or {}).get("server_min_gap_s"),
+         "baseline": (so.get("polite") or {}).get("server_min_mean_gap_of_10_s"),
+         "ratio": common.ratio((so.get("polite") or {}).get("server_min_mean_gap_of_10_s"),
+                               (so.get("polite") or {}).get("delay_s")),
+         "target": "(info: ratio = mean of 10 / delay)"},
     ]
     sr = f.get("search_detail") or {}
     for cls, c in (sr.get("classes") or {}).items():

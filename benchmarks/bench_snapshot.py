@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
-        "search_speedup_vs_like")
+        "search_speedup_vs_like", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
 
 
 @pytest.mark.slow
@@ -45,5 +45,10 @@ def test_quick_suite_reports_every_figure(tmp_path):
         assert d["new_found"] <= d["new_articles_k"]
     if f["polite_wall_ratio"] is not None:
         assert f["polite_detail"]["wall_alone_s"] > 0
+    if f["scaleout_speedup_2w"] is not None:
+        d = f["scaleout_detail"]
+        # what the coordinator counted across processes is what the replica served
+        assert all(r["requests"] == r["served"] for r in d["runs"] + [d["polite"]]), d
+        assert d["redis_memory"]["bytes_per_queued_request"] > 0
     if f["rss_growth_ratio"] is not None:
         assert all(r["peak_rss_mb"] > 10 for r in f["rss_detail"])

@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from conftest import E2E_SITES, ROOT, cli

@@ -7,15 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-
-from portal_crawler.sites.registry import SitesError
 from conftest import ROOT, cli, crawl_args
 
 from portal_crawler.crawler import settings as default_settings
-from portal_crawler.crawler.limits import LIMITS, site_limits
+from portal_crawler.crawler.limits import LIMITS, LimitError, site_limits
 from portal_crawler.crawler.run import build_settings
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.sites import registry
+from portal_crawler.sites.registry import SitesError
 from portal_crawler.store import Archive
 
 
@@ -41,13 +40,22 @@ def test_bad_limit_is_refused(tmp_path, value):
     f = tmp_path / "s.toml"
     f.write_text(f'[[sites]]\nkey = "harbin"\nbase_url = "http://127.0.0.1:9/"\n[sites.settings]\n'
                  f"max_requests = {value}\n", encoding="utf-8")
-    # The sites file is checked when it is read (sites/schema.py), naming the key.
+    # The sites file's schema (sites/schema.py) refuses it as the file is read ...
     with pytest.raises(SitesError, match="max_requests"):
         registry.load(f)
     p = cli("crawl", "--sites-file", f, "--site", "harbin", "--db", tmp_path / "a.db", "--no-progress")
     assert p.returncode == 2
     assert p.stderr.strip().splitlines() == [p.stderr.strip()] and "max_requests" in p.stderr
-    assert not (tmp_path / "a.db").exists() or Archive(tmp_path / "a.db").runs(5) == []
+    assert not (tmp_path / "a.db").exists()                  # ... before any archive is made
+
+
+@pytest.mark.parametrize("value", ["lots", 0, -5, True, 1.5])
+def test_bad_limit_set_in_code_is_refused(tmp_path, value):
+    """Sites built in code skip the file's schema: the limits module refuses the value."""
+    site = registry.load().get("harbin")
+    site.settings["max_requests"] = value
+    with pytest.raises(LimitError, match="max_requests"):
+        site_limits(site, build_settings(tmp_path / "a.db"))
 
 
 def test_readme_limits_table_is_the_code():

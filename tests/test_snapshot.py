@@ -3,9 +3,7 @@ bagit.py, py-wacz and warcio; reproducible to the byte; incremental; never half-
 from __future__ import annotations
 
 import filecmp
-import gzip
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from archived import crawl_twice
-from conftest import E2E_SITES, ROOT, cli, crawl_args
+from conftest import ROOT, cli, crawl_args
 
 from portal_crawler.crawler.warc import warc_dir
 from portal_crawler.store.warcread import read_record

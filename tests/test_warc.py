@@ -3,14 +3,12 @@ linked request/response pairs, warcinfo, requests as sent, revisits for unchange
 re-checks, and a CDXJ index beside each file equal to cdxj-indexer's."""
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 from conftest import E2E_SITES, cli, crawl_args
 from warcio.archiveiterator import ArchiveIterator
 

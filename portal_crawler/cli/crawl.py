@@ -53,9 +53,11 @@ def print_run_summary(result: CrawlResult) -> None:
 @click.option("--set", "set_", multiple=True, metavar="KEY=VALUE", help="A Scrapy setting (repeatable).")
 @click.option("--summary-json", type=click.Path(dir_okay=False), help="Write the run's summary as JSON here.")
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
+@click.option("--redis", "redis_url", metavar="URL",
+              help="Coordinate a crawl shared with `portal-crawler worker --redis URL` processes.")
 @click.option("-v", "--verbose", is_flag=True, help="Scrapy's INFO log.")
 def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, refresh_days, overlap, resume, contact,
-          delay, concurrency, set_, summary_json, no_progress, verbose):
+          delay, concurrency, set_, summary_json, no_progress, redis_url, verbose):
     """Crawl sites into the archive (incremental by default)."""
     if all_sites and site_keys:
         fail("give --site KEY or --all, not both")
@@ -64,7 +66,7 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
                            since=since, max_articles=max_articles, refresh_days=refresh_days, overlap=overlap,
                            resume=resume, delay=delay, concurrency=concurrency, contact=contact,
                            progress=not no_progress and err.is_terminal, log_level="INFO" if verbose else "WARNING",
-                           settings=parse_settings(set_))
+                           settings=parse_settings(set_), redis=redis_url)
     except CrawlInputError as e:
         fail(str(e))
     except ArchiveLocked as e:

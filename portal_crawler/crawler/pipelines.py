@@ -321,6 +321,7 @@ class ArchivePipeline:
         # articles it claims are archived (crawler/frontier.py).
         frontier = getattr(spider, "frontier", None)
         summary["frontier"] = frontier.report() if frontier is not None else []
+        summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
         self.inbox.put(("finish", summary, reason or "finished"))
         done = self._expect("finished")
         self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])

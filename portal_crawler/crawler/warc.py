@@ -210,7 +210,8 @@ class WarcWriter:
     """
 
     def __init__(self, crawler, folder: Path, max_bytes: int):
-        prefix = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        # WARC_PREFIX: a scale-out worker names its host too (files of many machines meet).
+        prefix = crawler.settings.get("WARC_PREFIX") or time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         s = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
@@ -221,8 +222,11 @@ class WarcWriter:
                                    robots_obey=s.getbool("ROBOTSTXT_OBEY"),
                                    run_id=self.stats.get_value("archive/run_id"))
         self.files = WarcFiles(folder, prefix, max_bytes, info=info)
-        for path in folder.glob("*" + cdxj.OPEN_SUFFIX):  # left by a killed crawl
-            cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
+        # Left by a killed crawl. Not in a scale-out crawl: there the open ones are other
+        # live processes' files (a later single-process crawl indexes leftovers).
+        if not s.get("FRONTIER_ROLE"):
+            for path in folder.glob("*" + cdxj.OPEN_SUFFIX):
+                cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -231,7 +235,7 @@ class WarcWriter:
         s = crawler.settings
         if not s.getbool("WARC_ENABLED"):
             raise NotConfigured
-        return cls(crawler, warc_dir(s.get("PORTAL_DB")), s.getint("WARC_MAX_BYTES"))
+        return cls(crawler, Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))), s.getint("WARC_MAX_BYTES"))
 
     def response_received(self, response, request, spider=None):
         if self.failed:

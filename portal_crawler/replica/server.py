@@ -1,12 +1,13 @@
 """The replica process: one listening port per served site plus a control port.
 
 Control endpoints (GET or POST, JSON): /epoch, /advance, /truth[?site=k],
-/stats[?paths=1], /stats/reset, /info, /faults[?set=PLAN_JSON | ?off=1] (fault mode,
-see faults.py)."""
+/stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset, /info,
+/faults[?set=PLAN_JSON | ?off=1] (fault mode, see faults.py)."""
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections import Counter, defaultdict
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,8 +26,12 @@ class Stats:
         self.kinds: dict[str, Counter] = defaultdict(Counter)
         self.paths: dict[str, Counter] = defaultdict(Counter)
         self.status: Counter = Counter()
+        # When each request arrived (this process's monotonic clock): politeness is
+        # measured here, by the server, whatever the crawler believes it did.
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
 
     def add(self, site: str, kind: str, target: str, status: int):
+        self.arrivals[site].append(time.monotonic())
         self.kinds[site][kind] += 1
         self.paths[site][target] += 1
         self.status[status] += 1
@@ -37,6 +42,7 @@ class Stats:
              "status": {str(k): v for k, v in self.status.items()}}
         if paths:
             d["paths"] = {k: dict(v) for k, v in self.paths.items()}
+            d["arrivals"] = {k: list(v) for k, v in self.arrivals.items()}
         return d
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import shutil
 import sqlite3
 import zipfile

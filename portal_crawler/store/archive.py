@@ -186,6 +186,9 @@ class Archive:
                 "requests": s.get("requests"), "responses": js(s.get("responses")),
                 "errors": s.get("errors"), "per_site": js(s.get("per_site")),
                 "drift": js(s.get("drift"))}
+        if s.get("workers") is not None:  # scale-out: per-worker counts, kept with the run's args
+            row = self.conn.execute("SELECT args FROM crawl_runs WHERE id = ?", (run_id,)).fetchone()
+            sets["args"] = js({**json.loads((row and row[0]) or "{}"), "workers": s["workers"]})
         for k in ("new", "updated", "unchanged", "duplicate"):
             for name in (f"{k}_articles", k):
                 if s.get(name) is not None:

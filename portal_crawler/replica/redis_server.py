@@ -1,0 +1,110 @@
+"""A throwaway Redis on loopback and a coordinated crawl of N worker processes, for the
+scale-out tests, benchmarks and demo (``redis-server`` from the Debian package)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """``redis-server`` on 127.0.0.1 with append-only persistence in ``folder``;
+    ``restart()`` stops it (it writes its AOF on the way out) and starts it again."""
+
+    def __init__(self, folder: str | os.PathLike, port: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("redis-server") is not None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # a clean shutdown: the AOF is complete
+            self.proc.wait(20)
+        self.proc = None
+
+    def restart(self, down: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down)
+        self.start()
+
+    def used_memory(self) -> int:
+        import redis
+        return int(redis.Redis.from_url(self.url).info("memory")["used_memory"])
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def cli_cmd(*args) -> list[str]:
+    return [sys.executable, "-m", "portal_crawler.cli", *map(str, args)]
+
+
+class Cluster:
+    """A coordinator (``crawl --redis``) and ``workers`` worker processes on one Redis."""
+
+    def __init__(self, url: str, crawl_args: list, workers: int = 3, cwd=None) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.started = time.monotonic()
+        self.coordinator = subprocess.Popen(cli_cmd(*crawl_args, "--redis", url), env=env, cwd=cwd,
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.workers = [subprocess.Popen(cli_cmd("worker", "--redis", url), env=env, cwd=cwd,
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                        for _ in range(workers)]
+
+    def wait(self, timeout: float = 300) -> dict:
+        """Wait for every process; {'coordinator': (rc, out, err), 'workers': [...], 'elapsed': s}."""
+        try:
+            co = self.coordinator.communicate(timeout=timeout)
+            res = {"coordinator": (self.coordinator.returncode, *co), "elapsed": time.monotonic() - self.started}
+            res["workers"] = []
+            for w in self.workers:
+                o, e = w.communicate(timeout=60)
+                res["workers"].append((w.returncode, o, e))
+            return res
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        for p in [self.coordinator, *self.workers]:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
