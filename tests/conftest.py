@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,15 @@ def cli(*args, timeout=300, check=False, env=None) -> subprocess.CompletedProces
     if check and p.returncode != 0:
         raise AssertionError(f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-4000:]}")
     return p
+
+
+def archived_count(db) -> int:
+    """Articles in an archive that another process may be writing (0 before it exists)."""
+    try:
+        with closing(sqlite3.connect(db, timeout=1)) as con:
+            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 def crawl_args(sites_file, db, sites=E2E_SITES, *extra):

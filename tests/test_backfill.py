@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import ROOT, cli, crawl_args
+from conftest import ROOT, cli, crawl_args, archived_count
 
 from portal_crawler.crawler.frontier import ChannelWalk, Frontier
 from portal_crawler.replica.oracle import compare_with_truth
@@ -81,12 +80,6 @@ def test_since_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path):
     assert all(r["complete"] for r in _frontier(db).values())
 
 
-def _articles(db) -> int:
-    try:
-        con = sqlite3.connect(db, timeout=1)
-        return con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def test_killed_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path):
@@ -99,12 +92,12 @@ def test_killed_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path)
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while _articles(db) < 15 and time.monotonic() < deadline and p.poll() is None:
+    while archived_count(db) < 15 and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.1)
     assert p.poll() is None, "the crawl ended before it could be killed; make the replica bigger"
     p.send_signal(signal.SIGKILL)
     p.wait()
-    assert 0 < _articles(db) < len(truth)
+    assert 0 < archived_count(db) < len(truth)
     assert _frontier(db) == {}                   # a killed run records no frontier
     cli(*crawl_args(replica_net.sites_path, db, SITES), check=True)   # plain: no --resume
     _assert_equals_truth(db, truth)

@@ -22,7 +22,7 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli
+from conftest import E2E_SITES, ROOT, cli, archived_count
 from conftest import crawl_args as _crawl_args
 
 from portal_crawler.crawler.integrity import is_truncated
@@ -248,12 +248,6 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
 
 
-def _articles(db) -> int:
-    try:
-        with sqlite3.connect(db, timeout=1) as con:
-            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
@@ -266,7 +260,7 @@ def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
 
         def hold():
             deadline = time.monotonic() + 120
-            while _articles(db) < 8 and time.monotonic() < deadline:
+            while archived_count(db) < 8 and time.monotonic() < deadline:
                 time.sleep(0.05)
             holder.execute("BEGIN IMMEDIATE")   # another program's write transaction
             held.set()

@@ -2,24 +2,17 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from conftest import ROOT, cli, crawl_args
+from conftest import ROOT, cli, crawl_args, archived_count
 
 from portal_crawler.sites import registry
 from portal_crawler.store import Archive
 from portal_crawler.replica.oracle import compare_with_truth
 
 
-def _articles(db) -> int:
-    try:
-        con = sqlite3.connect(db, timeout=1)
-        return con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
@@ -33,12 +26,12 @@ def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while _articles(db) < 15 and time.monotonic() < deadline and p.poll() is None:
+    while archived_count(db) < 15 and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.1)
     assert p.poll() is None, "the crawl ended before it could be killed; make the replica bigger"
     p.send_signal(signal.SIGKILL)
     p.wait()
-    partial = _articles(db)
+    partial = archived_count(db)
     assert 0 < partial
     cli(*crawl_args(replica_net.sites_path, db), "--resume", check=True)
     with Archive(db) as ar:

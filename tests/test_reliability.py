@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli
+from conftest import E2E_SITES, ROOT, cli, archived_count
 from conftest import crawl_args as _crawl_args
 
 from portal_crawler.replica import ReplicaProcess
@@ -45,12 +45,6 @@ def _one_line_error(stderr: str) -> str:
     return lines[0]
 
 
-def _articles(db) -> int:
-    try:
-        with sqlite3.connect(db, timeout=1) as con:
-            return con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def _truth_paths(rep, plan, kinds=("article",)):
@@ -83,7 +77,7 @@ def test_write_lock_held_by_another_program_stops_the_crawl_with_exit_6(small_ne
     def hold():
         # Wait until the crawl has written something, then keep a write lock for 4 s.
         deadline = time.monotonic() + 120
-        while _articles(db) < 5 and time.monotonic() < deadline:
+        while archived_count(db) < 5 and time.monotonic() < deadline:
             time.sleep(0.05)
         holder.execute("BEGIN IMMEDIATE")
         started.set()
