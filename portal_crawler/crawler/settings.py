@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawler.integrity.IntegrityCheck": 560,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
+# Dropped or failed items are logged by URL, not printed whole (crawler/logformatter.py).
+LOG_FORMATTER = "portal_crawler.crawler.logformatter.PortalLogFormatter"
 ITEM_PIPELINES = {
     "portal_crawler.crawler.pipelines.ArchivePipeline": 500,
 }
