@@ -254,3 +254,22 @@ def test_one_label_vocabulary():
     # longest token first: 责任编辑 is never read as 编辑, 发布时间 never as 时间
     from portal_crawler.extract.dom import parse_labelled
     assert parse_labelled("发布时间：2021-10-22 责任编辑：王芳") == {"published": "2021-10-22", "editor": "王芳"}
+
+
+def test_body_media_picture_page_is_an_article():
+    """BODY-MEDIA: a template page whose content block is one picture (the last page of
+    a multi-page article, a scanned notice) is an article with its image, not "other"."""
+    import re
+    from pathlib import Path
+    from portal_crawler.extract import extract_page
+    html = (Path(__file__).parent / "fixtures" / "extract" / "dedecms_v56_article.html").read_text("utf-8")
+    start = html.index('<div class="content">')
+    end = html.index("</table>", start)
+    picture = ('<div class="content">\n<table width=\'100%\'>\n<tr><td>\n'
+               '<p style="text-align: center;"><img src="/uploads/allimg/211028/1.jpg" alt="试点工作" /></p>\n'
+               '</td></tr>\n')
+    page = html[:start] + picture + html[end:]
+    assert not re.search(r"[\u4e00-\u9fff]{6,}", page[start:start + len(picture)])  # no text in the block
+    res = extract_page(page.encode("utf-8"), "http://example.org/a/x/2021/1028/377_3.html")
+    assert res.kind == "article"
+    assert [i["url"] for i in res.record["images"]] == ["http://example.org/uploads/allimg/211028/1.jpg"]

@@ -29,7 +29,18 @@ def family(root, html: str | None = None) -> str | None:
 
 
 def _ok(rec: dict) -> bool:
-    return bool(rec.get("title")) and bool(rec.get("body")) and len(squash(rec["body"])) >= 2
+    if not rec.get("title"):
+        return False
+    if rec.get("body") and len(squash(rec["body"])) >= 2:
+        return True
+    return _media_only(rec)
+
+
+def _media_only(rec: dict) -> bool:
+    """BODY-MEDIA: the template's content block holds pictures or documents and no text
+    (a picture page of a multi-page article, a notice that is one scanned image)."""
+    el = rec.get("_body_el")
+    return el is not None and (el.find(".//img") is not None or el.find(".//a[@href]") is not None)
 
 
 def extract_fields(root, url=None, site=None, html=None) -> tuple[dict, str]:
@@ -84,6 +95,8 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
         return "list"
     if used in ("dedecms", "trs", "override") and rec and rec.get("body"):
         return "article"
+    if used in ("dedecms", "trs", "override") and rec and rec.get("title") and _media_only(rec):
+        return "article"  # BODY-MEDIA
     body = squash(rec.get("body") or "") if rec else ""
     titled = bool(rec and rec.get("title"))
     if titled and len(body) >= 2000:
