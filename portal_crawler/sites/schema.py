@@ -20,24 +20,23 @@ def _type_name(v) -> str:
             dict: "a table"}.get(type(v), type(v).__name__)
 
 
-def _number(lo: float, hi: float | None = None):
+def _ranged(kind: type, noun: str, lo, hi=None):
+    """A check that a value is a ``kind`` (never a boolean) within [lo, hi]."""
     def check(v):
-        if isinstance(v, bool) or not isinstance(v, Real):
-            return f"must be a number, not {_type_name(v)} {v!r}"
+        if isinstance(v, bool) or not isinstance(v, kind):
+            return f"must be {noun}, not {_type_name(v)} {v!r}"
         if v < lo or (hi is not None and v > hi):
             return f"must be between {lo} and {hi}, not {v!r}" if hi is not None else f"must be >= {lo}, not {v!r}"
         return None
     return check
+
+
+def _number(lo: float, hi: float | None = None):
+    return _ranged(Real, "a number", lo, hi)
 
 
 def _integer(lo: int, hi: int | None = None):
-    def check(v):
-        if isinstance(v, bool) or not isinstance(v, int):
-            return f"must be an integer, not {_type_name(v)} {v!r}"
-        if v < lo or (hi is not None and v > hi):
-            return f"must be between {lo} and {hi}, not {v!r}" if hi is not None else f"must be >= {lo}, not {v!r}"
-        return None
-    return check
+    return _ranged(int, "an integer", lo, hi)
 
 
 def _of(kind: type):
