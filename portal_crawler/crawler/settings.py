@@ -36,6 +36,10 @@ PACING_ADAPTIVE = True           # follow each site's latency (floor: its own de
 PACING_MAX_DELAY = 30.0
 PACING_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Scrapy starts CONCURRENT_ITEMS worker tasks for every callback's output, however
+# little it yields (ours: one item, or a list page's links). At Scrapy's 100 the task
+# churn was a third of the crawler's time (154 vs 249 pages/s at no delay, benchmarks).
+CONCURRENT_ITEMS = 8
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
