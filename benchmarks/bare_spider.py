@@ -69,11 +69,12 @@ def settings(concurrency: int, per_site: int) -> dict:
             "USER_AGENT": "bare-spider (benchmark baseline)"}
 
 
-def crawl(base_urls: dict[str, str], concurrency: int = 64, per_site: int = 16) -> dict:
-    """Run the bare spider in this process; returns Scrapy's stats plus ``elapsed_s``."""
+def crawl(base_urls: dict[str, str], concurrency: int = 64, per_site: int = 16, extra: dict | None = None) -> dict:
+    """Run the bare spider in this process (``extra``: settings on top of the baseline's);
+    returns Scrapy's stats plus ``elapsed_s``."""
     from scrapy.crawler import CrawlerProcess
     t0 = time.monotonic()
-    process = CrawlerProcess(settings(concurrency, per_site), install_root_handler=True)
+    process = CrawlerProcess({**settings(concurrency, per_site), **(extra or {})}, install_root_handler=True)
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler, base_urls=base_urls)
     process.start()
