@@ -37,15 +37,3 @@ def start_process(target, args=(), name: str | None = None, daemon: bool = False
     with _main_hidden():
         p.start()
     return p
-
-
-def process_pool(workers: int, initializer=None, initargs=()):
-    """A ``ProcessPoolExecutor`` of ``workers`` spawned processes that do not import
-    ``__main__``. Its processes are started here, one per warm-up task (the executor
-    starts a process on a submit that finds none idle), so later submits never spawn."""
-    from concurrent.futures import ProcessPoolExecutor
-    pool = ProcessPoolExecutor(workers, mp_context=CTX, initializer=initializer, initargs=initargs)
-    with _main_hidden():
-        for _ in range(workers):
-            pool.submit(int)
-    return pool

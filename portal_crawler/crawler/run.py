@@ -211,11 +211,6 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
             site_limits(x, s)
     except LimitError as e:
         raise CrawlInputError(str(e)) from None
-    from portal_crawler.crawler.extractor import processes_setting
-    try:
-        processes_setting(s.get("EXTRACT_PROCESSES"))
-    except ValueError as e:
-        raise CrawlInputError(str(e)) from None
     s.set("PORTAL_RUN_ARGS", {"sites": [x.key for x in chosen], "resume": resume,
                               **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
     if redis:

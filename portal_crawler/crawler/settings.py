@@ -78,9 +78,6 @@ ARCHIVE_BATCH_SIZE = 200
 # and the crawl stops (exit 6, README "Reliability").
 ARCHIVE_BUSY_TIMEOUT = 10.0
 PROGRESS_ENABLED = False
-# Article extraction: "auto" moves it to a worker process once it holds the crawl back
-# (crawler/extractor.py); 0 keeps it in the crawler's process; N starts N workers.
-EXTRACT_PROCESSES = "auto"
 
 # Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
 # one with the lower-case key in its sites-file `settings` (or `[defaults]`).

@@ -9,6 +9,7 @@ list was walked to the end. Every walk is bounded by the site's limits (crawler/
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import logging
 from urllib.parse import urljoin, urlsplit
 
@@ -19,12 +20,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from parsel import Selector
 
 from portal_crawler import discover
-from portal_crawler.extract import merge_pages
+from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
-from portal_crawler.crawler.extractor import Extractor
 from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
@@ -71,7 +71,6 @@ class PortalSpider(scrapy.Spider):
         self.refetch = {k: list((refetch or {}).get(k, [])) for k in self.sites}  # stored truncated
         self.retry = {k: list((retry or {}).get(k, [])) for k in self.sites}  # failed in the last run
         self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
-        self.extractor = Extractor(self.sites, 0)  # from_crawler: as EXTRACT_PROCESSES says
 
     @classmethod
     def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
@@ -96,7 +95,6 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
-        spider.extractor = Extractor.from_crawler(crawler, spider.sites)
         return spider
 
     # -- helpers -------------------------------------------------------------------------
@@ -367,14 +365,14 @@ class PortalSpider(scrapy.Spider):
             walk.list_requests += 1
             yield req
 
-    async def parse_article(self, response):
+    def parse_article(self, response):
         site = self.sites[response.meta["site"]]
         self._inc(site.key, f"responses/{response.status}")
+        res = extract_page(response.body, response.url,
+                           response.headers.get("Content-Type", b"").decode("latin-1") or None, site)
         # Carried to the next page's request: the extracted record, not the decoded page
         # (a 5 MB page would otherwise ride along in meta until the article is done).
-        res = await self.extractor.extract(response.body, response.url,
-                                           response.headers.get("Content-Type", b"").decode("latin-1") or None, site)
-        parts = response.meta.get("parts", []) + [(res, response.meta.get("warc"))]
+        parts = response.meta.get("parts", []) + [(replace(res, text=""), response.meta.get("warc"))]
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
