@@ -20,6 +20,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.crawler.drift import DriftCounter, site_profile
+from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.store import Archive
 
 logger = logging.getLogger(__name__)
@@ -259,7 +260,7 @@ class ArchivePipeline:
         failed = self.failed or self.crawler.stats.get_value("archive/writer_error")  # or the WARC files'
         if failed:
             raise DropItem(f"archive not writable: {failed}")
-        rec = ItemAdapter(item).asdict()
+        rec = item.as_dict() if isinstance(item, ArticleItem) else ItemAdapter(item).asdict()
         since = getattr(self.crawler.spider, "since", None)
         published = rec.get("published_at")
         if since and published and published[:10] < since:

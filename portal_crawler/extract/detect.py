@@ -14,9 +14,12 @@ FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
 _ERROR = re.compile(alternation(ERROR_MESSAGES), re.I)
 _DATE_IN = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}-\d{1,2}")
 _SENTENCE_END = re.compile(r"[，。！？；]")
-_LIST_MARKERS = ["//div[contains(concat(' ',normalize-space(@class),' '),' listbox ')]//ul[contains(@class,'e2')]",
-                 "//ul[contains(@class,'pagelist')]//a[contains(@href,'list_')]",
-                 "//*[contains(@class,'pageinfo')]"]
+# (substrings the page must hold for the XPath to match, XPath): the substring test
+# first, since each XPath walks the whole tree (an article's own pager says pagelist).
+_LIST_MARKERS = [(("listbox", "e2"),
+                  "//div[contains(concat(' ',normalize-space(@class),' '),' listbox ')]//ul[contains(@class,'e2')]"),
+                 (("pagelist", "list_"), "//ul[contains(@class,'pagelist')]//a[contains(@href,'list_')]"),
+                 (("pageinfo",), "//*[contains(@class,'pageinfo')]")]
 
 
 def family(root, html: str | None = None) -> str | None:
@@ -90,8 +93,7 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     if len(all_text) < 30:
         return "other"
     # list markers first: a list template may also carry a div.content
-    if (html is None or "pagelist" in html or "listbox" in html or "pageinfo" in html) \
-            and any(select(root, x) for x in _LIST_MARKERS):
+    if any(select(root, x) for hints, x in _LIST_MARKERS if html is None or all(h in html for h in hints)):
         return "list"
     if used in ("dedecms", "trs", "override") and rec and rec.get("body"):
         return "article"
