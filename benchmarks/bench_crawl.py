@@ -52,7 +52,14 @@ def child_ours(args: dict) -> dict:
             "writer_peak_rss_mb": st.get("archive/writer_peak_rss_mb"),
             # wait4's peak covers the crawler and its reaped writer; this is the crawler alone
             "crawler_self_rss_mb": _self_rss_mb(),
+            "crawler_cpu_s": _self_cpu_s(),  # the crawler's process alone (no writer, no worker)
             "errors": st.get("portal/errors", 0)}
+
+
+def _self_cpu_s() -> float:
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return round(ru.ru_utime + ru.ru_stime, 2)
 
 
 def _self_rss_mb() -> float:
