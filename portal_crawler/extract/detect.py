@@ -87,10 +87,11 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     an error page is recognised by its structure: no dense text block, little text,
     and an error message in it (the status code is the crawler's business).
     """
-    body_el = root.find("body")
-    raw = raw_text(body_el) if body_el is not None else ""
-    all_text = squash(raw) if len(raw) < 4000 else raw  # only small sizes matter below
-    if len(all_text) < 30:
+    body = squash(rec.get("body") or "") if rec else ""
+    # The page's whole text (a join of every text node: a fifth of classifying an
+    # article) is only needed when the extracted body is short: the body is part of it.
+    all_text = None if len(body) >= 30 else _all_text(root)
+    if all_text is not None and len(all_text) < 30:
         return "other"
     # list markers first: a list template may also carry a div.content
     if any(select(root, x) for hints, x in _LIST_MARKERS if html is None or all(h in html for h in hints)):
@@ -99,7 +100,6 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
         return "article"
     if used in ("dedecms", "trs", "override") and rec and rec.get("title") and _media_only(rec):
         return "article"  # BODY-MEDIA
-    body = squash(rec.get("body") or "") if rec else ""
     titled = bool(rec and rec.get("title"))
     if titled and len(body) >= 2000:
         return "article"  # no list page carries that much running text
@@ -107,6 +107,7 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     dense = len(body) >= _DENSE_CHARS and clauses >= _DENSE_CLAUSES
     if not dense:
         # the error message is read outside the title: a title is the publisher's words
+        all_text = _all_text(root) if all_text is None else all_text
         msg = all_text.replace(squash(rec.get("title") or ""), "") if titled else all_text
         if len(all_text) < 400 and _ERROR.search(msg):
             return "other"
@@ -116,6 +117,12 @@ def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str
     if body_el is not None and _dated_links(body_el) >= 8 and (len(body) < 200 or clauses < 3):
         return "list"
     return "article" if titled else "other"
+
+
+def _all_text(root) -> str:
+    body_el = root.find("body")
+    raw = raw_text(body_el) if body_el is not None else ""
+    return squash(raw) if len(raw) < 4000 else raw  # only small sizes matter
 
 
 # a dense text block: this many characters with this many clause marks
