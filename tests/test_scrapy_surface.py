@@ -33,9 +33,14 @@ def test_crawl_raises_no_scrapy_deprecation_warning(replica_net, tmp_path):
 def test_scrapy_crawl_portal_with_spider_arguments(replica_net, tmp_path):
     sites = E2E_SITES[:2]
     db = tmp_path / "b.db"
+    # The user's sites file may set defaults for every site: no delay (loopback), as
+    # `crawl --delay 0` does for the CLI.
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text("[defaults]\ndownload_delay = 0\nconcurrency = 8\n\n"
+                          + Path(replica_net.sites_path).read_text("utf-8"), "utf-8")
     # From the project folder, as a Scrapy user would: scrapy.cfg names our settings.
     p = subprocess.run([str(Path(sys.executable).with_name("scrapy")), "crawl", "portal",
-                        "-a", f"sites={','.join(sites)}", "-a", f"sites_file={replica_net.sites_path}",
+                        "-a", f"sites={','.join(sites)}", "-a", f"sites_file={sites_file}",
                         "-s", f"PORTAL_DB={db}", "-s", "LOG_LEVEL=WARNING"],
                        cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
