@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from benchmarks import common
+from portal_crawler.crawler.settings import CONCURRENT_ITEMS  # ours, given to the tuned baseline
 
 CONCURRENCY, PER_SITE = 64, 16
 # quick: a few sites incl. a dynamic-list one (wuhan) and the TRS one (xiamen)
@@ -51,20 +52,15 @@ def child_ours(args: dict) -> dict:
             "articles_new": st.get("archive/new", 0), "articles_duplicate": st.get("archive/duplicate", 0),
             "writer_peak_rss_mb": st.get("archive/writer_peak_rss_mb"),
             # wait4's peak covers the crawler and its reaped writer; this is the crawler alone
-            "crawler_self_rss_mb": _self_rss_mb(),
-            "crawler_cpu_s": _self_cpu_s(),  # the crawler's process alone (no writer, no worker)
+            **_self_usage(),  # the crawler's process alone, not its archive writer
             "errors": st.get("portal/errors", 0)}
 
 
-def _self_cpu_s() -> float:
+def _self_usage() -> dict:
     import resource
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return round(ru.ru_utime + ru.ru_stime, 2)
-
-
-def _self_rss_mb() -> float:
-    import resource
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {"crawler_self_rss_mb": round(ru.ru_maxrss / 1024, 1),
+            "crawler_cpu_s": round(ru.ru_utime + ru.ru_stime, 2)}
 
 
 def _profiler(path):
@@ -124,8 +120,7 @@ def run(quick: bool, profile: str | None = None) -> dict:
                                                profile=profile if i == 0 else None))
             # The baseline is Scrapy as it comes. Our settings tune one Scrapy knob that
             # helps any spider (CONCURRENT_ITEMS): the same baseline with it, for honesty.
-            from portal_crawler.crawler import settings as ours_settings
-            tuned = crawl_bare(rep, keys, CONCURRENT_ITEMS=ours_settings.CONCURRENT_ITEMS)
+            tuned = crawl_bare(rep, keys, CONCURRENT_ITEMS=CONCURRENT_ITEMS)
         best = {k: max(v, key=lambda r: r["pages_per_s"]) for k, v in runs.items()}
         out.update(crawl_pages_per_s=best["ours"]["pages_per_s"], crawl_bare_pages_per_s=best["bare"]["pages_per_s"],
                    crawl_ratio=common.ratio(best["ours"]["pages_per_s"], best["bare"]["pages_per_s"]),

@@ -80,8 +80,6 @@ def test_since_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path):
     assert all(r["complete"] for r in _frontier(db).values())
 
 
-
-
 def test_killed_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path):
     db = tmp_path / "a.db"
     truth = _truth(replica_net)

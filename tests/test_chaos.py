@@ -248,8 +248,6 @@ def test_sigkill_of_crawler_and_writer_at_random_points(tmp_path, cycles):
         assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["missing"] == set(), a
 
 
-
-
 def test_write_locked_archive_stops_the_crawl_then_nothing_is_lost(tmp_path):
     with ReplicaProcess(seed=11, sites=E2E_SITES, scale="tiny") as rep:
         rep.sites_file(tmp_path / "s.toml")

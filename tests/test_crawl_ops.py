@@ -13,8 +13,6 @@ from portal_crawler.store import Archive
 from portal_crawler.replica.oracle import compare_with_truth
 
 
-
-
 def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     db = tmp_path / "a.db"
     truth = replica_net.truth()
