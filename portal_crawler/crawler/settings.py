@@ -89,6 +89,16 @@ PORTAL_MAX_ARTICLE_PAGES = 50
 PORTAL_MAX_LINKS_PER_PAGE = 500
 PORTAL_MAX_STALE_LIST_PAGES = 3
 
+# Attachments (crawler/files.py): fetched with their article, at most once per archive;
+# a larger one than ATTACHMENT_MAXSIZE is recorded as skipped with its announced size
+# (per site: `attachment_maxsize` in the sites file). Their text is read in a child
+# process, per file bounded in time (s), address space and input size (bytes).
+ATTACHMENTS_ENABLED = True
+ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+ATTACHMENT_TEXT_TIMEOUT = 30.0
+ATTACHMENT_TEXT_MEMORY = 1024 * 1024 * 1024
+ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
+
 # Incremental crawling: once a channel's list was walked to its end (the backfill
 # frontier), paging stops at the first list page past the frontier's head that holds
 # only archived articles; this many further pages are read as an overlap.

@@ -25,6 +25,7 @@ from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
+from portal_crawler.crawler.files import FileFetcher
 from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
@@ -33,6 +34,7 @@ from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
 from portal_crawler.store.archive import Archive
+from portal_crawler.store.attachments import known_file_urls
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,8 @@ class PortalSpider(scrapy.Spider):
         self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
-    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None,
+                     known_files=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -88,6 +91,8 @@ class PortalSpider(scrapy.Spider):
             known = k if known is None else known
             frontier = state.pop("frontier") if frontier is None else frontier
             state.pop("frontier", None)
+            files_known = state.pop("known_files")
+            known_files = files_known if known_files is None else known_files
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
@@ -95,10 +100,11 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
+        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set())
         return spider
 
     # -- helpers -------------------------------------------------------------------------
-    def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request | None:
+    def _req(self, url: str, callback, site: Site, errback=None, **meta) -> scrapy.Request | None:
         """A request to ``site``, or None once the site's request budget is spent."""
         lim = self.limits[site.key]
         if self.requests_made[site.key] >= lim["max_requests"]:
@@ -109,7 +115,7 @@ class PortalSpider(scrapy.Spider):
                     download_warnsize=lim["download_warnsize"])
         # On --resume, requests the interrupted run had already scheduled are in the
         # persisted seen-set; anything not archived yet must be fetchable again.
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+        return scrapy.Request(url, callback=callback, errback=errback or self.on_error, meta=meta,
                               dont_filter=self.full_lists)
 
     def _limit(self, site: str, name: str, url: str | None = None) -> None:
@@ -405,10 +411,16 @@ class PortalSpider(scrapy.Spider):
                 yield req
             return
         item = self._item(site, parts, response)
+        # The article's attachments are fetched before its item goes out (crawler/files.py):
+        # the item carries their captures and text to the archive.
+        yield from self.files.start(item, site, response.meta.get("key"))
+
+    def emit(self, item: ArticleItem, key: str | None):
+        """The article's item, once its pages and attachments are in."""
         published = getattr(item, "published_at", None)
         # An article the archive drops (published before --since) stays missing.
-        if response.meta.get("key") and not (self.since and published and published[:10] < self.since):
-            self.frontier.done(response.meta["key"])
+        if key and not (self.since and published and published[:10] < self.since):
+            self.frontier.done(key)
         yield item
 
     def _item(self, site: Site, parts, response) -> ArticleItem:
@@ -443,7 +455,8 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
     state = {"frontier": [r for k in keys for r in ar.frontier(site=k)],  # crawler/frontier.py
              "refetch": {k: ar.refetch_urls(site=k) for k in keys},
              "retry": {k: ar.retry_requests(k) for k in keys},
-             "full_lists": full_lists or ar.last_run_unfinished(keys)}
+             "full_lists": full_lists or ar.last_run_unfinished(keys),
+             "known_files": known_file_urls(ar.conn)}    # attachments fetched once per archive
     return known, state
 
 

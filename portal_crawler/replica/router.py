@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from portal_crawler.replica import dede, trs
+from portal_crawler.replica import attachments as A, dede, trs
+from portal_crawler.replica.http import Stream
 from portal_crawler.replica.links import article_path
 from portal_crawler.replica.model import Network, SiteModel
 
@@ -117,6 +118,8 @@ class SiteRouter:
         return self.not_found()
 
     def static(self, path: str):
+        if path.startswith("/uploads/soft/"):
+            return self.attachment(path)
         if path.startswith("/uploads/"):
             ext = path.rsplit(".", 1)[-1].lower()
             ctype = {"jpg": "image/jpeg", "gif": "image/gif", "png": "image/png",
@@ -125,6 +128,15 @@ class SiteRouter:
         if path.startswith("/templets/"):
             return "static", 200, "text/css", b"body{margin:0}"
         return self.not_found()
+
+    def attachment(self, path: str):
+        """A document with known text (replica/attachments.py); the 200 MB one streamed."""
+        s = A.spec(self.net.seed, path)
+        if s.status == 404:
+            return self.not_found()
+        if s.doc == "huge":
+            return "attachment", 200, s.content_type, Stream(A.HUGE_SIZE, lambda: A.huge_chunks(self.net.seed, path))
+        return "attachment", 200, s.content_type, A.content(self.net.seed, path)
 
     def route_trs(self, path: str):
         net, m = self.net, self.m

@@ -28,6 +28,7 @@ from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.dedupe.rule import RULE, Member, Rule, member
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
+from portal_crawler.store.attachments import delete_rows, insert_rows, record_files
 from portal_crawler.store.fts import bigrams
 from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
@@ -291,6 +292,9 @@ class Archive:
                 self._update_copy(c, row, sigs.get(i))
                 counts["updated"] += 1
                 stale = True
+        for c in copies:        # file captures reach every row of their URL (store/attachments.py)
+            if c.rec.get("files"):
+                record_files(self.conn, c.rec["files"])
         return counts
 
     def _known_rows(self, keys: list[str]) -> dict[str, tuple]:
@@ -422,12 +426,10 @@ class Archive:
     def _media(self, aid: int, c: Copy, replace: bool) -> None:
         ex = self.conn.execute
         if replace:
-            ex("DELETE FROM attachments WHERE article_id = ?", (aid,))
+            delete_rows(self.conn, aid)
             ex("DELETE FROM images WHERE article_id = ?", (aid,))
         if c.attachments:
-            self.conn.executemany(
-                "INSERT INTO attachments (article_id, url, text, ext) VALUES (?, ?, ?, ?)",
-                [(aid, a["url"], a["text"], attachment_ext(a["url"] or "")) for a in c.attachments])
+            insert_rows(self.conn, aid, [(a["url"], a["text"], attachment_ext(a["url"] or "")) for a in c.attachments])
         if c.images:
             self.conn.executemany("INSERT INTO images (article_id, url, alt) VALUES (?, ?, ?)",
                                   [(aid, i["url"], i["alt"]) for i in c.images])
