@@ -56,12 +56,23 @@ class TextWorker:
                 code = await proc.wait()
                 self.proc = None
                 return {"status": f"error: reader exited {code}", "format": None, "text": None}
-            return json.loads(line)
+            answer = json.loads(line)
+            if answer["status"] == "memory_limit":    # the child exits after it: the next file gets a new one
+                await proc.wait()
+                self.proc = None
+            return answer
 
     def _kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
         self.proc = None
+
+    async def aclose(self) -> None:
+        """close(), then wait for the child to be gone (before its event loop closes)."""
+        proc = self.proc
+        self.close()
+        if proc is not None:
+            await proc.wait()
 
     def close(self) -> None:
         """Stop the child (it exits on end of input; killed if it is mid-file)."""

@@ -71,14 +71,16 @@ def spec(seed: int, path: str) -> Spec:
     """What the replica serves at ``path`` (an ``/uploads/soft/`` file)."""
     ext = path.rsplit(".", 1)[-1].lower()
     h = _h(seed, path)
-    special = (h >> 8) % 29
+    # One file in ten each answers 404, lies about its type, or is the 200 MB one: a
+    # small replica has them all.
+    special = (h >> 8) % 10
     doc = _doc_kind(ext, h)
     kind = doc
     if special == 0:
         kind = "missing"
-    elif special == 1 and doc != "file":
+    elif special == 1:
         kind = "mislabelled"
-    elif special == 2 and (h >> 16) % 4 == 0:
+    elif special == 2:
         kind = doc = "huge"
     text = _text(seed, path) if doc in ("pdf_cid", "pdf_ttf", "docx", "xlsx") else None
     if kind == "missing":
@@ -245,3 +247,23 @@ def _opaque(seed: int, path: str, ext: str) -> bytes:
     the format's magic number, then deterministic bytes."""
     magic = {"zip": b"PK\x03\x04"}.get(ext, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")   # OLE2 compound file
     return magic + random.Random(_h(seed, path)).randbytes(4096)
+
+
+def expected(seed: int, path: str) -> dict:
+    """What a correct crawl records of the file at ``path`` (the oracle's view):
+    ``fetch``, ``status``, ``text_status``, ``format``, ``size``, ``sha256``, ``text``."""
+    import hashlib
+    s = spec(seed, path)
+    if s.kind == "missing":
+        return {"fetch": "http_error", "status": 404, "text_status": None, "format": None, "size": None,
+                "sha256": None, "text": None}
+    if s.doc == "huge":
+        return {"fetch": "too_large", "status": None, "text_status": None, "format": None, "size": HUGE_SIZE,
+                "sha256": None, "text": None}
+    data = content(seed, path)
+    fmt = {"pdf_cid": "pdf", "pdf_ttf": "pdf", "pdf_scan": "pdf"}.get(s.doc, s.doc)
+    if s.doc == "file":
+        fmt = "zip" if s.ext == "zip" else s.ext
+    status = "ok" if s.text else ("no_text_layer" if s.doc == "pdf_scan" else "unsupported")
+    return {"fetch": "ok", "status": 200, "text_status": status, "format": fmt, "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "text": s.text}

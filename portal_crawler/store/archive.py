@@ -508,7 +508,7 @@ class Archive:
 
     def search(self, q: str, *, site: str | None = None, channel: str | None = None,
                since: str | None = None, until: str | None = None, sort: str = "relevance",
-               limit: int = 20, offset: int = 0) -> SearchResult:
+               limit: int = 20, offset: int = 0, in_: str = "articles") -> SearchResult:
         """Full-text search, exact (store/search.py has the syntax): `total` counts all
         hits, iterating gives this page of them, best first (or newest with
         sort="date"), each {id, url, site, channel, title, published_at, score,
@@ -517,9 +517,11 @@ class Archive:
             ar.search("疫情").total
             [h["title"] for h in ar.search('title:"专精特新" -融资', site="harbin")]
             ar.search("疫情 OR 融资", since="2021-01-01", sort="date", limit=50)
+            ar.search("申报", in_="attachments")   # file text and link text; hits name
+                                                   # their article (article_url, article_title)
         """
         return _search(self.conn, q, site=site, channel=channel, since=since, until=until,
-                       sort=sort, limit=limit, offset=offset)
+                       sort=sort, limit=limit, offset=offset, in_=in_)
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)
