@@ -246,3 +246,44 @@ def test_snapshot_holds_the_files_and_verify_catches_a_flipped_byte_in_one(crawl
     rep = verify(db)
     assert any(p.kind == "digest" and p.where == f"{name}:{off}" and url in p.detail for p in rep.problems), \
         [str(p) for p in rep.problems[:5]]
+
+
+def test_page_resources_captured_once_identical_payloads_as_revisits(crawled):
+    from portal_crawler.store.warcread import read_record
+    con = sqlite3.connect(crawled["db"])
+    rows = con.execute("SELECT url, fetch, sha256, warc_file, warc_offset, revisit FROM resources").fetchall()
+    # Every image of the archived articles and the site's stylesheet are there.
+    images = {i["url"] for t in crawled["truth"] for i in t["images"]}
+    urls = {r[0] for r in rows}
+    assert images and images <= urls and any(u.endswith(".css") for u in urls)
+    assert all(r[1] == "ok" for r in rows)
+    # Once each (the stylesheet is disallowed by the site's robots.txt: a page
+    # requisite, fetched at the site's pace like a reader's browser loads it).
+    paths = crawled["first"]["paths"]["zhejiang"]
+    for u in urls:
+        p = urlsplit(u).path
+        assert paths.get(p) == 1, p
+    # The replica serves one GIF for every image: the first is a response, the rest
+    # revisit records pointing at it (and the rows point at the original response).
+    imgs = [r for r in rows if r[0] in images]
+    firsts = [r for r in imgs if not r[5]]
+    assert len(firsts) == 1 and len(imgs) > 1
+    for url, _, sha, wf, wo, revisit in imgs:
+        assert (wf, wo) == (firsts[0][3], firsts[0][4])
+        assert read_record(warc_dir(crawled["db"]), wf, wo).rec_type == "response"
+    # ... and nothing of them is fetched again by the next crawl.
+    assert not [p for p in crawled["second"]["paths"].get("zhejiang", {})
+                if p.startswith(("/uploads/allimg/", "/templets/"))]
+
+
+def test_capture_settings_turn_files_and_resources_off(tmp_path):
+    with ReplicaProcess(seed=SEED, sites=SITES, scale="tiny") as rep:
+        rep.sites_file(tmp_path / "sites.toml")
+        r = crawl(tmp_path / "a.db", SITES, sites_file=tmp_path / "sites.toml", delay=0, concurrency=4,
+                  settings={"RESOURCES_ENABLED": False, "ATTACHMENTS_ENABLED": False})
+        paths = rep.stats(paths=True)["paths"]["zhejiang"]
+    assert r.exit_code == 0 and r.articles["new"] > 50
+    assert not [p for p in paths if p.startswith(("/uploads/", "/templets/"))]
+    con = sqlite3.connect(tmp_path / "a.db")
+    assert con.execute("SELECT count(*) FROM resources").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM attachments WHERE fetch IS NULL").fetchone()[0] > 10

@@ -98,6 +98,13 @@ ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 ATTACHMENT_TEXT_TIMEOUT = 30.0
 ATTACHMENT_TEXT_MEMORY = 1024 * 1024 * 1024
 ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
+# Page resources (crawler/files.py): the images and stylesheets an article page loads,
+# captured once per archive (the same payload under another URL: a revisit record), so
+# its replay looks as the page did. They are fetched at the site's pace; robots.txt
+# rules them only with RESOURCES_OBEY_ROBOTS (DedeCMS sites disallow /templets, where
+# their stylesheets live: obeying it replays every page unstyled).
+RESOURCES_ENABLED = True
+RESOURCES_OBEY_ROBOTS = False
 
 # Incremental crawling: once a channel's list was walked to its end (the backfill
 # frontier), paging stops at the first list page past the frontier's head that holds

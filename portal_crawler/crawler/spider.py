@@ -26,6 +26,7 @@ from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.files import FileFetcher
+from portal_crawler.discover.resources import page_resources
 from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
@@ -34,7 +35,7 @@ from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site
 from portal_crawler.store.archive import Archive
-from portal_crawler.store.attachments import known_file_urls
+from portal_crawler.store.attachments import known_file_urls, known_resource_urls
 from portal_crawler.urls import canonical_url, identity_key
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None,
-                     known_files=None, **kwargs):
+                     known_files=None, known_resources=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -91,8 +92,9 @@ class PortalSpider(scrapy.Spider):
             known = k if known is None else known
             frontier = state.pop("frontier") if frontier is None else frontier
             state.pop("frontier", None)
-            files_known = state.pop("known_files")
+            files_known, res_known = state.pop("known_files"), state.pop("known_resources")
             known_files = files_known if known_files is None else known_files
+            known_resources = res_known if known_resources is None else known_resources
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
@@ -100,7 +102,7 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
-        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set())
+        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set(), known_resources or set())
         return spider
 
     # -- helpers -------------------------------------------------------------------------
@@ -379,6 +381,8 @@ class PortalSpider(scrapy.Spider):
         # Carried to the next page's request: the extracted record, not the decoded page
         # (a 5 MB page would otherwise ride along in meta until the article is done).
         parts = response.meta.get("parts", []) + [(replace(res, text=""), response.meta.get("warc"))]
+        requisites = response.meta.get("requisites", []) + (
+            page_resources(res.text, response.url) if self.files.resources and res.kind == "article" else [])
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
@@ -405,6 +409,7 @@ class PortalSpider(scrapy.Spider):
             nxt, rest = remaining[0], remaining[1:]
             # refresh: page k of a re-checked article may be a revisit too (crawler/warc.py).
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
+                            requisites=requisites,
                             cut=response.meta.get("cut", False), refresh=response.meta.get("refresh", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
             if req is not None:
@@ -413,7 +418,7 @@ class PortalSpider(scrapy.Spider):
         item = self._item(site, parts, response)
         # The article's attachments are fetched before its item goes out (crawler/files.py):
         # the item carries their captures and text to the archive.
-        yield from self.files.start(item, site, response.meta.get("key"))
+        yield from self.files.start(item, site, response.meta.get("key"), requisites)
 
     def emit(self, item: ArticleItem, key: str | None):
         """The article's item, once its pages and attachments are in."""
@@ -456,7 +461,8 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
              "refetch": {k: ar.refetch_urls(site=k) for k in keys},
              "retry": {k: ar.retry_requests(k) for k in keys},
              "full_lists": full_lists or ar.last_run_unfinished(keys),
-             "known_files": known_file_urls(ar.conn)}    # attachments fetched once per archive
+             "known_files": known_file_urls(ar.conn),     # attachments and page resources:
+             "known_resources": known_resource_urls(ar.conn)}   # fetched once per archive
     return known, state
 
 

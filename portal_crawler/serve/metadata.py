@@ -19,6 +19,7 @@ _TABLE_OPTIONS = {
     "crawl_runs": {"sort_desc": "id", "facets": ["finish_reason"]},
     "articles_fts": {"hidden": True},
     "attachments_fts": {"hidden": True},
+    "resources": {"facets": ["fetch", "content_type", "revisit"], "label_column": "url"},
     "dedupe_minhash": {"hidden": True},
 }
 

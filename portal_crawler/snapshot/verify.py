@@ -201,6 +201,8 @@ def _add_pointers(conn: sqlite3.Connection, led: _Ledger, prefix: str = "", only
         for rid, url, file, off in conn.execute(
                 "SELECT id, url, warc_file, warc_offset FROM attachments WHERE warc_file IS NOT NULL"):
             put(file, off, f"attachment {rid} ({url})")
+        for url, file, off in conn.execute("SELECT url, warc_file, warc_offset FROM resources WHERE warc_file IS NOT NULL"):
+            put(file, off, f"resource {url}")
     led.db.executemany("INSERT INTO ptr VALUES (?, ?, ?)", rows)
     return elsewhere
 

@@ -28,7 +28,7 @@ from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.dedupe.rule import RULE, Member, Rule, member
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
-from portal_crawler.store.attachments import delete_rows, insert_rows, record_files
+from portal_crawler.store.attachments import delete_rows, insert_rows, record_files, record_resources
 from portal_crawler.store.fts import bigrams
 from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
@@ -295,6 +295,8 @@ class Archive:
         for c in copies:        # file captures reach every row of their URL (store/attachments.py)
             if c.rec.get("files"):
                 record_files(self.conn, c.rec["files"])
+            if c.rec.get("resources"):
+                record_resources(self.conn, c.url, c.rec["resources"])
         return counts
 
     def _known_rows(self, keys: list[str]) -> dict[str, tuple]:

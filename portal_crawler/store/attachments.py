@@ -15,7 +15,8 @@ import sqlite3
 
 from portal_crawler.store.fts import index_text
 
-__all__ = ["CAPTURE_COLS", "known_file_urls", "insert_rows", "delete_rows", "record_files"]
+__all__ = ["CAPTURE_COLS", "known_file_urls", "known_resource_urls", "insert_rows", "delete_rows",
+           "record_files", "record_resources"]
 
 CAPTURE_COLS = ("fetch", "status", "content_type", "size", "sha256", "warc_file", "warc_offset",
                 "reason", "format", "text_status", "body", "fetched_at")
@@ -29,6 +30,27 @@ def known_file_urls(conn: sqlite3.Connection) -> set[str]:
     from portal_crawler.urls import canonical_url
     return {canonical_url(u) for (u,) in conn.execute(
         f"SELECT DISTINCT url FROM attachments WHERE fetch IN ({', '.join('?' * len(FINAL))})", FINAL)}
+
+
+def known_resource_urls(conn: sqlite3.Connection) -> set[str]:
+    """Canonical URLs of the page resources the archive has an answer for."""
+    from portal_crawler.urls import canonical_url
+    return {canonical_url(u) for (u,) in conn.execute(
+        f"SELECT url FROM resources WHERE fetch IN ({', '.join('?' * len(FINAL))})", FINAL)}
+
+
+RESOURCE_COLS = ("fetch", "status", "content_type", "size", "sha256", "warc_file", "warc_offset", "revisit",
+                 "reason", "fetched_at")
+
+
+def record_resources(conn: sqlite3.Connection, page_url: str, rows: list[dict]) -> None:
+    """One row per resource URL; a later capture replaces only one that was not ``ok``."""
+    cols = ", ".join(RESOURCE_COLS)
+    for r in rows or []:
+        conn.execute(f"INSERT INTO resources (url, page_url, {cols}) VALUES (?, ?, {', '.join('?' * len(RESOURCE_COLS))}) "
+                     f"ON CONFLICT(url) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in RESOURCE_COLS)} "
+                     "WHERE resources.fetch IS NOT 'ok'",
+                     (r["url"], page_url, *[int(r[c]) if c == "revisit" and c in r else r.get(c) for c in RESOURCE_COLS]))
 
 
 def _fts(conn, rowid: int, title, body, delete: bool = False) -> None:

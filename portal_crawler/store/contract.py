@@ -128,6 +128,23 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "body": "The file's plain text (NULL unless text_status is ok).",
             "fetched_at": "When the file was fetched (UTC).",
         }),
+    "resources": (
+        "Page resources (the images and stylesheets an article page loads), each captured "
+        "once per archive so that a replay shows the page as it looked.", {
+            "url": "Absolute URL of the image or stylesheet (primary key).",
+            "page_url": "The article it was first captured for.",
+            "fetch": "Outcome: ok, http_error, too_large, skipped, failed (asked again by the next crawl).",
+            "status": "HTTP status of the capture.",
+            "content_type": "Content-Type the server sent.",
+            "size": "Bytes fetched.",
+            "sha256": "Hex SHA-256 of the payload.",
+            "warc_file": "WARC file of its capture (for a revisit: of the original capture).",
+            "warc_offset": "Offset of that response record.",
+            "revisit": "1 when the same payload was already archived under another URL "
+                       "(the WARC holds a revisit record).",
+            "reason": "Why it was skipped or failed.",
+            "fetched_at": "When it was fetched (UTC).",
+        }),
     "images": (
         "Images of an article's body.", {
             "article_id": "The article (articles.id).",

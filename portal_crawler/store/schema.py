@@ -214,6 +214,14 @@ CREATE VIRTUAL TABLE attachments_fts USING fts5(
 );
 INSERT INTO attachments_fts (rowid, title, body)
   SELECT id, fts_index_text(text), '' FROM attachments;
+CREATE TABLE resources (
+  url TEXT PRIMARY KEY,       -- an image or stylesheet an article page loads
+  page_url TEXT,              -- the article it was first captured for
+  fetch TEXT, status INTEGER, content_type TEXT, size INTEGER, sha256 TEXT,
+  warc_file TEXT, warc_offset INTEGER,   -- its capture (for a revisit: the original's)
+  revisit INTEGER,            -- 1: the payload was archived under another URL (WARC revisit record)
+  reason TEXT, fetched_at TEXT
+);
 """
 
 MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_FILES]
