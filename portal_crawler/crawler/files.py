@@ -84,7 +84,8 @@ class FileFetcher:
     def _next(self, item, site, key, todo):
         while todo:
             (url, what), todo = todo[0], todo[1:]
-            req = self.spider._req(url, self.parse, site, errback=self.failed, file_of=item, file_todo=todo,
+            req = self.spider._req(url, self.spider.parse_file, site, errback=self.spider.file_failed,
+                                   file_of=item, file_todo=todo,
                                    file_url=url, key=key, file_kind=what)
             if req is None:     # the site's request budget is spent
                 getattr(item, what).append(_row(url, fetch="failed", reason="limit max_requests reached"))

@@ -420,6 +420,15 @@ class PortalSpider(scrapy.Spider):
         # the item carries their captures and text to the archive.
         yield from self.files.start(item, site, response.meta.get("key"), requisites)
 
+    # Attachment and resource callbacks: spider methods, so that a request serialises
+    # (scale-out frontier) with its callback; the work is crawler/files.py's.
+    async def parse_file(self, response):
+        async for out in self.files.parse(response):
+            yield out
+
+    def file_failed(self, failure):
+        return self.files.failed(failure)
+
     def emit(self, item: ArticleItem, key: str | None):
         """The article's item, once its pages and attachments are in."""
         published = getattr(item, "published_at", None)
