@@ -30,10 +30,42 @@ def names(value: str) -> str:
     return "、".join(parts) if len(parts) > 1 and all(len(p) <= 5 for p in parts) else value.strip()
 
 
+# AUTH-ROLE-PREFIX: a medium and a role before the names (南都记者 X Y, 观察者网专栏作者 X)
+_ROLE_PREFIX = re.compile(r"^[^\s:：，,]{0,12}?(?:专栏作者|特约作者|特约撰稿人|撰稿人|见习记者|实习记者|"
+                          r"首席记者|记者|作者)\s*")
+# the photo half of a 文/图 credit: "图 X" (文/图 X), "·图/X" (文·图/X)
+_LEAD_PHOTO = re.compile(r"^[/／·・]?\s*图\s*[/／:：]?\s*(?=\S)")
+_PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+def writer_names(value: str | None) -> str | None:
+    """The writers' names of a byline value, joined by 、: the role prefix and the photo
+    credit dropped, trailing text glued to the last name cut (余毅菁 向雪妮返回富达 ->
+    余毅菁; the names before the first token that cannot be a name)."""
+    if not value:
+        return value
+    v = _LEAD_PHOTO.sub("", value.strip())
+    m = _ROLE_PREFIX.match(v)
+    if m and m.end() < len(v):
+        v = v[m.end():]
+    parts = [p for p in NAME_SPLIT_RX.split(v) if p]
+    if len(parts) > 1 and all(len(p) == 1 for p in parts):
+        return "".join(parts)  # one name spaced out to fill the line (赵 培)
+    if len(parts) > 1 and not v.isascii():
+        keep = []
+        for p in parts:
+            if not _PERSON_NAME.match(p):
+                break
+            keep.append(p)
+        if keep:
+            return "、".join(keep)
+    return names(v)
+
+
 def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
     m = BODY_BYLINE_RX.search(ln if len(ln) <= 60 else ln[:60])
-    return names(m.group(1)) if m else None
+    return writer_names(m.group(1)) if m else None
 
 
 def _page_lines(root, scope=None, index=None):
@@ -106,7 +138,7 @@ def _line_date(ln):
 def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
-        v = _CUT_AUTHOR.split(lab["author"])[0]
+        v = writer_names(_CUT_AUTHOR.split(lab["author"])[0])
         return v if F.person(v) and _plausible_name(v) else None
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)

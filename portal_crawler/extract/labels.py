@@ -18,7 +18,7 @@ PUBLISHED = ("发布时间", "发布日期", "发表时间", "发表日期", "�
 # labels a date follows WITHOUT a colon ("发表于2014-08-24", "发布于 2021年…")
 PUBLISHED_BARE = ("发表于", "发布于", "发布时间", "发布日期", "更新于", "posted on", "Posted on")
 SOURCE = ("信息来源", "文章来源", "新闻来源", "稿件来源", "本文来源", "来源", "稿源", "出处")
-AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "记者", "文")
+AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "采写", "记者", "文")
 EDITOR = ("责任编辑", "责编", "编辑")
 REVIEWER = ("审核", "审校", "终审", "审稿")
 # labels that end a value but are not extracted
@@ -34,7 +34,10 @@ FIELDS = {"published": PUBLISHED, "source": SOURCE, "author": AUTHOR, "editor": 
 # --- byline words ------------------------------------------------------------------------
 # who wrote it, in the body's first/last lines: 本报记者 X / 新华社记者 X / 记者 X
 REPORTER = ("本报记者", "本台记者", "本刊记者", "本网记者", "特约记者", "见习记者", "首席记者",
-            "实习记者", "记者", "作者", "撰文", "执笔", "文")
+            "实习记者", "记者", "作者", "撰文", "执笔", "采写", "文")
+# reporter words that take no separator before the name (记者裴剑飞); the others need
+# one (作者：X, 作者 X), so "作者最新文章" (a link list's heading) names no one
+GLUED_REPORTER = tuple(t for t in REPORTER if t.endswith("记者"))
 # credits that follow the writer's names and are not the writer
 NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
               "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
@@ -109,12 +112,16 @@ NAMES = _NAME + r"(?:(?:\s*[、]\s*|\s+)" + _NAME + r"){0,4}"
 # a comma (记者了解到，… is a sentence)
 _NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + r")"
 # AUTH-BODY-BYLINE: 本报记者 王某 张某 / 记者 X 通讯员 Y / （记者 X） / 文/X / 作者：X,
-# at the start of a line, after an opening bracket, a dateline's 讯/电 or a medium's
-# name (新华社记者, 澎湃新闻记者, 中新网记者)
+# 文/图 X, 文·图/X, at the start of a line, after an opening bracket, a dateline's
+# 讯/电, a medium's name (新华社记者, 澎湃新闻记者, 中新网记者) or a 《medium》 (《棱镜》作者 X)
+_SEP_REPORTER = tuple(t for t in REPORTER if t != "文" and t not in GLUED_REPORTER)
 BODY_BYLINE_RX = re.compile(
-    r"(?:^|(?<=[\s" + re.escape(OPEN) + r"讯电社网报台闻刊]))(?:"
-    + alternation(tuple(t for t in REPORTER if t != "文")) + r"\s*[:：/|｜]?\s*"
-    + r"|文\s*[/／:：]\s*)(" + NAMES + r")" + _NAME_END)
+    r"(?:(?:^|(?<=[\s|｜" + re.escape(OPEN) + r"讯电社网报台闻刊》]))(?:"
+    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜]?\s*"
+    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜]\s*|\s+)"
+    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：]\s*|文\s*[/／]\s*图\s+)"
+    # mid-line, after a space or a bar, 作者 may be glued to the name (…| 作者魏星)
+    + r"|(?<=[\s|｜])" + alternation(_SEP_REPORTER) + r")(" + NAMES + r")" + _NAME_END)
 NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
