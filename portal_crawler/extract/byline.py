@@ -9,8 +9,9 @@ import re
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.dates import date_from_url, find_date, labelled_date
 from portal_crawler.extract.dom import meta, parse_labelled
-from portal_crawler.extract.labels import (AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX, NAME_SPLIT_RX,
-                                           PLAIN_EDITOR_RX, PUBLISHED_BARE, alternation)
+from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
+                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
+                                           SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -200,7 +201,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         zone = list(range(ti + 1, min(len(lines), ti + 6)))
     else:
         zone = list(range(max(0, b0 - 8), b0))
-    head = [i for i in inside[:4]]
+    head = [i for i in inside[:R.byline_lines]]
     tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
     Z = [lines[i] for i in zone]
     drop: set[int] = set()
@@ -214,6 +215,10 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if pd is not None:
             cands.append(pd)
             break
+    if not cands:
+        pd = split_date(Z)
+        if pd is not None:
+            cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
     if not R.visible_date_first:
         cands.append(meta_date)
@@ -300,6 +305,14 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 if len(lines[i]) <= 20 and i >= b0:
                     drop.add(i)
                 break
+    if not author and R.trailing_credit:
+        author = trailing_credit([lines[i] for i in inside[-2:]])
+    kind = page_type_of(root, title, url)
+    if not author and kind == "blog" and R.account_author:
+        author = account_name([lines[i] for i in zone[:6]], title)
+    if not author and kind == "notice" and R.notice_issuer:
+        m = NOTICE_ISSUER_RX.search(squash(title or ""))
+        author = m.group(1) if m else None
     if not author and R.meta_author:
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
@@ -322,11 +335,94 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 rec["editor"] = rec["editor"] or F.person(author)
                 break
     rec["author"] = F.person(author)
+    rec["page_type"] = kind
     rec["_drop"] = {lines[i] for i in drop}
     rec["_title"] = new_title
     return rec
 
 
+
+
+_YEAR_ALONE = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def split_date(zone_lines: list[str]):
+    """PUB-SPLIT-LINES: a date printed as separate short lines under the title
+    (`2019` / `09/07` / `19:02`, each in its own element)."""
+    for i, ln in enumerate(zone_lines[:-1]):
+        if _YEAR_ALONE.match(ln.strip()):
+            rest = [x.strip() for x in zone_lines[i + 1:i + 3] if len(x.strip()) <= 8]
+            if rest:
+                pd = find_date(ln.strip() + "/" + " ".join(rest).replace("-", "/"))
+                if pd is not None:
+                    return pd
+    return None
+
+
+def trailing_credit(last_lines: list[str]) -> str | None:
+    """AUTH-TRAILING-CREDIT: the writer (or, on a government page, the office) in
+    brackets closing one of the body's last paragraphs: `…举行。（张巨峰）`,
+    `…趋稳趋优。（德清县发改局）`.  Each name must start with a common surname, so a
+    photo agency (`（视觉中国）`) or `（完）` is not taken for a writer."""
+    for ln in reversed(last_lines):
+        if len(ln) < 12:  # a paragraph's end, not a caption or a lone credit line
+            continue
+        m = TRAILING_OFFICE_RX.search(ln)
+        if m:
+            return m.group(1)
+        m = TRAILING_CREDIT_RX.search(ln)
+        if m:
+            parts = [p for p in NAME_SPLIT_RX.split(m.group(1)) if p]
+            if parts and all(2 <= len(p) <= 4 and p[0] in SURNAMES for p in parts):
+                return "、".join(parts)
+    return None
+
+
+_ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")
+
+
+def account_name(zone_lines: list[str], title: str | None) -> str | None:
+    """AUTH-ACCOUNT: on a self-published post, the account named under the title:
+    the first short line left once dates, `来源：`, `原创`, `关注`, `举报` and separators
+    are removed (`2019-05-17 · 苏皖城市报道`, `来源: 松科说娱乐 举报`, `加拿大必读`)."""
+    t = squash(title or "")
+    for ln in zone_lines:
+        if squash(ln) == t or len(ln) > 60:
+            continue
+        v = ln
+        pd = find_date(v)
+        if pd is not None and pd.raw:
+            v = v.replace(pd.raw, " ")
+        v = re.sub(r"\d{1,4}[-/:：.]\d{1,2}(?:[-/:：.]\d{1,2})*", " ", v)
+        v = _ACCOUNT_JUNK.sub(" ", v)
+        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
+        if not v or " " in v.strip() and len(v.split()) > 2:
+            continue
+        v = v.split()[0] if v.split() else v
+        if 2 <= len(v) <= 20 and F.person(v) and _plausible_name(v):
+            return v
+    return None
+
+
+def page_type_of(root, title, url=None) -> str:
+    return F.page_type(_text_outside_links(root), title, url)
+
+
+def _text_outside_links(root) -> str:
+    """The page's text outside <a> (and script/style): what the page says of itself."""
+    body = root.find("body")
+    if body is None:
+        return ""
+    out = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        in_link = any(a.tag == "a" for a in el.iterancestors())
+        if el.text and el.tag != "a" and not in_link:
+            out.append(el.text)
+        if el.tail and not in_link:
+            out.append(el.tail)
+    return "".join(out)
 
 
 def _title_like(ln: str) -> bool:

@@ -212,10 +212,26 @@ def labelled_date(text: str | None, now: datetime | None = None) -> ParsedDate |
         res = _regex(seg, now_, seg.strip())
         if res is not None:
             return res._replace(raw=_raw_of(seg))
+        m = _SHORT_YEAR.match(seg)
+        if m and _rules().short_year:  # PUB-SHORT-YEAR: 发布时间：18-03-0823:16
+            res = _build(2000 + int(m.group("y")), int(m.group("m")), int(m.group("d")), m, m.group(0), now_)
+            if res.value:
+                return res
         res = _coarse(seg, seg.strip(), now_)  # 日期：1998年3月
         if res is not None and res.value:
             return res._replace(raw=_YM.search(seg).group(0).strip())
     return None
+
+
+# a two-digit year, month, day and a time, only right after a date label (in running
+# text 18-03-08 may be anything); the time may be glued to the day (0823:16)
+_SHORT_YEAR = re.compile(r"\s*(?P<y>\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\s*(?P<H>[0-2]\d):(?P<M>[0-5]\d)"
+                         r"(?::(?P<S>[0-5]\d))?(?P<ampm>)(?P<tz>)(?!\d)")
+
+
+def _rules():
+    from portal_crawler.extract.rules import current
+    return current()
 
 
 def _raw_of(seg: str) -> str:

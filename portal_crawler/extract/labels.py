@@ -125,3 +125,37 @@ BODY_BYLINE_RX = re.compile(
 NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
+
+# --- page kinds (KIND-* in docs/extraction-patterns.md) ----------------------------------
+# KIND-REPRINT: the page says it compiles or republishes others' text
+REPRINT_MARKERS = ("自媒体综合", "综合整理自", "整理自", "转载自", "本文转自", "原文链接", "网络整理")
+# KIND-PLATFORM: a self-published post on a platform account (text outside links)
+PLATFORM_MARKERS = ("自媒体", "网易号", "百家号", "头条号", "企鹅号", "澎湃号", "大风号", "搜狐号",
+                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者")
+# ... or the platform's host
+PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.163.com",
+                  "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")
+# KIND-FORUM: a thread (the author is the poster)
+FORUM_MARKERS = ("楼主", "只看该作者", "只看楼主", "回复本楼", "主题帖", "板凳")
+# KIND-NOTICE: a document issued by an office (title form; the issuer before 关于)
+NOTICE_TITLE_RX = re.compile(r"(?:关于.{2,80}的(?:通知|决议|决定|公告|通告|意见|批复|办法|通报|报告|函)"
+                             r"|(?:法|条例|规定|办法|实施细则|公告|通告)(?:（[^）]*）)?)$")
+OFFICE_SUFFIX = ("常务委员会", "委员会", "人民政府", "政府", "办公厅", "办公室", "党支部", "党委",
+                 "局", "厅", "委", "部", "署", "办", "院", "中心", "总队", "支队", "公司")
+NOTICE_ISSUER_RX = re.compile(r"^(\S{2,30}?" + alternation(OFFICE_SUFFIX) + r")(?:关于|印发|发布)")
+# a self-published post's header lines that are not the account's name
+ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏", "评论", "订阅", "优质原创作者",
+                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×")
+
+# --- AUTH-TRAILING-CREDIT: （张巨峰） / （德清县发改局） at the end of the last paragraph ----
+# A person's name starts with a surname (the 200 commonest), so a trailing （视觉中国） or
+# （BBC） is not taken for one.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
+    "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+TRAILING_CREDIT_RX = re.compile(r"[（(]\s*((?:[\u4e00-\u9fff]{2,4}(?:\s+|、)?){1,3}?)\s*[）)]\s*$")
+TRAILING_OFFICE_RX = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,16}" + alternation(OFFICE_SUFFIX) + r")\s*[）)]\s*$")
