@@ -47,10 +47,10 @@ LABELS_DIR = Path(__file__).resolve().parent / "labels"
 # swallowed: the figures say how often each one fails.
 def run_ours(raw: bytes, url=None):
     r = extract_page(raw, url=url)
-    rec = r.record or r.best or {}
+    rec = r.record or getattr(r, "best", None) or {}
     return {"title": rec.get("title"), "author": rec.get("author"),
             "date": rec.get("published_at"), "body": rec.get("body"), "kind": r.kind,
-            "editor": rec.get("editor"), "page_type": rec.get("page_type") or r.page_type}
+            "editor": rec.get("editor"), "page_type": rec.get("page_type") or getattr(r, "page_type", None)}
 
 
 def run_trafilatura(raw: bytes, url=None):

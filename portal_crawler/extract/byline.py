@@ -387,8 +387,10 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
     are removed (`2019-05-17 · 苏皖城市报道`, `来源: 松科说娱乐 举报`, `加拿大必读`)."""
     t = squash(title or "")
     for ln in zone_lines:
-        if squash(ln) == t or len(ln) > 60:
+        if squash(ln) == t:
             continue
+        if len(ln) > 60 or "。" in ln or "文章" in ln:
+            break  # the text (or a link list) has begun: no account line above it
         v = ln
         pd = find_date(v)
         if pd is not None and pd.raw:
