@@ -384,3 +384,14 @@ def test_body_ends_at_a_disclaimer_and_drops_promotions():
     paras = ["安装新浪财经客户端第一时间接收最全面的市场资讯→【下载地址】"] + PARAS + [
         "免责声明：自媒体综合提供的内容均源自自媒体，版权归原作者所有。", "年内暴涨近100％，但他开始看空了？"]
     assert rec_of(page(paras=paras))["body"].split("\n") == PARAS
+
+
+# ---------- PUB-WEEKDAY / PUB-CN-NUMERALS ------------------------------------------------
+@pytest.mark.parametrize("info,value", [
+    ("日期：2005-03-31 星期四 14:32", "2005-03-31T14:32:00+08:00"),
+    ("时间：2005年3月31日(星期四) 下午2:32", "2005-03-31T14:32:00+08:00"),
+    ("成文日期：二〇二一年十月二十二日", "2021-10-22"),
+    ("二○○五年三月三十一日", "2005-03-31"),
+])
+def test_weekday_and_chinese_numeral_dates(info, value):
+    assert rec_of(page(info=info))["published_at"] == value

@@ -27,7 +27,7 @@ class Rules:
     # BODY-NEAR-TITLE: score factor of a text block that starts just after the title
     title_boost: float = 1.5
     # the body's first lines searched for a byline (AUTH-BODY-BYLINE)
-    byline_lines: int = 4
+    byline_lines: int = 8
     # AUTH-TRAILING-CREDIT: （张巨峰） / （德清县发改局） closing the last paragraph
     trailing_credit: bool = True
     # AUTH-ACCOUNT: a self-published post with no writer named: the account under the title
