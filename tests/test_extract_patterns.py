@@ -283,6 +283,9 @@ def test_body_media_picture_page_is_an_article():
     ("采写：南都记者 余某菁 向某妮", "余某菁、向某妮"),  # AUTH-ROLE-PREFIX
     ("【文/观察者网专栏作者 王某】", "王某"),
     ("作者：赵 培", "赵培"),                           # one name spaced out
+    ("本报记者 张某 北京报道", "张某"),                 # AUTH-PLACE-REPORT: 北京 is a place
+    ("记者 张某 李某 上海电", "张某、李某"),
+    ("文丨张某", "张某"),
 ])
 def test_byline_forms_of_issue_21(line, author):
     rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
@@ -395,3 +398,8 @@ def test_body_ends_at_a_disclaimer_and_drops_promotions():
 ])
 def test_weekday_and_chinese_numeral_dates(info, value):
     assert rec_of(page(info=info))["published_at"] == value
+
+
+def test_a_photographer_beside_a_writer_is_not_the_author():
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=["图为座谈会现场。王某某 摄"] + PARAS + ["（记者 赵某）"]))
+    assert rec["author"] == "赵某"

@@ -63,10 +63,22 @@ def writer_names(value: str | None) -> str | None:
     return names(v)
 
 
+# AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
+_PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
+
+
 def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
-    m = BODY_BYLINE_RX.search(ln if len(ln) <= 60 else ln[:60])
-    return writer_names(m.group(1)) if m else None
+    s = ln if len(ln) <= 60 else ln[:60]
+    m = BODY_BYLINE_RX.search(s)
+    if not m:
+        return None
+    value = m.group(1)
+    if _PLACE_REPORT.match(s[m.end():]):
+        parts = [p for p in NAME_SPLIT_RX.split(value) if p]
+        if len(parts) > 1:
+            value = " ".join(parts[:-1])
+    return writer_names(value)
 
 
 def _page_lines(root, scope=None, index=None):
@@ -319,7 +331,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 not (site_name and a in site_name) and _plausible_name(a) and \
                 not _in_title_suffix(root, a):
             author = a
-    if not author:
+    if not author and R.photo_author:
         for i in head:
             m = _PHOTO.search(lines[i])
             if m:

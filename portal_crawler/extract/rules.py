@@ -36,6 +36,9 @@ class Rules:
     notice_issuer: bool = True
     # PUB-SHORT-YEAR: 发布时间：18-03-08 23:16 (two-digit year after a date label)
     short_year: bool = True
+    # AUTH-PHOTO: X/摄 as the author only when nothing else names anyone (a photo
+    # story; CWCED labels its photographer so).  Beside a writer, X 摄 is never the author
+    photo_author: bool = True
 
 
 DEFAULT = Rules()
@@ -53,6 +56,7 @@ GRID = {
     "account_author": (True, False),
     "notice_issuer": (True, False),
     "short_year": (True, False),
+    "photo_author": (True, False),
 }
 
 _current = [DEFAULT]
