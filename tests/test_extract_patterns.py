@@ -403,3 +403,15 @@ def test_weekday_and_chinese_numeral_dates(info, value):
 def test_a_photographer_beside_a_writer_is_not_the_author():
     rec = rec_of(page(info="发布时间：2021-10-22", paras=["图为座谈会现场。王某某 摄"] + PARAS + ["（记者 赵某）"]))
     assert rec["author"] == "赵某"
+
+
+# ---------- BODY-QA / 来源于 ----------------------------------------------------------------
+def test_interview_questions_stay_text():
+    q = "记者：据你了解，农民通过什么渠道来获取这些信息？"
+    rec = rec_of(page(paras=PARAS[:1] + [q] + PARAS[1:]))
+    assert q in rec["body"].split("\n")
+
+
+def test_source_label_laiyuanyu():
+    rec = rec_of(page(info="来源于：东区办事处 发布日期：2019-03-06"))
+    assert rec["source"] == "东区办事处" and "来源于" not in rec["body"]

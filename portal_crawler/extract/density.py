@@ -213,6 +213,10 @@ def is_info_line(p: str) -> bool:
     if len(p) > 120:
         return False
     lab = parse_labelled(p)
+    # BODY-QA: 记者：你们的市场在哪？ is an interview's question, not a credit: one
+    # labelled value that is a sentence stays text
+    if len(lab) == 1 and len(v := next(iter(lab.values()))) > 12 and _SENTENCE.search(v):
+        return False
     if len(lab) >= 2 or (len(lab) == 1 and len(p) < 40 and "published" in lab):
         return True
     # "来源：南方都市报", "2005-04-27 14:32更新 来源：千龙新闻网"
@@ -221,6 +225,7 @@ def is_info_line(p: str) -> bool:
 
 
 _LABEL_START = INFO_START_RX
+_SENTENCE = re.compile(r"[，。？！?!；]")
 _DATE_START = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
                      r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
