@@ -415,3 +415,9 @@ def test_interview_questions_stay_text():
 def test_source_label_laiyuanyu():
     rec = rec_of(page(info="来源于：东区办事处 发布日期：2019-03-06"))
     assert rec["source"] == "东区办事处" and "来源于" not in rec["body"]
+
+
+def test_blog_owner_from_the_document_title():
+    html = page(title="读书笔记：营商环境", doc_title="读书笔记：营商环境 - 老李的博客 - 某博客网", info="2005-09-15 11:46")
+    res = extract_page(html)
+    assert res.page_type == "blog" and res.record["author"] == "老李"

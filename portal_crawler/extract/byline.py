@@ -9,7 +9,7 @@ import re
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.dates import date_from_url, find_date, labelled_date
 from portal_crawler.extract.dom import meta, parse_labelled
-from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
+from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
                                            SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
@@ -321,7 +321,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         author = trailing_credit([lines[i] for i in inside[-2:]])
     kind = page_type_of(root, title, url)
     if not author and kind == "blog" and R.account_author:
-        author = account_name([lines[i] for i in zone[:6]], title)
+        author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
     if not author and kind == "notice" and R.notice_issuer:
         m = NOTICE_ISSUER_RX.search(squash(title or ""))
         author = m.group(1) if m else None
@@ -418,8 +418,16 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
     return None
 
 
+def blog_owner(root) -> str | None:
+    """AUTH-BLOG-OWNER: `X的博客` / `X的专栏` in the document title names the owner."""
+    t = root.find(".//title")
+    m = BLOG_OWNER_RX.search(clean(raw_text(t)) or "") if t is not None else None
+    return m.group(1) if m and F.person(m.group(1)) else None
+
+
 def page_type_of(root, title, url=None) -> str:
-    return F.page_type(_text_outside_links(root), title, url)
+    t = root.find(".//title")
+    return F.page_type(_text_outside_links(root), title, url, clean(raw_text(t)) if t is not None else None)
 
 
 def _text_outside_links(root) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
-from portal_crawler.extract.labels import (CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, FORUM_MARKERS, NOT_A_PERSON,
+from portal_crawler.extract.labels import (BLOG_OWNER_RX, CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, FORUM_MARKERS, NOT_A_PERSON,
                                            NOTICE_TITLE_RX, PLACEHOLDERS, PLATFORM_HOSTS, PLATFORM_MARKERS,
                                            REPRINT_MARKERS)
 from portal_crawler.extract.text import clean
@@ -93,7 +93,7 @@ def parse_any_date(raw: str | None) -> ParsedDate | None:
     return pd if pd.flag != "unparsed" else None
 
 
-def page_type(text: str, title: str | None, url: str | None = None) -> str:
+def page_type(text: str, title: str | None, url: str | None = None, doc_title: str | None = None) -> str:
     """KIND-*: "reprint" | "blog" | "forum" | "notice" | "news" from the page's own words.
 
     ``text`` is the page's text outside links (a nav link to 头条号 says nothing of the
@@ -103,7 +103,8 @@ def page_type(text: str, title: str | None, url: str | None = None) -> str:
     (KIND-NOTICE: 关于…的通知, …条例); else news."""
     if any(m in text for m in REPRINT_MARKERS):
         return "reprint"
-    if any(m in text for m in PLATFORM_MARKERS) or (url and any(h in url for h in PLATFORM_HOSTS)):
+    if any(m in text for m in PLATFORM_MARKERS) or (url and any(h in url for h in PLATFORM_HOSTS)) \
+            or BLOG_OWNER_RX.search(doc_title or title or ""):
         return "blog"
     if sum(m in text for m in FORUM_MARKERS) >= 2:
         return "forum"

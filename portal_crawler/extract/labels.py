@@ -135,6 +135,8 @@ PLATFORM_MARKERS = ("自媒体", "网易号", "百家号", "头条号", "企鹅�
 # ... or the platform's host
 PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.163.com",
                   "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")
+# AUTH-BLOG-OWNER / KIND-PLATFORM: "X的博客" in the title or the header names the blog's owner
+BLOG_OWNER_RX = re.compile(r"([^\s_|｜\-—:：]{2,20}?)的(?:博客|博文|个人空间|个人主页|专栏)")
 # KIND-FORUM: a thread (the author is the poster)
 FORUM_MARKERS = ("楼主", "只看该作者", "只看楼主", "回复本楼", "主题帖", "板凳")
 # KIND-NOTICE: a document issued by an office (title form; the issuer before 关于)
