@@ -358,7 +358,7 @@ def test_notice_issuer_from_the_title():
     ("未经授权不得转载 发表于 跟帖", "企业座谈会召开", None, "news"),
 ])
 def test_page_kinds(text, title, url, kind):
-    assert F.page_type(text, title, url) == kind
+    assert F.page_kind_of_text(text, title, url) == kind
 
 
 def test_every_page_gets_a_best_record():

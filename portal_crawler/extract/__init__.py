@@ -59,7 +59,9 @@ def _extract(res: PageResult, url, site) -> None:
     rec, used = extract_fields(root, url, site, res.text)
     kind = page_kind(root, rec, used, res.text)
     res.kind = kind
-    res.page_type = rec.pop("page_type", None) or page_type_of(root, rec.get("title"), url)
+    if not rec.get("page_type"):  # template extractors: the page's own words (KIND-*)
+        rec["page_type"] = page_type_of(root, rec.get("title"), url)
+    res.page_type = rec["page_type"]
     if kind == "article":
         _build(res, root, rec, used, url, site)
         return

@@ -427,7 +427,7 @@ def blog_owner(root) -> str | None:
 
 def page_type_of(root, title, url=None) -> str:
     t = root.find(".//title")
-    return F.page_type(_text_outside_links(root), title, url, clean(raw_text(t)) if t is not None else None)
+    return F.page_kind_of_text(_text_outside_links(root), title, url, clean(raw_text(t)) if t is not None else None)
 
 
 def _text_outside_links(root) -> str:

@@ -93,8 +93,9 @@ def parse_any_date(raw: str | None) -> ParsedDate | None:
     return pd if pd.flag != "unparsed" else None
 
 
-def page_type(text: str, title: str | None, url: str | None = None, doc_title: str | None = None) -> str:
-    """KIND-*: "reprint" | "blog" | "forum" | "notice" | "news" from the page's own words.
+def page_kind_of_text(text: str, title: str | None, url: str | None = None, doc_title: str | None = None) -> str:
+    """KIND-*: "reprint" | "blog" | "forum" | "notice" | "news" from the page's own words
+    (generic pages; a portal template page is read by its channel and title instead).
 
     ``text`` is the page's text outside links (a nav link to 头条号 says nothing of the
     page).  The first that applies: the page says it compiles or republishes others'
