@@ -118,3 +118,32 @@ BODY_BYLINE_RX = re.compile(
 NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
+
+# --- editor / reviewer credits (extract/credits.py; docs/extraction-patterns.md
+# EDITOR-CREDIT, EDITOR-LINE, EDITOR-TAIL, EDITOR-AFTER) ------------------------------
+# A credit is LABEL + SEPARATOR + NAMES: 责任编辑：王芳 / 责编:王芳 / 编辑/王芳 / 审核：刘继伟;
+# a credit line is one or more credits, bare or in ONE wrapper of OPEN/CLOSE:
+# (责任编辑:王芳 审核:刘继伟) （责任编辑：王芳） 【责任编辑：王芳】 [编辑:王芳] 编辑/王芳.
+PROOFREADER = ("校对", "校审", "校稿")
+CREDIT_FIELD = {**{t: "editor" for t in EDITOR + ("网络编辑", "值班编辑", "本文编辑", "责任编辑人")},
+                **{t: "reviewer" for t in REVIEWER}, **{t: "_proofreader" for t in PROOFREADER}}
+CREDIT_SEP = r"\s*(?:[:：]|[/／])\s*"
+_ANY_LABEL = alternation(*FIELDS.values(), tuple(CREDIT_FIELD), REPORTER)
+# a credited name: 2-4 CJK characters (or a Latin/pinyin name) ending at a space, a
+# list separator, a closing wrapper, the end, or the next LABEL + separator
+_CREDIT_NAME = (r"(?!" + _ANY_LABEL + CREDIT_SEP + r")(?:" + _CJK + r"{2,4}?|[A-Za-z][A-Za-z .]{1,20}?)"
+                r"(?=$|\s|[、，,;；]|[" + re.escape(CLOSE) + r"]|" + _ANY_LABEL + CREDIT_SEP + r")")
+_CREDIT_NAMES = _CREDIT_NAME + r"(?:(?:\s*[、，,]\s*|\s+)" + _CREDIT_NAME + r")*"
+CREDIT_ITEM_RX = re.compile(r"(" + alternation(tuple(CREDIT_FIELD)) + r")" + CREDIT_SEP + r"(" + _CREDIT_NAMES + r")")
+_CREDIT_RUN = (alternation(tuple(CREDIT_FIELD)) + CREDIT_SEP + _CREDIT_NAMES
+               + r"(?:\s*[;；,，]?\s*" + alternation(tuple(CREDIT_FIELD)) + CREDIT_SEP + _CREDIT_NAMES + r")*")
+_WRAPPED_RUN = r"[" + re.escape(OPEN) + r"]\s*" + _CREDIT_RUN + r"\s*[" + re.escape(CLOSE) + r"]"
+# EDITOR-LINE: a whole line that is credits only, bare or wrapped
+CREDIT_LINE_RX = re.compile(r"^\s*(?:" + _WRAPPED_RUN + r"|" + _CREDIT_RUN + r")\s*$")
+# EDITOR-TAIL: credits closing a text line: wrapped after anything, bare after the end
+# of a sentence (。！？；), a closing bracket or quote (…（本文转自X）编辑：王芳) or a space
+CREDIT_TAIL_RX = re.compile(r"(?:\s*" + _WRAPPED_RUN + r"|(?:(?<=[。！？；!?…”’」』" + re.escape(CLOSE)
+                            + r"])|\s+)" + _CREDIT_RUN + r")\s*$")
+# EDITOR-CREDIT: one credit anywhere in an info row, after its start, a space or a
+# wrapper (作者：陈静 编辑/赵磊 点击：…)
+CREDIT_IN_ROW_RX = re.compile(r"(?:^|(?<=[\s" + re.escape(OPEN + CLOSE) + r"]))" + CREDIT_ITEM_RX.pattern)

@@ -33,7 +33,7 @@ def record(net: Network, key: str, aid: int) -> dict:
     return {
         "url": url, "site": key, "title": a.title, "published_at": pub,
         "published_raw": raw, "date_flag": None, "source": a.source, "author": author,
-        "editor": a.editor, "reviewer": None if trs else a.reviewer,
+        "editor": a.editor, "reviewer": a.reviewer,   # both printed by the editor line (credits.py)
         "channel": chain[-1], "breadcrumb": " > ".join([m.info.home_label] + chain),
         "description": a.description, "body": "\n".join(body),
         "clicks": None if trs else a.clicks, "pages": a.npages,
