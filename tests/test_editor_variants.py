@@ -171,3 +171,9 @@ def test_heldout_sites_print_forms_and_places_no_dev_site_prints():
     assert engines == {"dedecms", "trs"}
     assert {s.charset for s in SITES if s.key in EDITOR_HELDOUT_SITES} == {"gbk", "utf-8"}
     assert any(s.v57 for s in SITES if s.key in EDITOR_HELDOUT_SITES)
+
+
+def test_a_credit_after_a_button_label_is_no_body_text():
+    from portal_crawler.extract.credits import credit_row
+    assert credit_row("【纠错】 责任编辑： 尹世杰") == {"editor": "尹世杰"}
+    assert credit_row("他说，这件事已经交给责任编辑：王芳") is None

@@ -16,7 +16,7 @@ from portal_crawler.extract.labels import (CREDIT_FIELD, CREDIT_IN_ROW_RX, CREDI
                                            CREDIT_LINE_RX, CREDIT_TAIL_RX)
 from portal_crawler.extract.text import paragraphs
 
-__all__ = ["credit_values", "credit_line", "split_tail", "split_row", "credits_after"]
+__all__ = ["credit_values", "credit_line", "credit_row", "split_tail", "split_row", "credits_after"]
 
 _NAME_SEP = re.compile(r"\s*[、，,]\s*|\s+")
 
@@ -41,6 +41,21 @@ def credit_line(line: str) -> dict | None:
     if len(line) > 80 or not CREDIT_LINE_RX.match(line):
         return None
     return credit_values(line)
+
+
+def credit_row(line: str) -> dict | None:
+    """EDITOR-LINE, also with a short non-sentence before the credits (a button label:
+    `【纠错】 责任编辑： 尹世杰`): the credits of a line that is no text, else None."""
+    got = credit_line(line)
+    if got is not None or len(line) > 40:
+        return got
+    rest, got = split_tail(line)
+    if got and len(rest) <= 8 and not _SENTENCE.search(rest):
+        return got
+    return None
+
+
+_SENTENCE = re.compile(r"[，。！？；,;!?]")
 
 
 def split_tail(line: str) -> tuple[str, dict]:

@@ -76,7 +76,7 @@ def _fill_from_generic(root, rec, url, site_name):
             # EDITOR-NOT-AUTHOR: on a template page a name the page credits as editor or
             # reviewer is not taken for the writer (the generic AUTH-PLAIN-EDITOR reading
             # is for pages with no 作者 field at all)
-            if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer"), g.get("editor")):
+            if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer")):
                 continue
             rec[k] = g[k]
     if not rec.get("published_at") and g.get("published_at"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.credits import credit_line, credits_after, split_row, split_tail
+from portal_crawler.extract.credits import credit_row, credits_after, split_row, split_tail
 from portal_crawler.extract.dom import first, meta, parse_labelled, select
 from portal_crawler.extract.labels import CLOSE, OPEN, WRAPPED_LINE_RX
 from portal_crawler.extract.selectors import BODY_DROP_LINES
@@ -25,7 +25,7 @@ def body_lines(el) -> tuple[list[str], dict]:
     paras, extra = [], {}
     lines = paragraphs(el)
     for i, p in enumerate(lines):
-        got = credit_line(p)
+        got = credit_row(p)
         if got is not None:
             for k, v in got.items():
                 extra.setdefault(k, v)
