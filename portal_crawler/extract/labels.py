@@ -147,3 +147,27 @@ CREDIT_TAIL_RX = re.compile(r"(?:\s*" + _WRAPPED_RUN + r"|(?:(?<=[。！？；!?
 # EDITOR-CREDIT: one credit anywhere in an info row, after its start, a space or a
 # wrapper (作者：陈静 编辑/赵磊 点击：…)
 CREDIT_IN_ROW_RX = re.compile(r"(?:^|(?<=[\s" + re.escape(OPEN + CLOSE) + r"]))" + CREDIT_ITEM_RX.pattern)
+
+# --- who an author is (AUTH-ORG, extract/fields.authorship) ----------------------------
+# An author that ends in an office / body / medium word (at least 3 characters: 市工信局,
+# 省工业和信息化厅, 市发展改革委, 市政府办公室, 中小企业服务中心, 哈尔滨日报, 新华社, 某某网) or is a
+# medium's self-reference (本网, 本报) is an organisation, not a person.
+ORG_SUFFIXES = ("局", "厅", "委", "办", "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会",
+                "联合会", "工商联", "集团", "公司", "银行", "报", "日报", "晚报", "社", "网",
+                "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟", "学会", "研究会", "服务队")
+# suffixes a 3-character person's name may also end in (李文科, 王建部): 4 characters or more
+ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组")
+ORG_SELF = ("本网", "本报", "本台", "本刊", "本社", "本网站", "本网讯", "本报讯")
+_ORG_WORDS = tuple(t for t in ORG_SUFFIXES if len(t) > 1)     # 市政府, 区管委会: after 1+ characters
+_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1)     # 商务局, 新华社: after 2+
+ORG_RX = re.compile(r"^(?:" + alternation(ORG_SELF) + r"|\S+" + alternation(_ORG_WORDS)
+                    + r"|\S{2,}" + alternation(_ORG_CHARS) + r"|\S{3,}" + alternation(ORG_SUFFIXES_LONG) + r")$")
+
+# --- page types (PAGE-* patterns, extract/fields.page_type) ---------------------------
+# a channel (last breadcrumb) of official notices and documents
+NOTICE_CHANNELS = ("通知公告", "公告公示", "通知", "公告", "公示", "通告", "政策文件", "政策法规",
+                   "文件", "政府文件", "政务公开", "信息公开", "公示公告", "招标公告")
+NOTICE_CHANNEL_RX = re.compile(r"^(?:" + alternation(NOTICE_CHANNELS) + r")$")
+# a reprint says so: （转载） after the title, （本文转自X） / 转自X： at the body's start or end
+REPRINT_TITLE_RX = re.compile(r"[(（【\[]\s*转载\s*[)）】\]]\s*$")
+REPRINT_NOTE_RX = re.compile(r"^[(（【\[]\s*(?:本文)?(?:转载|转自)[^)）】\]]{0,30}[)）】\]]$|^(?:转载|转自[^:：]{0,20})\s*[:：]")
