@@ -96,9 +96,25 @@ def _build(res: PageResult, root, rec: dict, used: str, url, site) -> None:
     out["extractor"] = used
     if out["date_flag"] is None and out["published_at"] is None:
         out["date_flag"] = "missing"
+    out = _finish(out)
     res.best = out
+    res.page_type = out.get("page_type") or res.page_type
     if kind == "article":
         res.record = out
+
+
+# extractors that read a portal template: their page type is the PAGE-* reading of the
+# record (the generic extractor sets its own)
+_TEMPLATE = ("dedecms", "trs", "override")
+
+
+def _finish(rec: dict) -> dict:
+    """The derived fields, from the record's own fields: author / authors / author_kind
+    (fields.authorship, the one derivation) and, on template pages, page_type."""
+    rec.update(F.authorship(rec.get("author")))
+    if rec.get("extractor") in _TEMPLATE:
+        rec["page_type"] = F.page_type(rec.get("channel"), rec.get("title"), rec.get("body"))
+    return rec
 
 
 def _page_from_url(url) -> int:
@@ -134,4 +150,4 @@ def merge_pages(results: list[PageResult]) -> dict:
                 if k == "published_at":
                     first["date_flag"] = r.record.get("date_flag")
     first["pages"] = max([len(arts)] + [r.record.get("pages") or 1 for r in arts])
-    return first
+    return _finish(first)
