@@ -421,3 +421,11 @@ def test_blog_owner_from_the_document_title():
     html = page(title="读书笔记：营商环境", doc_title="读书笔记：营商环境 - 老李的博客 - 某博客网", info="2005-09-15 11:46")
     res = extract_page(html)
     assert res.page_type == "blog" and res.record["author"] == "老李"
+
+
+# ---------- PARSE-STRAY-END ----------------------------------------------------------------
+def test_a_stray_html_end_tag_does_not_end_the_page():
+    # a server-side include closes its own fragment with </html>; the article follows
+    html = page().decode("utf-8").replace("<div class='main'>", "<div class='hdr'>顶部</div></html><div class='main'>")
+    rec = rec_of(html.encode("utf-8"))
+    assert rec["title"] == "企业座谈会召开" and rec["body"].split("\n") == PARAS
