@@ -65,16 +65,13 @@ def test_dev_ahead_of_trafilatura_and_gne(request, fixture, metric):
 
 
 def test_held_aside_against_the_peers(held):
-    """Held aside, as measured: ahead of both on author, ahead of trafilatura on every
-    field, level with GNE on date (20/21 each) and behind GNE on body F1 (0.934 against
-    0.941: gov.cn's other_1, whose article libxml2 drops).  The issue's targets (date
-    >= 0.9, author >= 0.8, body >= 0.9, each ahead of both) are not all met."""
+    """Held aside: ahead of both on every field, after PARSE-STRAY-END (first scored
+    before it: date level with GNE, body F1 0.007 behind, author ahead; see the Figures
+    of docs/extraction-patterns.md).  The author target of issue 21 (0.8) is missed."""
     res, _ = held
-    ours, traf, gne = res["ours"], res["trafilatura"], res["gne"]
-    assert ours["author_acc"] > traf["author_acc"] and ours["author_acc"] > gne["author_acc"]
-    for m in ("date_acc", "body_F1"):
-        assert ours[m] > traf[m]
-    assert ours["date_acc"] >= gne["date_acc"]
+    for m in ("date_acc", "author_acc", "body_F1"):
+        assert res["ours"][m] > res["trafilatura"][m]
+        assert res["ours"][m] > res["gne"][m]
 
 
 @pytest.mark.parametrize("fixture", ["cwced", "gne_dev", "held"])
@@ -83,9 +80,9 @@ def test_no_page_refused_or_raising(request, fixture):
     assert res["ours"]["refused"] == 0 and res["ours"]["errors"] == 0
 
 
-# measured once, at the end (docs/extraction-patterns.md, Figures): date 0.952 (20/21),
-# author 0.400 (6/15), body F1 0.934
-HELD_FLOORS = [("date_acc", 0.90), ("author_acc", 0.35), ("body_F1", 0.92)]
+# measured at the end (docs/extraction-patterns.md, Figures): first date 0.952, author
+# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977
+HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.35), ("body_F1", 0.96)]
 
 
 @pytest.mark.parametrize("metric,floor", HELD_FLOORS)
