@@ -71,6 +71,8 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
         fail(str(e))
     except ArchiveLocked as e:
         fail(str(e), EXIT_LOCKED)
+    except KeyboardInterrupt:  # Ctrl-C before the crawl began (later ones stop the crawl itself)
+        fail("stopped before the crawl began: nothing was fetched", ExitCode.UNFINISHED)
     print_run_summary(result)
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:

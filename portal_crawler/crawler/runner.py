@@ -12,7 +12,9 @@ from enum import IntEnum
 from scrapy.settings import Settings
 
 from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
-from portal_crawler.crawler.stats import COUNTS, error_count, run_stats
+from portal_crawler.crawler.stopping import Stopper
+from portal_crawler.crawler.stats import (CHANNEL_FILTER, COUNTS, FAILED, REQUESTS, RUN_ID, WRITER_ERROR,
+                                          archive_count, error_count, run_stats, site_key)
 
 __all__ = ["ExitCode", "CrawlResult", "run_crawler"]
 
@@ -56,7 +58,7 @@ class CrawlResult:
         d.pop("stats")
         d["pages_per_s"] = round(self.requests / self.elapsed, 1) if self.elapsed else None
         d["per_site"] = {s: {k.split("/", 2)[2]: v for k, v in self.stats.items()
-                             if k.startswith(f"site/{s}/") and isinstance(v, (int, float))}
+                             if k.startswith(site_key(s)) and isinstance(v, (int, float))}
                          for s in self.sites}
         return d
 
@@ -66,8 +68,8 @@ class CrawlResult:
         # A callback that raised lost whatever that page held: an error, never hidden.
         errors = error_count(stats)
         per_site = run_stats(stats, list(sites))["per_site"]
-        empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
-        archive_error = stats.get("archive/writer_error")
+        empty = nothing_to_crawl(per_site, stats.get(CHANNEL_FILTER))
+        archive_error = stats.get(WRITER_ERROR)
         if archive_error:
             code = ExitCode.ARCHIVE
         elif reason != "finished":
@@ -79,9 +81,9 @@ class CrawlResult:
         else:
             code = ExitCode.OK
         return cls(exit_code=int(code), finish_reason=reason, elapsed=elapsed, sites=list(sites),
-                   run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
-                   articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNTS}, errors=errors,
-                   failed=list(stats.get("portal/failed", [])), archive_error=archive_error,
+                   run_id=stats.get(RUN_ID), requests=int(stats.get(REQUESTS, 0)),
+                   articles={k: int(stats.get(archive_count(k), 0)) for k in COUNTS}, errors=errors,
+                   failed=list(stats.get(FAILED, [])), archive_error=archive_error,
                    warnings=run_warnings(per_site) + empty, stats=stats)
 
 
@@ -94,6 +96,10 @@ def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) ->
     ``backfill``, ``channels``, ...). Blocks until the crawl ends: finished, stopped
     by a signal or a limit, or by the archive failing. Starts Twisted's reactor, which
     runs once per process (``crawl()`` runs a second crawl in a child process).
+
+    SIGINT and SIGTERM are handled by ``stopping.Stopper`` (not Scrapy's handlers) while
+    the crawl runs: the first stops it gracefully within ``STOP_TIMEOUT``, a second at
+    once; exit code ``ExitCode.UNFINISHED``.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.log import configure_logging
@@ -105,8 +111,13 @@ def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) ->
     configure_logging(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, sites=sites, **spider_kwargs)
-    process.start()
+    stopper = Stopper(process, crawler, int(ExitCode.UNFINISHED))
+    stopper.install()
+    try:
+        process.crawl(crawler, sites=sites, **spider_kwargs)
+        process.start(install_signal_handlers=False)
+    finally:
+        stopper.uninstall()
     stats = dict(crawler.stats.get_stats())
-    stats["portal/failed"] = list(getattr(crawler.spider, "failed", []))
+    stats[FAILED] = list(getattr(crawler.spider, "failed", []))
     return CrawlResult.from_stats(stats, [s.key for s in sites], time.monotonic() - started)
