@@ -256,13 +256,21 @@ SIGNALS = [("SIGINT x1", [signal.SIGINT]), ("SIGINT x2", [signal.SIGINT] * 2),
            ("SIGINT in commit", [signal.SIGINT])]
 
 
-def _signal_run(args, rng, kind, sigs, stall) -> tuple[float, float]:
-    """Start a crawl, send ``sigs`` at a random moment; seconds from the first and from
-    the last signal to the process's exit (an exit within 10 s is asserted)."""
+def _signal_run(rep, args, rng, kind, sigs, stall, mid_crawl) -> tuple[float, float]:
+    """Start a crawl, send ``sigs`` at a random moment (of its fetching when
+    ``mid_crawl``, else of its start-up); seconds from the first and from the last
+    signal to the process's exit (an exit within 10 s is asserted)."""
+    served = rep.stats()["total"]
     p = _popen(args + (sets(ARCHIVE_WRITER_STALL=stall) if stall else []), {})
     TALLY["runs"] += 1
     try:
-        time.sleep(rng.uniform(0.5, 6.0))
+        if mid_crawl:
+            deadline = time.monotonic() + 60
+            while rep.stats()["total"] == served and p.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 3.0))
+        else:
+            time.sleep(rng.uniform(0.2, 3.0))
         if kind == "SIGINT in commit":   # the writer is in its (stalled) first write now
             deadline = time.monotonic() + 60
             while _writer_of(p.pid) is None and p.poll() is None and time.monotonic() < deadline:
@@ -314,7 +322,8 @@ def test_signals_at_random_moments_never_hang_and_resume_ends_with_the_truth(tmp
             if n % 2:
                 args.append("--resume")
             took.setdefault(kind, []).append(tuple(round(t, 2) for t in _signal_run(
-                args + sets(ARCHIVE_BATCH_SIZE=4), rng, kind, sigs, stall=2 if kind == "SIGINT in commit" else 0)))
+                rep, args + sets(ARCHIVE_BATCH_SIZE=4), rng, kind, sigs,
+                stall=2 if kind == "SIGINT in commit" else 0, mid_crawl=n % 4 != 3)))
             a = audit(db, truth, final=False)
             assert a["corrupt"] == 0 and a["duplicated"] == 0 and a["integrity"] == "ok", (n, kind, a)
         p = run(*crawl_args(tmp_path / "s.toml", db), "--resume")

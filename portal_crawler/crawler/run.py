@@ -15,7 +15,8 @@ from scrapy.settings import Settings
 
 from portal_crawler.crawler import settings as default_settings
 from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
-from portal_crawler.crawler.runner import CrawlResult, ExitCode, run_crawler
+from portal_crawler.crawler.exitcodes import ExitCode
+from portal_crawler.crawler.runner import CrawlResult, run_crawler
 from portal_crawler.crawler.stats import FAILED, RUN_ID, run_stats
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError, resolve_sites

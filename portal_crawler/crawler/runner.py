@@ -1,4 +1,4 @@
-"""One Scrapy crawl in this process -> ``CrawlResult``; the process exit codes.
+"""One Scrapy crawl in this process -> ``CrawlResult``.
 
 ``run_crawler`` is the one place a Scrapy process is built and run: the single-process
 crawl (``crawler/run.py``) and scale-out workers both call it.
@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from enum import IntEnum
 
 from scrapy.settings import Settings
 
+from portal_crawler.crawler.exitcodes import ExitCode
 from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
 from portal_crawler.crawler.stopping import Stopper
 from portal_crawler.crawler.stats import (CHANNEL_FILTER, COUNTS, FAILED, REQUESTS, RUN_ID, WRITER_ERROR,
                                           archive_count, error_count, run_stats, site_key)
 
-__all__ = ["ExitCode", "CrawlResult", "run_crawler"]
-
-
-class ExitCode(IntEnum):
-    """Process exit codes of the CLI (README "Exit codes")."""
-    OK = 0            # done
-    ERRORS = 1        # done, but some requests failed after their retries
-    USAGE = 2         # bad input: file, key, URL, option, archive
-    LOCKED = 3        # another crawl holds the archive
-    UNFINISHED = 4    # stopped before the end (killed, shutdown, a limit)
-    NOTHING = 5       # nothing to crawl where something was asked for: a site without
-                      # channels, or a --channel matching none of a site's channels
-    ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
+__all__ = ["CrawlResult", "run_crawler"]
 
 
 
@@ -112,9 +100,9 @@ def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) ->
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     stopper = Stopper(process, crawler, int(ExitCode.UNFINISHED))
-    stopper.install()
     try:
-        process.crawl(crawler, sites=sites, **spider_kwargs)
+        process.crawl(crawler, sites=sites, **spider_kwargs)   # installs the reactor
+        stopper.install()
         process.start(install_signal_handlers=False)
     finally:
         stopper.uninstall()

@@ -78,7 +78,7 @@ EXTENSIONS = {
 
 # Where the archive lives (`-s PORTAL_DB=PATH`); WARC files and job state go beside it
 # (store/paths.py).
-PORTAL_DB = "data/portal.db"
+from portal_crawler.store.paths import DEFAULT_DB as PORTAL_DB  # noqa: E402
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000
 WARC_DIR = None                  # None: beside the archive (store/paths.py)

@@ -20,7 +20,6 @@ WARC_RECORDS, WARC_REVISITS = "warc/records", "warc/revisits"
 WARC_BYTES, WARC_REVISIT_BYTES_SAVED = "warc/bytes", "warc/revisit_bytes_saved"
 # Scrapy's own keys this project reads.
 REQUESTS = "downloader/request_count"
-ITEMS = "item_scraped_count"
 SPIDER_EXCEPTIONS = "spider_exceptions/count"
 STATUS_PREFIX = "downloader/response_status_count/"
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 from scrapy import signals
@@ -55,22 +56,24 @@ class Stopper:
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
 
     def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return   # only the main thread may set handlers: a program's own thread keeps its own
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._old[sig] = signal.signal(sig, self._on_signal)
 
     def uninstall(self) -> None:
         self.done.set()
         for sig, old in self._old.items():
-            # After a stop, what was downloaded is committed and the writer is gone:
-            # one more signal ends the process at once, with the stop's exit code.
-            signal.signal(sig, self._exit_now if self.signals else old)
-
-    def _exit_now(self, _signum, _frame) -> None:
-        os._exit(self.exit_code)
+            signal.signal(sig, old)
 
     # -- in the signal handler: only os.write and callFromThread (the interrupted code
     # may be in the middle of writing to the same stream, or of the event loop)
     def _on_signal(self, signum, _frame) -> None:
+        if "twisted.internet.reactor" not in sys.modules:
+            # Not reached (installed after the reactor; importing it here would install
+            # the wrong one): nothing was fetched, end at once.
+            os.write(2, b"stopping: nothing was fetched yet\n")
+            os._exit(self.exit_code)
         from twisted.internet import reactor
         self.signals += 1
         if self.signals == 1:
