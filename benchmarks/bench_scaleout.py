@@ -75,7 +75,7 @@ def _crawl(rep, url: str | None, work: Path, name: str, processes: int, delay: f
 
 def _send_log(url: str) -> dict[str, list[float]]:
     import redis
-    from portal_crawler.crawler.redisbook import RedisPaceBook
+    from portal_crawler.scaleout.pacebook import RedisPaceBook
     return RedisPaceBook(redis.Redis.from_url(url), "portal").send_log()
 
 

@@ -65,7 +65,7 @@ def _check_ok(res):
 
 def _send_gaps(url) -> dict[str, float]:
     """Smallest gap between two sends to one site, across every worker (server clock)."""
-    from portal_crawler.crawler.redisbook import RedisPaceBook
+    from portal_crawler.scaleout.pacebook import RedisPaceBook
     log = RedisPaceBook(redis.Redis.from_url(url), "portal").send_log()
     return {site: min(b - a for a, b in zip(ts, ts[1:])) for site, ts in log.items() if len(ts) > 1}, log
 
@@ -258,7 +258,7 @@ def test_worker_without_a_coordinator_waits_then_exit_2(redis_server):
 def test_redis_pace_book_holds_delay_and_concurrency_across_books(redis_server):
     """Two books (two workers) on one Redis: one site's delay and cap hold across both,
     and a dead worker's lease frees itself after its TTL."""
-    from portal_crawler.crawler.redisbook import RedisPaceBook
+    from portal_crawler.scaleout.pacebook import RedisPaceBook
     a = RedisPaceBook(redis.Redis.from_url(redis_server.url), "t", lease_ttl=1.5, owner="a", log_sends=True)
     b = RedisPaceBook(redis.Redis.from_url(redis_server.url), "t", lease_ttl=1.5, owner="b", log_sends=True)
     assert a.try_send("s", 0.2, 2) == 0.0

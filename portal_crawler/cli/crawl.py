@@ -9,7 +9,8 @@ from rich.table import Table
 
 from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
 from portal_crawler.cli.text import plain, safe
-from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode, crawl as run_crawl
+from portal_crawler import crawl as run_crawl  # dispatches to the scale-out coordinator with --redis
+from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode
 
 
 SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them all)

@@ -20,13 +20,14 @@ from portal_crawler.cli import fail, main, out, parse_settings
 def worker(redis_url, warc_dir, wait, set_, verbose):
     """Fetch for the crawl coordinated through Redis until its frontier is drained."""
     try:
-        from portal_crawler.crawler.scaleout import FrontierError, work
+        from portal_crawler.scaleout.state import ScaleoutError
     except ImportError as e:
         fail(f"scale-out needs the `scaleout` extra (pip install 'portal-crawler[scaleout]'): {e}")
+    from portal_crawler import work
     try:
         result = work(redis_url, warc_dir=warc_dir, wait=wait, log_level="INFO" if verbose else "WARNING",
                       settings=parse_settings(set_))
-    except FrontierError as e:
+    except ScaleoutError as e:
         fail(str(e))
     out.print(f"worker done ({result.finish_reason}): {result.requests} requests, "
               f"{int(result.stats.get('item_scraped_count', 0))} articles relayed, errors {result.errors}")

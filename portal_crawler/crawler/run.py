@@ -155,17 +155,15 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
           channels: Iterable[str] = (), since: str | None = None, max_articles: int | None = None,
           refresh_days: int | None = None, overlap: int | None = None, resume: bool = False,
           delay: float | None = None, concurrency: int | None = None, contact: str | None = None,
-          progress: bool = False, log_level: str = "WARNING", settings: dict | None = None,
-          redis: str | None = None) -> CrawlResult:
+          progress: bool = False, log_level: str = "WARNING", settings: dict | None = None) -> CrawlResult:
     """Crawl ``sites`` into the archive ``db`` (created if missing); incremental by default.
 
     ``sites``: ``"all"`` (every configured site), site keys, or ``Site`` objects.
     ``sites_file``: a TOML file adding or overriding sites (default: ``./sites.toml``
     when it exists). ``delay``/``concurrency`` override every site's politeness.
     ``settings``: extra Scrapy settings (``{"CONCURRENT_REQUESTS": 64}``).
-    ``redis``: ``redis://HOST:PORT/DB``: coordinate a crawl shared with any number of
-    ``portal-crawler worker --redis URL`` processes (``crawler/scaleout.py``); this
-    process seeds the frontier, fetches too, and alone writes the archive.
+    (``portal_crawler.crawl(..., redis=URL)`` runs this as the coordinator of a crawl
+    shared with worker processes: ``portal_crawler/scaleout/``.)
 
     Raises ``CrawlInputError`` for bad input (a sites file or value, an archive that is
     not an SQLite file or is corrupt, a location that cannot be written) before any
@@ -174,16 +172,6 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
     ``exit_code`` 5 and ``archive_error`` say why. Scrapy's reactor runs once per process: a second call in the
     same process runs the crawl in a child process, transparently.
     """
-    if redis:
-        try:
-            from portal_crawler.crawler.redisfrontier import FrontierError, connect
-            from portal_crawler.crawler.scaleout import apply_frontier
-        except ImportError as e:
-            raise CrawlInputError(f"--redis needs the `scaleout` extra (pip install 'portal-crawler[scaleout]'): {e}")
-        try:
-            connect(redis)
-        except FrontierError as e:
-            raise CrawlInputError(str(e)) from None
     try:
         chosen = resolve_sites(sites, sites_file)
     except SitesError as e:
@@ -213,11 +201,6 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
         raise CrawlInputError(str(e)) from None
     s.set("PORTAL_RUN_ARGS", {"sites": [x.key for x in chosen], "resume": resume,
                               **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
-    if redis:
-        apply_frontier(s, redis, "coordinator")
-        s.set("JOBDIR", None)  # the frontier lives in Redis, not in a job folder
-        s.set("FRONTIER_RESUME", resume)
-        s.set("PORTAL_SPIDER_ARGS", spider_args)
     global _reactor_used
     if _reactor_used:
         return _in_child(db, chosen, s, spider_args)
@@ -234,7 +217,7 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
     from scrapy.utils.misc import load_object
 
     from portal_crawler.crawler.spider import archive_state
-    # The scale-out coordinator runs its own spider class (crawler/scaleout.py).
+    # A spider class by setting (PORTAL_SPIDER): the scale-out coordinator's (scaleout/spider.py).
     spider_cls = load_object(settings.get("PORTAL_SPIDER") or "portal_crawler.crawler.spider.PortalSpider")
     started = time.monotonic()
     try:

@@ -1,6 +1,6 @@
 """A PaceBook shared through Redis: each site's delay and concurrency across all workers.
 
-``crawler/pacing.py`` asks its book ``try_send(site, delay, concurrency)`` before every
+``crawler/pacing.py`` (``PACING_BOOK``) asks its book ``try_send(site, delay, concurrency)`` before every
 send. ``LocalPaceBook`` answers for one process; with N processes that would allow N
 times the rate. ``RedisPaceBook`` answers for all of them with one Lua script (atomic on
 the server) that reads the server's clock (``TIME``), so workers on different machines
@@ -19,6 +19,8 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+
+from portal_crawler.scaleout.state import SharedRun
 
 _TRY_SEND = """
 local t = redis.call('TIME')
@@ -60,12 +62,11 @@ class RedisPaceBook:
 
     @classmethod
     def from_crawler(cls, crawler) -> "RedisPaceBook":
-        from portal_crawler.crawler.redisfrontier import Frontier
-        fr = Frontier.for_crawler(crawler)
+        shared = SharedRun.for_crawler(crawler)
         s = crawler.settings
-        book = cls(fr.server, fr.prefix, lease_ttl=s.getfloat("PACING_LEASE_TTL", 10.0),
-                   log_sends=s.getbool("PACING_LOG_SENDS"), owner=fr.worker_id)
-        fr.pace_book = book  # the frontier's heartbeat renews the leases
+        book = cls(shared.server, shared.prefix, lease_ttl=s.getfloat("PACING_LEASE_TTL"),
+                   log_sends=s.getbool("PACING_LOG_SENDS"), owner=shared.worker_id)
+        shared.pace_book = book  # the node's heartbeat renews the leases
         return book
 
     def _keys(self, site: str) -> list[str]:
