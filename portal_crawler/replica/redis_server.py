@@ -18,12 +18,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class RedisServer:
-    """``redis-server`` on 127.0.0.1 with append-only persistence in ``folder``;
-    ``restart()`` stops it (it writes its AOF on the way out) and starts it again."""
+# The Redis configuration a coordinated crawl needs (README "Scale-out", "Redis settings"):
+# the append-only file, so that a restart keeps the queue, leases and relayed items
+# (fsync every second; a clean shutdown writes everything), and no eviction, ever.
+PERSISTENCE = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")
 
-    def __init__(self, folder: str | os.PathLike, port: int | None = None) -> None:
+
+class RedisServer:
+    """``redis-server`` on ``host`` (loopback by default) with append-only persistence in
+    ``folder``; ``restart()`` stops it (it writes its AOF on the way out) and starts it again."""
+
+    def __init__(self, folder: str | os.PathLike, port: int | None = None, host: str = "127.0.0.1") -> None:
         self.folder = Path(folder)
+        self.host = host
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -33,18 +40,18 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> "RedisServer":
         self.folder.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", str(self.folder)],
+            ["redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
+             *PERSISTENCE, "--dir", str(self.folder)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as c:
+                with socket.create_connection((self.host, self.port), timeout=0.2) as c:
                     c.sendall(b"PING\r\n")
                     if c.recv(16).startswith(b"+PONG"):
                         return self
