@@ -238,6 +238,39 @@ def test_incremental_recrawl_on_workers_fetches_only_new(replica_net, redis_serv
     assert second["requests"] < first["requests"] * 0.5
 
 
+def _list_requests(rep) -> int:
+    return sum(k.get("list", 0) for k in rep.stats()["sites"].values())
+
+
+def _walks(db) -> dict:
+    with Archive(db) as ar:
+        return {(r["site"], r["channel_url"]): (r["pages"], bool(r["complete"])) for r in ar.frontier()}
+
+
+@pytest.mark.slow
+def test_workers_advance_the_backfill_frontier(replica_net, redis_server, tmp_path):
+    """Lists walked by workers count toward each channel's walk: a coordinated first crawl,
+    then a plain one, make no more list requests than the single-process pair."""
+    single = tmp_path / "single.db"
+    cli(*crawl_args(replica_net.sites_path, single), check=True)
+    replica_net.reset_stats()
+    cli(*crawl_args(replica_net.sites_path, single), check=True)
+    single_second = _list_requests(replica_net)
+
+    db = tmp_path / "shared.db"
+    replica_net.reset_stats()
+    res = Cluster(redis_server.url, _args(replica_net, db), workers=2).wait()
+    _check_ok(res)
+    first = _list_requests(replica_net)
+    run = json.loads(_run_row(db)["args"])["workers"]
+    assert sum(1 for w in run.values() if w["role"] == "worker" and w["requests"] > 10) == 2, run
+    assert _walks(db) == _walks(single) and all(c for _, c in _walks(db).values())  # every walk complete
+    replica_net.reset_stats()
+    cli(*crawl_args(replica_net.sites_path, db), check=True)
+    second = _list_requests(replica_net)
+    assert second <= single_second < first, (second, single_second, first)
+
+
 @pytest.mark.parametrize("url, says", [
     ("http://127.0.0.1:6379/0", "is not a Redis URL"),
     ("redis://127.0.0.1:{port}/0", "cannot reach Redis"),

@@ -27,6 +27,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
 from portal_crawler.scaleout.state import WAKE, SharedRun, new_worker_id
+from portal_crawler.scaleout.walks import walk_state
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,11 @@ class ScaleoutNode:
             return
         # Stopped before the end (Ctrl-C, shutdown): what this worker still holds goes back.
         sh.requeue(sh.worker_id)
+        # Its part of the backfill walks, for the coordinator's report (scaleout/walks.py),
+        # posted before it leaves `:workers` (the coordinator waits for that).
+        frontier = getattr(self.crawler.spider, "frontier", None)
+        if frontier is not None:
+            sh.server.hset(sh.key("walks"), sh.worker_id, json.dumps(walk_state(frontier)))
         sh.server.hset(sh.key("final"), sh.worker_id, json.dumps(
             {"t": sh.now(), "role": sh.role, "stats": reported(self.crawler.stats.get_stats())}))
         sh.server.hdel(sh.key("workers"), sh.worker_id)

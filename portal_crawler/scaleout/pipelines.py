@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from portal_crawler.crawler.pipelines import ArchivePipeline
 from portal_crawler.scaleout.node import reported
 from portal_crawler.scaleout.state import SharedRun
+from portal_crawler.scaleout.walks import merge_walks
 
 # How long the coordinator waits, at its close, for the workers' final reports.
 FINAL_WAIT = 30.0
@@ -74,6 +75,9 @@ class ScaleoutArchivePipeline(ArchivePipeline):
             per_worker[wid.decode()] = {"role": rec.get("role", "worker"), **_summary(rec["stats"]),
                                         **({"lost": True} if rec.get("lost") else {})}
         self.summary_extra = {"workers": per_worker}
+        # Lists walked by workers count toward each channel's walk (scaleout/walks.py).
+        spider = spider or self.crawler.spider
+        merge_walks(spider.frontier, [json.loads(v) for v in sh.server.hvals(sh.key("walks"))])
         super().close_spider(spider)
 
 
