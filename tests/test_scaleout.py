@@ -238,6 +238,59 @@ def test_incremental_recrawl_on_workers_fetches_only_new(replica_net, redis_serv
     assert second["requests"] < first["requests"] * 0.5
 
 
+@pytest.mark.slow
+def test_workers_command_and_a_frozen_workers_leases_returned(replica_net, redis_server, tmp_path):
+    """`workers --redis URL` lists the live processes with their leases and last heartbeat;
+    a worker that stops heartbeating (SIGSTOP: frozen, holding its leases) has them back
+    in the queue within SCALEOUT_DEAD_AFTER + RETURN_SLACK_S of its last heartbeat."""
+    from portal_crawler.scaleout.operators import RETURN_SLACK_S
+    dead_after = 12.0  # (default 6 s) room for two `workers` commands to start while it is frozen
+    db = tmp_path / "shared.db"
+    cluster = Cluster(redis_server.url, _args(replica_net, db, "--set", f"SCALEOUT_DEAD_AFTER={dead_after}"),
+                      workers=2)
+    try:
+        from portal_crawler.scaleout.operators import live_workers
+        deadline = time.monotonic() + 120
+        while len(live_workers(redis_server.url)["workers"]) < 3 or replica_net.stats()["total"] < 60:
+            assert time.monotonic() < deadline, "the workers did not join"
+            time.sleep(0.1)
+        victim = cluster.workers[0]
+        victim.send_signal(signal.SIGSTOP)
+        time.sleep(1.0)
+        p = cli("workers", "--redis", redis_server.url, "--json", timeout=60)
+        assert p.returncode == 0, p.stderr
+        status = json.loads(p.stdout)
+        rows = {w["id"].split("-")[-2]: w for w in status["workers"]}
+        assert [w["role"] for w in status["workers"]] == ["coordinator", "worker", "worker"], status
+        frozen = rows[str(victim.pid)]
+        assert frozen["leases"] > 0 and frozen["last_heartbeat_s"] >= 0.9, frozen
+        assert all(w["last_heartbeat_s"] < 0.9 for k, w in rows.items() if k != str(victim.pid)), rows
+        table = cli("workers", "--redis", redis_server.url, timeout=60)
+        assert table.returncode == 0 and f"-{victim.pid}-" in table.stdout and "leases" in table.stdout
+        # Its leases go back within the stated time of its last heartbeat (server clock).
+        r = redis.Redis.from_url(redis_server.url)
+        wid = frozen["id"]
+        last_beat = json.loads(r.hget("portal:workers", wid))["t"]
+        while r.hlen(f"portal:leases:{wid}"):
+            s, us = r.time()
+            assert s + us / 1e6 - last_beat <= dead_after + RETURN_SLACK_S, "leases not returned"
+            time.sleep(0.05)
+        s, us = r.time()
+        returned_after = s + us / 1e6 - last_beat
+        print(f"leases returned {returned_after:.2f} s after the last heartbeat")
+        assert returned_after >= dead_after - 0.5  # not before it was due
+        assert wid not in {w["id"] for w in json.loads(cli("workers", "--redis", redis_server.url, "--json",
+                                                             timeout=60).stdout)["workers"]}
+        victim.send_signal(signal.SIGKILL)
+        res = cluster.wait()
+    finally:
+        cluster.kill()
+    assert res["coordinator"][0] == 0, res["coordinator"][2][-3000:]
+    with Archive(db) as ar:
+        report = compare_with_truth(ar, replica_net.truth())
+    assert report["ok"] and report["matched"] == report["expected"], report["problems"][:10]
+
+
 def _list_requests(rep) -> int:
     return sum(k.get("list", 0) for k in rep.stats()["sites"].values())
 
@@ -278,7 +331,7 @@ def test_workers_advance_the_backfill_frontier(replica_net, redis_server, tmp_pa
 ])
 def test_bad_or_unreachable_redis_is_one_line_exit_2(url, says, tmp_path):
     url = url.format(port=free_port())
-    for args in (["worker", "--redis", url, "--wait", "1"],
+    for args in (["worker", "--redis", url, "--wait", "1"], ["workers", "--redis", url],
                  ["crawl", "--db", tmp_path / "a.db", "--site", "harbin", "--no-progress", "--redis", url]):
         p = cli(*args, timeout=60)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
