@@ -11,7 +11,8 @@ import time
 import pytest
 from conftest import E2E_SITES, cli, crawl_args
 
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.store.warcread import read_capture
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.extract import extract_page
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.replica.redis_server import Cluster, RedisServer, free_port
@@ -331,8 +332,11 @@ def test_workers_advance_the_backfill_frontier(replica_net, redis_server, tmp_pa
 ])
 def test_bad_or_unreachable_redis_is_one_line_exit_2(url, says, tmp_path):
     url = url.format(port=free_port())
+    sites = tmp_path / "sites.toml"  # a valid site (never contacted): the Redis URL is what is wrong
+    sites.write_text('[[sites]]\nkey = "harbin"\nbase_url = "http://127.0.0.1:9/"\n', "utf-8")
     for args in (["worker", "--redis", url, "--wait", "1"], ["workers", "--redis", url],
-                 ["crawl", "--db", tmp_path / "a.db", "--site", "harbin", "--no-progress", "--redis", url]):
+                 ["crawl", "--db", tmp_path / "a.db", "--sites-file", sites, "--site", "harbin", "--no-progress",
+                  "--redis", url]):
         p = cli(*args, timeout=60)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
         lines = p.stderr.strip().splitlines()

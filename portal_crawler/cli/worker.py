@@ -8,8 +8,8 @@ import sys
 import click
 from rich.table import Table
 
-from portal_crawler.cli import fail, main, out, parse_settings
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.common import fail, main, out, parse_settings
+from portal_crawler.terminal import safe
 
 
 @main.command()

@@ -47,7 +47,7 @@ def node_settings(s: Settings, url: str, role: str, prefix: str | None = None) -
     shared run at ``url``, on top of the settings ``s`` it would crawl with alone."""
     wid = new_worker_id(role)
     pipes = dict(s.getdict("ITEM_PIPELINES"))
-    pipes.pop("portal_crawler.crawler.pipelines.ArchivePipeline", None)
+    pipes.pop("portal_crawler.crawler.pipelines.archive.ArchivePipeline", None)
     pipes[f"{PKG}.pipelines." + ("ScaleoutArchivePipeline" if role == "coordinator" else "RelayPipeline")] = 500
     prefix = prefix or s.get("SCALEOUT_PREFIX")
     return {
@@ -204,9 +204,9 @@ class ScaleoutNode:
         sh.requeue(sh.worker_id)
         # Its part of the backfill walks, for the coordinator's report (scaleout/walks.py),
         # posted before it leaves `:workers` (the coordinator waits for that).
-        frontier = getattr(self.crawler.spider, "frontier", None)
-        if frontier is not None:
-            sh.server.hset(sh.key("walks"), sh.worker_id, json.dumps(walk_state(frontier)))
+        backfill = getattr(self.crawler.spider, "backfill", None)
+        if backfill is not None:
+            sh.server.hset(sh.key("walks"), sh.worker_id, json.dumps(walk_state(backfill)))
         sh.server.hset(sh.key("final"), sh.worker_id, json.dumps(
             {"t": sh.now(), "role": sh.role, "stats": reported(self.crawler.stats.get_stats())}))
         sh.server.hdel(sh.key("workers"), sh.worker_id)

@@ -9,7 +9,7 @@ import time
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from portal_crawler.crawler.pipelines import ArchivePipeline
+from portal_crawler.crawler.pipelines.archive import ArchivePipeline
 from portal_crawler.scaleout.node import reported
 from portal_crawler.scaleout.state import SharedRun
 from portal_crawler.scaleout.walks import merge_walks
@@ -77,7 +77,7 @@ class ScaleoutArchivePipeline(ArchivePipeline):
         self.summary_extra = {"workers": per_worker}
         # Lists walked by workers count toward each channel's walk (scaleout/walks.py).
         spider = spider or self.crawler.spider
-        merge_walks(spider.frontier, [json.loads(v) for v in sh.server.hvals(sh.key("walks"))])
+        merge_walks(spider.backfill, [json.loads(v) for v in sh.server.hvals(sh.key("walks"))])
         super().close_spider(spider)
 
 

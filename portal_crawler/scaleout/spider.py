@@ -19,7 +19,7 @@ class ScaleoutSpider(PortalSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         sh = SharedRun.for_crawler(crawler)
-        spider.shared = sh  # (spider.frontier is the backfill state: crawler/frontier.py)
+        spider.shared = sh  # (spider.backfill is the backfill state: crawler/backfill.py)
         spider.seeded = sh.role != "coordinator"
         if sh.role == "coordinator":
             s = crawler.settings
@@ -40,7 +40,7 @@ class ScaleoutSpider(PortalSpider):
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
                 "spider_args": {**{k: v for k, v in run_args.items() if k not in _NOT_SPIDER_ARGS},
                                 "full_lists": spider.full_lists},
-                "frontier": list(spider.frontier.stored.values()),  # the backfill rows
+                "backfill": list(spider.backfill.stored.values()),  # the archive's rows, for every worker
                 "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
             }, spider.known)
         if spider.max_articles is not None:
@@ -61,5 +61,5 @@ class ScaleoutSpider(PortalSpider):
 
 
 def _warc_dir(s) -> Path:
-    from portal_crawler.crawler.warc import warc_dir
+    from portal_crawler.store.paths import warc_dir
     return Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))).resolve()

@@ -1,10 +1,10 @@
 """Backfill walks across processes: lists walked by workers count toward a channel's walk.
 
 A channel's list pages and the articles they name are fetched by whichever process
-pops them, so each process holds part of every walk (``crawler/frontier.py``): the
+pops them, so each process holds part of every walk (``crawler/backfill.py``): the
 pages it read (with the article keys each still waits for) and the article keys it
 handed on. Each worker posts its part to ``:walks`` as it closes; the coordinator
-merges every part into its own spider's walks before it reports the run's frontier,
+merges every part into its own spider's walks before it reports the run's backfill state,
 then a page is covered when every key it waits for was handed on by ANY process.
 
 A worker that was lost (killed) posts nothing: the pages it read stay uncovered, so
@@ -12,13 +12,13 @@ the stored frontier stands where this run cannot prove coverage (never a gap).
 """
 from __future__ import annotations
 
-from portal_crawler.crawler.frontier import Frontier
+from portal_crawler.crawler.backfill import Backfill
 
 # ChannelWalk fields a merge keeps: the lowest depth where a process saw the event.
 _FIRST = ("met_prior_at", "end_depth", "stopped_known_at")
 
 
-def walk_state(frontier: Frontier) -> dict:
+def walk_state(frontier: Backfill) -> dict:
     """This process's part of every walk, JSON-ready."""
     walks = []
     for w in frontier.walks.values():
@@ -33,7 +33,7 @@ def walk_state(frontier: Frontier) -> dict:
     return {"walks": walks, "done": sorted(frontier.done_keys)}
 
 
-def merge_walks(frontier: Frontier, parts: list[dict]) -> None:
+def merge_walks(frontier: Backfill, parts: list[dict]) -> None:
     """Merge other processes' parts (``walk_state``) into ``frontier``, in place."""
     done = set(frontier.done_keys)
     for part in parts:

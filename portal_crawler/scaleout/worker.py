@@ -36,10 +36,8 @@ def work(redis_url: str, *, prefix: str | None = None, warc_dir: str | None = No
     coordinator sees it). Raises ``ScaleoutError`` (one line) for a wrong or unreachable
     URL, or when no run appears.
     """
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.log import configure_logging
-
-    from portal_crawler.crawler.run import CrawlResult, build_settings
+    from portal_crawler.crawler.run import build_settings
+    from portal_crawler.crawler.runner import run_crawler
     from portal_crawler.scaleout.spider import ScaleoutSpider
     server = connect(redis_url)
     base = build_settings("unused.db", settings=settings)
@@ -60,10 +58,4 @@ def work(redis_url: str, *, prefix: str | None = None, warc_dir: str | None = No
     s.set("WARC_DIR", str(warc_dir or config["warc_dir"]))
     s.set("SCALEOUT_COORDINATOR", config["coordinator"])  # a worker never outlives it
     known = probe.known([x.key for x in sites])
-    started = time.monotonic()
-    configure_logging(s)
-    process = CrawlerProcess(s)
-    crawler = process.create_crawler(ScaleoutSpider)
-    process.crawl(crawler, sites=sites, known=known, frontier=config["frontier"], **config["spider_args"])
-    process.start()
-    return CrawlResult.from_stats(crawler.stats.get_stats(), [x.key for x in sites], time.monotonic() - started)
+    return run_crawler(s, ScaleoutSpider, sites, known=known, backfill=config["backfill"], **config["spider_args"])
