@@ -352,7 +352,8 @@ def test_worker_without_a_coordinator_waits_then_exit_2(redis_server):
 
 def test_redis_pace_book_holds_delay_and_concurrency_across_books(redis_server):
     """Two books (two workers) on one Redis: one site's delay and cap hold across both,
-    and a dead worker's lease frees itself after its TTL."""
+    the delay counts from the end of the last request too, and a dead worker's lease
+    frees itself after its TTL."""
     from portal_crawler.scaleout.pacebook import RedisPaceBook
     a = RedisPaceBook(redis.Redis.from_url(redis_server.url), "t", lease_ttl=1.5, owner="a", log_sends=True)
     b = RedisPaceBook(redis.Redis.from_url(redis_server.url), "t", lease_ttl=1.5, owner="b", log_sends=True)
@@ -363,7 +364,10 @@ def test_redis_pace_book_holds_delay_and_concurrency_across_books(redis_server):
     assert b.try_send("s", 0.2, 2) == 0.0
     time.sleep(0.25)
     assert a.try_send("s", 0.2, 2) is None  # two in flight across the books: at the cap
-    b.done("s")
+    b.done("s")               # a slot is free, and the delay runs from b's request's end
+    wait = a.try_send("s", 0.2, 2)
+    assert 0.15 < wait <= 0.2, wait
+    time.sleep(wait + 0.01)
     assert a.try_send("s", 0.2, 2) == 0.0
     # `a` dies holding two leases: b is at the cap until they expire (no renewal).
     time.sleep(0.25)

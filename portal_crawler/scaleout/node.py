@@ -24,8 +24,9 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
-from twisted.internet import task
+from twisted.internet import task, threads
 
+from portal_crawler.scaleout import warcship
 from portal_crawler.scaleout.state import WAKE, SharedRun, new_worker_id
 from portal_crawler.scaleout.walks import walk_state
 
@@ -193,13 +194,30 @@ class ScaleoutNode:
             sh.stop("finished")
 
     def closed(self, spider=None, reason=None):
+        sh = self.shared
+        if self.coordinator:
+            if self.loop.running:
+                self.loop.stop()
+            sh.stop(reason or "finished")  # workers never outlive their coordinator
+            sh.server.delete(sh.key("config"))  # a worker started now waits for the next run
+            warcship.marker(warcship.warc_folder(self.crawler.settings), sh.worker_id).unlink(missing_ok=True)
+            return None
+        # A worker whose WARC folder is not the archive's ships its files (scaleout/warcship.py),
+        # off the event loop and heartbeating meanwhile (the coordinator waits for it).
+        s = self.crawler.settings
+        folder = warcship.warc_folder(s)
+        if s.getbool("WARC_ENABLED") and not warcship.shares_folder(folder, s.get("SCALEOUT_COORDINATOR")):
+            d = threads.deferToThread(warcship.ship, sh, folder, s.get("WARC_PREFIX"))
+            d.addCallback(lambda names: logger.info("shipped %d WARC files to the coordinator", len(names)))
+            d.addBoth(self._leave)
+            return d
+        self._leave(None)
+        return None
+
+    def _leave(self, result):
         if self.loop.running:
             self.loop.stop()
         sh = self.shared
-        if self.coordinator:
-            sh.stop(reason or "finished")  # workers never outlive their coordinator
-            sh.server.delete(sh.key("config"))  # a worker started now waits for the next run
-            return
         # Stopped before the end (Ctrl-C, shutdown): what this worker still holds goes back.
         sh.requeue(sh.worker_id)
         # Its part of the backfill walks, for the coordinator's report (scaleout/walks.py),
@@ -210,3 +228,4 @@ class ScaleoutNode:
         sh.server.hset(sh.key("final"), sh.worker_id, json.dumps(
             {"t": sh.now(), "role": sh.role, "stats": reported(self.crawler.stats.get_stats())}))
         sh.server.hdel(sh.key("workers"), sh.worker_id)
+        return result

@@ -10,12 +10,14 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from portal_crawler.crawler.pipelines.archive import ArchivePipeline
+from portal_crawler.scaleout import warcship
 from portal_crawler.scaleout.node import reported
 from portal_crawler.scaleout.state import SharedRun
 from portal_crawler.scaleout.walks import merge_walks
 
-# How long the coordinator waits, at its close, for the workers' final reports.
-FINAL_WAIT = 30.0
+# How long the coordinator waits, at its close, for live workers to report and leave
+# (shipping WARC files through Redis takes a while: ~4 MB per chunk).
+FINAL_WAIT = 600.0
 
 
 class RelayPipeline:
@@ -43,6 +45,12 @@ class ScaleoutArchivePipeline(ArchivePipeline):
         super().__init__(crawler)
         self.shared = SharedRun.for_crawler(crawler)
 
+    def _closing_workers(self) -> list[str]:
+        """Other processes still in ``:workers`` with a live heartbeat."""
+        sh = self.shared
+        now, dead = sh.now(), self.crawler.settings.getfloat("SCALEOUT_DEAD_AFTER")
+        return [wid for wid, hb in sh.workers().items() if wid != sh.worker_id and now - hb["t"] <= dead]
+
     def _write_relayed(self, data: bytes) -> None:
         try:
             self.process_item(pickle.loads(data))
@@ -61,12 +69,14 @@ class ScaleoutArchivePipeline(ArchivePipeline):
 
     async def close_spider(self, spider=None):
         sh, stats = self.shared, self.crawler.stats
-        # Workers post their final counts as they close; wait a little for the last ones
-        # (without blocking the event loop: their heartbeats and ours go on).
+        # Workers post their final counts (and ship their WARC files) as they close: wait
+        # for every one still heartbeating, without blocking the event loop.
         deadline = time.monotonic() + FINAL_WAIT
-        while sh.server.hlen(sh.key("workers")) > 1 and time.monotonic() < deadline:
+        while self._closing_workers() and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         self._pull()
+        shipped = await asyncio.to_thread(warcship.receive, sh, warcship.warc_folder(self.crawler.settings))
+        stats.set_value("scaleout/warc_files_received", len(shipped))
         per_worker = {sh.worker_id: {"role": "coordinator", **_summary(reported(stats.get_stats()))}}
         for wid, raw in sh.server.hgetall(sh.key("final")).items():
             rec = json.loads(raw)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from portal_crawler.crawler.spider import PortalSpider
+from portal_crawler.scaleout import warcship
 from portal_crawler.scaleout.node import SHARED_SETTINGS
 from portal_crawler.scaleout.state import LEASE, SharedCounter, SharedRun
 
@@ -33,10 +33,13 @@ class ScaleoutSpider(PortalSpider):
             else:
                 sh.clear()
             run_args = s.getdict("PORTAL_RUN_ARGS")
+            folder = warcship.warc_folder(s)
+            folder.mkdir(parents=True, exist_ok=True)
+            warcship.marker(folder, sh.worker_id).touch()  # workers that see it share the folder
             sh.publish({
                 "coordinator": sh.worker_id,
                 "db": str(s.get("PORTAL_DB")),
-                "warc_dir": str(_warc_dir(s)),
+                "warc_dir": str(folder),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
                 "spider_args": {**{k: v for k, v in run_args.items() if k not in _NOT_SPIDER_ARGS},
                                 "full_lists": spider.full_lists},
@@ -58,8 +61,3 @@ class ScaleoutSpider(PortalSpider):
             return super().on_error(failure)
         finally:
             self.shared.release(failure.request.meta.get(LEASE))
-
-
-def _warc_dir(s) -> Path:
-    from portal_crawler.store.paths import warc_dir
-    return Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))).resolve()
