@@ -1,6 +1,6 @@
 """Scale-out on two hosts for real: the coordinator, Redis and the replica in one
 network namespace, two workers in another, joined only by a veth pair on a private /30
-that the test makes and removes (tests/netns.py). The archive equals the truth, each
+that the test makes and removes (replica/netns.py). The archive equals the truth, each
 site's delay holds across hosts as the replica sees it, and the workers' WARC captures,
 written to a folder that is not the archive's, reach the archive (scaleout/warcship.py)."""
 from __future__ import annotations
@@ -8,16 +8,14 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import uuid
 
 import pytest
 from conftest import E2E_SITES
 
-import netns
 from portal_crawler.extract import extract_page
-from portal_crawler.replica import ReplicaProcess
+from portal_crawler.replica import netns
 from portal_crawler.replica.oracle import compare_with_truth
-from portal_crawler.replica.redis_server import Cluster, RedisServer
+from portal_crawler.replica.redis_server import RedisServer
 from portal_crawler.store import Archive
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_capture
@@ -29,36 +27,20 @@ pytestmark = [pytest.mark.slow,
 
 redis = pytest.importorskip("redis", reason="the `scaleout` extra (redis, scrapy-redis) is not installed")
 
-DELAY = 0.5  # s: single arrival gaps at the replica are checked, so jitter must be small beside it
+DELAY = 0.5  # s: single arrival gaps at the replica are checked
 
 
 def test_coordinator_and_two_workers_on_two_hosts(tmp_path):
-    db = tmp_path / "shared.db"
-    far_warc = tmp_path / "host-b-warc"   # the workers' own disk, not the archive's folder
-    with netns.TwoHosts() as hosts, hosts.inside(hosts.a):
-        # Off loopback Redis wants a password (protected mode): as README "Several machines" says.
-        with RedisServer(tmp_path / "redis", host=hosts.addr_a, password=uuid.uuid4().hex) as srv, \
-                ReplicaProcess(seed=11, sites=E2E_SITES, scale="tiny", host=hosts.addr_a) as rep:
-            assert all(u.startswith(f"http://{hosts.addr_a}:") for u in rep.base_urls.values())
-            sites = rep.sites_file(tmp_path / "sites.toml")
-            args = ["crawl", "--sites-file", sites, "--db", db, "--delay", str(DELAY), "--concurrency", "1",
-                    "--no-progress", "--set", "PACING_LOG_SENDS=true", "--set", "PACING_ADAPTIVE=false"]
-            for s in E2E_SITES:
-                args += ["--site", s]
-            cluster = Cluster(srv.url, args, workers=2, worker_wrap=hosts.wrap(hosts.b),
-                              worker_args=("--warc-dir", far_warc))
-            res = cluster.wait(timeout=900)
-            truth = rep.truth()
-            arrivals = rep.stats(paths=True)["arrivals"]
-            from portal_crawler.scaleout.pacebook import RedisPaceBook
-            sends = RedisPaceBook(redis.Redis.from_url(srv.url), "portal").send_log()
-    rc, out, err = res["coordinator"]
+    got = netns.crawl_on_two_hosts(tmp_path, E2E_SITES, "tiny", DELAY, workers=2)
+    assert all(u.startswith(f"http://{got['addr_a']}:") for u in got["base_urls"].values())
+    rc, out, err = got["coordinator"]
     assert rc == 0, f"coordinator exit {rc}\n{out[-2000:]}\n{err[-4000:]}"
-    for rc, out, err in res["workers"]:
+    for rc, out, err in got["workers"]:
         assert rc == 0, f"worker exit {rc}\n{out[-1000:]}\n{err[-3000:]}"
 
+    db = got["db"]
     with Archive(db) as ar:
-        report = compare_with_truth(ar, truth)
+        report = compare_with_truth(ar, got["truth"])
         run = ar.runs(1)[0]
     assert report["ok"] and report["matched"] == report["expected"] > 40, report["problems"][:10]
     workers = {k: w for k, w in json.loads(run["args"])["workers"].items() if w["role"] == "worker"}
@@ -66,15 +48,15 @@ def test_coordinator_and_two_workers_on_two_hosts(tmp_path):
     assert len(workers) == 2 and all(w["requests"] > 10 for w in workers.values()), workers
 
     # Each site's delay across hosts, where the site sees it (and as booked, on Redis's clock).
-    assert set(arrivals) == set(E2E_SITES)
-    gaps = {s: min(b - a for a, b in zip(ts, ts[1:])) for s, ts in arrivals.items()}
+    assert set(got["arrivals"]) == set(E2E_SITES)
+    gaps = netns.min_arrival_gap(got["arrivals"])
     print(f"min gap at the replica across hosts: {min(gaps.values()):.3f} s (delay {DELAY} s): {gaps}")
     assert min(gaps.values()) >= 0.9 * DELAY, gaps
-    assert all(min(b - a for a, b in zip(ts, ts[1:])) >= DELAY for ts in sends.values()), "booked sends"
+    assert all(min(b - a for a, b in zip(ts, ts[1:])) >= DELAY for ts in got["sends"].values()), "booked sends"
 
     # The workers' WARC files came through Redis: their own folder is gone now, and every
     # article's capture reads back from the archive's WARC folder.
-    shutil.rmtree(far_warc)
+    shutil.rmtree(got["worker_warc"])
     folder = warc_dir(db)
     names = {p.name for p in folder.iterdir()}
     for wid in workers:

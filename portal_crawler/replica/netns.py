@@ -1,9 +1,11 @@
-"""Two "hosts" on one machine for the scale-out tests: two network namespaces joined by
-a veth pair on a private /30, made and removed by the test (root and ``ip netns``).
+"""Two "hosts" on one machine for the scale-out test and benchmark: two network
+namespaces joined by a veth pair on a private /30, made and removed by the caller
+(root and ``ip netns``); nothing else is ever contacted.
 
 ``TwoHosts`` names both with a unique suffix; ``inside(ns)`` runs this thread inside a
 namespace (``setns``), so that processes it starts live there too; ``wrap(ns)`` is the
-command prefix that starts one process in a namespace.
+command prefix that starts one process in a namespace. ``crawl_on_two_hosts`` runs the
+coordinator, Redis and the replica on host A and the workers on host B.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import random
 import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
 
@@ -86,3 +89,35 @@ class TwoHosts:
         finally:
             os.close(target)
             os.close(home)
+
+
+def crawl_on_two_hosts(work: Path, sites: list[str], scale, delay: float, workers: int = 2,
+                       seed: int = 11, timeout: float = 900) -> dict:
+    """One coordinated crawl: Redis (with a password: it listens beyond loopback), the
+    replica and the coordinator on host A, ``workers`` workers on host B writing their
+    WARC files to ``work/host-b-warc`` (not the archive's folder). Returns the processes'
+    results, the replica's truth and request arrival times, the pace book's send log."""
+    from portal_crawler.replica import ReplicaProcess
+    from portal_crawler.replica.redis_server import Cluster, RedisServer
+    db, far = work / "shared.db", work / "host-b-warc"
+    work.mkdir(parents=True, exist_ok=True)
+    with TwoHosts() as hosts, hosts.inside(hosts.a):
+        with RedisServer(work / "redis", host=hosts.addr_a, password=uuid.uuid4().hex) as srv, \
+                ReplicaProcess(seed=seed, sites=sites, scale=scale, host=hosts.addr_a) as rep:
+            args = ["crawl", "--sites-file", rep.sites_file(work / "sites.toml"), "--db", db, "--delay", str(delay),
+                    "--concurrency", "1", "--no-progress", "--set", "PACING_LOG_SENDS=true",
+                    "--set", "PACING_ADAPTIVE=false"]
+            for s in sites:
+                args += ["--site", s]
+            res = Cluster(srv.url, args, workers=workers, worker_wrap=hosts.wrap(hosts.b),
+                          worker_args=("--warc-dir", far)).wait(timeout=timeout)
+            import redis
+            from portal_crawler.scaleout.pacebook import RedisPaceBook
+            return {**res, "db": db, "worker_warc": far, "addr_a": hosts.addr_a, "base_urls": dict(rep.base_urls),
+                    "truth": rep.truth(), "arrivals": rep.stats(paths=True)["arrivals"],
+                    "sends": RedisPaceBook(redis.Redis.from_url(srv.url), "portal").send_log()}
+
+
+def min_arrival_gap(arrivals: dict[str, list[float]]) -> dict[str, float]:
+    """Each site's smallest gap between two requests, as the replica saw them arrive."""
+    return {s: min(b - a for a, b in zip(ts, ts[1:])) for s, ts in arrivals.items() if len(ts) > 1}
