@@ -379,3 +379,35 @@ def test_redis_pace_book_holds_delay_and_concurrency_across_books(redis_server):
     assert b.try_send("s", 0.2, 2) == 0.0
     sends = b.send_log()["s"]
     assert len(sends) == 4 and min(y - x for x, y in zip(sends, sends[1:])) >= 0.2
+
+
+def test_every_shared_write_has_one_effect_when_resent(redis_server):
+    """What a Redis restart does to a command whose reply was lost: the client sends it
+    again. Each write of the shared run, sent twice with the same arguments, has the
+    effect of one (scaleout/state.py): nothing lost, nothing doubled."""
+    from portal_crawler.scaleout.state import SharedRun
+    r = redis.Redis.from_url(redis_server.url)
+    sh = SharedRun(r, "t", "w1", "worker")
+    queue = [sh.key("requests"), sh.key("dupefilter")]
+    # A new request: marked seen and queued once (was: seen on the first send, dropped on the second).
+    assert sh._push(keys=queue, args=["fp1", "0", b"req1"]) == 1
+    assert sh._push(keys=queue, args=["fp1", "0", b"req1"]) == 0
+    assert r.zcard(queue[0]) == 1 and r.sismember(queue[1], "fp1")
+    # A pop: the second send re-delivers the request leased by the first (was: a second pop
+    # overwrote the lease, the first request lost).
+    pop = dict(keys=[queue[0], sh.lease_key], args=["7"])
+    assert sh._pop(**pop) == sh._pop(**pop) == b"req1"
+    assert r.zcard(queue[0]) == 0 and r.hlen(sh.lease_key) == 1
+    # A relayed item: pushed once per sequence number.
+    relay = dict(keys=[sh.key("items"), sh.key("relayed")], args=["w1", 0, b"item0"])
+    sh._relay(**relay)
+    sh._relay(**relay)
+    assert r.lrange(sh.key("items"), 0, -1) == [b"item0"]
+    # The coordinator's acknowledgement of items it read: trims once per token (was: LPOP,
+    # whose second send took the next batch, the first lost).
+    r.rpush(sh.key("items"), b"item1", b"item2")
+    got = []
+    assert sh.take_items(2, got.append) == 2 and got == [b"item0", b"item1"]
+    ack = dict(keys=[sh.key("items"), sh.key("items_ack")], args=["w1:0", 2])
+    assert sh._ack(**ack) == 0  # take_items sent it once already: the resend is a no-op
+    assert r.lrange(sh.key("items"), 0, -1) == [b"item2"]
