@@ -301,7 +301,7 @@ def _list_requests(rep) -> int:
 
 def _walks(db) -> dict:
     with Archive(db) as ar:
-        return {(r["site"], r["channel_url"]): (r["pages"], bool(r["complete"])) for r in ar.frontier()}
+        return {(r["site"], r["channel_url"]): (r["pages"], bool(r["complete"])) for r in ar.backfill()}
 
 
 @pytest.mark.slow
