@@ -4,6 +4,14 @@
   `prepare_connection` (trylast, so after Datasette's own) replaces escape_fts with
   our compiler (store/search.py), and `filters_from_request` adds the exact text
   check for the queries the index alone cannot answer: the same hits as the CLI.
+  A bad query on the table page shows the page, its search form and one line saying
+  what is wrong (no rows); the JSON/CSV API answers 400 with that line.
+- /-/search runs store/search.py's `search` (the CLI's executor) and lists the hits
+  ranked by relevance or by date, each with the body snippet around the hit and the
+  matched words marked.
+- Reading the tables (serve/display.py through serve/templates/_table.html): the
+  columns an analyst reads first, long URLs/keys/hashes shortened, the label column
+  linked to the row, a search's words marked.
 - A "month" facet (published month), capture links in table cells, and two pages:
   /-/capture/<article|copy|version>/<id>[/<page>] serves an archived response from
   the WARC with `Content-Security-Policy: sandbox` (its scripts never run in this
@@ -15,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import sqlite3
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.facets import DateFacet
@@ -23,7 +32,9 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
-from portal_crawler.store.search import QueryError, compile_query, register_functions
+from portal_crawler.serve import display
+from portal_crawler.store.search import (SORTS, QueryError, compile_query, register_functions,
+                                         search)
 
 CAPTURE_TABLES = {"article": "articles", "copy": "article_urls", "version": "article_versions"}
 CAPTURE_CSP = "sandbox"
@@ -53,7 +64,12 @@ def filters_from_request(request, database, table, datasette):
     try:
         query = compile_query(q)
     except QueryError as e:
-        raise BadRequest(f"invalid search {q!r}: {e}")
+        message = f"invalid search {q!r}: {e}"
+        if request.url_vars.get("format"):          # .json, .csv: the API's 400
+            raise BadRequest(message)
+        # The page: no rows (SQLite skips the search clause under a constant false
+        # one, so escape_fts never sees the query), the form, and the line.
+        return FilterArguments(["0"], extra_context={"search_error": message})
     if query.exact:
         return None              # the index answers it: Datasette's clause is exact
     check, params = query.check_sql("articles")
@@ -121,7 +137,20 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def menu_links(datasette, actor):
-    return [{"href": "/-/chart", "label": "Articles per month (chart)"}]
+    return [{"href": SEARCH_PATH, "label": "Search articles"},
+            {"href": "/-/chart", "label": "Articles per month (chart)"}]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    """`pc_cells` for _table.html (column order, cells) and the search page's address."""
+    out = {"pc_search_url": SEARCH_PATH}
+    if view_name in ("table", "row") and table:
+        def row_url(pk_path):
+            return datasette.urls.row(database, table, pk_path)
+        q = request.args.get("_search") if request is not None else None
+        out["pc_cells"] = display.TableCells(table, view_name, q, row_url)
+    return out
 
 
 def _archive(datasette):
@@ -181,14 +210,86 @@ async def chart(datasette, request):
     return Response.html(page)
 
 
-# Datasette lists every column's description above the table: keep that list to a
-# scrollable box so the search box and rows stay on the first screen.
-_CSS = ("dl.column-descriptions{max-height:9em;overflow:auto;border:1px solid #ddd;"
-        "padding:0.3em 0.6em}")
+SEARCH_PATH = "/-/search"
+PAGE_SIZE = 20
+
+
+async def search_page(datasette, request):
+    """/-/search?q=&sort=relevance|date&site=&offset=: the hits of store/search.py's
+    `search`, or the form and a one-line message (status 400) for a bad query."""
+    db = _archive(datasette)
+    args = request.args
+    q, sort, site = (args.get("q") or "").strip(), args.get("sort") or "relevance", args.get("site") or None
+    try:
+        offset = max(0, int(args.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    sites = [r["site"] for r in (await db.execute(
+        "SELECT DISTINCT site FROM articles ORDER BY site")).rows]
+    ctx = {"q": q, "sort": sort if sort in SORTS else "relevance", "sorts": SORTS, "site": site,
+           "sites": sites, "action": SEARCH_PATH, "offset": offset, "hits": [], "total": 0,
+           "error": None}
+    status = 200
+    if q:
+        try:
+            res = await db.execute_fn(lambda conn: search(
+                conn, q, site=site, sort=sort, limit=PAGE_SIZE, offset=offset,
+                snippet_chars=display.SNIPPET_CHARS))
+        except QueryError as e:
+            ctx["error"], status = f"invalid search {q!r}: {e}", 400
+        else:
+            terms = display.search_terms(q)
+            for h in res.hits:
+                h["row_url"] = datasette.urls.row(db.name, "articles", str(h["id"]))
+                h["title_html"] = display.highlight(h["title"] or "", terms, "title")
+                h["snippet_html"] = display.highlight(h["snippet"], terms, "body")
+            base = {"q": q, "site": site or ""}
+
+            def page(**kw):
+                return SEARCH_PATH + "?" + urlencode({**base, "sort": sort, **kw})
+            ctx.update(
+                hits=res.hits, total=res.total,
+                sort_urls={s: SEARCH_PATH + "?" + urlencode({**base, "sort": s}) for s in SORTS},
+                prev_url=page(offset=max(0, offset - PAGE_SIZE)) if offset else None,
+                next_url=page(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < res.total else None,
+                table_url=datasette.urls.table(db.name, "articles") + "?" + urlencode(
+                    {"_search": q, **({"site": site} if site else {})}))
+    body = await datasette.render_template("portal_crawler_search.html", ctx, request=request)
+    return Response.html(body, status=status)
 
 
 async def css(datasette, request):
     return Response(_CSS, content_type="text/css; charset=utf-8")
+
+
+# Readable at 1,400 px: short values on one line, the Chinese text columns wide enough
+# to read (Datasette's table gives long unbreakable values their width and squeezes
+# Chinese, which breaks anywhere, to one character a line); marked search words.
+_CSS = """
+dl.column-descriptions{max-height:7em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
+.facet-info{width:340px}
+.facet-info ul.tight-bullets{columns:2;column-gap:1.8em}
+.facet-info ul.tight-bullets li{break-inside:avoid;word-break:normal}
+.rows-and-columns td,.rows-and-columns th{white-space:nowrap}
+.rows-and-columns td.col-title,.rows-and-columns td.col-body,.rows-and-columns td.col-description,
+.rows-and-columns td.col-text,.rows-and-columns td.col-changed-fields,.rows-and-columns td.col-error{
+  white-space:normal;overflow-wrap:anywhere}
+.rows-and-columns td.col-title{min-width:30em;max-width:40em}
+.rows-and-columns td.col-body,.rows-and-columns td.col-text{min-width:22em;max-width:32em}
+.rows-and-columns td.col-description,.rows-and-columns td.col-error{min-width:16em;max-width:24em}
+.rows-and-columns .short{font-family:monospace;font-size:0.85em}
+mark{background:#ffe066;color:inherit;padding:0 1px;border-radius:2px}
+.search-error{border-left:4px solid #c00;background:#fff0f0;padding:0.5em 0.8em;margin:0.8em 0}
+.search-ranked{margin:0.5em 0}
+.pc-search-form .search-row{display:flex;gap:0.5em;align-items:center;max-width:60em}
+.pc-search-form input[type=search]{flex:1}
+.search-help{color:#666;font-size:0.85em;margin:0.3em 0 0}
+.search-hits{padding-left:2em;max-width:60em}
+.search-hits .hit{margin:0 0 1em}
+.hit-title{font-size:1.1em;font-weight:bold}
+.hit-meta{color:#555;font-size:0.85em;margin:0.15em 0}
+.hit-snippet{margin:0.2em 0;line-height:1.5}
+"""
 
 
 @hookimpl
@@ -202,4 +303,5 @@ def register_routes():
         (r"^/-/portal-crawler\.css$", css),
         (r"^/-/capture/(?P<kind>[a-z]+)/(?P<id>\d+)(?:/(?P<page>\d+))?$", capture),
         (r"^/-/chart$", chart),
+        (r"^/-/search$", search_page),
     ]
