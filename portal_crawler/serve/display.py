@@ -28,11 +28,17 @@ __all__ = ["FIRST_COLUMNS", "SHORT_CHARS", "column_order", "short", "highlight",
 FIRST_COLUMNS = {
     "articles": ("title", "site", "channel", "published_at", "source", "body"),
     "article_urls": ("title", "site", "channel", "published_at", "source"),
-    "article_versions": ("article_id", "version", "title", "published_at"),
-    "attachments": ("name", "article_id", "ext"),
+    "article_versions": ("title", "article_id", "version", "changed_fields", "replaced_at"),
+    "attachments": ("text", "ext", "article_id"),
+    "images": ("alt", "article_id"),
+    "crawl_errors": ("site", "kind", "error", "url"),
+    "list_frontier": ("site", "channel", "pages", "oldest_date"),
 }
 # A value longer than this with no whitespace in it is shortened in the table view.
 SHORT_CHARS = 32
+# Longer text (with whitespace) wraps in a box of its own instead of widening its
+# column (JSON lists, error messages); title and body have their own CSS widths.
+WRAP_CHARS = 40
 SNIPPET_CHARS = 90          # body characters around a hit shown in search results
 _WS = re.compile(r"\s")
 # An ISO 8601 time with seconds and/or a zone: shown to the minute in the table view.
@@ -134,4 +140,6 @@ class TableCells:
             if pk is None or self.row_url is None:
                 return text
             return Markup('<a href="{}">{}</a>').format(self.row_url(pk), text)
+        if len(raw) > WRAP_CHARS and column not in ("title", "body") and _WS.search(raw):
+            return Markup('<div class="wrap">{}</div>').format(value)
         return short(raw) or value

@@ -295,19 +295,27 @@ async def css(datasette, request):
 
 # Readable at 1,400 px: short values on one line, the Chinese text columns wide enough
 # to read (Datasette's table gives long unbreakable values their width and squeezes
-# Chinese, which breaks anywhere, to one character a line); marked search words.
+# Chinese, which breaks anywhere, to one character a line); marked search words. A
+# row's page lists its fields one a line (name, value) instead of one very wide row.
 _CSS = """
 dl.column-descriptions{max-height:7em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
 .facet-info{width:340px}
 .facet-info ul.tight-bullets{columns:2;column-gap:1.8em}
 .facet-info ul.tight-bullets li{break-inside:avoid;word-break:normal}
 .rows-and-columns td,.rows-and-columns th{white-space:nowrap}
-.rows-and-columns td.col-title,.rows-and-columns td.col-body,.rows-and-columns td.col-description,
-.rows-and-columns td.col-text,.rows-and-columns td.col-changed-fields,.rows-and-columns td.col-error{
+.rows-and-columns td.col-title,.rows-and-columns td.col-body,.rows-and-columns .wrap{
   white-space:normal;overflow-wrap:anywhere}
 .rows-and-columns td.col-title{min-width:30em;max-width:40em}
-.rows-and-columns td.col-body,.rows-and-columns td.col-text{min-width:22em;max-width:32em}
-.rows-and-columns td.col-description,.rows-and-columns td.col-error{min-width:16em;max-width:24em}
+.rows-and-columns td.col-body{min-width:22em;max-width:32em}
+.rows-and-columns .wrap{min-width:16em;max-width:28em}
+body.row .rows-and-columns thead{display:none}
+body.row table.rows-and-columns,body.row .rows-and-columns tbody,body.row .rows-and-columns tr{
+  display:block}
+body.row .rows-and-columns td{display:grid;grid-template-columns:11em minmax(0,60em);gap:1em;
+  white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;border:none;
+  border-bottom:1px solid #eee}
+body.row .rows-and-columns td:before{content:attr(data-column);font-weight:bold;color:#555;
+  margin:0}
 .rows-and-columns .short{font-family:monospace;font-size:0.85em}
 mark{background:#ffe066;color:inherit;padding:0 1px;border-radius:2px}
 .search-error{border-left:4px solid #c00;background:#fff0f0;padding:0.5em 0.8em;margin:0.8em 0}
