@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from portal_crawler.store.search import QueryError, Term, compile_query, snippet
 
 __all__ = ["FIRST_COLUMNS", "SHORT_CHARS", "column_order", "short", "highlight",
-           "search_terms", "TableCells"]
+           "search_terms", "search_error", "TableCells"]
 
 # Per table: the columns shown first, in this order (the label column leads and
 # links to the row page).
@@ -78,6 +78,11 @@ def search_terms(q: str | None) -> list[Term]:
         return compile_query(q).terms()
     except QueryError:
         return []
+
+
+def search_error(q: str, error: Exception) -> str:
+    """The one line a page or the API shows for a query the parser rejects."""
+    return f"invalid search {q!r}: {error}"
 
 
 def highlight(text: str, terms: list[Term], field: str) -> Markup:

@@ -34,9 +34,8 @@ from datasette.utils.asgi import Base400, BadRequest, NotFound, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-from portal_crawler.serve import display
-from portal_crawler.store.search import (SORTS, QueryError, compile_query, register_functions,
-                                         search)
+from portal_crawler.serve import display, searchpage
+from portal_crawler.store.search import QueryError, compile_query, register_functions
 
 CAPTURE_TABLES = {"article": "articles", "copy": "article_urls", "version": "article_versions"}
 CAPTURE_CSP = "sandbox"
@@ -66,7 +65,7 @@ def filters_from_request(request, database, table, datasette):
     try:
         query = compile_query(q)
     except QueryError as e:
-        message = f"invalid search {q!r}: {e}"
+        message = display.search_error(q, e)
         if request.url_vars.get("format"):          # .json, .csv: the API's 400
             raise BadRequest(message)
         # The page: no rows (SQLite skips the search clause under a constant false
@@ -168,14 +167,14 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def menu_links(datasette, actor):
-    return [{"href": SEARCH_PATH, "label": "Search articles"},
+    return [{"href": searchpage.PATH, "label": "Search articles"},
             {"href": "/-/chart", "label": "Articles per month (chart)"}]
 
 
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
     """`pc_cells` for _table.html (column order, cells) and the search page's address."""
-    out = {"pc_search_url": SEARCH_PATH}
+    out = {"pc_search_url": searchpage.PATH}
     if view_name in ("table", "row") and table:
         def row_url(pk_path):
             return datasette.urls.row(database, table, pk_path)
@@ -242,52 +241,8 @@ async def chart(datasette, request):
     return Response.html(page)
 
 
-SEARCH_PATH = "/-/search"
-PAGE_SIZE = 20
-
-
 async def search_page(datasette, request):
-    """/-/search?q=&sort=relevance|date&site=&offset=: the hits of store/search.py's
-    `search`, or the form and a one-line message (status 400) for a bad query."""
-    db = _archive(datasette)
-    args = request.args
-    q, sort, site = (args.get("q") or "").strip(), args.get("sort") or "relevance", args.get("site") or None
-    try:
-        offset = max(0, int(args.get("offset") or 0))
-    except ValueError:
-        offset = 0
-    sites = [r["site"] for r in (await db.execute(
-        "SELECT DISTINCT site FROM articles ORDER BY site")).rows]
-    ctx = {"q": q, "sort": sort if sort in SORTS else "relevance", "sorts": SORTS, "site": site,
-           "sites": sites, "action": SEARCH_PATH, "offset": offset, "hits": [], "total": 0,
-           "error": None}
-    status = 200
-    if q:
-        try:
-            res = await db.execute_fn(lambda conn: search(
-                conn, q, site=site, sort=sort, limit=PAGE_SIZE, offset=offset,
-                snippet_chars=display.SNIPPET_CHARS))
-        except QueryError as e:
-            ctx["error"], status = f"invalid search {q!r}: {e}", 400
-        else:
-            terms = display.search_terms(q)
-            for h in res.hits:
-                h["row_url"] = datasette.urls.row(db.name, "articles", str(h["id"]))
-                h["title_html"] = display.highlight(h["title"] or "", terms, "title")
-                h["snippet_html"] = display.highlight(h["snippet"], terms, "body")
-            base = {"q": q, "site": site or ""}
-
-            def page(**kw):
-                return SEARCH_PATH + "?" + urlencode({**base, "sort": sort, **kw})
-            ctx.update(
-                hits=res.hits, total=res.total,
-                sort_urls={s: SEARCH_PATH + "?" + urlencode({**base, "sort": s}) for s in SORTS},
-                prev_url=page(offset=max(0, offset - PAGE_SIZE)) if offset else None,
-                next_url=page(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < res.total else None,
-                table_url=datasette.urls.table(db.name, "articles") + "?" + urlencode(
-                    {"_search": q, **({"site": site} if site else {})}))
-    body = await datasette.render_template("portal_crawler_search.html", ctx, request=request)
-    return Response.html(body, status=status)
+    return await searchpage.render(datasette, request, _archive(datasette))
 
 
 async def css(datasette, request):
