@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.dates import date_from_url, find_date, labelled_date
+from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelled_date
 from portal_crawler.extract.dom import meta, parse_labelled
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
@@ -355,7 +355,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
 
 
 
-_YEAR_ALONE = re.compile(r"^(?:19|20)\d{2}$")
+_YEAR_ALONE = re.compile(r"^" + YEAR + r"$")
 
 
 def split_date(zone_lines: list[str]):

@@ -85,21 +85,27 @@ def split_row(text: str | None) -> tuple[str | None, dict]:
 def credits_after(body_el, scope, max_lines: int = 8) -> dict:
     """EDITOR-AFTER: credit lines after the content block inside its article container
     ``scope`` (a sibling div, a paragraph after the table, text after it): the first
-    ``max_lines`` lines that follow the block, whole-line credits only."""
+    ``max_lines`` lines that follow the block, whole-line credits only.  Walks only
+    what follows the block (its following siblings, then its ancestors' up to
+    ``scope``), never the body again."""
     if body_el is None or scope is None:
         return {}
-    index = {el: i for i, el in enumerate(scope.iter())}
-    last = body_el
-    for last in body_el.iter():
-        pass
-    end = index.get(last)
-    if end is None:
-        return {}
-    pos: list[int] = []
-    lines = paragraphs(scope, index=index, positions=pos)
-    after = [ln for ln, p in zip(lines, pos) if p > end][:max_lines]
+    after: list[str] = []
+    el = body_el
+    while el is not None and el is not scope and len(after) < max_lines:
+        tail = (el.tail or "").strip()
+        if tail:
+            after.append(tail)
+        for sib in el.itersiblings():
+            if isinstance(sib.tag, str):
+                after += paragraphs(sib)
+            if (sib.tail or "").strip():
+                after.append(sib.tail.strip())
+            if len(after) >= max_lines:
+                break
+        el = el.getparent()
     out: dict = {}
-    for ln in after:
+    for ln in after[:max_lines]:
         got = credit_line(ln)
         if got:
             for k, v in got.items():
