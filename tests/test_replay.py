@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from conftest import cli
 
-from portal_crawler.crawler.warc import warc_dir
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
 
 pytestmark = pytest.mark.slow

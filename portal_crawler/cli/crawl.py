@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 import click
 from rich.table import Table
 
-from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
-from portal_crawler.cli.text import plain, safe
+from portal_crawler.cli.common import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
+from portal_crawler.terminal import plain, safe
 from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode, crawl as run_crawl
 
 
@@ -16,7 +17,7 @@ SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them
 
 
 def print_run_summary(result: CrawlResult) -> None:
-    from portal_crawler.crawler.progress import site_table
+    from portal_crawler.crawler.extensions.progress import site_table
     out.print(site_table(result.stats, result.sites,
                          title=f"crawl finished in {result.elapsed:.1f} s ({safe(result.finish_reason)})"))
     a = result.articles
@@ -71,6 +72,13 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
         fail(str(e))
     except ArchiveLocked as e:
         fail(str(e), EXIT_LOCKED)
+    if result.exit_code == ExitCode.UNFINISHED:
+        # Stopped: everything downloaded is committed and the writer is gone. A signal
+        # still arriving while the summary prints or the interpreter exits changes
+        # nothing: the exit code stays 4, never a death by signal. (Ignored, not blocked:
+        # a mask is per thread, and finalization resets Python handlers, not SIG_IGN.)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     print_run_summary(result)
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.common import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.terminal import safe
 
 # Every command opens an existing archive the same way (cli.open_archive): read-only by
 # default, one-line errors for a missing, non-database or corrupt file.
@@ -40,15 +40,17 @@ def parse(file_or_url, url, sites_file):
         host = urlsplit(url).netloc.lower()
         site = next((s for s in reg.sites.values() if s.configured and s.netloc == host), None)
     res = extract_page(body, url, content_type, site)
-    if res.kind != "article":
-        fail(f"not an article page (looks like a {res.kind} page); nothing extracted", EXIT_ERRORS)
-    record = dict(res.record)
+    # any HTML page gets its best record (the kind is said on stderr); only a page with
+    # nothing to read at all (an error page, garbage bytes) is refused
+    if res.record is None and res.best is None:
+        fail(f"nothing to extract (looks like a {res.kind} page)", EXIT_ERRORS)
+    record = dict(res.record or res.best)
     if url:
         from portal_crawler.urls import canonical_url
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
-    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor), page type: {res.page_type}", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
@@ -61,13 +63,13 @@ def parse(file_or_url, url, sites_file):
 def stats(db, limit, as_json, run_id):
     """Recent crawl runs, with per-site warnings (template drift, errors) and the
     requests that failed after their retries, by site and URL."""
-    from portal_crawler.crawler.drift import warnings_for_run
+    from portal_crawler.crawler.extensions.drift import warnings_for_run
     with open_archive(db) as ar:
         runs = ar.runs(limit)
         if run_id is None and runs:
             run_id = runs[0]["id"]
         failed = ar.failed_requests(run_id) if run_id is not None else []
-        frontier = ar.frontier()
+        frontier = ar.backfill()
     from portal_crawler.crawler.limits import run_warnings
 
     def warnings(run) -> list[str]:

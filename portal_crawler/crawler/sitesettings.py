@@ -1,7 +1,7 @@
 """Per-site politeness from the registry into Scrapy settings (one place).
 
 Each site is its own download slot: Scrapy's slot caps the site's concurrency, and
-``crawler/pacing.py`` keeps the site's delay at send time (the slot's own delay is 0 so
+``crawler/downloader/pacing.py`` keeps the site's delay at send time (the slot's own delay is 0 so
 that the delay is applied once). Site settings (sites.toml ``[defaults]`` or a site's
 ``settings`` table): ``download_delay`` (s), ``concurrency``, ``randomize_delay``
 (wait up to 1.5x the delay, never less than it), ``adaptive_delay`` (follow the site's
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from scrapy.settings import Settings
 
-from portal_crawler.sites.registry import Site
+from portal_crawler.sites.registry import Site, packaged_default
 
 JITTER = 0.5  # randomize_delay: up to this fraction of the delay on top of it
 
 
 def site_policy(site: Site, settings: Settings) -> dict:
-    delay = float(site.setting("download_delay", 0.5))
+    delay = float(site.setting("download_delay", packaged_default("download_delay")))
     return {
         "delay": delay,
         "concurrency": int(site.setting("concurrency", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))),

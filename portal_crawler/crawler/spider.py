@@ -3,7 +3,7 @@
 One spider crawls many sites at once; each site is its own download slot, so per-site
 politeness holds even when sites share a host. Lists are walked page by page, never
 fanned out (a pager may claim 共1000000页). Incremental by default, with a backfill
-frontier (crawler/frontier.py): a channel's paging stops at known articles only once its
+frontier (crawler/backfill.py): a channel's paging stops at known articles only once its
 list was walked to the end. Every walk is bounded by the site's limits (crawler/limits.py).
 """
 from __future__ import annotations
@@ -27,16 +27,18 @@ from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.files import FileFetcher
 from portal_crawler.discover.resources import page_resources
-from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
+from portal_crawler.crawler.backfill import HEAD_KEYS, Backfill
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
 from portal_crawler.record import RECORD_KEYS
 from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
-from portal_crawler.sites.registry import Site
+from portal_crawler.sites.registry import Site, resolve_sites
 from portal_crawler.store.archive import Archive
 from portal_crawler.store.attachments import known_file_urls, known_resource_urls
 from portal_crawler.urls import canonical_url, identity_key
+from portal_crawler.crawler.stats import CHANNEL_FILTER, ERRORS, site_key
+from portal_crawler.crawler.stopping import StopRequested
 
 logger = logging.getLogger(__name__)
 # What a failed request asked for, by its callback (crawl_errors.kind).
@@ -50,7 +52,7 @@ class PortalSpider(scrapy.Spider):
 
     def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
                  since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
-                 overlap_pages: int | None = None, full_lists: bool = False, frontier: list[dict] | None = None,
+                 overlap_pages: int | None = None, full_lists: bool = False, backfill: list[dict] | None = None,
                  refetch: dict[str, list[dict]] | None = None, retry: dict[str, list[dict]] | None = None,
                  **kw):
         super().__init__(**kw)
@@ -66,7 +68,7 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
-        self.frontier = Frontier(frontier)
+        self.backfill = Backfill(backfill)
         self.requests_made: dict[str, int] = {k: 0 for k in self.sites}
         self.channel_urls: dict[str, set[str]] = {k: set() for k in self.sites}
         self.channel_names: dict[str, list[str]] = {k: [] for k in self.sites}
@@ -76,7 +78,7 @@ class PortalSpider(scrapy.Spider):
         self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
-    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None,
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, backfill=None,
                      known_files=None, known_resources=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
@@ -86,21 +88,21 @@ class PortalSpider(scrapy.Spider):
         db = s.get("PORTAL_DB")
         if not s.getbool("PORTAL_LOCK_HELD"):  # `scrapy crawl`: nobody took the lock for us
             crawler.portal_lock = ArchiveLock(db).acquire()
-        if known is None or frontier is None:
+        if known is None or backfill is None:
             with Archive.open(db, create=True) as ar:
                 k, state = archive_state(ar, chosen, kwargs.get("full_lists", False))
             known = k if known is None else known
-            frontier = state.pop("frontier") if frontier is None else frontier
-            state.pop("frontier", None)
+            backfill = state.pop("backfill") if backfill is None else backfill
+            state.pop("backfill", None)
             files_known, res_known = state.pop("known_files"), state.pop("known_resources")
             known_files = files_known if known_files is None else known_files
             known_resources = res_known if known_resources is None else known_resources
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
-        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, frontier=frontier, **kwargs)
+        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, backfill=backfill, **kwargs)
         if spider.overlap is None:
-            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES")
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
         spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set(), known_resources or set())
         return spider
@@ -123,11 +125,11 @@ class PortalSpider(scrapy.Spider):
     def _limit(self, site: str, name: str, url: str | None = None) -> None:
         """Count a limit hit (stored per site in crawl_runs) with a few example URLs."""
         self._inc(site, f"limits/{name}")
-        key = f"site/{site}/limit_urls/{name}"
+        key = site_key(site, f"limit_urls/{name}")
         urls = self.crawler.stats.get_value(key) or []
         if url and len(urls) < 5 and url not in urls:
             self.crawler.stats.set_value(key, urls + [url])
-        if self.crawler.stats.get_value(f"site/{site}/limits/{name}") == 1:
+        if self.crawler.stats.get_value(site_key(site, f"limits/{name}")) == 1:
             logger.warning("site %s: limit %s reached (%s)", site, name, url)
 
     def _channel(self, url: str, site: Site, name: str | None):
@@ -136,14 +138,14 @@ class PortalSpider(scrapy.Spider):
         if key in self.channel_urls[site.key]:  # named by the nav and the sitemap: one walk
             return
         self.channel_urls[site.key].add(key)
-        self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+        self.crawler.stats.set_value(site_key(site.key, "channels"), len(self.channel_urls[site.key]))
         req = self._req(url, self.parse_list, site, channel=name, walk=key, list_page=1)
         if req is not None:
-            self.frontier.walk(site.key, key, name).list_requests += 1
+            self.backfill.walk(site.key, key, name).list_requests += 1
             yield req
 
     def _inc(self, site: str, what: str, n: int = 1) -> None:
-        self.crawler.stats.inc_value(f"site/{site}/{what}", n)
+        self.crawler.stats.inc_value(site_key(site, what), n)
 
     def _decode(self, response) -> tuple[str, Selector]:
         """Decoded text and a Selector over the tree the extractor's parser builds: one
@@ -160,7 +162,9 @@ class PortalSpider(scrapy.Spider):
         if size_limit_hit(failure):  # a limit, not a fault: warned, and its entry counts as done
             self._limit(site, "download_maxsize", failure.request.url)
             if failure.request.meta.get("key"):
-                self.frontier.done(failure.request.meta["key"])
+                self.backfill.done(failure.request.meta["key"])
+            return
+        if failure.check(StopRequested):   # not sent: the crawl is stopping (the next run asks again)
             return
         if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
@@ -175,7 +179,7 @@ class PortalSpider(scrapy.Spider):
     def _fail(self, req, why) -> None:
         site = req.meta.get("site", "?")
         self._inc(site, "errors")
-        self.crawler.stats.inc_value("portal/errors")
+        self.crawler.stats.inc_value(ERRORS)
         kind = _KINDS.get(getattr(req.callback, "__name__", ""), "other")
         self.failed.append({"site": site, "url": req.url, "kind": kind, "error": " ".join(str(why).split())[:300],
                             "retry_url": req.meta.get("first_url", req.url),
@@ -185,7 +189,7 @@ class PortalSpider(scrapy.Spider):
     def _wanted_channel(self, ch: dict, site: Site | None = None) -> bool:
         if site is not None and ch["name"] not in self.channel_names[site.key]:
             self.channel_names[site.key].append(ch["name"])
-            self.crawler.stats.set_value(f"site/{site.key}/channel_names", self.channel_names[site.key])
+            self.crawler.stats.set_value(site_key(site.key, "channel_names"), self.channel_names[site.key])
         if not self.channel_filter:
             return True
         path = urlsplit(ch["url"]).path.strip("/").split("/")
@@ -194,7 +198,7 @@ class PortalSpider(scrapy.Spider):
     # -- crawl ---------------------------------------------------------------------------
     async def start(self):
         if self.channel_filter:  # named in the nothing-to-crawl warning (CrawlResult)
-            self.crawler.stats.set_value("portal/channel_filter", self.channel_filter)
+            self.crawler.stats.set_value(CHANNEL_FILTER, self.channel_filter)
         for site in self.sites.values():
             again = []
             for r in self.refetch[site.key]:  # stored truncated: fetch again, whatever the lists say
@@ -212,7 +216,7 @@ class PortalSpider(scrapy.Spider):
                 if req is not None:  # None: the site's request budget is spent
                     yield req
             if site.channels:  # channels given in the sites file: skip the home page
-                self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
+                self.crawler.stats.set_value(site_key(site.key, "channels"), 0)
                 for ch in site.channels:
                     if self._wanted_channel(ch, site):
                         for r in self._channel(urljoin(site.base_url, ch["url"]), site, ch["name"]):
@@ -227,7 +231,7 @@ class PortalSpider(scrapy.Spider):
         self.friend_links[site.key] = discover.friend_links(sel, response.url)
         # Counted as found only when a list is asked for: 0 at the end means nothing to
         # crawl on this site (the CLI warns and exits 5).
-        self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
+        self.crawler.stats.set_value(site_key(site.key, "channels"), 0)
         nav = discover.nav_channels(sel, response.url)
         channels = [c for c in nav if self._wanted_channel(c, site)]
         for ch in channels:
@@ -292,7 +296,7 @@ class PortalSpider(scrapy.Spider):
         html, sel = self._decode(response)
         page = discover.parse_list(sel, response.url, html, limit=lim["max_links_per_page"])
         channel = response.meta.get("channel")
-        walk = self.frontier.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
+        walk = self.backfill.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
         depth = response.meta.get("list_page", 1)  # not "depth": Scrapy's DepthMiddleware owns it
         entries = [e for e in page.entries if urlsplit(e.url).netloc.lower() == site.netloc]
         if len(entries) > lim["max_links_per_page"]:
@@ -302,7 +306,7 @@ class PortalSpider(scrapy.Spider):
             if not entries:
                 return
             self.channel_urls[site.key].add(walk.channel_url)
-            self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+            self.crawler.stats.set_value(site_key(site.key, "channels"), len(self.channel_urls[site.key]))
         state = walk.page(depth, response.url)
         keys = [identity_key(e.url) for e in entries]
         dates = [d[:10] for e in entries if e.date and (d := parse_date(e.date).value)]
@@ -322,7 +326,7 @@ class PortalSpider(scrapy.Spider):
                 state.skipped = True
                 continue
             if key in self.requested:  # listed again (parent and child channel lists)
-                self.frontier.wait(state, key)
+                self.backfill.wait(state, key)
                 continue
             new = key not in self.known[site.key]
             if not new and not self._recent(e.date):
@@ -338,7 +342,7 @@ class PortalSpider(scrapy.Spider):
                 continue
             self.scheduled[site.key] += 1
             self.requested.add(key)
-            self.frontier.wait(state, key)
+            self.backfill.wait(state, key)
             yield req
         self._inc(site.key, "list_pages")
         if capped or too_old:
@@ -387,7 +391,7 @@ class PortalSpider(scrapy.Spider):
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
             if response.meta.get("key"):  # nothing to archive there: the list entry is done
-                self.frontier.done(response.meta["key"])
+                self.backfill.done(response.meta["key"])
             if res.kind == "other" and b"html" in response.headers.get("Content-Type", b"html").lower():
                 # A listed article answering with an error page (status 200): retried,
                 # then an error the next crawl asks for again - never silently dropped.
@@ -407,7 +411,7 @@ class PortalSpider(scrapy.Spider):
                 response.meta["cut"] = True
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
-            # refresh: page k of a re-checked article may be a revisit too (crawler/warc.py).
+            # refresh: page k of a re-checked article may be a revisit too (crawler/extensions/warc.py).
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
                             requisites=requisites,
                             cut=response.meta.get("cut", False), refresh=response.meta.get("refresh", False),
@@ -434,7 +438,7 @@ class PortalSpider(scrapy.Spider):
         published = getattr(item, "published_at", None)
         # An article the archive drops (published before --since) stays missing.
         if key and not (self.since and published and published[:10] < self.since):
-            self.frontier.done(key)
+            self.backfill.done(key)
         yield item
 
     def _item(self, site: Site, parts, response) -> ArticleItem:
@@ -461,12 +465,12 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
     """What the archive tells a new crawl: the known identity keys per site, and
     spider arguments so that nothing stays lost - URLs stored truncated (``refetch``),
     requests that failed in the last run (``retry``), the backfill state of every channel
-    (``frontier``), and after a run that did not
+    (``backfill``), and after a run that did not
     finish (killed, writer failure, shutdown) every list walked again (``full_lists``):
     the incremental walk would stop at pages the lost run had half archived."""
     keys = [s.key for s in sites]
     known = {k: ar.known_keys(site=k) for k in keys}
-    state = {"frontier": [r for k in keys for r in ar.frontier(site=k)],  # crawler/frontier.py
+    state = {"backfill": [r for k in keys for r in ar.backfill(site=k)],  # crawler/backfill.py
              "refetch": {k: ar.refetch_urls(site=k) for k in keys},
              "retry": {k: ar.retry_requests(k) for k in keys},
              "full_lists": full_lists or ar.last_run_unfinished(keys),
@@ -489,8 +493,3 @@ def _parse_args(kw: dict) -> dict:
     if isinstance(out.get("full_lists"), str):
         out["full_lists"] = out["full_lists"].lower() in ("1", "true", "yes")
     return out
-
-
-def resolve_sites(sites, sites_file):
-    from portal_crawler.crawler.run import resolve_sites as resolve
-    return resolve(sites, sites_file)

@@ -10,6 +10,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_DB = "data/portal.db"   # the archive when none is named (CLI --db, Scrapy's PORTAL_DB)
+
 
 @dataclass(frozen=True)
 class ArchivePaths:
@@ -63,3 +65,8 @@ class ArchivePaths:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+
+
+def warc_dir(archive_path) -> Path:
+    """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
+    return ArchivePaths.of(archive_path).warc_dir

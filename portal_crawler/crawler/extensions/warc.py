@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from portal_crawler.store.paths import ArchivePaths
+from portal_crawler.store.paths import warc_dir
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -32,20 +32,17 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from portal_crawler.store import cdxj
-from portal_crawler.store.warcread import Capture, payload_digest, read_capture, read_record
+from portal_crawler.store.warcread import Capture, payload_digest, read_record
+from portal_crawler.crawler.stats import (ERRORS, RUN_ID, WARC_BYTES, WARC_RECORDS, WARC_REVISIT_BYTES_SAVED,
+                                          WARC_REVISITS, WRITER_ERROR)
 
-__all__ = ["WarcFiles", "WarcWriter", "warc_dir", "warcinfo_fields", "read_capture", "Capture"]
+__all__ = ["WarcFiles", "WarcWriter", "warcinfo_fields"]
 
 _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
 # warcio gzips at level 9; level 1 is several times faster on HTML and the files stay
 # standard (one gzip member per record), about 15% larger.
 GZIP_LEVEL = 1
 WARC_VERSION = "1.1"
-
-
-def warc_dir(archive_path: str | os.PathLike) -> Path:
-    """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
-    return ArchivePaths.of(archive_path).warc_dir
 
 
 def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
@@ -224,11 +221,11 @@ class WarcWriter:
         def info():
             return warcinfo_fields(user_agent=s.get("USER_AGENT"), operator=s.get("WARC_OPERATOR") or s.get("CONTACT"),
                                    robots_obey=s.getbool("ROBOTSTXT_OBEY"),
-                                   run_id=self.stats.get_value("archive/run_id"))
+                                   run_id=self.stats.get_value(RUN_ID))
         self.files = WarcFiles(folder, prefix, max_bytes, info=info)
         # Left by a killed crawl. Not in a scale-out crawl: there the open ones are other
         # live processes' files (a later single-process crawl indexes leftovers).
-        if not s.get("FRONTIER_ROLE"):
+        if not s.get("SCALEOUT_ROLE"):
             for path in folder.glob("*" + cdxj.OPEN_SUFFIX):
                 cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -263,8 +260,8 @@ class WarcWriter:
             # writer's failure does: nothing is archived without its capture.
             self.failed = True
             reason = f"cannot write WARC captures in {self.files.folder}: {e.strerror or e}"
-            self.stats.set_value("archive/writer_error", reason)
-            self.stats.inc_value("portal/errors")
+            self.stats.set_value(WRITER_ERROR, reason)
+            self.stats.inc_value(ERRORS)
             from scrapy.utils.defer import deferred_from_coro
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
             return
@@ -273,12 +270,12 @@ class WarcWriter:
             rid, date = self.files.last_response
             self.digests[digest] = (Capture(response.url, response.status, {}, b"", date, rid, digest), pointer)
         request.meta["warc_revisit"] = ref is not None and pointer == ref
-        self.stats.inc_value("warc/records")
+        self.stats.inc_value(WARC_RECORDS)
         if ref is not None and pointer == ref:
-            self.stats.inc_value("warc/revisits")
-            self.stats.inc_value("warc/revisit_bytes_saved", len(response.body))
+            self.stats.inc_value(WARC_REVISITS)
+            self.stats.inc_value(WARC_REVISIT_BYTES_SAVED, len(response.body))
         else:
-            self.stats.inc_value("warc/bytes", len(response.body))
+            self.stats.inc_value(WARC_BYTES, len(response.body))
 
     def spider_closed(self, spider=None, reason=None):
         self.files.close()
