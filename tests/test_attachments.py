@@ -19,7 +19,7 @@ from portal_crawler.replica import ReplicaProcess
 from portal_crawler.replica import attachments as A
 from portal_crawler.store import Archive
 from portal_crawler.store.warcread import read_capture
-from portal_crawler.crawler.warc import warc_dir
+from portal_crawler.store.paths import warc_dir
 
 SEED, SITES = 2, ["zhejiang"]      # this tiny replica has a file of every kind (asserted below)
 
