@@ -108,13 +108,13 @@ def child(args: dict) -> dict:
             "bytes": st.get("downloader/response_bytes", 0), "requests": st.get("downloader/request_count", 0)}
 
 
-def crawls(keys, scale) -> dict:
+def crawls(keys, scale, rounds: int = 2) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-attach-"))
     out: dict = {"on": [], "off": []}
     try:
         with common.replica(SEED, keys, scale) as rep:
             sf = rep.sites_file(work / "sites.toml")
-            for rnd in range(2):
+            for rnd in range(rounds):
                 for mode in ("off", "on") if rnd == 0 else ("on", "off"):
                     on = mode == "on"
                     r = common.run_child("benchmarks.bench_attach:child", {
@@ -143,7 +143,7 @@ def crawls(keys, scale) -> dict:
 def run(quick: bool) -> dict:
     keys, scale, per_kind = SIZES["quick" if quick else "full"]
     q = text_quality(per_kind)
-    c = crawls(keys, scale)
+    c = crawls(keys, scale, rounds=1 if quick else 2)
     f1_min = min(v["f1_min"] for k, v in q.items() if k != "pdf_vs_pdftotext")
     return {"attach_text_f1_min": f1_min, "attach_pdf_vs_pdftotext": q["pdf_vs_pdftotext"]["ratio"],
             "capture_pages_ratio": c["capture_ratio"], "capture_recrawl_bytes_ratio": c["recrawl_bytes_ratio"],
