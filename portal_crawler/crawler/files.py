@@ -65,7 +65,7 @@ class FileFetcher:
                 if not url or urlsplit(url).scheme not in ("http", "https"):
                     continue
                 c = canonical_url(url)
-                if c in self.seen:
+                if c in self.seen or not self.spider.claim_file(c):
                     continue
                 self.seen.add(c)
                 if urlsplit(url).netloc.lower() != site.netloc:
@@ -76,7 +76,8 @@ class FileFetcher:
         if self.resources:
             for url in resources:
                 c = canonical_url(url)
-                if c not in self.seen_resources and urlsplit(url).netloc.lower() == site.netloc:
+                if c not in self.seen_resources and urlsplit(url).netloc.lower() == site.netloc \
+                        and self.spider.claim_file(c):
                     self.seen_resources.add(c)
                     todo.append((url, "resources"))
         yield from self._next(item, site, key, todo)

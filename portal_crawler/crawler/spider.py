@@ -433,6 +433,11 @@ class PortalSpider(scrapy.Spider):
     def file_failed(self, failure):
         return self.files.failed(failure)
 
+    def claim_file(self, url: str) -> bool:
+        """True when this process is the one to fetch ``url`` (an attachment or page
+        resource not asked for elsewhere in the run); the scale-out spider asks Redis."""
+        return True
+
     def emit(self, item: ArticleItem, key: str | None):
         """The article's item, once its pages and attachments are in."""
         published = getattr(item, "published_at", None)
