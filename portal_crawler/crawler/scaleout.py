@@ -92,18 +92,21 @@ def apply_frontier(s: Settings, url: str, role: str, prefix: str = "portal") -> 
     s.set("PORTAL_SPIDER", "portal_crawler.crawler.scaleout.FrontierSpider")
 
 
-def coordinate(s: Settings, url: str, *, resume: bool, spider_args: dict) -> None:
-    """``crawl(..., redis=url)``: make ``s`` the settings of this crawl's coordinator
-    (named by the ``SCALEOUT_COORDINATE`` setting). ValueError (one line) for a wrong
-    or unreachable Redis URL."""
+def coordinate(url: str):
+    """``crawl(..., redis=url)`` (named by the ``SCALEOUT_COORDINATE`` setting): checks
+    and reaches ``url`` now (ValueError, one line, when wrong or unreachable); returns
+    the function that makes a crawl's settings those of its coordinator."""
     try:
         connect(url)
     except FrontierError as e:
         raise ValueError(str(e)) from None
-    apply_frontier(s, url, "coordinator")
-    s.set("JOBDIR", None)  # the frontier lives in Redis, not in a job folder
-    s.set("FRONTIER_RESUME", resume)
-    s.set("PORTAL_SPIDER_ARGS", spider_args)
+
+    def configure(s: Settings, *, resume: bool, spider_args: dict) -> None:
+        apply_frontier(s, url, "coordinator")
+        s.set("JOBDIR", None)  # the frontier lives in Redis, not in a job folder
+        s.set("FRONTIER_RESUME", resume)
+        s.set("PORTAL_SPIDER_ARGS", spider_args)
+    return configure
 
 
 class FrontierSpider(PortalSpider):

@@ -107,7 +107,7 @@ PORTAL_LOCK_HELD = False         # set by crawl(): the archive lock is taken (el
 PORTAL_RUN_ARGS = {}             # the run's arguments, recorded in crawl_runs.args
 # The spider class a crawl runs (the scale-out coordinator sets its own).
 PORTAL_SPIDER = "portal_crawler.crawler.spider.PortalSpider"
-# `crawl(..., redis=URL)`: the function that makes a crawl's settings those of a
+# `crawl(..., redis=URL)`: checks the URL and returns what makes a crawl's settings those of a
 # scale-out coordinator. Named here so that the crawl core never imports scale-out.
 SCALEOUT_COORDINATE = "portal_crawler.crawler.scaleout.coordinate"
 
