@@ -270,6 +270,7 @@ body.row table.rows-and-columns,body.row .rows-and-columns tbody,body.row .rows-
 body.row .rows-and-columns td{display:grid;grid-template-columns:11em minmax(0,60em);gap:1em;
   white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;border:none;
   border-bottom:1px solid #eee}
+body.row .rows-and-columns td.col-body{white-space:pre-line}
 body.row .rows-and-columns td:before{content:attr(data-column);font-weight:bold;color:#555;
   margin:0}
 .rows-and-columns .short{font-family:monospace;font-size:0.85em}
