@@ -261,7 +261,7 @@ async def css(datasette, request):
 # Chinese, which breaks anywhere, to one character a line); marked search words. A
 # row's page lists its fields one a line (name, value) instead of one very wide row.
 _CSS = """
-dl.column-descriptions{max-height:7em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
+dl.column-descriptions{max-height:5.5em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
 .facet-info{width:340px}
 .facet-info ul.tight-bullets{columns:2;column-gap:1.8em}
 .facet-info ul.tight-bullets li{break-inside:avoid;word-break:normal}
@@ -283,7 +283,7 @@ body.row .rows-and-columns td:before{content:attr(data-column);font-weight:bold;
 .rows-and-columns .short{font-family:monospace;font-size:0.85em}
 mark{background:#ffe066;color:inherit;padding:0 1px;border-radius:2px}
 .search-error{border-left:4px solid #c00;background:#fff0f0;padding:0.5em 0.8em;margin:0.8em 0}
-.search-ranked{margin:0.5em 0}
+.search-ranked{margin:0.6em 0;padding:0.4em 0.8em;border-left:4px solid #276890;background:#eef5fa}
 .pc-search-form .search-row{display:flex;gap:0.5em;align-items:center;max-width:60em}
 .pc-search-form input[type=search]{flex:1}
 .search-help{color:#666;font-size:0.85em;margin:0.3em 0 0}
