@@ -76,7 +76,6 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
     ``exit_code`` ``ExitCode.ARCHIVE`` (6) and ``archive_error`` say why. Scrapy's reactor runs once per process: a second call in the
     same process runs the crawl in a child process, transparently.
     """
-    coordinate = _coordinator(redis, settings) if redis else None   # a bad Redis URL fails first
     try:
         chosen = resolve_sites(sites, sites_file)
     except SitesError as e:
@@ -106,8 +105,8 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
         raise CrawlInputError(str(e)) from None
     s.set("PORTAL_RUN_ARGS", {"sites": [x.key for x in chosen], "resume": resume,
                               **{k: v for k, v in spider_args.items() if v not in (None, [], False)}})
-    if coordinate is not None:
-        coordinate(s, resume=resume, spider_args=spider_args)
+    if redis:
+        _coordinate(s, redis, resume, spider_args)
     global _reactor_used
     if _reactor_used:
         return _in_child(db, chosen, s, spider_args)
@@ -118,19 +117,16 @@ def crawl(db: str | Path, sites: str | Iterable[str | Site] = "all", *, sites_fi
 _reactor_used = False
 
 
-def _coordinator(redis: str, settings: dict | None):
-    """The scale-out coordinator's set-up for ``redis`` (its URL checked and reached
-    now): ``f(s, resume=, spider_args=)`` makes ``s`` the settings of the coordinator.
-    The scale-out package is named by a setting (``SCALEOUT_COORDINATE``), never
-    imported by the crawl core."""
+def _coordinate(s: Settings, redis: str, resume: bool, spider_args: dict) -> None:
+    """Make ``s`` the settings of a scale-out coordinator. The scale-out package is
+    named by a setting (``SCALEOUT_COORDINATE``), never imported by the crawl core."""
     from scrapy.utils.misc import load_object
-    path = (settings or {}).get("SCALEOUT_COORDINATE", default_settings.SCALEOUT_COORDINATE)
     try:
-        coordinator = load_object(path)
+        coordinate = load_object(s.get("SCALEOUT_COORDINATE"))
     except ImportError as e:
         raise CrawlInputError(f"--redis needs the `scaleout` extra (pip install 'portal-crawler[scaleout]'): {e}")
     try:
-        return coordinator(redis)
+        coordinate(s, redis, resume=resume, spider_args=spider_args)
     except ValueError as e:   # a wrong or unreachable Redis URL: one line
         raise CrawlInputError(str(e)) from None
 

@@ -107,9 +107,6 @@ PORTAL_LOCK_HELD = False         # set by crawl(): the archive lock is taken (el
 PORTAL_RUN_ARGS = {}             # the run's arguments, recorded in crawl_runs.args
 # The spider class a crawl runs (the scale-out coordinator sets its own).
 PORTAL_SPIDER = "portal_crawler.crawler.spider.PortalSpider"
-# `crawl(..., redis=URL)`: checks the URL and returns what makes a crawl's settings those of a
-# scale-out coordinator. Named here so that the crawl core never imports scale-out.
-SCALEOUT_COORDINATE = "portal_crawler.crawler.scaleout.coordinate"
 
 # Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
 # one with the lower-case key in its sites-file `settings` (or `[defaults]`).
@@ -128,3 +125,20 @@ INCREMENTAL_OVERLAP_PAGES = 0
 
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Scale-out (portal_crawler/scaleout/, the `scaleout` extra; README "Scale-out", docs/design.md
+# section 9). Wired in only by `crawl --redis` / `worker`; these are the defaults of its knobs.
+# `crawl(..., redis=URL)`: the function that makes a crawl's settings those of a
+# scale-out coordinator. Named here so that the crawl core never imports scale-out.
+SCALEOUT_COORDINATE = "portal_crawler.scaleout.coordinator.coordinate"
+SCALEOUT_PREFIX = "portal"     # every Redis key of a run starts with this
+SCALEOUT_TICK = 0.25           # s between two heartbeats of a process (and the coordinator's checks)
+SCALEOUT_GRACE = 1.0           # s the shared queue and every lease must stay empty before the end
+SCALEOUT_DEAD_AFTER = 6.0      # s without a heartbeat: a process is dead, its leases go back to the queue
+SCALEOUT_RESUME = False        # the coordinator keeps the interrupted run's queue (`crawl --resume`)
+SCALEOUT_ROLE = None           # set per process: "coordinator" or "worker"
+SCALEOUT_WORKER_ID = None      # set per process
+SCALEOUT_COORDINATOR = None    # a worker's coordinator (it stops when that one's heartbeat does)
+PACING_BOOK = None             # a PaceBook class shared by processes (scale-out: RedisPaceBook)
+PACING_LEASE_TTL = 10.0        # s: an in-flight send of a dead process frees its site's slot after this
+PACING_LOG_SENDS = False       # keep every send time (politeness measurements of tests and benchmarks)

@@ -221,7 +221,7 @@ class WarcWriter:
         self.files = WarcFiles(folder, prefix, max_bytes, info=info)
         # Left by a killed crawl. Not in a scale-out crawl: there the open ones are other
         # live processes' files (a later single-process crawl indexes leftovers).
-        if not s.get("FRONTIER_ROLE"):
+        if not s.get("SCALEOUT_ROLE"):
             for path in folder.glob("*" + cdxj.OPEN_SUFFIX):
                 cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
         crawler.signals.connect(self.response_received, signal=signals.response_received)
