@@ -339,6 +339,20 @@ def _until(cond, timeout: float, what: str) -> None:
 IN_FLIGHT = 0.5  # s: a request sent just before the signal reaches the loopback replica within this
 
 
+def _sigint(p) -> tuple[int, float, float, str]:
+    """SIGINT to a running crawl: (exit code, when sent, seconds to exit, stderr); the
+    crawl is killed if it is still running 5 s later (the test then fails)."""
+    try:
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=5)
+        return rc, t0, time.monotonic() - t0, p.stderr.read().decode("utf-8", "replace")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp_path):
     """The writer sleeps 30 s before its first write (ARCHIVE_WRITER_STALL). The crawl
     goes on fetching meanwhile (the replica sees the requests), and SIGINT ends it in
@@ -354,15 +368,8 @@ def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp
         time.sleep(2.0)
         assert len(_arrivals(small_net)) >= seen + 8, "downloads stopped while the writer stalled"
         assert archived_count(db) == 0        # the writer is indeed stalled: nothing committed yet
-        t0 = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        rc = p.wait(timeout=5)
-        took = time.monotonic() - t0
-        err = p.stderr.read().decode("utf-8", "replace")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        rc, t0, took, err = _sigint(p)
     assert rc == 4 and took < 5, (rc, took, err[-2000:])
     assert "stopping" in err and "Traceback" not in err, err[-2000:]
     assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []
@@ -382,15 +389,8 @@ def test_one_sigint_sends_nothing_more_and_commits_every_article_downloaded(smal
     p = _start(args)
     try:
         _until(lambda: archived_count(db) >= 5, 60, "5 archived articles")   # mid-crawl
-        t0 = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        rc = p.wait(timeout=5)
-        took = time.monotonic() - t0
-        err = p.stderr.read().decode("utf-8", "replace")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        rc, t0, took, err = _sigint(p)
     assert rc == 4 and took < 5, (rc, took, err[-2000:])
     assert err.splitlines()[0].startswith("stopping"), err[-2000:]
     assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []
