@@ -40,15 +40,17 @@ def parse(file_or_url, url, sites_file):
         host = urlsplit(url).netloc.lower()
         site = next((s for s in reg.sites.values() if s.configured and s.netloc == host), None)
     res = extract_page(body, url, content_type, site)
-    if res.kind != "article":
-        fail(f"not an article page (looks like a {res.kind} page); nothing extracted", EXIT_ERRORS)
-    record = dict(res.record)
+    # any HTML page gets its best record (the kind is said on stderr); only a page with
+    # nothing to read at all (an error page, garbage bytes) is refused
+    if res.record is None and res.best is None:
+        fail(f"nothing to extract (looks like a {res.kind} page)", EXIT_ERRORS)
+    record = dict(res.record or res.best)
     if url:
         from portal_crawler.urls import canonical_url
         record["url"] = canonical_url(url)
     record.setdefault("url", None)
     record["site"] = site.key if site else None
-    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor), page type: {res.page_type}", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 

@@ -74,6 +74,11 @@ def _fill_from_generic(root, rec, url, site_name):
     g = byline.find_meta_fields(root, rec.get("title"), None, rec.get("_body_el"), url, site_name)
     for k in ("source", "author", "editor", "reviewer"):
         if not rec.get(k) and g.get(k):
+            # EDITOR-NOT-AUTHOR: on a template page a name the page credits as editor or
+            # reviewer is not taken for the writer (the generic AUTH-PLAIN-EDITOR reading
+            # is for pages with no 作者 field at all)
+            if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer")):
+                continue
             rec[k] = g[k]
     if not rec.get("published_at") and g.get("published_at"):
         for k in ("published_at", "published_raw", "date_flag"):
