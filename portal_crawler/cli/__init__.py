@@ -48,7 +48,7 @@ def open_archive(db, readonly: bool = True):
     try:
         ar = Archive.open(db, readonly=readonly)
     except ArchiveNotFound:
-        fail(f"no archive at {db}; crawl first (portal-crawler crawl ... --db {db})")
+        fail(f"no archive at {db}; a crawl with --db {db} creates one")
     except ArchiveError as e:
         fail(str(e))
     try:

@@ -1,7 +1,9 @@
 """`crawl` and `demo`: thin commands over ``portal_crawler.crawl`` and ``run_demo``."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import sys
 
 import click
@@ -80,6 +82,19 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
     sys.exit(result.exit_code)
 
 
+def demo_hints(db) -> list[str]:
+    """Commands to try on the demo's archive, each runnable as printed from here."""
+    from portal_crawler.cli.hints import command, quote
+    hints = [command("search", "疫情", "--db", db)]
+    if importlib.util.find_spec("datasette"):  # the `serve` extra
+        hints.append(command("serve", "--db", db))
+    if shutil.which("sqlite3"):
+        hints.append(f"sqlite3 {quote(db)} "
+                     + quote("SELECT site, channel, published_at, title FROM articles "
+                                   "ORDER BY published_at DESC LIMIT 5"))
+    return hints
+
+
 @main.command()
 @click.option("--db", default="data/demo.db", show_default=True, help="SQLite archive for the demo.")
 @click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty archive.")
@@ -98,7 +113,5 @@ def demo(db, fresh):
     out.print(f"{r.requests} pages in {r.elapsed:.1f} s ({r.requests / r.elapsed:.0f} pages/s); archive {safe(db)}")
     out.print(f"checked against the replica's truth: {check['matched']}/{check['expected']} articles equal "
               f"field by field" + ("" if check["ok"] else f"; differences: {safe(check['problems'][:5])}"))
-    click.echo(f"\ntry:\n  portal-crawler search 疫情 --db {db}\n"
-               f"  sqlite3 {db} \"SELECT site, channel, published_at, title FROM articles "
-               f"ORDER BY published_at DESC LIMIT 5\"")
+    click.echo("\ntry:\n  " + "\n  ".join(demo_hints(db)))
     sys.exit(r.exit_code if rep.ok else EXIT_ERRORS)
