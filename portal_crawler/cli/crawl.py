@@ -101,7 +101,12 @@ def demo_hints(db) -> list[str]:
 def demo(db, fresh):
     """Start the replica network, crawl 5 of its sites, and show what was archived."""
     from portal_crawler.replica.demo import run_demo
-    rep = run_demo(db, fresh=fresh, progress=err.is_terminal)
+    try:
+        rep = run_demo(db, fresh=fresh, progress=err.is_terminal)
+    except CrawlInputError as e:
+        fail(str(e))
+    except ArchiveLocked as e:
+        fail(str(e), EXIT_LOCKED)
     out.print(f"replica network: {safe(', '.join(f'{k} {u}' for k, u in rep.base_urls.items()))}")
     t = Table(title="archived articles per site and channel")
     for c in ("site", "channel", "articles"):

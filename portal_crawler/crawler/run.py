@@ -22,7 +22,7 @@ from portal_crawler.sites import registry
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError
 from portal_crawler.sites.schema import check_settings
-from portal_crawler.store.archive import Archive, ArchiveError
+from portal_crawler.store.archive import Archive, ArchiveError, check_archive_file
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import BUSY_TIMEOUT, describe
 
@@ -237,6 +237,15 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
     # The scale-out coordinator runs its own spider class (crawler/scaleout.py).
     spider_cls = load_object(settings.get("PORTAL_SPIDER") or "portal_crawler.crawler.spider.PortalSpider")
     started = time.monotonic()
+    if Path(db).exists():  # checked before anything opens it: another program's file stays untouched
+        try:
+            check_archive_file(db)
+        except ArchiveError as e:
+            try:      # a crawl that has just begun holds a still-empty file: that is exit 3
+                ArchiveLock(db).acquire().release()
+            except OSError:
+                pass
+            raise CrawlInputError(str(e)) from None
     try:
         lock = ArchiveLock(db).acquire()
     except OSError as e:  # a read-only file, directory or file system; a missing mount

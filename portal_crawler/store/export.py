@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["SIDE_TABLES", "FORMATS", "Filters", "ExportError", "export", "open_readonly", "iter_records"]
+__all__ = ["SIDE_TABLES", "FORMATS", "Filters", "ExportError", "export", "iter_records"]
 
 FORMATS = ("jsonl", "csv", "parquet")
 # name in the export -> (table, its article key column)
@@ -46,15 +46,6 @@ class Filters:
     until: str | None = None          # published on or before
     changed_since: str | None = None  # a crawl run id or an ISO timestamp
     min_id: int | None = None         # articles with id > min_id (incremental snapshots)
-
-
-def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
-    """A read-only connection; a missing archive is an error, never a new empty one."""
-    from portal_crawler.store.schema import connect_readonly
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no archive at {p}")
-    return connect_readonly(str(p))
 
 
 def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
@@ -166,11 +157,9 @@ def export(source: sqlite3.Connection | str | os.PathLike, out: str | os.PathLik
     ``out`` (a path, a binary stream, or None for stdout); returns {"articles": n,
     <side table>: n, "files": [paths written]}."""
     if not isinstance(source, sqlite3.Connection):
-        conn = open_readonly(source)
-        try:
-            return export(conn, out, fmt, filters=filters, with_=with_, bom=bom)
-        finally:
-            conn.close()
+        from portal_crawler.store.archive import Archive     # the one way to open an archive
+        with Archive.open(source, readonly=True) as ar:
+            return export(ar.conn, out, fmt, filters=filters, with_=with_, bom=bom)
     conn = source
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
