@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -14,14 +15,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import RUN_DIR
 
-CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium, found on PATH (PORTAL_CRAWLER_CHROMIUM names another binary).
+CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(not CHROMIUM or not Path(CHROMIUM).exists(),
+                                reason="no chromium on PATH (apt-get install chromium, as .ci/run does)")
 
 
 def _free_port() -> int:
@@ -34,7 +36,7 @@ def _free_port() -> int:
 def server(demo_archive):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "serve", "--db", str(demo_archive),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             "--port", str(port)], cwd=RUN_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = [Path(os.environ["EVAL_DIR"])] if os.environ.get("EVAL_DIR") else []
-CANDIDATES += [Path("/work/shared/eval"), ROOT.parent / "shared" / "eval"]
-EVAL = next((p for p in CANDIDATES if (p / "cwced-dev").is_dir()), None)
-pytestmark = pytest.mark.skipif(EVAL is None, reason="evaluation pages not available")
+from conftest import SHARED
+
+# ../shared/eval beside the repository (never copied into it), or EVAL_DIR.
+EVAL = Path(os.environ.get("EVAL_DIR") or SHARED / "eval")
+pytestmark = pytest.mark.skipif(not (EVAL / "cwced-dev").is_dir(),
+                                reason=f"no evaluation pages at {EVAL}/cwced-dev (../shared/eval or EVAL_DIR)")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def held_out():
     from benchmarks.eval_extract import evaluate, load_folder
     folder = EVAL / "gne-unlabelled"
     if not folder.is_dir():
-        pytest.skip("gne-unlabelled not available")
+        pytest.skip(f"no {folder} (../shared/eval/gne-unlabelled beside the repository)")
     pages = [(n, b, t, None) for n, b, t in load_folder(folder)]
     assert len(pages) == 41  # every labelled page is scored (labels: benchmarks/labels)
     return evaluate(pages, names=("ours", "trafilatura", "gne"))
@@ -95,7 +96,7 @@ def test_gne_unlabelled_never_crash_no_mojibake():
     from portal_crawler.extract import extract_page
     folder = EVAL / "gne-unlabelled"
     if not folder.is_dir():
-        pytest.skip("gne-unlabelled not available")
+        pytest.skip(f"no {folder} (../shared/eval/gne-unlabelled beside the repository)")
     for f in sorted(folder.glob("*.html")):
         raw = f.read_bytes()
         res = extract_page(raw)
