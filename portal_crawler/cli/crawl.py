@@ -17,7 +17,7 @@ from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResu
 SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them all)
 
 
-def print_run_summary(result: CrawlResult) -> None:
+def print_run_summary(result: CrawlResult, db) -> None:
     from portal_crawler.crawler.progress import site_table
     out.print(site_table(result.stats, result.sites,
                          title=f"crawl finished in {result.elapsed:.1f} s ({safe(result.finish_reason)})"))
@@ -26,7 +26,8 @@ def print_run_summary(result: CrawlResult) -> None:
     out.print(f"{result.requests} requests, {rate:.0f}/s; articles new {a['new']}, updated {a['updated']}, "
               f"unchanged {a['unchanged']}, duplicate {a['duplicate']}; errors {result.errors}")
     if result.failed:
-        out.print(f"failed after retries ({len(result.failed)}, all listed by `portal-crawler stats`):")
+        from portal_crawler.cli.hints import command
+        out.print(f"failed after retries ({len(result.failed)}, all listed by `{safe(command('stats', '--db', db))}`):")
         for f in result.failed[:SHOW_FAILED]:
             out.print(f"  {safe(f['site'])}  {safe(f['url'])}  ({safe(f['error'])})")
         if len(result.failed) > SHOW_FAILED:
@@ -73,7 +74,7 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
         fail(str(e))
     except ArchiveLocked as e:
         fail(str(e), EXIT_LOCKED)
-    print_run_summary(result)
+    print_run_summary(result, db)
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:
             json.dump(result.summary(), f, ensure_ascii=False, indent=2)

@@ -43,6 +43,8 @@ def export(db, output, fmt, site, channel, since, until, changed_since, with_, b
                                with_=tuple(_split(with_)), bom=bom)
         except ExportError as e:
             fail(str(e))
+        except OSError as e:      # the output's place: missing, read-only, full
+            fail(f"cannot write {output}: {e.strerror or e}")
     if output not in (None, "-"):
         click.echo(f"exported {json.dumps({k: v for k, v in counts.items() if k != 'files'})} to "
                   f"{', '.join(counts['files'])}", err=True)
