@@ -6,7 +6,7 @@ import time
 
 import click
 
-from portal_crawler.cli import check_sites_target, fail, main, out
+from portal_crawler.cli.common import check_sites_target, fail, main, out
 
 
 @main.group()

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_OK, fail, main, open_archive
+from portal_crawler.cli.common import DEFAULT_DB, EXIT_ERRORS, EXIT_OK, fail, main, open_archive
 
 
 @main.command()
@@ -44,7 +44,7 @@ def verify(path, verbose):
 
     The first line says what is wrong; the findings that follow from it (every record
     of a changed file that no longer reads) are counted, and listed with --verbose."""
-    from portal_crawler.cli.text import plain
+    from portal_crawler.terminal import plain
     from portal_crawler.snapshot import verify as run_verify
     try:
         rep = run_verify(path)

@@ -150,17 +150,14 @@ def side_path(out: Path, name: str) -> Path:
     return out.with_name(f"{out.stem}.{name}{out.suffix}")
 
 
-def export(source: sqlite3.Connection | str | os.PathLike, out: str | os.PathLike | IO[bytes] | None,
+def export(source, out: str | os.PathLike | IO[bytes] | None,
            fmt: str = "jsonl", *, filters: Filters | None = None, with_: tuple[str, ...] = (),
            bom: bool = False) -> dict:
-    """Write the selected records of ``source`` (an archive path, or a connection) to
+    """Write the selected records of ``source`` (an open ``Archive``, or a connection;
+    users call ``Archive.open(path, readonly=True).export(...)``) to
     ``out`` (a path, a binary stream, or None for stdout); returns {"articles": n,
     <side table>: n, "files": [paths written]}."""
-    if not isinstance(source, sqlite3.Connection):
-        from portal_crawler.store.archive import Archive     # the one way to open an archive
-        with Archive.open(source, readonly=True) as ar:
-            return export(ar.conn, out, fmt, filters=filters, with_=with_, bom=bom)
-    conn = source
+    conn = getattr(source, "conn", source)      # an open Archive, or its connection
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     bad = [w for w in with_ if w not in SIDE_TABLES]

@@ -54,7 +54,7 @@ def plan(archive) -> tuple[dict, list[tuple[int, list[dict]]]]:
 
 def _record(row: dict, folder, reg) -> dict | None:
     """The copy's record re-extracted from its captures, as the crawl made it."""
-    from portal_crawler.crawler.warc import read_capture
+    from portal_crawler.store.warcread import read_capture
     from portal_crawler.extract import extract_page, merge_pages
     refs = json.loads(row["warc_refs"]) if row["warc_refs"] else (
         [[row["warc_file"], row["warc_offset"]]] if row["warc_file"] else [])
@@ -78,7 +78,7 @@ def _record(row: dict, folder, reg) -> dict | None:
 def recheck_archive(archive, db_path, reg=None, dry_run: bool = False) -> dict:
     """Split the groups the archive's rule would not make; returns the summary
     {groups_checked, groups_split, copies_moved, articles_created, unsplittable}."""
-    from portal_crawler.crawler.warc import warc_dir
+    from portal_crawler.store.paths import warc_dir
     summary, todo = plan(archive)
     folder = warc_dir(db_path)
     moves: list[tuple[int, dict, dict]] = []          # (old article, row, record)
