@@ -67,10 +67,10 @@ def open_archive(db, readonly: bool = True):
             fail(describe(db, e))
 
 
-def refuse_unknown_sites(ar, keys, db) -> None:
-    """``--site`` values that name no site (of the network, nor held by the archive):
-    one line, exit 2, the same for every command."""
-    bad = ar.unknown_sites([k for k in keys if k])
+def refuse_unknown_sites(ar, keys, db, known=()) -> None:
+    """``--site`` values that name no site (of the network or ``known``, e.g. a sites
+    file's, nor held by the archive): one line, exit 2, the same for every command."""
+    bad = ar.unknown_sites([k for k in keys if k], known)
     if bad:
         fail(f"unknown site key {bad[0]!r}: not a site of the network, and {db} holds none of it")
 

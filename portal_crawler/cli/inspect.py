@@ -130,7 +130,7 @@ def reparse(db, site, sites_file):
     """Re-run extraction over the stored WARC captures; update changed records."""
     reg = load_registry(sites_file)
     with open_archive(db, readonly=False) as ar:
-        refuse_unknown_sites(ar, [site], db)
+        refuse_unknown_sites(ar, [site], db, known=reg.sites)
         counts = ar.reparse(reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture, "
