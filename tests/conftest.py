@@ -32,8 +32,10 @@ def cli(*args, timeout=300, check=False, env=None) -> subprocess.CompletedProces
 
 def archived_count(db) -> int:
     """Articles in an archive that another process may be writing (0 before it exists)."""
+    if not Path(db).exists():      # read-only: never create the file the crawl is about to make
+        return 0
     try:
-        with closing(sqlite3.connect(db, timeout=1)) as con:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as con:
             return con.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.Error:
         return 0
