@@ -40,9 +40,11 @@ class Archive(_store.Archive):
 
 def parse_page(body: bytes, url: str | None = None, content_type: str | None = None, registry=None):
     """The record of one saved page, as ``portal-crawler parse`` prints it: the
-    extractor's ``PageResult`` (``kind``: article, list, ...); for an article its
-    ``record`` also carries ``url`` (canonical) and ``site`` (the registry's site at that
-    host, whose selectors were used; ``registry`` defaults to the network's)."""
+    extractor's ``PageResult`` (``kind``: article, list, ...; ``page_type``) whose
+    ``record`` is the article's record, or for any other HTML page its best record
+    (None only for a page with nothing to read), with ``url`` (canonical) and ``site``
+    (the registry's site at that host, whose selectors were used; ``registry`` defaults
+    to the network's)."""
     from urllib.parse import urlsplit
 
     from portal_crawler.extract import extract_page
@@ -55,6 +57,7 @@ def parse_page(body: bytes, url: str | None = None, content_type: str | None = N
         host = urlsplit(url).netloc.lower()
         site = next((s for s in registry.sites.values() if s.configured and s.netloc == host), None)
     res = extract_page(body, url, content_type, site)
-    if res.kind == "article":
-        res.record = {**res.record, "url": canonical_url(url) if url else None, "site": site.key if site else None}
+    best = res.record or res.best
+    res.record = None if best is None else {**best, "url": canonical_url(url) if url else None,
+                                            "site": site.key if site else None}
     return res

@@ -70,6 +70,8 @@ COMMANDS: dict[str, Entry] = {
                                          "--write-sites-file", f],
                            {**NOT_AN_ARCHIVE, "missing": "a new sites file: serves until stopped (tests/test_replica_cli.py)",
                             "empty": "an empty file holds nothing to lose: serves until stopped"}),
+    "workers": Entry(lambda f, t: ["workers", "--redis", f],
+                     dict.fromkeys(CASES, "takes no file, a Redis URL: see test_redis_commands_refuse_a_bad_url")),
     "parse": Entry(lambda f, t: ["parse", f], NOT_AN_ARCHIVE),
     "sites": Entry(lambda f, t: ["sites", "--db", f], {**READER, "missing": 0}),  # lists the registry alone
     "sites discover": Entry(lambda f, t: ["sites", "discover", UNREACHABLE, "--sites-file", f],
@@ -291,3 +293,14 @@ def test_unknown_site_is_exit_2_everywhere(command, tmp_path):
     # a site of the network is known, even where the archive holds none of it
     ok = CliRunner().invoke(main, [str(a) for a in SITE_ARGS[command](db, tmp_path)] + ["--site", "wuhan"])
     assert "unknown site key" not in ok.stderr
+
+
+@pytest.mark.parametrize("args", [["workers"], ["worker", "--wait", "0"]])
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:9/0", "notaurl"])
+def test_redis_commands_refuse_a_bad_url(args, url):
+    """The scale-out commands' input is a Redis URL: unreachable or malformed is one line, exit 2."""
+    r = CliRunner().invoke(main, args + ["--redis", url])
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code == 2, (args, url, r.stdout, r.stderr)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and url in lines[0], r.stderr

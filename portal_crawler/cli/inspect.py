@@ -36,10 +36,12 @@ def parse(file_or_url, url, sites_file):
         fail(f"--url {url!r} is not an http(s) URL")
     from portal_crawler.api import parse_page
     res = parse_page(body, url, content_type, load_registry(sites_file) if url else None)
-    if res.kind != "article":
-        fail(f"not an article page (looks like a {res.kind} page); nothing extracted", EXIT_ERRORS)
+    # any HTML page gets its best record (the kind is said on stderr); only a page with
+    # nothing to read at all (an error page, garbage bytes) is refused
+    if res.record is None:
+        fail(f"nothing to extract (looks like a {res.kind} page)", EXIT_ERRORS)
     record = res.record
-    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor)", err=True)
+    click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor), page type: {res.page_type}", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 

@@ -15,8 +15,9 @@ from scrapy.settings import Settings
 
 from portal_crawler.crawler import settings as default_settings
 from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
-from portal_crawler.crawler.runner import CrawlResult, ExitCode, run_crawler
-from portal_crawler.crawler.stats import run_stats
+from portal_crawler.crawler.exitcodes import ExitCode
+from portal_crawler.crawler.runner import CrawlResult, run_crawler
+from portal_crawler.crawler.stats import FAILED, RUN_ID, run_stats
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError, resolve_sites
 from portal_crawler.sites.schema import check_settings
@@ -171,13 +172,13 @@ def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -
     ``crawl_runs`` says the run ended with ``archive_error`` (impossible on a full disk
     or while another program keeps its write lock; then the row stays unfinished)."""
     summary = run_stats(stats, [s.key for s in sites])
-    summary["failed"] = stats["portal/failed"]
+    summary["failed"] = stats[FAILED]
     try:
         # One small row: worth waiting the default busy timeout for, even when the
         # writer was told to give up sooner.
-        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT), BUSY_TIMEOUT)
+        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT"), BUSY_TIMEOUT)
         with Archive.open(db, busy_timeout=wait) as ar:
-            ar.finish_run(stats["archive/run_id"], summary, "archive_error")
+            ar.finish_run(stats[RUN_ID], summary, "archive_error")
     except (ArchiveError, sqlite3.Error):
         pass
 
