@@ -101,7 +101,7 @@ def test_progress_adds_up_and_new_rises_while_the_crawl_runs(replica_net, tmp_pa
     args = crawl_args(replica_net.sites_path, db, ["harbin", "zhejiang"], "--summary-json", summary)
     args[args.index("--delay") + 1] = "0.05"
     args[args.index("--concurrency") + 1] = "1"
-    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen = []
     while p.poll() is None:

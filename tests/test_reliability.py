@@ -323,7 +323,7 @@ def _arrivals(rep) -> list[float]:
 
 
 def _start(args):
-    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
