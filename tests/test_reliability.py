@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli, archived_count
+from conftest import E2E_SITES, cli, archived_count, replica_network, RUN_DIR
 from conftest import crawl_args as _crawl_args
 
 from portal_crawler.replica import ReplicaProcess
@@ -61,9 +61,7 @@ def _truth_paths(rep, plan, kinds=("article",)):
 
 @pytest.fixture
 def small_net(tmp_path):
-    with ReplicaProcess(seed=11, sites=SITES, scale="tiny") as rep:
-        rep.sites_path = tmp_path / "sites.toml"
-        rep.sites_file(rep.sites_path)
+    with replica_network(tmp_path, sites=SITES) as rep:
         yield rep
 
 
@@ -135,7 +133,7 @@ def test_writer_exits_when_its_crawler_is_killed_right_after_starting_it(small_n
     db = tmp_path / "a.db"
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli",
                           *map(str, crawl_args(small_net.sites_path, db, SITES))],
-                         cwd=ROOT, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         cwd=RUN_DIR, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     writer = None
     deadline = time.monotonic() + 60
     while writer is None and time.monotonic() < deadline:
@@ -325,7 +323,7 @@ def _arrivals(rep) -> list[float]:
 
 
 def _start(args):
-    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
