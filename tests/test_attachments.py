@@ -199,15 +199,15 @@ def test_exports_carry_each_attachments_capture_and_text(crawled, tmp_path):
     import json
     from portal_crawler.store.export import export
     out = tmp_path / "r.jsonl"
-    export(crawled["db"], out, "jsonl", with_=("attachments",))
+    with Archive.open(crawled["db"], readonly=True) as ar:
+        export(ar, out, "jsonl", with_=("attachments",))
+        export(ar, tmp_path / "r.csv", "csv", with_=("attachments",))
     got = {a["url"]: a for ln in out.read_text("utf-8").splitlines() for a in json.loads(ln)["attachments"]}
     con = sqlite3.connect(crawled["db"])
     con.row_factory = sqlite3.Row
     for r in con.execute("SELECT * FROM attachments"):
         for k in ("fetch", "status", "size", "sha256", "warc_file", "warc_offset", "text_status", "body"):
             assert got[r["url"]][k] == r[k], (k, r["url"])
-    csv_out = tmp_path / "r.csv"
-    export(crawled["db"], csv_out, "csv", with_=("attachments",))
     side = (tmp_path / "r.attachments.csv").read_text("utf-8")
     assert all(r[0] in side for r in con.execute("SELECT sha256 FROM attachments WHERE sha256 IS NOT NULL"))
 
