@@ -55,6 +55,7 @@ DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawler.middlewares.OffsiteGuard": 50,
     "portal_crawler.crawler.middlewares.BackoffRetry": 550,
     "portal_crawler.crawler.integrity.IntegrityCheck": 560,
+    "portal_crawler.crawler.blocking.BlockGuard": 580,   # sees answers before retry does
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 # Dropped or failed items are logged by URL, not printed whole (crawler/logformatter.py).
@@ -88,6 +89,17 @@ PORTAL_MAX_LIST_PAGES = 1000            # per channel per run; the frontier resu
 PORTAL_MAX_ARTICLE_PAGES = 50
 PORTAL_MAX_LINKS_PER_PAGE = 500
 PORTAL_MAX_STALE_LIST_PAGES = 3
+
+# Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/blocking.py,
+# README "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
+# least BLOCK_BACKOFF_SHARE blocked gets its delay multiplied by BLOCK_BACKOFF_FACTOR
+# (at least BLOCK_BACKOFF_MIN_DELAY s); after BLOCK_PAUSE_AFTER blocked answers in a row
+# (sites file: `block_pause_after`) it is paused for the run.
+BLOCK_BACKOFF_WINDOW = 10
+BLOCK_BACKOFF_SHARE = 0.5
+BLOCK_BACKOFF_FACTOR = 2.0
+BLOCK_BACKOFF_MIN_DELAY = 2.0
+BLOCK_PAUSE_AFTER = 20
 
 # Incremental crawling: once a channel's list was walked to its end (the backfill
 # frontier), paging stops at the first list page past the frontier's head that holds

@@ -61,6 +61,7 @@ SETTINGS = {
     "use_sitemap": _of(bool),
     "use_rss": _of(bool),
     "home_label": _of(str),
+    "block_pause_after": _integer(1),          # blocked answers in a row before the site is paused
 }
 
 # Keys of one [[sites]] entry.
