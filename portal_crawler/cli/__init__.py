@@ -6,7 +6,8 @@ Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
 (killed, shutdown, closespider limit); 5 nothing to crawl where something was asked
 for (a site without channels, or a --channel that matches none of a site's channels);
 6 the archive could not be written during the crawl (another program's write lock,
-disk full, corrupt file): the crawl stopped.
+disk full, corrupt file): the crawl stopped; 7 done, but a monitor found something
+(field coverage fell, no new articles, pages blocked or rate-limited, template failing).
 """
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from portal_crawler.sites.registry import SitesError
 
 from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE = (
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE, EXIT_FINDINGS = (
     ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING,
-    ExitCode.ARCHIVE)
+    ExitCode.ARCHIVE, ExitCode.FINDINGS)
 DEFAULT_DB = "data/portal.db"
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)

@@ -40,6 +40,9 @@ class ExitCode(IntEnum):
     NOTHING = 5       # nothing to crawl where something was asked for: a site without
                       # channels, or a --channel matching none of a site's channels
     ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
+    FINDINGS = 7      # done, but a monitor found something (crawler/monitors.py): a field's
+                      # coverage fell, no new articles where there always are, pages blocked
+                      # or rate-limited (site paused), template extractor failing; one line each
 
 
 class CrawlInputError(ValueError):
@@ -63,6 +66,7 @@ class CrawlResult:
     failed: list = field(default_factory=list)     # [{site, url, kind, error}]: failed after retries
     archive_error: str | None = None               # why the archive could not be written (exit 6)
     warnings: list = field(default_factory=list)   # limit hits, sites with nothing to crawl
+    findings: list = field(default_factory=list)   # monitor findings [{kind, site, message, ...}] (exit 7)
     stats: dict = field(default_factory=dict, repr=False)   # Scrapy's final stats
 
     @property
@@ -93,6 +97,8 @@ class CrawlResult:
             code = ExitCode.ARCHIVE
         elif reason != "finished":
             code = ExitCode.UNFINISHED
+        elif stats.get("portal/findings"):
+            code = ExitCode.FINDINGS
         elif errors:
             code = ExitCode.ERRORS
         elif empty:
@@ -103,7 +109,8 @@ class CrawlResult:
                    run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
                    articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNT_KEYS}, errors=errors,
                    failed=list(stats.get("portal/failed", [])), archive_error=archive_error,
-                   warnings=run_warnings(per_site) + empty, stats=stats)
+                   warnings=run_warnings(per_site) + empty, findings=list(stats.get("portal/findings", [])),
+                   stats=stats)
 
 
 def default_sites_file() -> Path | None:
@@ -261,6 +268,8 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
         stats["portal/failed"] = list(getattr(crawler.spider, "failed", []))
         if stats.get("archive/writer_error") and stats.get("archive/run_id"):
             _record_failed_run(db, stats, sites, settings)
+        elif stats.get("archive/run_id"):
+            _assess(db, stats, sites, settings)
     finally:
         lock.release()
     return CrawlResult.from_stats(stats, [s.key for s in sites], time.monotonic() - started)
@@ -281,6 +290,24 @@ def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -
             ar.finish_run(stats["archive/run_id"], summary, "archive_error")
     except (ArchiveError, sqlite3.Error):
         pass
+
+
+def _assess(db, stats: dict, sites: list[Site], settings: Settings) -> None:
+    """The monitors (crawler/monitors.py) over the recorded run, under the crawl's lock:
+    findings into the stats (exit 7) and into the run's row, coverage into the history."""
+    from dataclasses import asdict as _asdict
+    from portal_crawler.crawler.monitors import assess_run, monitor_config
+    from portal_crawler.crawler.pipelines import run_stats
+    per_site = run_stats(stats, [s.key for s in sites])["per_site"]
+    configs = {s.key: monitor_config(s, settings.getdict("MONITORS")) for s in sites}
+    try:
+        with Archive.open(db) as ar:
+            found = assess_run(ar, stats["archive/run_id"], per_site, configs,
+                               finished=stats.get("finish_reason", "finished") == "finished")
+    except (ArchiveError, sqlite3.Error) as e:  # the run is archived; only its findings are lost
+        stats["portal/monitor_error"] = str(e)
+        return
+    stats["portal/findings"] = [_asdict(f) for f in found]
 
 
 def _child(db, sites, settings_dict, spider_args, q) -> None:

@@ -101,6 +101,20 @@ BLOCK_BACKOFF_FACTOR = 2.0
 BLOCK_BACKOFF_MIN_DELAY = 2.0
 BLOCK_PAUSE_AFTER = 20
 
+# Field monitors (crawler/monitors.py, README "Monitors"): thresholds of the findings a
+# run ends with (exit 7). A sites file overrides them key by key in [defaults.monitors]
+# and per site in its settings' `monitors` table.
+MONITORS = {
+    "min_new_articles": 5,       # coverage is judged on at least this many new records
+    "body_min_chars": 50,        # a body shorter than this counts as missing
+    "coverage_drop": 0.3,        # a field's share this far below the site's history
+    "history_runs": 5,           # finished runs the history is taken from
+    "min_coverage": {"title": 0.9, "published_at": 0.9, "body": 0.9},   # absolute floors
+    "zero_new_after": 3,         # runs in a row with new articles before "none" is a finding
+    "blocked_share": 0.0,        # blocked answers above this share of a site's answers
+    "template_fallback_share": 0.3,   # articles where the generic extractor took over
+}
+
 # Incremental crawling: once a channel's list was walked to its end (the backfill
 # frontier), paging stops at the first list page past the frontier's head that holds
 # only archived articles; this many further pages are read as an overlap.

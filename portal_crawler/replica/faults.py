@@ -27,12 +27,15 @@ Block modes (issue 26; persistent by default: never the real page while on):
   firewall        200 with a WAF page (您的请求带有不合法参数，已被网站管理员设置拦截！)
   rate_limit      429 (访问过于频繁)
   captcha         200 with a slider-captcha page
+A template change (issue 21, the field monitors):
+  template_change a site redesign: article pages lose their info line (时间/来源/作者)
 The truth of what was blocked is ``blocked`` in ``as_json`` ({site: [paths]}).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -54,7 +57,7 @@ BLOCK_PAGES = {
                      "<h3>请完成安全验证</h3><p>请向右滑动完成验证</p><div id=\"nc\"></div></body></html>"),
 }
 KINDS = ("unavailable", "server_error", "reset", "truncate_length", "truncate_close",
-         "error_page", "slow", "oversize", *BLOCK_PAGES)
+         "error_page", "slow", "oversize", "template_change", *BLOCK_PAGES)
 _DEFAULT_TIMES = {"unavailable": 1}
 ERROR_PAGE = ("<html><head><meta charset=\"utf-8\"><title>系统提示</title></head><body>"
               "<div class=\"msg\">系统繁忙，请稍后再试！</div><a href=\"/\">返回首页</a>"
@@ -141,6 +144,8 @@ class FaultPlan:
             self.blocked.setdefault(site, {})[path] = f
             code, page = BLOCK_PAGES[f]
             return code, [("Content-Type", "text/html; charset=utf-8")], page.encode("utf-8")
+        if f == "template_change":
+            return status, hdrs, re.sub(rb'<div class="info">.*?</div>', b"", body, flags=re.S)
         if f == "slow":
             return status, hdrs, body, ("delay", float(r.get("delay", 2.0)))
         if f == "oversize":
