@@ -128,3 +128,37 @@ def test_template_change_trips_coverage_healthy_rerun_nothing(tmp_path):
         # New records per run (a repost joining an archived article is not one).
         assert len(hist) == 3 and all(10 <= h["records"] <= 12 for h in hist)
         assert hist[0]["source"] == hist[0]["records"] and hist[2]["source"] == 0
+
+
+def test_recheck_repairs_an_archive_holding_block_pages(tmp_path):
+    """An earlier version stored six firewall pages as one "article" holding six URLs;
+    the next crawl took those URLs as archived. `dedupe --recheck` removes the block
+    article and re-queues its URLs; the next crawl ends with the truth."""
+    with ReplicaProcess(seed=11, sites=["harbin"], scale="tiny") as rep:
+        sf, db = tmp_path / "sites.toml", tmp_path / "a.db"
+        rep.sites_file(sf)
+        truth = rep.truth()
+        victims = [t for t in truth if t["site"] == "harbin" and not t.get("group")][:6]
+        wall = "您的请求带有不合法参数，已被网站管理员设置拦截！"
+        with Archive.open(db, create=True) as ar:
+            # As the old crawl stored them: the list's click count, the firewall's words.
+            ar.write_articles([{"url": t["url"], "site": "harbin", "title": wall, "extractor": "generic",
+                                "clicks": t["clicks"],
+                                "body": "可能原因：您提交的内容包含危险的攻击请求。如何解决：检查提交内容；普通网站访客，请联系网站管理员。"}
+                               for t in victims])
+            assert ar.counts()["articles"] == 1
+        cli(*crawl_args(sf, db, ["harbin"]), check=True)
+        missing, wrong = _audit(db, truth)
+        assert len(missing) == 6 or any(wall in w for w in wrong)   # the damage, as the issue saw it
+        dry = json.loads(cli("dedupe", "--recheck", "--dry-run", "--json", "--db", db, check=True).stdout)
+        assert (dry["block_articles_removed"], dry["urls_requeued"]) == (1, 6)
+        done = json.loads(cli("dedupe", "--recheck", "--json", "--db", db, check=True).stdout)
+        assert (done["block_articles_removed"], done["urls_requeued"]) == (1, 6)
+        with Archive(db) as ar:
+            assert not list(ar.db.query("SELECT id FROM articles WHERE title = ?", [wall]))
+            assert {r["url"] for r in ar.db.query("SELECT url FROM requeue")} == {t["url"] for t in victims}
+        p = cli(*crawl_args(sf, db, ["harbin"]))
+        assert p.returncode == ExitCode.OK, p.stderr[-2000:]
+        assert _audit(db, truth) == ([], [])
+        with Archive(db) as ar:
+            assert list(ar.db.query("SELECT url FROM requeue")) == []

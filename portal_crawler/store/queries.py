@@ -63,7 +63,7 @@ def retry_requests(conn, site: str) -> list[dict]:
         "GROUP BY e.kind, e.retry_url ORDER BY min(e.id)", (site, site)))
     seen = {r["url"] for r in rows}
     rows += [r for r in _dicts(conn.execute(
-        "SELECT kind, url, NULL AS retry_meta FROM requeue WHERE site = ? ORDER BY rowid", (site,)))
+        "SELECT kind, url, retry_meta FROM requeue WHERE site = ? ORDER BY rowid", (site,)))
         if r["url"] not in seen]
     return rows
 

@@ -201,6 +201,7 @@ ALTER TABLE crawl_runs ADD COLUMN findings TEXT;   -- JSON [{kind, site, channel
 CREATE TABLE requeue (
   url TEXT PRIMARY KEY,
   site TEXT, kind TEXT,               -- kind: article or list, as crawl_errors.kind
+  retry_meta TEXT,                    -- JSON: what the list had said of it (clicks)
   reason TEXT, added_at TEXT
 );
 """
