@@ -102,4 +102,5 @@ def main():
 # Each command group lives in its own module; importing it registers its commands.
 from portal_crawler.cli import (  # noqa: E402,F401
     crawl as _crawl, dedupe as _dedupe, export as _export, inspect as _inspect, replica as _replica,
-    search as _search, serve as _serve, sites as _sites, snapshot as _snapshot, worker as _worker)
+    schedule as _schedule, search as _search, serve as _serve, sites as _sites, snapshot as _snapshot,
+    worker as _worker)
