@@ -162,3 +162,81 @@ def test_recheck_repairs_an_archive_holding_block_pages(tmp_path):
         assert _audit(db, truth) == ([], [])
         with Archive(db) as ar:
             assert list(ar.db.query("SELECT url FROM requeue")) == []
+
+
+# -- the monitors' rules on a hand-made history (no crawl) ---------------------------------
+
+def _run_with(ar, day: int, n: int, **fields) -> int:
+    """A finished run on 2030-01-<day> archiving ``n`` new harbin records."""
+    from portal_crawler.store.records import now_iso  # noqa: F401  (the format the archive writes)
+    run = ar.start_run(sites=["harbin"])
+    at = f"2030-01-{day:02d}T00:00:00+00:00"
+    ar.conn.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", (at, run))
+    recs = [{"url": f"http://h.example/a/{day}/{i}.html", "site": "harbin", "channel": "工作动态",
+             "title": f"第{day}天的第{i}条消息", "published_at": "2030-01-01", "source": "本网",
+             "body": f"正文{day}-{i}。" + "内容" * 40, "fetched_at": at, **fields} for i in range(n)]
+    ar.write_articles(recs, run)
+    ar.finish_run(run, {"per_site": {}}, "finished")
+    return run
+
+
+def _config(**over):
+    from portal_crawler.crawler import settings
+    return {**settings.MONITORS, **over}
+
+
+def test_no_new_articles_only_where_history_always_had_some(tmp_path):
+    from portal_crawler.crawler.monitors import assess_run
+    with Archive.open(tmp_path / "a.db", create=True) as ar:
+        cfg = {"harbin": _config()}
+        for day in (1, 2, 3):
+            assert assess_run(ar, _run_with(ar, day, 6), {}, cfg) == []
+        run = _run_with(ar, 4, 0)
+        (f,) = assess_run(ar, run, {}, cfg)
+        assert f.kind == "no_new_articles" and "(6, 6, 6)" in f.message
+        assert assess_run(ar, _run_with(ar, 5, 0), {}, cfg) == []      # history now has a run without
+
+
+def test_coverage_fall_against_history_not_noise(tmp_path):
+    from portal_crawler.crawler.monitors import assess_run
+    with Archive.open(tmp_path / "a.db", create=True) as ar:
+        cfg = {"harbin": _config()}
+        assert assess_run(ar, _run_with(ar, 1, 12), {}, cfg) == []
+        found = assess_run(ar, _run_with(ar, 2, 12, source=None), {}, cfg)
+        assert {(f.kind, f.field, f.channel) for f in found} == {("coverage", "source", None),
+                                                                  ("coverage", "source", "工作动态")}
+        with Archive(tmp_path / "a.db") as again:
+            stored = json.loads(again.runs(1)[0]["findings"])
+        assert [f["message"] for f in stored] == [f.message for f in found]
+        # Too few records to judge: nothing.
+        assert assess_run(ar, _run_with(ar, 3, 4, source=None), {}, cfg) == []
+
+
+def test_blocked_finding_from_run_stats():
+    from portal_crawler.crawler.monitors import _blocked
+    cfg = _config()
+    d = {"responses": {"200": 30}, "blocked/rate_limit": 20, "paused": 1, "paused_after_sends": 50,
+         "not_fetched_paused": 7}
+    (f,) = _blocked("harbin", d, cfg)
+    assert f.kind == "blocked" and "20 of 50 answers blocked (rate_limit 20)" in f.message and "paused" in f.message
+    assert _blocked("harbin", {"responses": {"200": 30}}, cfg) == []
+    assert _blocked("harbin", {"responses": {"200": 30}, "blocked/firewall": 3}, _config(blocked_share=0.5)) == []
+
+
+def test_monitor_thresholds_in_sites_file_checked_and_merged(tmp_path):
+    from portal_crawler.crawler.monitors import monitor_config
+    from portal_crawler.sites import registry
+    f = tmp_path / "s.toml"
+    f.write_text('[defaults.monitors]\ncoverage_drop = 0.5\nmin_coverage = { source = 0.8 }\n'
+                 '[[sites]]\nkey = "harbin"\nbase_url = "http://127.0.0.1:1/"\n'
+                 '[sites.settings.monitors]\nmin_new_articles = 20\n', "utf-8")
+    site = registry.load(f).get("harbin")
+    cfg = monitor_config(site, _config())
+    assert (cfg["coverage_drop"], cfg["min_new_articles"], cfg["history_runs"]) == (0.5, 20, 5)
+    assert cfg["min_coverage"] == {"title": 0.9, "published_at": 0.9, "body": 0.9, "source": 0.8}
+    for bad, word in (("coverage_drop = 2", "coverage_drop must be between 0 and 1"),
+                      ("coverge_drop = 0.2", "unknown key 'coverge_drop'"),
+                      ("min_coverage = { sauce = 0.2 }", "unknown key 'sauce'")):
+        f.write_text(f"[defaults.monitors]\n{bad}\n", "utf-8")
+        p = cli("sites", "--sites-file", f)
+        assert p.returncode == 2 and word in p.stderr and p.stderr.count("\n") == 1, p.stderr
