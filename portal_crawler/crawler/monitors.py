@@ -8,8 +8,8 @@ Finding kinds (``Finding.kind``):
   least ``body_min_chars`` characters) fell more than ``coverage_drop`` below the share
   of the site's (channel's) own history, or below an absolute ``min_coverage`` floor.
   Judged only on at least ``min_new_articles`` new records (now and in the history),
-  and a fall from the history only when chance does not explain it (3 standard
-  deviations, at least 3 records short).
+  and a fall from the history only when chance does not explain it (3 standard errors
+  apart, at least 3 records short).
 * ``no_new_articles`` - a site archived no new article where each of its last
   ``zero_new_after`` finished runs archived some.
 * ``blocked``   - answers of a site were block pages (anti-bot challenges, firewall,
@@ -83,12 +83,15 @@ def _history(conn, run_id: int, site: str, channel: str, n: int, min_records: in
     return {"records": total, **{f: sum(r[i + 1] or 0 for r in rows) / total for i, f in enumerate(FIELDS)}}
 
 
-def _beyond_chance(p: float, n: int, have: int) -> bool:
-    """A shortfall of records with a field that chance does not explain: at least 3
-    records and 3 standard deviations of a binomial(n, p) below its mean (a channel with
-    a few new records often lacks a field the history has in 40 % of them)."""
-    short = p * n - have
-    return short >= 3 and short >= 3 * math.sqrt(n * p * (1 - p))
+def _beyond_chance(p_hist: float, n_hist: int, have: int, n: int) -> bool:
+    """A fall that chance does not explain: at least 3 records short of the history's
+    share, and the two shares 3 standard errors apart (two-proportion z-test, pooled):
+    a channel's few new records often lack a field that 3 of its 7 earlier records had."""
+    if p_hist * n - have < 3:
+        return False
+    pool = (p_hist * n_hist + have) / (n_hist + n)
+    se = math.sqrt(pool * (1 - pool) * (1 / n_hist + 1 / n))
+    return se == 0 or (p_hist - have / n) / se >= 3
 
 
 def _coverage_findings(conn, run_id, site, cov: list[dict], cfg: dict) -> list[Finding]:
@@ -102,7 +105,7 @@ def _coverage_findings(conn, run_id, site, cov: list[dict], cfg: dict) -> list[F
         for f in FIELDS:
             share = (row[f] or 0) / n
             floor = cfg["min_coverage"].get(f)
-            if hist is not None and share < hist[f] - cfg["coverage_drop"] and _beyond_chance(hist[f], n, row[f] or 0):
+            if hist is not None and share < hist[f] - cfg["coverage_drop"] and _beyond_chance(hist[f], hist["records"], row[f] or 0, n):
                 out.append(Finding("coverage", site, f"{where}: {f} in {share:.0%} of {n} new records, "
                                    f"{hist[f]:.0%} in its history ({hist['records']} records): "
                                    f"the template may have changed", row["channel"] or None, f))
