@@ -3,7 +3,7 @@ concurrency 1, crawled in one process. Wall time over the slowest site crawled a
 with the same settings; and the smallest gap between two requests to one site.
 
 Gaps are taken where a request is handed to Scrapy's HTTP handler, i.e. at send time
-after our pacing (crawler/pacing.py), from a thin wrapper around that handler; robots.txt
+after our pacing (crawler/downloader/pacing.py), from a thin wrapper around that handler; robots.txt
 counts too. Adaptive delay is off so the configured delays are the ones under test.
 `polite_min_gap_ratio`: the smallest gap between two sends to one site over its delay.
 """

@@ -31,7 +31,8 @@ SIZES = {"quick": (500, 2000), "full": (10_000, 100_000)}
 
 def build_archive(n: int, work: Path) -> Path:
     """A synthetic archive of ``n`` articles, one capture each; returns the db path."""
-    from portal_crawler.crawler.warc import WarcFiles, warc_dir
+    from portal_crawler.crawler.extensions.warc import WarcFiles
+    from portal_crawler.store.paths import warc_dir
     from portal_crawler.store.schema import connect, migrate
     rnd = random.Random(n)
     cjk = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
@@ -128,7 +129,7 @@ def revisit_saving(quick: bool) -> dict:
     with revisit records / what full responses would have taken (from the indexes:
     each revisit's length against its original's)."""
     from benchmarks.bench_crawl import crawl_ours
-    from portal_crawler.crawler.warc import warc_dir
+    from portal_crawler.store.paths import warc_dir
     from portal_crawler.store import cdxj
     sites, scale = (["harbin", "zhejiang", "xiamen"], "tiny") if quick else (None, "demo")
     work = Path(tempfile.mkdtemp(prefix="bench-revisit-"))

@@ -5,7 +5,7 @@ HTTP 521), a script challenge (瑞数-style, 412), a web-application firewall an
 200 or 403 with a 拦截 page, a rate limit (429, 访问过于频繁), a captcha, or cloud
 protection answering 405/493. None of these is the page asked for: a blocked answer is
 never archived, its URL is asked for again by the next crawl, and a site that keeps
-blocking is backed off and paused (crawler/blocking.py). The crawler never tries to
+blocking is backed off and paused (crawler/downloader/blocking.py). The crawler never tries to
 solve or evade a challenge.
 
 The patterns are data (PATTERNS), checked in order; the first that matches names the

@@ -1,5 +1,5 @@
 """Incremental crawls never leave gaps: a capped, filtered or killed first crawl followed
-by one plain crawl archives every article (the backfill frontier, crawl/frontier.py)."""
+by one plain crawl archives every article (the backfill frontier, crawler/backfill.py)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ import time
 import pytest
 from conftest import ROOT, cli, crawl_args, archived_count
 
-from portal_crawler.crawler.frontier import ChannelWalk, Frontier
+from portal_crawler.crawler.backfill import ChannelWalk, Backfill
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive
 
@@ -21,7 +21,7 @@ SITES = ["harbin", "wuhan", "xiamen"]   # static lists, dynamic lists, TRS
 
 def _frontier(db) -> dict:
     with Archive(db) as ar:
-        return {(r["site"], r["channel"]): r for r in ar.frontier()}
+        return {(r["site"], r["channel"]): r for r in ar.backfill()}
 
 
 def _assert_equals_truth(db, truth, fields=None):
@@ -137,7 +137,7 @@ def test_capped_crawl_after_growth_leaves_no_gap(replica_net, tmp_path):
 
 # -- the frontier's rules, without a network ------------------------------------------
 
-def _walk_pages(fr: Frontier, pages: list[list[str]], archive: set[str], stop=None) -> ChannelWalk:
+def _walk_pages(fr: Backfill, pages: list[list[str]], archive: set[str], stop=None) -> ChannelWalk:
     """Read ``pages`` (keys per page) as a run does; keys in ``archive`` get archived."""
     w = fr.walk("s", "http://s/list", "ch")
     for depth, keys in enumerate(pages, 1):
@@ -160,19 +160,19 @@ def test_frontier_reports_only_covered_walks():
     pages = [[f"a{p}{i}" for i in range(3)] for p in range(4)]
     every = {k for p in pages for k in p}
     # All archived to the last page: complete.
-    r = Frontier().walk("s", "u", None)
-    full = Frontier()
+    r = Backfill().walk("s", "u", None)
+    full = Backfill()
     _walk_pages(full, pages, every)
     [row] = full.report()
     assert row["complete"] and row["pages"] == 4 and row["head_keys"] == pages[0]
     # One article of page 2 never archived: the frontier covers page 1 only.
-    part = Frontier()
+    part = Backfill()
     _walk_pages(part, pages, every - {"a11"})
     [row] = part.report()
     assert not row["complete"] and row["pages"] == 1
     # A run that never met the stored head keeps the stored frontier (no row).
     stored = {"site": "s", "channel_url": "http://s/list", "head_keys": ["zz"], "pages": 2, "complete": 1}
-    fr = Frontier([stored])
+    fr = Backfill([stored])
     _walk_pages(fr, pages, every, stop=2)
     assert fr.report() == [] and r.report() is None
 
@@ -180,17 +180,17 @@ def test_frontier_reports_only_covered_walks():
 def test_frontier_jump_resumes_where_the_stored_walk_ended():
     stored = {"site": "s", "channel_url": "http://s/list", "head_keys": ["b"], "pages": 6, "complete": 0,
               "resume_url": "http://s/list_6"}
-    w = Frontier([stored]).walk("s", "http://s/list", "ch")
+    w = Backfill([stored]).walk("s", "http://s/list", "ch")
     w.met_prior_at = 2
     named = {n: f"http://s/list_{n}" for n in range(1, 20)}
     assert w.jump_target(2, named) == (7, named[7])          # pages + max(P - 2, 0) + 1
     w.jump(2, 7)
     assert w.bridged == {3, 4, 5, 6}
-    w3 = Frontier([stored]).walk("s", "http://s/list", "ch")
+    w3 = Backfill([stored]).walk("s", "http://s/list", "ch")
     w3.met_prior_at = 4                                       # 2 pages of new articles since
     assert w3.jump_target(4, named) == (9, named[9])
     # Lists named only by their next links resume at the stored page's URL.
-    w2 = Frontier([stored]).walk("s", "http://s/list", "ch")
+    w2 = Backfill([stored]).walk("s", "http://s/list", "ch")
     w2.met_prior_at = 1
     assert w2.jump_target(1, {}) == (6, "http://s/list_6")
 

@@ -25,8 +25,9 @@ import pytest
 from conftest import E2E_SITES, ROOT, cli, archived_count
 from conftest import crawl_args as _crawl_args
 
-from portal_crawler.crawler.integrity import is_truncated
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.extract.truncation import is_truncated
+from portal_crawler.store.warcread import read_capture
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.replica import ReplicaProcess
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive

@@ -13,7 +13,8 @@ from portal_crawler.extract import extract_page
 from portal_crawler.store import Archive
 from portal_crawler.urls import canonical_url
 from portal_crawler.replica.oracle import compare_with_truth
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.store.warcread import read_capture
+from portal_crawler.store.paths import warc_dir
 
 
 def _counts(db):

@@ -90,7 +90,7 @@ from types import SimpleNamespace                                         # noqa
 from portal_crawler.dedupe import LENIENT, normalise_body, shingles       # noqa: E402
 from portal_crawler.dedupe.grouping import cluster_records                # noqa: E402
 from portal_crawler.replica.oracle import compare_with_truth              # noqa: E402
-from portal_crawler.crawler.warc import warc_dir                            # noqa: E402
+from portal_crawler.store.paths import warc_dir                            # noqa: E402
 
 HELD_OUT = ["harbin", "hubei", "xiamen"]      # DedeCMS GBK, DedeCMS V5.7 UTF-8, TRS
 HELD_OUT_SEED = 103                           # never used to tune the rule (tuned on 1-4)

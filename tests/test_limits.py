@@ -86,13 +86,13 @@ def test_request_budget_bounds_a_run_and_the_next_run_fills_the_gap(replica_net,
     with Archive(db) as ar:
         per_site = json.loads(ar.runs(1)[0]["per_site"])[site]
         assert per_site["limits/max_requests"] >= 1
-        assert not any(r["complete"] for r in ar.frontier(site))
+        assert not any(r["complete"] for r in ar.backfill(site))
     cli(*crawl_args(replica_net.sites_path, db, [site]), check=True)
     truth = [t for t in replica_net.truth() if t["site"] == site]
     with Archive(db) as ar:
         report = compare_with_truth(ar, truth)
         assert report["ok"], report["problems"][:10]
-        assert all(r["complete"] for r in ar.frontier(site))
+        assert all(r["complete"] for r in ar.backfill(site))
 
 
 def test_list_page_limit_resumes_from_the_frontier(replica_net, tmp_path):
@@ -108,7 +108,7 @@ def test_list_page_limit_resumes_from_the_frontier(replica_net, tmp_path):
         cli(*crawl_args(limited, db, [site]), check=True)
         runs += 1
         with Archive(db) as ar:
-            rows = ar.frontier(site)
+            rows = ar.backfill(site)
         if rows and all(r["complete"] for r in rows):
             break
         assert runs < 8, rows

@@ -235,7 +235,7 @@ def test_stored_truncated_record_is_fetched_again(tmp_path):
         db = tmp_path / "a.db"
         cut = _truth_paths(rep, plan)
         from portal_crawler.crawler import settings as S
-        without_check = {**S.DOWNLOADER_MIDDLEWARES, "portal_crawler.crawler.integrity.IntegrityCheck": None}
+        without_check = {**S.DOWNLOADER_MIDDLEWARES, "portal_crawler.crawler.downloader.integrity.IntegrityCheck": None}
         cli(*crawl_args(tmp_path / "s.toml", db, ["harbin"]), "--set",
             f"DOWNLOADER_MIDDLEWARES={json.dumps(without_check)}", check=True)
         with Archive(db) as ar:
@@ -294,7 +294,7 @@ def test_crawl_into_a_read_only_directory_is_exit_2(small_net, tmp_path):
 
 def test_writer_ignores_sigint_but_not_sigterm_forever(tmp_path):
     import multiprocessing as mp
-    from portal_crawler.crawler.pipelines import writer_main
+    from portal_crawler.crawler.pipelines.writer import writer_main
     ctx = mp.get_context("spawn")
     inbox, outbox = ctx.Queue(), ctx.Queue()
     p = ctx.Process(target=writer_main, args=(str(tmp_path / "a.db"), ["harbin"], {}, inbox, outbox,

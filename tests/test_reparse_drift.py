@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import cli, crawl_args
 
-from portal_crawler.crawler.drift import DriftCounter, site_profile, warnings_for_run
+from portal_crawler.crawler.extensions.drift import DriftCounter, site_profile, warnings_for_run
 from portal_crawler.store import Archive
 from portal_crawler.replica.oracle import compare_with_truth
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import cli
 
-from portal_crawler.crawler.warc import warc_dir
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
 
 PYWB = "pywb>=2.10,<2.11"

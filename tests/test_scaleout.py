@@ -11,7 +11,8 @@ import time
 import pytest
 from conftest import E2E_SITES, cli, crawl_args
 
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.store.warcread import read_capture
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.extract import extract_page
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.replica.redis_server import Cluster, RedisServer, free_port

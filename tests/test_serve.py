@@ -14,8 +14,9 @@ from urllib.parse import quote
 import pytest
 from conftest import E2E_SITES, ROOT, cli, crawl_args
 
-from portal_crawler.crawler.drift import warnings_for_run
-from portal_crawler.crawler.warc import read_capture, warc_dir
+from portal_crawler.crawler.extensions.drift import warnings_for_run
+from portal_crawler.store.warcread import read_capture
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.store import Archive
 from portal_crawler.store.contract import TABLES
 from portal_crawler.serve import make_datasette

@@ -16,7 +16,7 @@ import pytest
 from archived import crawl_twice
 from conftest import ROOT, cli, crawl_args
 
-from portal_crawler.crawler.warc import warc_dir
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
 
 BIN = Path(sys.executable).parent

@@ -11,7 +11,7 @@ import json
 import pytest
 from conftest import cli
 
-from portal_crawler.cli.text import plain, safe
+from portal_crawler.terminal import plain, safe
 from portal_crawler.store import Archive
 
 ESC = "\x1b"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import E2E_SITES, cli, crawl_args
 
-from portal_crawler.crawler.warc import warc_dir
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.snapshot import verify
 from portal_crawler.store import cdxj
 

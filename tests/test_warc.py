@@ -12,7 +12,8 @@ from pathlib import Path
 from conftest import E2E_SITES, cli, crawl_args
 from warcio.archiveiterator import ArchiveIterator
 
-from portal_crawler.crawler.warc import WarcFiles, warc_dir
+from portal_crawler.crawler.extensions.warc import WarcFiles
+from portal_crawler.store.paths import warc_dir
 from portal_crawler.store import Archive, cdxj
 from portal_crawler.store.warcread import payload_digest, read_record
 from portal_crawler.urls import canonical_url

@@ -7,8 +7,8 @@ import sys
 import click
 from rich.table import Table
 
-from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
-from portal_crawler.cli.text import plain, safe
+from portal_crawler.cli.common import DEFAULT_DB, EXIT_ERRORS, EXIT_LOCKED, err, fail, main, out, parse_settings
+from portal_crawler.terminal import plain, safe
 from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResult, ExitCode, crawl as run_crawl
 
 
@@ -16,7 +16,7 @@ SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them
 
 
 def print_run_summary(result: CrawlResult) -> None:
-    from portal_crawler.crawler.progress import site_table
+    from portal_crawler.crawler.extensions.progress import site_table
     out.print(site_table(result.stats, result.sites,
                          title=f"crawl finished in {result.elapsed:.1f} s ({safe(result.finish_reason)})"))
     a = result.articles

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, fail, load_registry, main, out
+from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, out
 from portal_crawler.cli.inspect import _open_existing
 
 

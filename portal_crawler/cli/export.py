@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, fail, main
+from portal_crawler.cli.common import DEFAULT_DB, fail, main
 
 
 def _split(values) -> list[str]:

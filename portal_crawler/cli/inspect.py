@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.common import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.terminal import safe
 
 # Every command opens an existing archive the same way (cli.open_archive): read-only by
 # default, one-line errors for a missing, non-database or corrupt file.
@@ -61,14 +61,14 @@ def parse(file_or_url, url, sites_file):
 def stats(db, limit, as_json, run_id):
     """Recent crawl runs, with per-site warnings (template drift, errors) and the
     requests that failed after their retries, by site and URL."""
-    from portal_crawler.crawler.drift import warnings_for_run
+    from portal_crawler.crawler.extensions.drift import warnings_for_run
     from portal_crawler.crawler.monitors import findings_of_run
     with open_archive(db) as ar:
         runs = ar.runs(limit)
         if run_id is None and runs:
             run_id = runs[0]["id"]
         failed = ar.failed_requests(run_id) if run_id is not None else []
-        frontier = ar.frontier()
+        frontier = ar.backfill()
     from portal_crawler.crawler.limits import run_warnings
 
     def warnings(run) -> list[str]:

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from portal_crawler.cli import fail, main, out
+from portal_crawler.cli.common import fail, main, out
 
 
 @main.group()

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, fail, main, out
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, out
+from portal_crawler.terminal import safe
 
 
 @main.group()

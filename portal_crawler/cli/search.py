@@ -10,8 +10,8 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from portal_crawler.cli import DEFAULT_DB, fail, main, open_archive, out
-from portal_crawler.cli.text import plain
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, out
+from portal_crawler.terminal import plain
 
 _FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "snippet")
 

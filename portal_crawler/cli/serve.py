@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, fail, main, out
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, out
 
 
 @main.command()

@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli import DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
-from portal_crawler.cli.text import safe
+from portal_crawler.cli.common import DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.terminal import safe
 from portal_crawler.sites.registry import SitesError
 
 
@@ -26,7 +26,7 @@ def sites(ctx, sites_file, db):
     if Path(db).exists():
         with open_archive(db) as ar:  # read-only: listing sites never writes the archive
             counts = {r["site"]: r for r in ar.site_counts()}
-            frontier = ar.frontier()
+            frontier = ar.backfill()
     t = Table(title=f"{len(reg.sites)} sites")
     for c in ("key", "name", "region", "address", "articles", "last crawled"):
         t.add_column(c)
@@ -40,9 +40,9 @@ def sites(ctx, sites_file, db):
 
 
 def frontier_table(rows: list[dict]) -> Table:
-    """Per site and channel: complete, or backfilling and how far (crawler/frontier.py)."""
+    """Per site and channel: complete, or backfilling and how far (crawler/backfill.py)."""
     from rich.markup import escape
-    from portal_crawler.crawler.frontier import describe
+    from portal_crawler.crawler.backfill import describe
     t = Table(title="channel lists (backfill)")
     for c in ("site", "channel", "list", "state"):
         t.add_column(c)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from portal_crawler.cli import DEFAULT_DB, EXIT_ERRORS, EXIT_OK, fail, main
+from portal_crawler.cli.common import DEFAULT_DB, EXIT_ERRORS, EXIT_OK, fail, main
 
 
 @main.command()

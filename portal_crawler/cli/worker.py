@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from portal_crawler.cli import fail, main, out, parse_settings
+from portal_crawler.cli.common import fail, main, out, parse_settings
 
 
 @main.command()

@@ -12,23 +12,11 @@ from __future__ import annotations
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 
+from portal_crawler.sites.schema import LIMITS
+
 __all__ = ["LIMITS", "LimitError", "site_limits", "size_limit_hit", "limit_hits", "nothing_to_crawl",
            "run_warnings"]
 
-# per-site key: (Scrapy setting that holds the default, what it bounds)
-LIMITS: dict[str, tuple[str, str]] = {
-    "download_maxsize": ("DOWNLOAD_MAXSIZE",
-                         "bytes of one response, after decompression; a larger one is dropped"),
-    "download_warnsize": ("DOWNLOAD_WARNSIZE", "bytes of one response above which a warning is logged"),
-    "max_requests": ("PORTAL_MAX_REQUESTS", "requests the spider schedules per site per run"),
-    "max_list_pages": ("PORTAL_MAX_LIST_PAGES", "list pages read per channel per run"),
-    "max_article_pages": ("PORTAL_MAX_ARTICLE_PAGES",
-                          "pages fetched of one multi-page article (the first N are archived)"),
-    "max_links_per_page": ("PORTAL_MAX_LINKS_PER_PAGE", "article links taken from one list page"),
-    "max_stale_list_pages": ("PORTAL_MAX_STALE_LIST_PAGES",
-                             "list pages in a row that add no new article URL, or get no older, "
-                             "before the channel's walk ends"),
-}
 # Names of the limit hits the spider counts besides the limits above.
 TRAP_HITS = ("list_no_new_urls", "list_not_older")
 

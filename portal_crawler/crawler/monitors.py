@@ -14,11 +14,11 @@ Finding kinds (``Finding.kind``):
   ``zero_new_after`` finished runs archived some.
 * ``blocked``   - answers of a site were block pages (anti-bot challenges, firewall,
   rate limit, captcha: portal_crawler/blocks.py) in more than ``blocked_share`` of its
-  answers (default 0: any), or the site was paused (crawler/blocking.py). Rate-limited
+  answers (default 0: any), or the site was paused (crawler/downloader/blocking.py). Rate-limited
   is this finding with the kind ``rate_limit`` among its counts.
 * ``template``  - the site's template extractor failed and the generic one took over on
   at least ``template_fallback_share`` of the run's articles (the drift counters of
-  crawler/drift.py, folded in here).
+  crawler/extensions/drift.py, folded in here).
 
 Thresholds: the ``MONITORS`` setting (crawler/settings.py), then ``[defaults.monitors]``
 of a sites file, then the site's own ``monitors`` table (``settings.monitors``), key by
@@ -31,9 +31,9 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
-__all__ = ["FIELDS", "Finding", "monitor_config", "assess_run", "findings_of_run"]
+from portal_crawler.record import WATCHED_FIELDS as FIELDS
 
-FIELDS = ("title", "published_at", "source", "author", "editor", "body")
+__all__ = ["FIELDS", "Finding", "monitor_config", "assess_run", "findings_of_run"]
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """A PaceBook shared through Redis: each site's delay and concurrency across all workers.
 
-``crawler/pacing.py`` asks its book ``try_send(site, delay, concurrency)`` before every
+``crawler/downloader/pacing.py`` asks its book ``try_send(site, delay, concurrency)`` before every
 send. ``LocalPaceBook`` answers for one process; with N processes that would allow N
 times the rate. ``RedisPaceBook`` answers for all of them with one Lua script (atomic on
 the server) that reads the server's clock (``TIME``), so workers on different machines
@@ -44,7 +44,7 @@ return 1
 
 
 class RedisPaceBook:
-    """The PaceBook of ``crawler/pacing.py`` with its state in Redis (see module doc)."""
+    """The PaceBook of ``crawler/downloader/pacing.py`` with its state in Redis (see module doc)."""
 
     def __init__(self, server, prefix: str, *, lease_ttl: float = 10.0, log_sends: bool = False,
                  owner: str | None = None) -> None:

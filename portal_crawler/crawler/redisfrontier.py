@@ -7,7 +7,7 @@ Its documented settings (``SCHEDULER``, ``SCHEDULER_QUEUE_CLASS``, ``DUPEFILTER_
 
 * ``FrontierDupeFilter``: scrapy-redis hashes the URL itself and ignores
   ``REQUEST_FINGERPRINTER_CLASS``; ours asks the crawler's fingerprinter
-  (``crawler/fingerprint.py``), so one article is fetched once whatever URL form links
+  (``crawler/downloader/fingerprint.py``), so one article is fetched once whatever URL form links
   to it, across all workers.
 * ``LeasedQueue``: a pop moves the request into the popping worker's lease hash in the
   same Lua script. The lease is released when the request's callback output (new

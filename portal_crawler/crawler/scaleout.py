@@ -39,7 +39,7 @@ from twisted.internet import task
 
 from portal_crawler.crawler.redisfrontier import (LEASE, WAKE, Frontier, FrontierError, SharedCounter, connect,
                                              new_worker_id)
-from portal_crawler.crawler.pipelines import ArchivePipeline
+from portal_crawler.crawler.pipelines.archive import ArchivePipeline
 from portal_crawler.crawler.spider import PortalSpider
 from portal_crawler.sites.registry import Site
 
@@ -85,11 +85,25 @@ def apply_frontier(s: Settings, url: str, role: str, prefix: str = "portal") -> 
                                  "portal_crawler.crawler.redisfrontier.LeaseRelease": 1})
     s.set("EXTENSIONS", {**s.getdict("EXTENSIONS"), "portal_crawler.crawler.scaleout.FrontierNode": 300})
     pipes = dict(s.getdict("ITEM_PIPELINES"))
-    pipes.pop("portal_crawler.crawler.pipelines.ArchivePipeline", None)
+    pipes.pop("portal_crawler.crawler.pipelines.archive.ArchivePipeline", None)
     pipes["portal_crawler.crawler.scaleout." + ("FrontierArchivePipeline" if role == "coordinator"
                                                 else "RelayPipeline")] = 500
     s.set("ITEM_PIPELINES", pipes)
     s.set("PORTAL_SPIDER", "portal_crawler.crawler.scaleout.FrontierSpider")
+
+
+def coordinate(s: Settings, url: str, *, resume: bool, spider_args: dict) -> None:
+    """``crawl(..., redis=url)``: make ``s`` the settings of this crawl's coordinator
+    (named by the ``SCALEOUT_COORDINATE`` setting). ValueError (one line) for a wrong
+    or unreachable Redis URL."""
+    try:
+        connect(url)
+    except FrontierError as e:
+        raise ValueError(str(e)) from None
+    apply_frontier(s, url, "coordinator")
+    s.set("JOBDIR", None)  # the frontier lives in Redis, not in a job folder
+    s.set("FRONTIER_RESUME", resume)
+    s.set("PORTAL_SPIDER_ARGS", spider_args)
 
 
 class FrontierSpider(PortalSpider):
@@ -99,7 +113,7 @@ class FrontierSpider(PortalSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         fr = Frontier.for_crawler(crawler)
-        spider.shared = fr  # (spider.frontier is the backfill state: crawler/frontier.py)
+        spider.shared = fr  # (spider.backfill is the backfill state: crawler/backfill.py)
         spider.seeded = fr.role != "coordinator"
         if fr.role == "coordinator":
             s = crawler.settings
@@ -117,7 +131,7 @@ class FrontierSpider(PortalSpider):
                 "warc_dir": str(_warc_dir(s)),
                 "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
                 "spider_args": {**s.getdict("PORTAL_SPIDER_ARGS"), "full_lists": spider.full_lists},
-                "frontier": _backfill_rows(s.get("PORTAL_DB"), list(spider.sites)),
+                "backfill": _backfill_rows(s.get("PORTAL_DB"), list(spider.sites)),
                 "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
             }, spider.known)
         if spider.max_articles is not None:
@@ -138,14 +152,14 @@ class FrontierSpider(PortalSpider):
 
 
 def _backfill_rows(db, sites) -> list[dict]:
-    """The archive's backfill state (crawler/frontier.py), for workers that never open it."""
+    """The archive's backfill state (crawler/backfill.py), for workers that never open it."""
     from portal_crawler.store import Archive
     with Archive.open(db) as ar:
-        return [r for site in sites for r in ar.frontier(site=site)]
+        return [r for site in sites for r in ar.backfill(site=site)]
 
 
 def _warc_dir(s):
-    from portal_crawler.crawler.warc import warc_dir
+    from portal_crawler.store.paths import warc_dir
     from pathlib import Path
     return Path(s.get("WARC_DIR") or warc_dir(s.get("PORTAL_DB"))).resolve()
 
@@ -375,7 +389,8 @@ def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None,
     later: the pointers name files, not paths). Raises ``FrontierError`` (one line) for
     a wrong or unreachable URL, or when no run appears.
     """
-    from portal_crawler.crawler.run import CrawlResult, build_settings
+    from portal_crawler.crawler.run import build_settings
+    from portal_crawler.crawler.runner import run_crawler
     server = connect(redis_url)
     deadline = time.monotonic() + wait
     probe = Frontier(server, prefix, "probe", "worker")
@@ -391,12 +406,4 @@ def work(redis_url: str, *, prefix: str = "portal", warc_dir: str | None = None,
     s.set("WARC_DIR", str(warc_dir or config["warc_dir"]))
     s.set("FRONTIER_COORDINATOR", config["coordinator"])  # a worker never outlives it
     known = probe.known([x.key for x in sites])
-    started = time.monotonic()
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.log import configure_logging
-    configure_logging(s)
-    process = CrawlerProcess(s)
-    crawler = process.create_crawler(FrontierSpider)
-    process.crawl(crawler, sites=sites, known=known, frontier=config["frontier"], **config["spider_args"])
-    process.start()
-    return CrawlResult.from_stats(crawler.stats.get_stats(), [x.key for x in sites], time.monotonic() - started)
+    return run_crawler(s, FrontierSpider, sites, known=known, backfill=config["backfill"], **config["spider_args"])

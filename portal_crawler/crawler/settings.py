@@ -24,13 +24,13 @@ LOG_LEVEL = "INFO"
 # from the registry's per-site settings at crawl time.
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# The delay between two requests to one site is kept by crawler/pacing.py at send time
+# The delay between two requests to one site is kept by crawler/downloader/pacing.py at send time
 # (per site: sites.toml `download_delay`, `concurrency`, `randomize_delay`,
 # `adaptive_delay`), so Scrapy's own slot delay and AutoThrottle stay off.
 DOWNLOAD_DELAY = 0
 DOWNLOAD_HANDLERS = {
-    "http": "portal_crawler.crawler.pacing.PacedDownloadHandler",
-    "https": "portal_crawler.crawler.pacing.PacedDownloadHandler",
+    "http": "portal_crawler.crawler.downloader.pacing.PacedDownloadHandler",
+    "https": "portal_crawler.crawler.downloader.pacing.PacedDownloadHandler",
 }
 PACING_ADAPTIVE = True           # follow each site's latency (floor: its own delay)
 PACING_MAX_DELAY = 30.0
@@ -45,28 +45,28 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 # One article is fetched once whatever URL form links to it.
-REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.fingerprint.PortalFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.downloader.fingerprint.PortalFingerprinter"
 
 # A body shorter than its Content-Length is an error (retried), never a short page;
-# crawler/integrity.py catches the truncation HTTP framing cannot show.
+# crawler/downloader/integrity.py catches the truncation HTTP framing cannot show.
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
 DOWNLOADER_MIDDLEWARES = {
-    "portal_crawler.crawler.middlewares.OffsiteGuard": 50,
-    "portal_crawler.crawler.middlewares.BackoffRetry": 550,
-    "portal_crawler.crawler.integrity.IntegrityCheck": 560,
-    "portal_crawler.crawler.blocking.BlockGuard": 580,   # sees answers before retry does
+    "portal_crawler.crawler.downloader.middlewares.OffsiteGuard": 50,
+    "portal_crawler.crawler.downloader.middlewares.BackoffRetry": 550,
+    "portal_crawler.crawler.downloader.integrity.IntegrityCheck": 560,
+    "portal_crawler.crawler.downloader.blocking.BlockGuard": 580,   # sees answers before retry does
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 # Dropped or failed items are logged by URL, not printed whole (crawler/logformatter.py).
 LOG_FORMATTER = "portal_crawler.crawler.logformatter.PortalLogFormatter"
 ITEM_PIPELINES = {
-    "portal_crawler.crawler.pipelines.ArchivePipeline": 500,
+    "portal_crawler.crawler.pipelines.archive.ArchivePipeline": 500,
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "portal_crawler.crawler.warc.WarcWriter": 100,
-    "portal_crawler.crawler.progress.Progress": 200,
+    "portal_crawler.crawler.extensions.warc.WarcWriter": 100,
+    "portal_crawler.crawler.extensions.progress.Progress": 200,
 }
 
 # Where the archive lives (`-s PORTAL_DB=PATH`); WARC files and job state go beside it
@@ -79,6 +79,11 @@ ARCHIVE_BATCH_SIZE = 200
 # and the crawl stops (exit 6, README "Reliability").
 ARCHIVE_BUSY_TIMEOUT = 10.0
 PROGRESS_ENABLED = False
+# The spider class a crawl runs (the scale-out coordinator sets its own).
+PORTAL_SPIDER = "portal_crawler.crawler.spider.PortalSpider"
+# `crawl(..., redis=URL)`: the function that makes a crawl's settings those of a
+# scale-out coordinator. Named here so that the crawl core never imports scale-out.
+SCALEOUT_COORDINATE = "portal_crawler.crawler.scaleout.coordinate"
 
 # Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
 # one with the lower-case key in its sites-file `settings` (or `[defaults]`).
@@ -90,7 +95,7 @@ PORTAL_MAX_ARTICLE_PAGES = 50
 PORTAL_MAX_LINKS_PER_PAGE = 500
 PORTAL_MAX_STALE_LIST_PAGES = 3
 
-# Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/blocking.py,
+# Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
 # README "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
 # least BLOCK_BACKOFF_SHARE blocked gets its delay multiplied by BLOCK_BACKOFF_FACTOR
 # (at least BLOCK_BACKOFF_MIN_DELAY s); after BLOCK_PAUSE_AFTER blocked answers in a row

@@ -1,7 +1,7 @@
 """Per-site politeness from the registry into Scrapy settings (one place).
 
 Each site is its own download slot: Scrapy's slot caps the site's concurrency, and
-``crawler/pacing.py`` keeps the site's delay at send time (the slot's own delay is 0 so
+``crawler/downloader/pacing.py`` keeps the site's delay at send time (the slot's own delay is 0 so
 that the delay is applied once). Site settings (sites.toml ``[defaults]`` or a site's
 ``settings`` table): ``download_delay`` (s), ``concurrency``, ``randomize_delay``
 (wait up to 1.5x the delay, never less than it), ``adaptive_delay`` (follow the site's

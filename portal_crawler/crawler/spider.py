@@ -3,7 +3,7 @@
 One spider crawls many sites at once; each site is its own download slot, so per-site
 politeness holds even when sites share a host. Lists are walked page by page, never
 fanned out (a pager may claim 共1000000页). Incremental by default, with a backfill
-frontier (crawler/frontier.py): a channel's paging stops at known articles only once its
+frontier (crawler/backfill.py): a channel's paging stops at known articles only once its
 list was walked to the end. Every walk is bounded by the site's limits (crawler/limits.py).
 """
 from __future__ import annotations
@@ -25,14 +25,14 @@ from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
-from portal_crawler.crawler.blocking import SitePaused, is_block_failure
-from portal_crawler.crawler.frontier import HEAD_KEYS, Frontier
+from portal_crawler.crawler.backfill import HEAD_KEYS, Backfill
+from portal_crawler.crawler.downloader.blocking import SitePaused, is_block_failure
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
 from portal_crawler.record import RECORD_KEYS
 from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
-from portal_crawler.sites.registry import Site
+from portal_crawler.sites.registry import Site, resolve_sites
 from portal_crawler.store.archive import Archive
 from portal_crawler.urls import canonical_url, identity_key
 
@@ -48,7 +48,7 @@ class PortalSpider(scrapy.Spider):
 
     def __init__(self, sites: list[Site], known: dict[str, set[str]] | None = None, channels: list[str] | None = None,
                  since: str | None = None, max_articles: int | None = None, refresh_days: int | None = None,
-                 overlap_pages: int | None = None, full_lists: bool = False, frontier: list[dict] | None = None,
+                 overlap_pages: int | None = None, full_lists: bool = False, backfill: list[dict] | None = None,
                  refetch: dict[str, list[dict]] | None = None, retry: dict[str, list[dict]] | None = None,
                  **kw):
         super().__init__(**kw)
@@ -64,7 +64,7 @@ class PortalSpider(scrapy.Spider):
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
         self.requested: set[str] = set()  # identity keys of articles asked for in this run
-        self.frontier = Frontier(frontier)
+        self.backfill = Backfill(backfill)
         self.requests_made: dict[str, int] = {k: 0 for k in self.sites}
         self.channel_urls: dict[str, set[str]] = {k: set() for k in self.sites}
         self.channel_names: dict[str, list[str]] = {k: [] for k in self.sites}
@@ -74,7 +74,7 @@ class PortalSpider(scrapy.Spider):
         self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
-    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, frontier=None, **kwargs):
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, backfill=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -83,16 +83,16 @@ class PortalSpider(scrapy.Spider):
         db = s.get("PORTAL_DB")
         if not s.getbool("PORTAL_LOCK_HELD"):  # `scrapy crawl`: nobody took the lock for us
             crawler.portal_lock = ArchiveLock(db).acquire()
-        if known is None or frontier is None:
+        if known is None or backfill is None:
             with Archive.open(db, create=True) as ar:
                 k, state = archive_state(ar, chosen, kwargs.get("full_lists", False))
             known = k if known is None else known
-            frontier = state.pop("frontier") if frontier is None else frontier
-            state.pop("frontier", None)
+            backfill = state.pop("backfill") if backfill is None else backfill
+            state.pop("backfill", None)
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
-        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, frontier=frontier, **kwargs)
+        spider = super().from_crawler(crawler, *args, sites=chosen, known=known, backfill=backfill, **kwargs)
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
@@ -132,7 +132,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
         req = self._req(url, self.parse_list, site, channel=name, walk=key, list_page=1)
         if req is not None:
-            self.frontier.walk(site.key, key, name).list_requests += 1
+            self.backfill.walk(site.key, key, name).list_requests += 1
             yield req
 
     def _inc(self, site: str, what: str, n: int = 1) -> None:
@@ -157,7 +157,7 @@ class PortalSpider(scrapy.Spider):
         if size_limit_hit(failure):  # a limit, not a fault: warned, and its entry counts as done
             self._limit(site, "download_maxsize", failure.request.url)
             if failure.request.meta.get("key"):
-                self.frontier.done(failure.request.meta["key"])
+                self.backfill.done(failure.request.meta["key"])
             return
         if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
@@ -294,7 +294,7 @@ class PortalSpider(scrapy.Spider):
         html, sel = self._decode(response)
         page = discover.parse_list(sel, response.url, html, limit=lim["max_links_per_page"])
         channel = response.meta.get("channel")
-        walk = self.frontier.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
+        walk = self.backfill.walk(site.key, response.meta.get("walk") or canonical_url(response.url), channel)
         depth = response.meta.get("list_page", 1)  # not "depth": Scrapy's DepthMiddleware owns it
         entries = [e for e in page.entries if urlsplit(e.url).netloc.lower() == site.netloc]
         if len(entries) > lim["max_links_per_page"]:
@@ -324,7 +324,7 @@ class PortalSpider(scrapy.Spider):
                 state.skipped = True
                 continue
             if key in self.requested:  # listed again (parent and child channel lists)
-                self.frontier.wait(state, key)
+                self.backfill.wait(state, key)
                 continue
             new = key not in self.known[site.key]
             if not new and not self._recent(e.date):
@@ -340,7 +340,7 @@ class PortalSpider(scrapy.Spider):
                 continue
             self.scheduled[site.key] += 1
             self.requested.add(key)
-            self.frontier.wait(state, key)
+            self.backfill.wait(state, key)
             yield req
         self._inc(site.key, "list_pages")
         if capped or too_old:
@@ -387,7 +387,7 @@ class PortalSpider(scrapy.Spider):
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
             if response.meta.get("key"):  # nothing to archive there: the list entry is done
-                self.frontier.done(response.meta["key"])
+                self.backfill.done(response.meta["key"])
             if res.kind == "other" and b"html" in response.headers.get("Content-Type", b"html").lower():
                 # A listed article answering with an error page (status 200): retried,
                 # then an error the next crawl asks for again - never silently dropped.
@@ -407,7 +407,7 @@ class PortalSpider(scrapy.Spider):
                 response.meta["cut"] = True
         if remaining:
             nxt, rest = remaining[0], remaining[1:]
-            # refresh: page k of a re-checked article may be a revisit too (crawler/warc.py).
+            # refresh: page k of a re-checked article may be a revisit too (crawler/extensions/warc.py).
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
                             cut=response.meta.get("cut", False), refresh=response.meta.get("refresh", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
@@ -418,7 +418,7 @@ class PortalSpider(scrapy.Spider):
         published = getattr(item, "published_at", None)
         # An article the archive drops (published before --since) stays missing.
         if response.meta.get("key") and not (self.since and published and published[:10] < self.since):
-            self.frontier.done(response.meta["key"])
+            self.backfill.done(response.meta["key"])
         yield item
 
     def _item(self, site: Site, parts, response) -> ArticleItem:
@@ -445,12 +445,12 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
     """What the archive tells a new crawl: the known identity keys per site, and
     spider arguments so that nothing stays lost - URLs stored truncated (``refetch``),
     requests that failed in the last run (``retry``), the backfill state of every channel
-    (``frontier``), and after a run that did not
+    (``backfill``), and after a run that did not
     finish (killed, writer failure, shutdown) every list walked again (``full_lists``):
     the incremental walk would stop at pages the lost run had half archived."""
     keys = [s.key for s in sites]
     known = {k: ar.known_keys(site=k) for k in keys}
-    state = {"frontier": [r for k in keys for r in ar.frontier(site=k)],  # crawler/frontier.py
+    state = {"backfill": [r for k in keys for r in ar.backfill(site=k)],  # crawler/backfill.py
              "refetch": {k: ar.refetch_urls(site=k) for k in keys},
              "retry": {k: ar.retry_requests(k) for k in keys},
              "full_lists": full_lists or ar.last_run_unfinished(keys)}
@@ -471,8 +471,3 @@ def _parse_args(kw: dict) -> dict:
     if isinstance(out.get("full_lists"), str):
         out["full_lists"] = out["full_lists"].lower() in ("1", "true", "yes")
     return out
-
-
-def resolve_sites(sites, sites_file):
-    from portal_crawler.crawler.run import resolve_sites as resolve
-    return resolve(sites, sites_file)

@@ -133,7 +133,8 @@ def _archive(datasette):
 
 
 async def capture(datasette, request):
-    from portal_crawler.crawler.warc import read_capture, warc_dir
+    from portal_crawler.store.warcread import read_capture
+    from portal_crawler.store.paths import warc_dir
     kind, rid = request.url_vars["kind"], int(request.url_vars["id"])
     page = int(request.url_vars.get("page") or 1)
     table = CAPTURE_TABLES.get(kind)

@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from portal_crawler.sites.schema import SitesError, check_document
@@ -145,3 +146,28 @@ def load(sites_file: str | Path | None = None) -> Registry:
         )
     return Registry(sites=sites, defaults=defaults)
 
+
+def default_sites_file() -> Path | None:
+    """``sites.toml`` in the working directory, where ``sites discover`` writes it."""
+    p = Path("sites.toml")
+    return p if p.is_file() else None
+
+
+def resolve_sites(sites: str | Iterable[str | Site], sites_file: str | Path | None = None) -> list[Site]:
+    """Site objects for ``"all"``, a comma-separated string, or keys / Site objects."""
+    if isinstance(sites, str) and sites != "all":
+        sites = [s.strip() for s in sites.split(",") if s.strip()]
+    if not isinstance(sites, str):
+        sites = list(sites)
+        if not sites:
+            raise SitesError("name the sites to crawl: --site KEY (repeatable) or --all")
+        if all(isinstance(s, Site) for s in sites):
+            return sites
+    reg = load(sites_file if sites_file is not None else default_sites_file())
+    if sites == "all":
+        chosen = reg.configured()
+        if not chosen:
+            raise SitesError("no site has a base_url; add them in a sites file or run "
+                             "`portal-crawler sites discover URL`")
+        return chosen
+    return reg.select([s.key if isinstance(s, Site) else s for s in sites])

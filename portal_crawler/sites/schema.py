@@ -4,7 +4,7 @@ A wrong value is a ``SitesError`` naming the file, the site and the key, never a
 traceback later in the crawl (``concurrency = "lots"``), a hang (``concurrency = 0``)
 or a setting silently ignored (a misspelt key, a selector that does not compile).
 A new per-site setting is one more entry in SETTINGS (README "Sites" documents them);
-the per-site limits are named once, in crawler/limits.py LIMITS.
+the per-site limits are named once, in LIMITS below (crawler/limits.py applies them).
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _table(keys: dict, what: str):
 
 def _monitors(v):
     """[defaults.monitors] / a site's `monitors`: thresholds of crawler/monitors.py."""
-    from portal_crawler.crawler.monitors import FIELDS
+    from portal_crawler.record import WATCHED_FIELDS as FIELDS
     keys = {"min_new_articles": _integer(0), "body_min_chars": _integer(0), "coverage_drop": _number(0, 1),
             "history_runs": _integer(1), "zero_new_after": _integer(0), "blocked_share": _number(0, 1),
             "template_fallback_share": _number(0, 1),
@@ -82,7 +82,7 @@ SETTINGS = {
     "download_delay": _number(0, 3600),          # seconds between two requests to the site
     "concurrency": _integer(1, 64),              # parallel requests to the site (0 would never fetch)
     "randomize_delay": _of(bool),
-    "adaptive_delay": _of(bool),                 # follow the site's latency (crawler/pacing.py)
+    "adaptive_delay": _of(bool),                 # follow the site's latency (crawler/downloader/pacing.py)
     "use_sitemap": _of(bool),
     "use_rss": _of(bool),
     "home_label": _of(str),
@@ -103,13 +103,28 @@ SELECTOR_FIELDS = ("title", "description", "channel", "breadcrumb", "source", "a
                    "reviewer", "published", "published_at", "date", "body")
 
 
+# The per-site limits a sites file may set (crawler/limits.py applies them).
+# per-site key: (Scrapy setting that holds the default, what it bounds)
+LIMITS: dict[str, tuple[str, str]] = {
+    "download_maxsize": ("DOWNLOAD_MAXSIZE",
+                         "bytes of one response, after decompression; a larger one is dropped"),
+    "download_warnsize": ("DOWNLOAD_WARNSIZE", "bytes of one response above which a warning is logged"),
+    "max_requests": ("PORTAL_MAX_REQUESTS", "requests the spider schedules per site per run"),
+    "max_list_pages": ("PORTAL_MAX_LIST_PAGES", "list pages read per channel per run"),
+    "max_article_pages": ("PORTAL_MAX_ARTICLE_PAGES",
+                          "pages fetched of one multi-page article (the first N are archived)"),
+    "max_links_per_page": ("PORTAL_MAX_LINKS_PER_PAGE", "article links taken from one list page"),
+    "max_stale_list_pages": ("PORTAL_MAX_STALE_LIST_PAGES",
+                             "list pages in a row that add no new article URL, or get no older, "
+                             "before the channel's walk ends"),
+}
+
 def _unknown(where: str, key: str, allowed) -> SitesError:
     return SitesError(f"{where}: unknown key {key!r} (allowed: {', '.join(allowed)})")
 
 
 def allowed_settings() -> dict:
-    """SETTINGS plus the per-site limits (crawler/limits.py: positive whole numbers)."""
-    from portal_crawler.crawler.limits import LIMITS
+    """SETTINGS plus the per-site limits (LIMITS: positive whole numbers)."""
     return {**SETTINGS, **{name: _integer(1) for name in LIMITS}}
 
 

@@ -163,7 +163,7 @@ class Archive:
     def finish_run(self, run_id: int, stats: dict | None = None,
                    finish_reason: str | None = None) -> None:
         """Record the run's end; `stats` keys: requests, responses, errors, per_site,
-        drift, failed ([{site, url, error}]: requests that failed after their retries,
+        drift, backfill (list_frontier rows), failed ([{site, url, error}]: requests that failed after their retries,
         stored in `crawl_errors`; optional keys kind, retry_url, retry_meta), and optionally the four
         article counts."""
         s = stats or {}
@@ -173,7 +173,7 @@ class Archive:
 
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            self._save_frontier(s.get("frontier") or [], run_id)
+            self._save_backfill(s.get("backfill") or [], run_id)
             self._finish_row(run_id, s, finish_reason, js)
             self.conn.execute("COMMIT")
         except BaseException:
@@ -202,7 +202,7 @@ class Archive:
             [(run_id, f.get("site"), f["url"], f.get("kind"), f.get("retry_url") or f["url"],
               js(f.get("retry_meta")), f.get("error")) for f in s.get("failed") or ()])
 
-    def _save_frontier(self, rows: list[dict], run_id) -> None:
+    def _save_backfill(self, rows: list[dict], run_id) -> None:
         # Sent by the crawler after its last batch of articles (same ordered queue), so a
         # frontier never claims pages whose articles are not committed.
         now = now_iso()
@@ -220,9 +220,9 @@ class Archive:
                  r.get("head_date"), int(r.get("pages") or 0), r.get("resume_url"), r.get("oldest_date"),
                  int(bool(r.get("complete"))), now if r.get("complete") else None, now, run_id))
 
-    def frontier(self, site: str | None = None) -> list[dict]:
+    def backfill(self, site: str | None = None) -> list[dict]:
         """The backfill frontier per site and channel list (see schema `list_frontier`)."""
-        return queries.frontier(self.conn, site)
+        return queries.backfill(self.conn, site)
 
     # -- writes ------------------------------------------------------------------
     def write_articles(self, items, run_id: int | None = None) -> dict:

@@ -63,3 +63,8 @@ class ArchivePaths:
                 shutil.rmtree(p, ignore_errors=True)
             else:
                 p.unlink(missing_ok=True)
+
+
+def warc_dir(archive_path) -> Path:
+    """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
+    return ArchivePaths.of(archive_path).warc_dir

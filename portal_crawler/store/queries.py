@@ -5,7 +5,7 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "table_counts", "frontier", "failed_requests", "retry_requests"]
+           "table_counts", "backfill", "failed_requests", "retry_requests"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
@@ -110,7 +110,7 @@ def table_counts(conn) -> dict:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 
-def frontier(conn, site: str | None = None) -> list[dict]:
+def backfill(conn, site: str | None = None) -> list[dict]:
     """`list_frontier` rows (head_keys decoded), by site and channel name."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'list_frontier'").fetchone() is None:
         return []          # an older archive opened read-only (not migrated)

@@ -58,7 +58,7 @@ def plan(archive) -> tuple[dict, list[tuple[int, list[dict]]]]:
 
 def _record(row: dict, folder, reg) -> dict | None:
     """The copy's record re-extracted from its captures, as the crawl made it."""
-    from portal_crawler.crawler.warc import read_capture
+    from portal_crawler.store.warcread import read_capture
     from portal_crawler.extract import extract_page, merge_pages
     refs = json.loads(row["warc_refs"]) if row["warc_refs"] else (
         [[row["warc_file"], row["warc_offset"]]] if row["warc_file"] else [])
@@ -83,8 +83,8 @@ def recheck_archive(archive, db_path, reg=None, dry_run: bool = False) -> dict:
     """Remove articles made of block pages (their URLs re-queued), then split the groups
     the archive's rule would not make; returns the summary {block_articles_removed,
     urls_requeued, groups_checked, groups_split, copies_moved, articles_created, unsplittable}."""
-    from portal_crawler.crawler.warc import warc_dir
     from portal_crawler.store.blockrepair import repair_blocks
+    from portal_crawler.store.paths import warc_dir
     blocks = repair_blocks(archive, db_path, dry_run=dry_run)
     summary, todo = plan(archive)
     summary.update(blocks)

@@ -12,7 +12,7 @@ import json
 from portal_crawler.extract import extract_page, merge_pages
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.warcread import read_capture
-from portal_crawler.crawler.integrity import is_truncated
+from portal_crawler.extract.truncation import is_truncated
 
 CARRY = ("url", "site", "clicks", "fetched_at", "warc_file", "warc_offset", "warc_refs")
 

@@ -24,7 +24,7 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from portal_crawler.store.paths import ArchivePaths
+from portal_crawler.store.paths import warc_dir
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -32,20 +32,15 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from portal_crawler.store import cdxj
-from portal_crawler.store.warcread import Capture, payload_digest, read_capture, read_record
+from portal_crawler.store.warcread import Capture, payload_digest, read_record
 
-__all__ = ["WarcFiles", "WarcWriter", "warc_dir", "warcinfo_fields", "read_capture", "Capture"]
+__all__ = ["WarcFiles", "WarcWriter", "warcinfo_fields"]
 
 _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
 # warcio gzips at level 9; level 1 is several times faster on HTML and the files stay
 # standard (one gzip member per record), about 15% larger.
 GZIP_LEVEL = 1
 WARC_VERSION = "1.1"
-
-
-def warc_dir(archive_path: str | os.PathLike) -> Path:
-    """WARC files live in ``<archive stem>.warc/`` beside the SQLite file."""
-    return ArchivePaths.of(archive_path).warc_dir
 
 
 def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,

@@ -153,7 +153,7 @@ class ChannelWalk:
                 "oldest_date": min(dates) if dates else None, "complete": complete}
 
 
-class Frontier:
+class Backfill:
     """Every channel walk of one run, and which article keys they wait for."""
 
     def __init__(self, stored: list[dict] | None = None):

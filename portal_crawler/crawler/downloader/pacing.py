@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 class SitePaused(IgnoreRequest):
-    """The site was paused for this run (crawler/blocking.py): nothing more is sent to it."""
+    """The site was paused for this run (crawler/downloader/blocking.py): nothing more is sent to it."""
 
 
 @dataclass
@@ -99,7 +99,7 @@ class Pacer:
         self._delay: dict[str, float] = {k: p.delay for k, p in policies.items()}
         self._released: dict[str, asyncio.Event] = {}
         self.send_log: dict[str, list[float]] | None = None  # tests: {site: [monotonic send times]}
-        # Blocked sites (crawler/blocking.py): a raised floor under the delay, and paused
+        # Blocked sites (crawler/downloader/blocking.py): a raised floor under the delay, and paused
         # sites, checked at send time so that no queued request reaches a paused site.
         self._floor: dict[str, float] = {}
         self.paused: set[str] = set()

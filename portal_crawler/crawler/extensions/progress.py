@@ -8,7 +8,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from portal_crawler.cli.text import safe
+from portal_crawler.terminal import safe
 
 
 def site_table(stats: dict, sites: list[str], title: str | None = None) -> Table:

@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import time
-from collections import defaultdict
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -19,137 +18,12 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from portal_crawler.spawn import CTX, start_process
-from portal_crawler.crawler.drift import DriftCounter, site_profile
+from portal_crawler.crawler.extensions.drift import DriftCounter
 from portal_crawler.crawler.items import ArticleItem
-from portal_crawler.store import Archive
+from portal_crawler.crawler.pipelines.writer import TERM_GRACE, writer_main
+from portal_crawler.crawler.stats import COUNTS, run_stats
 
 logger = logging.getLogger(__name__)
-COUNTS = ("new", "updated", "unchanged", "duplicate")
-
-
-def error_count(stats: dict) -> int:
-    """Requests that failed after their retries, the archive writer's failure, and
-    exceptions in the spider's callbacks: the run's errors (exit 1 when not 0)."""
-    return int(stats.get("portal/errors", 0)) + int(stats.get("spider_exceptions/count", 0))
-
-
-def run_stats(stats: dict, sites: list[str]) -> dict:
-    """Shape Scrapy's stats into the crawl_runs columns (totals and per site)."""
-    responses = {k.rsplit("/", 1)[-1]: v for k, v in stats.items()
-                 if k.startswith("downloader/response_status_count/")}
-    per_site = {}
-    for key in sites:
-        prefix = f"site/{key}/"
-        d = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)}
-        resp = {k.split("/", 1)[1]: d.pop(k) for k in list(d) if k.startswith("responses/")}
-        d["responses"] = resp
-        per_site[key] = d
-    return {
-        "requests": stats.get("downloader/request_count", 0),
-        "responses": responses,
-        "errors": error_count(stats),
-        "per_site": per_site,
-        **{f"{c}_articles": stats.get(f"archive/{c}", 0) for c in COUNTS},
-    }
-
-
-def _write_grouped(archive, batch: list[dict]) -> list[tuple[str, dict]]:
-    by_site = defaultdict(list)
-    for it in batch:
-        by_site[it["site"]].append(it)
-    return [(site, archive.write_articles(items)) for site, items in by_site.items()]
-
-
-TERM_GRACE = 30.0   # s a writer told to stop (SIGTERM) waits for its crawler's "finish"
-PARENT_POLL = 0.5   # s between checks that the crawler is still alive
-
-
-def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_timeout=None,
-                term_grace=TERM_GRACE) -> None:
-    """The archive writer process: owns the SQLite archive for one run.
-
-    Messages in order: ("write", batch) -> ("counts", [(site, counts)]); ("sync",) ->
-    ("synced",); ("finish", summary, reason) -> ("finished", peak_rss_mb). If the archive
-    cannot be opened or written (another program's write lock outlasting the busy
-    timeout, a full disk, a corrupt file) it says ("failed", one-line reason) and exits
-    at once: the crawler stops the crawl.
-
-    It ignores SIGINT (Ctrl-C reaches the whole process group; the crawler shuts down
-    gracefully and says "finish"). SIGTERM gives the crawler TERM_GRACE seconds to say
-    "finish" (``term_grace``), then the writer exits. It exits by itself, after writing what it was sent,
-    as soon as its crawler is gone, however the crawler died: ``parent_pid`` is the
-    crawler's pid taken before the writer started, so a crawler killed before the writer
-    even ran is noticed too.
-    """
-    import queue
-    import signal
-    import sqlite3
-    import sys
-    from portal_crawler.store.schema import BUSY_TIMEOUT, describe
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    terminated: list[float] = []
-    signal.signal(signal.SIGTERM, lambda *_: terminated.append(time.monotonic()))
-    parent_pid = parent_pid or os.getppid()
-
-    def crawler_alive() -> bool:
-        return os.getppid() == parent_pid
-
-    archive = run_id = None
-
-    def fail(e: BaseException) -> None:
-        reason = describe(path, e) if isinstance(e, (sqlite3.Error, OSError)) else \
-            f"archive writer failed: {type(e).__name__}: {e}"
-        if not isinstance(e, (sqlite3.Error, OSError)):
-            import traceback
-            traceback.print_exc()
-        try:
-            outbox.put(("failed", reason))
-            if archive is not None and run_id is not None:
-                # Best effort, quickly: the run row says why it ended (not possible on a
-                # full disk or while the other program still holds its lock).
-                archive.conn.execute("PRAGMA busy_timeout=1000")
-                archive.finish_run(run_id, None, "archive_error")
-        except Exception:  # noqa: BLE001 - the reason is already on its way
-            pass
-        finally:
-            if archive is not None:
-                try:
-                    archive.close()
-                except Exception:  # noqa: BLE001
-                    pass
-            outbox.close()
-            outbox.join_thread()
-            sys.exit(1)
-
-    try:
-        archive = Archive(path, busy_timeout=busy_timeout or BUSY_TIMEOUT)
-        run_id = archive.start_run(sites=sites, args=run_args)
-        outbox.put(("opened", run_id, {k: site_profile(archive.db, k) for k in sites}))
-    except Exception as e:  # noqa: BLE001 - any failure to open ends the crawl, with its reason
-        fail(e)
-    while True:
-        try:
-            msg = inbox.get(timeout=PARENT_POLL)
-        except queue.Empty:
-            gone = not crawler_alive()
-            if gone or (terminated and time.monotonic() - terminated[0] > term_grace):
-                # The crawler died (or will not finish): everything sent is written.
-                archive.close()
-                return
-            continue
-        try:
-            if msg[0] == "write":
-                outbox.put(("counts", _write_grouped(archive, msg[1])))
-            elif msg[0] == "sync":
-                outbox.put(("synced",))
-            elif msg[0] == "finish":
-                archive.finish_run(run_id, msg[1], msg[2])
-                archive.close()
-                import resource
-                outbox.put(("finished", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
-                return
-        except Exception as e:  # noqa: BLE001
-            fail(e)
 
 
 class WriterFailed(Exception):
@@ -319,9 +193,9 @@ class ArchivePipeline:
         summary["drift"] = self.drift.report()
         summary["failed"] = list(getattr(spider, "failed", []))
         # After the last batch in the same queue: a frontier never runs ahead of the
-        # articles it claims are archived (crawler/frontier.py).
-        frontier = getattr(spider, "frontier", None)
-        summary["frontier"] = frontier.report() if frontier is not None else []
+        # articles it claims are archived (crawler/backfill.py).
+        backfill = getattr(spider, "backfill", None)
+        summary["backfill"] = backfill.report() if backfill is not None else []
         summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
         self.inbox.put(("finish", summary, reason or "finished"))
         done = self._expect("finished")

@@ -9,30 +9,15 @@ failed request: never stored as a complete article.
 """
 from __future__ import annotations
 
-import re
-
 from scrapy.downloadermiddlewares.retry import get_retry_request
 
-# What may precede the root element: BOM, whitespace, XML declaration, doctype, comments.
-_PROLOG = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s+|<\?xml[^>]*>|<!doctype[^>]*>|<!--.*?-->)*<html[\s>]",
-                     re.I | re.S)
-_END = re.compile(rb"</(?:body|html)\s*>", re.I)
-_TAIL = 65536
+from portal_crawler.extract.truncation import is_truncated
+
+__all__ = ["IntegrityCheck", "TruncatedResponse"]
 
 
 class TruncatedResponse(Exception):
     """A response that ended before its document did, still so after its retries."""
-
-
-def is_truncated(body: bytes, content_type: str | None = None) -> bool:
-    """True for an HTML document that starts with ``<html`` and has no ``</body>`` or
-    ``</html>``. Other bodies (feeds, images, fragments) are not judged here."""
-    if content_type and "html" not in content_type.lower():
-        return False
-    if not _PROLOG.match(body[:4096]):
-        return False
-    # The end tags sit near the end; look there first, the whole body only if needed.
-    return not (_END.search(body, max(0, len(body) - _TAIL)) or _END.search(body))
 
 
 class IntegrityCheck:

@@ -12,7 +12,7 @@ back (so a 429 or a challenge is not retried at once, which would hammer the sit
 * back-off: when at least ``BLOCK_BACKOFF_SHARE`` of the site's last
   ``BLOCK_BACKOFF_WINDOW`` answers were blocked, the site's delay is multiplied by
   ``BLOCK_BACKOFF_FACTOR`` (at least ``BLOCK_BACKOFF_MIN_DELAY`` s, at most
-  ``PACING_MAX_DELAY``) through the pace book (crawler/pacing.py);
+  ``PACING_MAX_DELAY``) through the pace book (crawler/downloader/pacing.py);
 * pause: after ``BLOCK_PAUSE_AFTER`` blocked answers in a row (sites file:
   ``block_pause_after``) the site is paused for this run: the pacer refuses every
   further send to it at send time (``SitePaused``), so not one more request reaches
@@ -27,7 +27,7 @@ import logging
 from collections import deque
 
 from portal_crawler.blocks import Block, classify
-from portal_crawler.crawler.pacing import Pacer, SitePaused
+from portal_crawler.crawler.downloader.pacing import Pacer, SitePaused
 from scrapy.exceptions import IgnoreRequest
 
 __all__ = ["BlockGuard", "Blocked", "SitePaused", "is_block_failure"]

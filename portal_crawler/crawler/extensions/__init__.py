@@ -1,0 +1,1 @@
+"""Scrapy extensions of a crawl: WARC capture, the live progress view, template drift counters."""

@@ -1,0 +1,1 @@
+"""Item pipelines: the archive pipeline (crawler side) and the archive writer process."""
