@@ -82,9 +82,12 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("http_403", "firewall", statuses=(403,)),
 )
 
-_STRIP = re.compile(rb"<(script|style|noscript)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_STRIP = re.compile(rb"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<noscript\b.*?</noscript\s*>"
+                    rb"|<!--.*?-->", re.S | re.I)
 _TAGS = re.compile(rb"<[^>]*>")
+_SPACE_B = re.compile(rb"\s+|&nbsp;")
 _SPACE = re.compile(r"\s+|&nbsp;")
+MAX_BYTES_PER_CHAR = 4   # UTF-8; GB18030 needs at most 4 too
 
 
 def _decode(raw: bytes, encoding: str | None = None) -> str:
@@ -96,10 +99,29 @@ def _decode(raw: bytes, encoding: str | None = None) -> str:
     return raw.decode("gb18030", errors="replace")
 
 
+_SEGMENT = re.compile(rb">([^<]+)")
+
+
+def _surely_long(body: bytes, limit: int) -> bool:
+    """True once the text between tags (scripts included: an over-estimate) passes
+    ``limit`` bytes; stops there, so an ordinary page costs a few kB of scanning."""
+    n = 0
+    for m in _SEGMENT.finditer(body):
+        n += len(m.group(1).strip())
+        if n > limit:
+            return True
+    return False
+
+
+def _visible_bytes(body: bytes) -> bytes:
+    # On bytes, before decoding: tags and spaces are ASCII in every encoding the portals
+    # use, and most pages are then known to be long without decoding at all.
+    return _SPACE_B.sub(b"", _TAGS.sub(b" ", _STRIP.sub(b" ", body)))
+
+
 def visible_text(body: bytes, encoding: str | None = None) -> str:
     """The page's visible text, whitespace removed (a cheap regex pass, no parser)."""
-    raw = _TAGS.sub(b" ", _STRIP.sub(b" ", body))
-    return _SPACE.sub("", _decode(raw, encoding))
+    return _SPACE.sub("", _decode(_visible_bytes(body), encoding))
 
 
 def _encoding_of(content_type: str | None) -> str | None:
@@ -118,9 +140,14 @@ def classify(status: int, body: bytes, content_type: str | None = None, short_te
         if len(body) > MAX_BLOCK_BYTES:
             continue
         if text is None:
-            text = visible_text(body, _encoding_of(content_type))
+            if _surely_long(body, short_text * MAX_BYTES_PER_CHAR):
+                return None  # a real page: every remaining pattern needs a short one
+            raw = _visible_bytes(body)
+            if len(raw) > short_text * MAX_BYTES_PER_CHAR:
+                return None  # a real page (no decoding needed): every remaining pattern needs a short one
+            text = _SPACE.sub("", _decode(raw, _encoding_of(content_type)))
         if len(text) > short_text:
-            return None  # a real page: every remaining pattern needs a short one
+            return None
         if p.script and re.search(p.script.encode(), body):
             return Block(p.kind, p.name)
         low = text.lower()

@@ -12,7 +12,9 @@ back (so a 429 or a challenge is not retried at once, which would hammer the sit
 * back-off: when at least ``BLOCK_BACKOFF_SHARE`` of the site's last
   ``BLOCK_BACKOFF_WINDOW`` answers were blocked, the site's delay is multiplied by
   ``BLOCK_BACKOFF_FACTOR`` (at least ``BLOCK_BACKOFF_MIN_DELAY`` s, at most
-  ``PACING_MAX_DELAY``) through the pace book (crawler/downloader/pacing.py);
+  ``PACING_MAX_DELAY``) through the pace book (crawler/downloader/pacing.py); each
+  step needs its own evidence (half a window of answers since the last step), and a full window without a block divides
+  the delay by the factor again (never below the site's own delay);
 * pause: after ``BLOCK_PAUSE_AFTER`` blocked answers in a row (sites file:
   ``block_pause_after``) the site is paused for this run: the pacer refuses every
   further send to it at send time (``SitePaused``), so not one more request reaches
@@ -56,6 +58,7 @@ class BlockGuard:
         self.factor = s.getfloat("BLOCK_BACKOFF_FACTOR")
         self.min_delay = s.getfloat("BLOCK_BACKOFF_MIN_DELAY")
         self.pause_after = s.getint("BLOCK_PAUSE_AFTER")
+        self.min_evidence = max(1, self.window // 2)  # answers seen before a back-off step
         self.recent: dict[str, deque] = {}
         self.streak: dict[str, int] = {}
 
@@ -83,15 +86,19 @@ class BlockGuard:
         recent.append(block is not None)
         if block is None:
             self.streak[site] = 0
+            if len(recent) == self.window and not any(recent):  # a clean window: ease off again
+                Pacer.for_crawler(self.crawler).relax(site, self.factor)
+                recent.clear()
             return response
         stats = self.crawler.stats
         stats.inc_value(f"site/{site}/blocked/{block.kind}")
         stats.inc_value("portal/blocked")
         self.streak[site] = self.streak.get(site, 0) + 1
         pacer = Pacer.for_crawler(self.crawler)
-        if sum(recent) >= self.share * len(recent):  # mostly blocked lately: slow down
+        if len(recent) >= self.min_evidence and sum(recent) >= self.share * len(recent):  # mostly blocked: slow down
             delay = pacer.back_off(site, self.factor, self.min_delay)
             stats.max_value(f"site/{site}/backoff_delay", round(delay, 3))
+            recent.clear()  # the next step needs a window of its own evidence
         if self.streak[site] >= self._pause_after(site) and site not in pacer.paused:
             sent = pacer.pause(site)
             stats.set_value(f"site/{site}/paused", 1)

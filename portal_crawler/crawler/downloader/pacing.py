@@ -161,6 +161,22 @@ class Pacer:
         self._delay[site] = max(self._delay[site], new)
         return self._delay[site]
 
+    def relax(self, site: str, factor: float) -> None:
+        """Undo one ``back_off`` step: the raised floor divided by ``factor``; gone once it
+        reaches the site's own delay."""
+        floor = self._floor.get(site)
+        if floor is None:
+            return
+        policy = self.policies.get(site)
+        base = policy.delay if policy is not None else 0.0
+        new = floor / factor
+        if new <= base:
+            del self._floor[site]
+            new = base
+        else:
+            self._floor[site] = new
+        self._delay[site] = min(self._delay[site], max(new, base))
+
     def pause(self, site: str) -> int:
         """Send nothing more to ``site`` in this run; returns the sends made to it so far."""
         self.paused.add(site)
