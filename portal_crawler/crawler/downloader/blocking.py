@@ -98,7 +98,7 @@ class BlockGuard:
         if len(recent) >= self.min_evidence and sum(recent) >= self.share * len(recent):  # mostly blocked: slow down
             delay = pacer.back_off(site, self.factor, self.min_delay)
             stats.max_value(f"site/{site}/backoff_delay", round(delay, 3))
-            recent.clear()  # the next step needs a window of its own evidence
+            recent.clear()  # the next step needs evidence of its own
         if self.streak[site] >= self._pause_after(site) and site not in pacer.paused:
             sent = pacer.pause(site)
             stats.set_value(f"site/{site}/paused", 1)
