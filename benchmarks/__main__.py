@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -17,7 +18,8 @@ from benchmarks import common
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
         "search_speedup_vs_like", "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio",
-        "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio")
+        "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio",
+        "scaleout_restart_items_lost", "scaleout_hosts_min_gap_ratio")
 BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout")
 
 
@@ -146,7 +148,22 @@ def rows(f: dict) -> list[dict]:
          "ratio": common.ratio((so.get("polite") or {}).get("server_min_mean_gap_of_10_s"),
                                (so.get("polite") or {}).get("delay_s")),
          "target": "(info: ratio = mean of 10 / delay)"},
+        {"metric": "scale-out: articles lost in the run spanning 3 Redis restarts (URLs stored twice: "
+                   f"{(so.get('restarts') or {}).get('urls_stored_twice', '?')})",
+         "ours": f.get("scaleout_restart_items_lost"), "baseline": (so.get("restarts") or {}).get("expected"),
+         "ratio": None, "target": "== 0",
+         "met": met(f.get("scaleout_restart_items_lost"), lambda v: v == 0
+                    and not (so.get("restarts") or {}).get("urls_stored_twice"))},
+        {"metric": "scale-out on two hosts (network namespaces): min gap at the replica / delay"
+                   + (f" [not measured: {so['two_hosts']['not_measured']}]" if (so.get("two_hosts") or {})
+                      .get("not_measured") else ""),
+         "ours": (so.get("two_hosts") or {}).get("min_gap_s"), "baseline": (so.get("two_hosts") or {}).get("delay_s"),
+         "ratio": f.get("scaleout_hosts_min_gap_ratio"), "target": ">= 0.9",
+         "met": met(f.get("scaleout_hosts_min_gap_ratio"), lambda v: v >= 0.9)},
     ]
+    if (f.get("errors") or {}).get("scaleout"):
+        out.append({"metric": f"scale-out NOT MEASURED: {f['errors']['scaleout'][:160]}", "target": "measured",
+                    "met": False})
     sr = f.get("search_detail") or {}
     for cls, c in (sr.get("classes") or {}).items():
         tgt = cls in ("2-char", "4-char")
@@ -222,4 +239,6 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    # A part that could not be measured (a tool missing, a crash) fails the run, after
+    # every other part was measured and the table printed (it names the part).
+    sys.exit(1 if main()["errors"] else 0)

@@ -19,6 +19,17 @@ across them, and Redis memory per queued request and per seen fingerprint.
   requests, and each site's rate.
 * Memory: ``MEMORY USAGE`` of N article requests encoded by scrapy-redis exactly as the
   crawl queues them, of N dupefilter fingerprints and of N known identity keys.
+* Redis restarts: the polite crawl again (3 processes) with Redis stopped and started
+  three times (at 1/4, 1/2, 3/4 of its requests). ``scaleout_restart_items_lost`` =
+  articles of the truth missing from the archive at the end of THAT run (target 0), and
+  URLs stored twice beside it.
+* Two hosts (``replica/netns.py``; root only, else "not measured" with the reason):
+  coordinator, Redis and replica in one network namespace, two workers in another, a
+  0.5 s delay. ``scaleout_hosts_min_gap_ratio`` = the smallest gap between two requests
+  to one site as the replica saw them arrive / delay (target >= 0.9).
+
+Without ``redis-server`` nothing here can run: the benchmark says so in the table and
+``python -m benchmarks`` exits 1 (benchmarks/README.md: how to install it).
 """
 from __future__ import annotations
 
@@ -75,7 +86,7 @@ def _crawl(rep, url: str | None, work: Path, name: str, processes: int, delay: f
 
 def _send_log(url: str) -> dict[str, list[float]]:
     import redis
-    from portal_crawler.crawler.redisbook import RedisPaceBook
+    from portal_crawler.scaleout.pacebook import RedisPaceBook
     return RedisPaceBook(redis.Redis.from_url(url), "portal").send_log()
 
 
@@ -127,10 +138,64 @@ def _memory(url: str, rep, n: int) -> dict:
             "used_memory_delta_per_request": round((after - before) / n)}
 
 
+HOSTS_DELAY = 0.5
+HOSTS_SITES = ["harbin", "zhejiang", "wuhan", "xiamen"]
+
+
+def _restarts(rep, srv, work: Path, requests: int) -> dict:
+    """The polite crawl with Redis restarted three times while it runs; what it lost."""
+    import sqlite3
+    import time
+    from portal_crawler.replica.oracle import compare_with_truth
+    from portal_crawler.replica.redis_server import Cluster
+    from portal_crawler.store import Archive
+    db = work / "restarts.db"
+    args = ["crawl", "--sites-file", rep.sites_file(work / "sites.toml"), "--db", db, "--delay", POLITE_DELAY,
+            "--concurrency", 1, "--no-progress"]
+    for k in rep.base_urls:
+        args += ["--site", k]
+    rep.reset_stats()
+    cluster = Cluster(srv.url, args, workers=2)
+    at = []
+    for n in (requests // 4, requests // 2, 3 * requests // 4):
+        while rep.stats()["total"] < n and cluster.coordinator.poll() is None:
+            time.sleep(0.05)
+        at.append(rep.stats()["total"])
+        srv.restart(down=0.5)
+    res = cluster.wait(timeout=1800)
+    if res["coordinator"][0] != 0:
+        raise RuntimeError(f"restarts: coordinator exit {res['coordinator'][0]}: {res['coordinator'][2][-800:]}")
+    with Archive(db) as ar:
+        report = compare_with_truth(ar, rep.truth())
+    con = sqlite3.connect(db)
+    twice = con.execute("SELECT COUNT(*) FROM (SELECT url FROM article_urls GROUP BY url HAVING COUNT(*) > 1)"
+                        ).fetchone()[0]
+    con.close()
+    return {"restarts_at_requests": at, "requests": rep.stats()["total"], "expected": report["expected"],
+            "items_lost": report["expected"] - report["matched"], "urls_stored_twice": twice,
+            "problems": report["problems"][:5]}
+
+
+def _two_hosts(work: Path, quick: bool) -> dict:
+    from portal_crawler.replica import netns
+    why = netns.why_not()
+    if why is not None:
+        return {"not_measured": why}
+    got = netns.crawl_on_two_hosts(work, HOSTS_SITES, SIZES["quick"], HOSTS_DELAY, workers=2)
+    if got["coordinator"][0] != 0:
+        raise RuntimeError(f"two hosts: coordinator exit {got['coordinator'][0]}: {got['coordinator'][2][-800:]}")
+    gaps = netns.min_arrival_gap(got["arrivals"])
+    worst = min(gaps.values())
+    return {"delay_s": HOSTS_DELAY, "sites": len(gaps), "min_gap_s": round(worst, 4),
+            "ratio": round(worst / HOSTS_DELAY, 3), "per_site_min_gap_s": {k: round(v, 4) for k, v in gaps.items()},
+            "requests": sum(len(v) for v in got["arrivals"].values())}
+
+
 def run(quick: bool) -> dict:
     from portal_crawler.replica.redis_server import RedisServer
     if not RedisServer.available():
-        raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        raise RuntimeError("redis-server is not installed: scale-out not measured "
+                           "(apt-get install redis-server; benchmarks/README.md)")
     scale = SIZES["quick" if quick else "full"]
     work = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
     try:
@@ -144,18 +209,22 @@ def run(quick: bool) -> dict:
             seen = min(min(b - a for a, b in zip(ts, ts[1:])) for ts in arrivals)
             seen10 = min(min(ts[i + 9] - ts[i] for i in range(len(ts) - 9)) for ts in arrivals) / 9
             mem = _memory(srv.url, rep, 2000 if quick else 20000)
+            restarts = _restarts(rep, srv, work, polite["served"])
             sites = len(rep.base_urls)
+        hosts = _two_hosts(work / "hosts", quick)
         one = runs[0]["steady_pages_per_s"]
         return {
             "scaleout_speedup_2w": common.ratio(runs[1]["steady_pages_per_s"], one),
             "scaleout_speedup_3w": common.ratio(runs[2]["steady_pages_per_s"], one),
             "scaleout_min_gap_ratio": gaps["ratio"],
+            "scaleout_restart_items_lost": restarts["items_lost"],
+            "scaleout_hosts_min_gap_ratio": hosts.get("ratio"),
             # the cost of the shared frontier: 1 process on Redis vs the plain crawl
             "scaleout_1w_vs_plain": common.ratio(runs[0]["pages_per_s"], plain["pages_per_s"]),
             "scaleout_detail": {"sites": sites, "scale": scale, "plain": plain, "runs": runs,
                                 "polite": {**polite, "delay_s": POLITE_DELAY, **gaps,
                                            "server_min_gap_s": round(seen, 4),
                                            "server_min_mean_gap_of_10_s": round(seen10, 4)},
-                                "redis_memory": mem}}
+                                "redis_memory": mem, "restarts": restarts, "two_hosts": hosts}}
     finally:
         shutil.rmtree(work, ignore_errors=True)

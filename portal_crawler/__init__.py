@@ -9,7 +9,7 @@ The Python API (README "Python API")::
 """
 __version__ = "0.2.0"
 
-__all__ = ["crawl", "CrawlResult", "Archive", "ArchivePaths", "__version__"]
+__all__ = ["crawl", "work", "CrawlResult", "Archive", "ArchivePaths", "__version__"]
 
 
 def __getattr__(name):
@@ -17,6 +17,9 @@ def __getattr__(name):
     if name in ("crawl", "CrawlResult"):
         from portal_crawler.crawler import run
         return getattr(run, name)
+    if name == "work":  # a scale-out worker (portal_crawler/scaleout/worker.py; the `scaleout` extra)
+        from portal_crawler.scaleout.worker import work
+        return work
     if name == "Archive":
         from portal_crawler.store.archive import Archive
         return Archive

@@ -27,7 +27,12 @@ class ArticleRecord:
     published_raw: str | None = _f("the raw date string as found on the page", content=False)
     date_flag: str | None = _f("None, or future / before_1990 / unparsed / missing (then published_at is None)")
     source: str | None = _f("来源: where the article comes from")
-    author: str | None = _f("作者 / byline names; a lone placeholder (. or -) is None")
+    author: str | None = _f("作者 / byline names, several joined by 、 (the display form); a lone "
+                            "placeholder (. or -) is None")
+    authors: list = _f("the author's names as a list, split from author (extract.fields.authorship: "
+                       "the one derivation); [] when no author", content=False, default=[])
+    author_kind: str | None = _f("person / organisation (an office, a paper, 本网...) / None when no "
+                                 "author; from author by named patterns (AUTH-ORG)", content=False)
     editor: str | None = _f("责任编辑")
     reviewer: str | None = _f("审核")
     channel: str | None = _f("the article's own channel: last breadcrumb element (Chinese name)")
@@ -38,10 +43,14 @@ class ArticleRecord:
     pages: int | None = _f("number of pages of the article (1 for single-page)")
     attachments: list = _f("list of {url, text}: documents linked from the body", default=[])
     images: list = _f("list of {url, alt}: images in the body", default=[])
+    page_type: str | None = _f("news / notice / blog / forum / reprint, None when unknown (PAGE-* "
+                               "patterns)", content=False)
     extractor: str | None = _f("which extractor produced it: dedecms, trs, generic or override", content=False)
 
 
 RECORD_KEYS: tuple[str, ...] = tuple(f.name for f in fields(ArticleRecord))
+AUTHOR_KINDS = ("person", "organisation")
+PAGE_TYPES = ("news", "notice", "blog", "forum", "reprint")
 CONTENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(ArticleRecord) if f.metadata["content"])
 FIELD_DOCS: dict[str, str] = {f.name: f.metadata["doc"] for f in fields(ArticleRecord)}
 # The fields whose presence is watched run by run: template drift (crawler/extensions/

@@ -1,10 +1,14 @@
 """A real browser on `portal-crawler serve`: Playwright drives Debian's chromium
 (`apt-get install chromium fonts-wqy-microhei`, as .ci/run does; Playwright's own
-browser download is not available here) over the demo archive."""
+browser download is not available here) over the demo archive, at 1400x1000.
+
+Screenshots go to the test's tmp_path and are copied to /tmp/ui-shots/ to be looked at."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -16,9 +20,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+SHOTS = Path("/tmp/ui-shots")
+# Queries the parser rejects, one of each kind (store/search.py's QueryError).
+BAD_QUERIES = ['"统筹', "OR", "-疫情", "()", "(企业", "企业)", "企业 OR", '""', "--企业", "*",
+               "body:title:x"]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")
@@ -30,20 +39,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The server's base URL; `.log()` is what it wrote to stdout and stderr so far."""
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text("utf-8", "replace")
+
+
 @pytest.fixture(scope="module")
-def server(demo_archive):
+def server(demo_archive, tmp_path_factory):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "serve", "--db", str(demo_archive),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("serve-log") / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "serve", "--db",
+                                 str(demo_archive), "--port", str(port)], cwd=ROOT,
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = Server(f"http://127.0.0.1:{port}")
+    base.log_path = log
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(base + "/-/versions.json", timeout=1).read()
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read().decode())
+                    raise AssertionError(base.log())
                 time.sleep(0.1)
         yield base
     finally:
@@ -56,9 +77,18 @@ def page(server):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        pg = browser.new_page()
+        pg = browser.new_page(viewport=VIEWPORT)
         yield pg
         browser.close()
+
+
+def _shot(page, tmp_path, name):
+    """A screenshot in tmp_path, copied to /tmp/ui-shots/ to be looked at."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path))
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHOTS / path.name)
+    return path
 
 
 def _truth(db, word):
@@ -114,3 +144,117 @@ def test_capture_opens_sandboxed(server, page, demo_archive):
     resp = nav.value
     assert resp.status == 200 and resp.headers["content-security-policy"] == "sandbox"
     assert title in page.locator("body").inner_text()
+
+
+def _archive_search(db, q, sort):
+    from portal_crawler.store import Archive
+    with Archive.open(db, readonly=True) as ar:
+        return ar.search(q, sort=sort, limit=20)
+
+
+def test_articles_table_reads_at_1400(server, page, demo_archive, tmp_path):
+    """The analyst's columns first, the title at least 30 Chinese characters wide,
+    rows a few lines tall, the URL shortened but a link to itself."""
+    page.goto(f"{server}/demo/articles")
+    heads = page.locator("table.rows-and-columns thead th").all_inner_texts()
+    assert [h.split()[0] for h in heads[:5]] == ["title", "site", "channel", "published_at", "source"]
+    _shot(page, tmp_path, "articles-table-top")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    rows.first.scroll_into_view_if_needed()
+    _shot(page, tmp_path, "articles-table-rows")
+    # 30 characters of the title cell's own font, measured in the cell
+    cell_w, chars_w = page.locator("td.col-title").first.evaluate(
+        """td => { const s = document.createElement('span'); s.textContent = '中'.repeat(30);
+                  s.style.whiteSpace = 'nowrap'; td.appendChild(s);
+                  const w = s.getBoundingClientRect().width; s.remove();
+                  return [td.getBoundingClientRect().width, w]; }""")
+    assert chars_w > 30 * 8 and cell_w >= chars_w, (cell_w, chars_w)
+    heights = rows.evaluate_all("trs => trs.map(tr => tr.getBoundingClientRect().height)")
+    assert len(heights) == 50 and max(heights) <= 200, heights          # was ~700 px
+    assert page.locator("td.col-title").first.bounding_box()["x"] < 100  # first on screen
+    # the first row against the archive: title links to the row page, url to itself
+    first = rows.first
+    aid = int(first.locator("td.col-id").inner_text())
+    con = sqlite3.connect(demo_archive)
+    url, url_key, title = con.execute("SELECT url, url_key, title FROM articles WHERE id = ?",
+                                      [aid]).fetchone()
+    con.close()
+    assert first.locator("td.col-title").inner_text() == title
+    assert first.locator("td.col-title a").get_attribute("href") == f"/demo/articles/{aid}"
+    link = first.locator("td.col-url a")
+    assert link.get_attribute("href") == url and link.get_attribute("title") == url
+    assert len(link.inner_text()) < len(url) and first.locator("td.col-url").bounding_box()["width"] < 320
+    key = first.locator("td.col-url_key")        # whole when short, else on hover
+    short = key.locator("[title]")
+    assert (short.get_attribute("title") if short.count() else key.inner_text()) == url_key
+
+
+def test_search_ranks_by_relevance_or_date_with_marked_snippets(server, page, demo_archive, tmp_path):
+    q = "中小企业"
+    page.goto(f"{server}/")
+    page.get_by_role("link", name="Search the articles").click()
+    box = page.locator('input[name="q"]')
+    box.fill(q)
+    box.press("Enter")
+    page.wait_for_url(re.compile(r".*/-/search\?.*q=.*"))
+    for sort in ("relevance", "date"):
+        if sort == "date":
+            page.get_by_role("link", name="by date").click()
+            page.wait_for_url(re.compile(r".*sort=date.*"))
+        want = _archive_search(demo_archive, q, sort)
+        hits = page.locator("ol.search-hits li.hit")
+        ids = [int(i) for i in hits.evaluate_all("els => els.map(e => e.dataset.id)")]
+        assert ids == [h["id"] for h in want] and len(ids) == 20, sort   # the API's order
+        total = re.match(r"([\d,]+) articles match", page.locator("h3.search-total").inner_text())
+        assert int(total.group(1).replace(",", "")) == want.total
+        for li, h in zip(hits.all(), want):
+            snippet_marks = li.locator(".hit-snippet mark").all_inner_texts()
+            title_marks = li.locator(".hit-title mark").all_inner_texts()
+            assert set(snippet_marks + title_marks) == {q}, (h["id"], snippet_marks, title_marks)
+            assert bool(snippet_marks) == (h["snippet_hit"] is not None)
+            assert bool(title_marks) == (q in h["title"])
+        _shot(page, tmp_path, f"search-{sort}")
+    # the table view's search marks the words too, and links to the ranked list
+    page.goto(f"{server}/demo/articles?_search={q}")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() == 50
+    for tr in rows.all():
+        marks = tr.locator("td.col-title mark, td.col-body mark").all_inner_texts()
+        assert marks and set(marks) == {q}
+    assert page.get_by_role("link", name="These results ranked by relevance, with snippets").count() == 1
+    _shot(page, tmp_path, "articles-table-search")
+
+
+def test_bad_queries_show_the_form_and_one_line(server, page, tmp_path):
+    """Every kind of bad query: the search page and the table page keep their form
+    with the query in it and say what is wrong in one line; the API answers 400;
+    the server logs no traceback (for anything these tests did)."""
+    from urllib.error import HTTPError
+    from urllib.parse import quote
+
+    def one_line(loc):
+        text = loc.inner_text().strip()
+        assert text.startswith("invalid search") and "\n" not in text, text
+        assert loc.bounding_box()["height"] < 60
+        return text
+
+    for i, q in enumerate(BAD_QUERIES):
+        resp = page.goto(f"{server}/-/search?q={quote(q)}")
+        assert resp.status == 400
+        assert page.locator('form input[name="q"]').input_value() == q
+        msg = one_line(page.locator(".search-error"))
+        assert page.locator("li.hit").count() == 0
+        if i == 0:
+            _shot(page, tmp_path, "search-bad-query")
+        resp = page.goto(f"{server}/demo/articles?_search={quote(q)}")
+        assert resp.status == 200
+        assert page.locator('form input[name="_search"]').input_value() == q
+        assert one_line(page.locator(".search-error")) == msg
+        assert page.locator("table.rows-and-columns tbody tr").count() == 0
+        if i == 0:
+            _shot(page, tmp_path, "articles-table-bad-query")
+        with pytest.raises(HTTPError) as e:
+            urllib.request.urlopen(f"{server}/demo/articles.json?_search={quote(q)}", timeout=30)
+        assert e.value.code == 400 and json.loads(e.value.read())["error"] == msg
+    log = server.log()
+    assert "Traceback" not in log and "Error" not in log, log[-3000:]

@@ -84,3 +84,43 @@ def test_sites_discover_keeps_the_users_comments_and_settings(replica_net, tmp_p
     reg = registry.load(target)
     assert reg.get("harbin").base_url == replica_net.base_urls["harbin"]
     assert reg.get("harbin").setting("concurrency") == 1 and reg.get("harbin").setting("download_delay") == 2.0
+
+
+def test_progress_adds_up_and_new_rises_while_the_crawl_runs(replica_net, tmp_path):
+    """Issue 24 item 7: articles are committed on time as well as on count (the default
+    batch of 200 is more than this crawl's articles, yet the archive grows during the
+    run), and the live view's header is the sum of its table."""
+    import json
+    import re
+
+    from rich.console import Console
+
+    from portal_crawler.crawler.extensions.progress import site_table, headline
+
+    db, summary = tmp_path / "a.db", tmp_path / "s.json"
+    args = crawl_args(replica_net.sites_path, db, ["harbin", "zhejiang"], "--summary-json", summary)
+    args[args.index("--delay") + 1] = "0.05"
+    args[args.index("--concurrency") + 1] = "1"
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = []
+    while p.poll() is None:
+        seen.append(archived_count(db))
+        time.sleep(0.2)
+    assert p.returncode == 0
+    final = archived_count(db)
+    assert final < 200 and any(0 < n < final for n in seen), (final, seen[-20:])
+
+    s = json.loads(summary.read_text("utf-8"))
+    stats = {f"site/{site}/{k}": v for site, d in s["per_site"].items() for k, v in d.items()}
+    sites = list(s["per_site"])
+    con = Console(width=200, record=True)
+    con.print(site_table(stats, sites, headline(stats, sites)))
+    text = con.export_text()
+    head = re.search(r"crawling: (\d+) requests, (\d+) articles \((\d+) new\), (\d+) errors", text)
+    rows = [list(map(int, m.groups())) for m in re.finditer(r"│ \w+\s+│\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+(\d+) │\s+(\d+) │", text)]
+    assert head and len(rows) == 2, text
+    sums = [sum(c) for c in zip(*rows)]
+    assert [int(x) for x in head.groups()] == [sums[0], sums[2], sums[3], sums[4]], text
+    assert sums[3] == final == s["articles"]["new"]       # "new" on screen = rows in the archive
+    assert sums[0] == s["requests"] - 2                   # every request but the two robots.txt

@@ -13,7 +13,7 @@ from conftest import cli
 from portal_crawler.urls import canonical_url
 
 SIDES = {"copies": "article_urls", "versions": "article_versions", "attachments": "attachments", "images": "images"}
-JSON_COLS = {"warc_refs", "changed_fields", "attachments", "images"}
+JSON_COLS = {"warc_refs", "changed_fields", "attachments", "images", "authors"}  # JSON text in the archive
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,8 @@ def test_jsonl_equals_rows_and_truth(arc, tmp_path):
         t = truth[r["url"]]
         assert (r["title"], r["body"], r["published_at"], r["source"], r["author"]) == \
                (t["title"], t["body"], t["published_at"], t["source"], t["author"])
+        # the derived fields (issue 21): authors as a JSON list, kind, page type
+        assert (r["authors"], r["author_kind"], r["page_type"]) == (t["authors"], t["author_kind"], t["page_type"])
         assert [a["url"] for a in r["attachments"]] == [a["url"] for a in t["attachments"]]
         assert [i["url"] for i in r["images"]] == [i["url"] for i in t["images"]]
     assert sum(len(r["versions"]) for r in recs) > 0        # the edits left versions

@@ -314,3 +314,92 @@ def test_writer_ignores_sigint_but_not_sigterm_forever(tmp_path):
     with Archive(tmp_path / "a.db") as ar:  # the archive is whole and says the run did not finish
         assert ar.runs(1)[0]["finish_reason"] is None
         assert ar.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# -- stopping: at once, nothing downloaded lost, never a hang (issue 24 items 1, 2) -----
+
+def _arrivals(rep) -> list[float]:
+    """When each request reached the replica (the replica's clock: CLOCK_MONOTONIC, the
+    same clock as this process's time.monotonic on Linux)."""
+    return sorted(t for ts in rep.stats(paths=True)["arrivals"].values() for t in ts)
+
+
+def _start(args):
+    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _until(cond, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.05)
+
+
+IN_FLIGHT = 0.5  # s: a request sent just before the signal reaches the loopback replica within this
+
+
+def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp_path):
+    """The writer sleeps 30 s before its first write (ARCHIVE_WRITER_STALL). The crawl
+    goes on fetching meanwhile (the replica sees the requests), and SIGINT ends it in
+    5 s with exit 4, sending nothing after the signal."""
+    db = tmp_path / "a.db"
+    args = crawl_args(small_net.sites_path, db, SITES) + sets(ARCHIVE_WRITER_STALL=30, ARCHIVE_BATCH_SIZE=1)
+    args[args.index("--delay") + 1] = "0.1"
+    args[args.index("--concurrency") + 1] = "1"
+    p = _start(args)
+    try:
+        _until(lambda: len(_arrivals(small_net)) >= 30, 60, "30 requests")   # articles among them: the writer stalls
+        seen = len(_arrivals(small_net))
+        time.sleep(2.0)
+        assert len(_arrivals(small_net)) >= seen + 8, "downloads stopped while the writer stalled"
+        assert archived_count(db) == 0        # the writer is indeed stalled: nothing committed yet
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=5)
+        took = time.monotonic() - t0
+        err = p.stderr.read().decode("utf-8", "replace")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert rc == 4 and took < 5, (rc, took, err[-2000:])
+    assert "stopping" in err and "Traceback" not in err, err[-2000:]
+    assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []
+    with Archive(db) as ar:
+        assert ar.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # Nothing is lost for good: the next run archives exactly the truth.
+    assert cli(*crawl_args(small_net.sites_path, db, SITES)).returncode == 0
+    with Archive(db) as ar:
+        assert compare_with_truth(ar, small_net.truth())["problems"] == []
+
+
+def test_one_sigint_sends_nothing_more_and_commits_every_article_downloaded(small_net, tmp_path):
+    db, summary = tmp_path / "a.db", tmp_path / "summary.json"
+    args = crawl_args(small_net.sites_path, db, SITES, "--summary-json", summary)
+    args[args.index("--delay") + 1] = "0.1"
+    args[args.index("--concurrency") + 1] = "1"
+    p = _start(args)
+    try:
+        _until(lambda: archived_count(db) >= 5, 60, "5 archived articles")   # mid-crawl
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=5)
+        took = time.monotonic() - t0
+        err = p.stderr.read().decode("utf-8", "replace")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert rc == 4 and took < 5, (rc, took, err[-2000:])
+    assert err.splitlines()[0].startswith("stopping"), err[-2000:]
+    assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []
+    s = json.loads(summary.read_text("utf-8"))
+    assert s["finish_reason"] == "shutdown" and s["exit_code"] == 4
+    # Every article the spider got from a page is accounted for by the archive.
+    extracted = sum(v.get("articles", 0) for v in s["per_site"].values())
+    assert extracted == sum(s["articles"].values()) > 0, s
+    with Archive(db) as ar:
+        assert ar.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == s["articles"]["new"]
+        assert ar.runs(1)[0]["finish_reason"] == "shutdown"
+    assert small_net.truth() and len(small_net.truth()) > s["articles"]["new"]   # stopped mid-crawl indeed

@@ -62,12 +62,11 @@ def read_dede(url: str, site: str, rep) -> dict:
     doc = page(url, charset_of(site))
     title = text(doc.cssselect("div.viewbox div.title h2")[0])
     info = text(doc.cssselect("div.viewbox div.info")[0])
-    m = re.match(r"时间:(\S+(?: \d\d:\d\d(?::\d\d)?)?)来源:(.*?) (?:作者:(.*?) )?点击:", info)
+    m = re.match(r"时间:(\S+(?: \d\d:\d\d(?::\d\d)?)?)来源:(.*?) (?:作者:(.*?) )?(?:(?:责任编辑|责编|编辑|审核|校对)[:：/]\S+ )*点击:", info)
     intro = doc.cssselect("div.viewbox div.intro")
     desc = text(intro[0]) if intro else (doc.xpath("//meta[@name='description']/@content")[0] or None)
     crumbs = [text(a) for a in doc.cssselect("div.place a")]
-    editor_line = doc.cssselect("div.content td")[0].xpath("./text()")[-1].strip(WS)
-    em = re.match(r"\(责任编辑:(\S+?)(?: 审核:(\S+))?\)", editor_line)
+    ed, rv = credits(text(doc.cssselect("div.viewbox")[0]))
     pages, seen = [doc], {url}
     for href in doc.xpath("//div[@class='dede_pages']//a/@href"):
         u = urljoin(url, href)
@@ -78,7 +77,7 @@ def read_dede(url: str, site: str, rep) -> dict:
     for p in pages:
         td = p.cssselect("div.content tr td")[0]
         for para in td.xpath("./p"):
-            t = text(para)
+            t = CREDIT_TAIL.sub("", text(para)).strip(WS)
             if t:
                 body.append(t)
             for img in para.xpath(".//img"):
@@ -87,8 +86,8 @@ def read_dede(url: str, site: str, rep) -> dict:
                 atts.append({"url": urljoin(url, a.get("href")), "text": text(a)})
     author = m.group(3)
     return {"title": title, "published_raw": m.group(1), "source": m.group(2),
-            "author": None if author in (None, ".") else author,
-            "editor": em.group(1), "reviewer": em.group(2), "description": desc,
+            "author": None if author in (None, ".") else joined(author),
+            "editor": ed, "reviewer": rv, "description": desc,
             "breadcrumb": " > ".join(crumbs), "channel": crumbs[-1], "body": "\n".join(body),
             "images": images, "attachments": atts, "pages": len(pages)}
 
@@ -96,13 +95,31 @@ def read_dede(url: str, site: str, rep) -> dict:
 def read_trs(url: str) -> dict:
     doc = page(url, "utf-8")
     meta = lambda n: doc.xpath(f"//meta[@name='{n}']/@content")[0] or None
-    body = [text(p) for p in doc.cssselect("div.TRS_Editor p") if text(p)]
+    body = [CREDIT_TAIL.sub("", text(p)).strip(WS) for p in doc.cssselect("div.TRS_Editor p")]
     crumbs = [text(a) for a in doc.cssselect("div.position a")]
+    ed, rv = credits(text(doc.cssselect("div.article")[0]))
     return {"title": meta("ArticleTitle"), "published_raw": meta("PubDate"),
-            "source": meta("ContentSource"), "author": meta("Author"),
-            "description": meta("Description"), "body": "\n".join(body),
-            "breadcrumb": " > ".join(crumbs), "channel": crumbs[-1],
-            "editor": re.search(r"责任编辑：(\S+)", text(doc.cssselect("div.info")[0])).group(1)}
+            "source": meta("ContentSource"), "author": joined(meta("Author")),
+            "description": meta("Description"), "body": "\n".join(b for b in body if b),
+            "breadcrumb": " > ".join(crumbs), "channel": crumbs[-1], "editor": ed, "reviewer": rv}
+
+
+# The replica's editor-line forms (replica/sites.py EDITOR_FORMS), read the simple way:
+# the label, a separator, a name of the replica's name list (2-3 characters).
+_CREDIT = r"[(（【\[]?(?:责任编辑|责编|编辑)[:：/]"
+_NAME = r"(\w{2,3}?)(?=$|[\s)）】\]]|审核|校对|点击)"
+CREDIT_TAIL = re.compile(_CREDIT + r".*$")
+
+
+def joined(author: str | None) -> str | None:
+    """The page's author names (王芳 张伟 / 王芳，张伟) as the record shows them: 王芳、张伟."""
+    return "、".join(re.split(r"[\s、，]+", author)) if author else author
+
+
+def credits(page_text: str) -> tuple[str | None, str | None]:
+    ed = re.search(_CREDIT + _NAME, page_text)
+    rv = re.search(r"审核[:：/]" + _NAME, page_text)
+    return (ed.group(1) if ed else None), (rv.group(1) if rv else None)
 
 
 # -- tests --------------------------------------------------------------------------
@@ -118,7 +135,7 @@ def test_truth_is_deterministic_and_complete(rep, truth):
     keys = {"url", "site", "title", "published_at", "published_raw", "date_flag", "source", "author",
             "editor", "reviewer", "channel", "breadcrumb", "description", "body", "clicks", "pages",
             "attachments", "images", "extractor", "aid", "group", "origin", "alt_urls",
-            "epoch_added", "edited_epoch", "series"}
+            "epoch_added", "edited_epoch", "series", "authors", "author_kind", "page_type"}
     assert all(set(t) == keys for t in truth)
     assert {t["site"] for t in truth} == set(SITES)
     for s in SITES:      # titles unique per site, but for templated series (a recurring
@@ -274,7 +291,7 @@ def test_rss_and_sitemap(rep, truth):
     for it in items:
         t = urls[it.findtext("link")]
         assert it.findtext("pubDate") == t["published_at"][:10]
-        assert it.findtext("author") in (t["author"] or "秩名", ".")     # '.' is a writer too
+        assert joined(it.findtext("author")) in (t["author"] or "秩名", ".")     # '.' is a writer too
     sm = lxml.html.fromstring(get(urljoin(base, "/data/sitemap.html"))[2].decode("gb18030"))
     model = rep.network().sites["harbin"]
     top = [c.name for c in model.channels.values() if not c.parent]

@@ -19,6 +19,7 @@ from portal_crawler.store.warcread import read_capture
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.store import Archive
 from portal_crawler.store.contract import TABLES
+from portal_crawler.store.search import compile_query
 from portal_crawler.serve import make_datasette
 from portal_crawler.serve.metadata import QUERIES
 
@@ -155,7 +156,7 @@ def test_table_view_sorts_facets_truncates_and_links(archive, client):
                              "WHERE published_at IS NOT NULL")[0]["n"]
     top = _rows(archive, "SELECT substr(published_at, 1, 7) AS m, count(*) AS n FROM articles "
                          "GROUP BY m HAVING m IS NOT NULL ORDER BY m DESC LIMIT 1")[0]
-    assert months[0]["value"] == top["m"] and months[0]["count"] == top["n"] and len(months) == min(n_month, 30)
+    assert months[0]["value"] == top["m"] and months[0]["count"] == top["n"] and len(months) == min(n_month, 10)
     assert {v["value"] for v in by_name["site"]["results"]} == set(E2E_SITES)
     filtered = client.json(f"/{client.name}/articles.json?published_at__startswith={top['m']}&_size=0")
     assert filtered["filtered_table_rows_count"] == top["n"]
@@ -163,7 +164,7 @@ def test_table_view_sorts_facets_truncates_and_links(archive, client):
     html = client.get(f"/{client.name}/articles").text
     longest = max(len(r["body"] or "") for r in _rows(archive, "SELECT body FROM articles"))
     assert longest > 500
-    cells = re.findall(r'<td class="col-body[^"]*">(.*?)</td>', html, re.S)
+    cells = re.findall(r'<td class="col-body[^"]*"[^>]*>(.*?)</td>', html, re.S)
     assert cells and max(len(c) for c in cells) < 200
     # an article's row links to its copies, versions and attachments
     aid = _rows(archive, "SELECT article_id AS id FROM article_versions LIMIT 1")[0]["id"]
@@ -283,3 +284,66 @@ def test_pending_wal_is_served_read_only(tmp_path):
         assert (db.read_bytes(), wal.read_bytes()) == before
     finally:
         writer.close()
+
+
+def test_search_page_is_the_search_api_ranked_with_marks(archive, client):
+    """/-/search lists Archive.search's hits in its order (relevance or date), a page
+    at a time, each title and snippet with the query's words in <mark>."""
+    from html import unescape
+    with Archive.open(archive, readonly=True) as ar:
+        for q, sort, site in (("企业", "relevance", None), ("企业", "date", None),
+                              ("疫情 OR 融资", "relevance", "harbin"), ('"统筹疫情防控"', "date", None)):
+            for offset in (0, 20):
+                want = ar.search(q, sort=sort, site=site, limit=20, offset=offset)
+                args = {"q": q, "sort": sort, "offset": offset, **({"site": site} if site else {})}
+                r = client.get("/-/search?" + "&".join(f"{k}={quote(str(v))}" for k, v in args.items()))
+                assert r.status_code == 200
+                ids = [int(i) for i in re.findall(r'<li class="hit" data-id="(\d+)"', r.text)]
+                assert ids == [h["id"] for h in want], (q, sort, offset)
+                assert f"{want.total:,} article" in r.text
+                marks = {unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", r.text)}
+                words = {t.text for t in compile_query(q).terms()}
+                assert marks and marks <= words, (q, marks)
+
+
+def test_bad_query_pages_and_api_log_nothing(client, capfd):
+    """A bad query: the search page (400) and the table page (200, no rows) keep the
+    form and say what is wrong in one line; the API answers 400 with that line; a
+    missing capture is a 404. None of it prints a traceback (Datasette prints every
+    exception with rich, locals and all, unless serve/plugin.py answers it)."""
+    capfd.readouterr()
+    for q in ('"统筹', "OR", "-疫情", "(企业", "*"):
+        r = client.get(f"/-/search?q={quote(q)}")
+        assert r.status_code == 400 and 'name="q"' in r.text
+        msg = re.search(r'<p class="search-error"[^>]*>(.*?)</p>', r.text, re.S).group(1)
+        assert msg.startswith("invalid search") and "\n" not in msg
+        r = client.get(f"/{client.name}/articles?_search={quote(q)}")
+        assert r.status_code == 200 and 'name="_search"' in r.text
+        assert re.search(r'<p class="search-error"[^>]*>(.*?)</p>', r.text).group(1) == msg
+        assert "<tbody>" not in r.text
+        r = client.get(f"/{client.name}/articles.json?_search={quote(q)}")
+        assert r.status_code == 400 and r.json()["error"].startswith("invalid search")
+    assert client.get("/-/capture/article/999999").status_code == 404
+    out = capfd.readouterr()
+    assert "Traceback" not in out.out + out.err and "locals" not in out.out + out.err
+
+
+def test_display_shortens_long_values_and_marks_words():
+    from markupsafe import Markup
+    from portal_crawler.serve.display import column_order, highlight, search_terms, short
+    url = "http://hrb.example.cn/a/xinwendongtai/gongzuodongtai/2021/1022/12345.html"
+    s = short(url)
+    assert isinstance(s, Markup) and f'href="{url}"' in s and f'title="{url}"' in s
+    assert ">hrb.example.cn/…/12345.html<" in s
+    h = "f969f65b8bf8068df6ef0a0ad3f8eb96f969f65b8bf8068d"
+    assert short(h) == Markup(f'<span class="short" title="{h}">{h[:21]}…{h[-10:]}</span>')
+    assert short("2021-10-22T08:19:00+08:00") == Markup(
+        '<span class="time" title="2021-10-22T08:19:00+08:00">2021-10-22 08:19</span>')
+    assert short("short value") is None and short("统筹疫情防控 " * 10) is None
+    assert column_order("articles", ["id", "url", "site", "channel", "title", "published_at",
+                                     "source", "body", "x"]) == [4, 2, 3, 5, 6, 7, 0, 1, 8]
+    assert str(highlight("<b>疫情防控</b>和疫情", search_terms("疫情"), "title")) == \
+        "&lt;b&gt;<mark>疫情</mark>防控&lt;/b&gt;和<mark>疫情</mark>"
+    # overlapping terms make one mark; a title: term is not marked in the body
+    assert str(highlight("统筹疫情防控", search_terms("疫情 情防"), "body")) == "统筹<mark>疫情防</mark>控"
+    assert str(highlight("疫情", search_terms("title:疫情 企业"), "body")) == "疫情"

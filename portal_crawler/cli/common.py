@@ -1,13 +1,6 @@
 """``portal-crawler``: the command line, a thin layer over the Python API.
 
-Exit codes (see README "Exit codes"): 0 done; 1 done but some requests failed;
-2 bad input (file, key, URL, option, unusable or read-only archive location);
-3 the archive is locked by another crawl; 4 the crawl stopped before finishing
-(killed, shutdown, closespider limit); 5 nothing to crawl where something was asked
-for (a site without channels, or a --channel that matches none of a site's channels);
-6 the archive could not be written during the crawl (another program's write lock,
-disk full, corrupt file): the crawl stopped; 7 done, but a monitor found something
-(field coverage fell, no new articles, pages blocked or rate-limited, template failing).
+Exit codes: ``crawler/exitcodes.py`` ExitCode (README "Exit codes").
 """
 from __future__ import annotations
 
@@ -21,12 +14,12 @@ from rich.console import Console
 from portal_crawler.sites import registry
 from portal_crawler.sites.registry import SitesError
 
-from portal_crawler.crawler.run import ExitCode  # noqa: E402  (one definition of the codes)
+from portal_crawler.crawler.exitcodes import ExitCode  # noqa: E402  (one definition of the codes)
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE, EXIT_FINDINGS = (
     ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING,
     ExitCode.ARCHIVE, ExitCode.FINDINGS)
-DEFAULT_DB = "data/portal.db"
+from portal_crawler.store.paths import DEFAULT_DB  # noqa: E402
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)
 err = Console(stderr=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 
 import click
@@ -73,6 +74,13 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
         fail(str(e))
     except ArchiveLocked as e:
         fail(str(e), EXIT_LOCKED)
+    if result.exit_code == ExitCode.UNFINISHED:
+        # Stopped: everything downloaded is committed and the writer is gone. A signal
+        # still arriving while the summary prints or the interpreter exits changes
+        # nothing: the exit code stays 4, never a death by signal. (Ignored, not blocked:
+        # a mask is per thread, and finalization resets Python handlers, not SIG_IGN.)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     print_run_summary(result)
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:

@@ -17,9 +17,6 @@ from portal_crawler.sites.schema import LIMITS
 __all__ = ["LIMITS", "LimitError", "site_limits", "size_limit_hit", "limit_hits", "nothing_to_crawl",
            "run_warnings"]
 
-# Names of the limit hits the spider counts besides the limits above.
-TRAP_HITS = ("list_no_new_urls", "list_not_older")
-
 
 class LimitError(ValueError):
     """A limit in a sites file is not a positive whole number."""

@@ -15,8 +15,9 @@ from scrapy.settings import Settings
 
 from portal_crawler.crawler import settings as default_settings
 from portal_crawler.crawler.lock import ArchiveLock, ArchiveLocked
-from portal_crawler.crawler.runner import CrawlResult, ExitCode, run_crawler
-from portal_crawler.crawler.stats import run_stats
+from portal_crawler.crawler.exitcodes import ExitCode
+from portal_crawler.crawler.runner import CrawlResult, run_crawler
+from portal_crawler.crawler.stats import FAILED, RUN_ID, run_stats
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError, resolve_sites
 from portal_crawler.sites.schema import check_settings
@@ -164,13 +165,13 @@ def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -
     ``crawl_runs`` says the run ended with ``archive_error`` (impossible on a full disk
     or while another program keeps its write lock; then the row stays unfinished)."""
     summary = run_stats(stats, [s.key for s in sites])
-    summary["failed"] = stats["portal/failed"]
+    summary["failed"] = stats[FAILED]
     try:
         # One small row: worth waiting the default busy timeout for, even when the
         # writer was told to give up sooner.
-        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT), BUSY_TIMEOUT)
+        wait = max(settings.getfloat("ARCHIVE_BUSY_TIMEOUT"), BUSY_TIMEOUT)
         with Archive.open(db, busy_timeout=wait) as ar:
-            ar.finish_run(stats["archive/run_id"], summary, "archive_error")
+            ar.finish_run(stats[RUN_ID], summary, "archive_error")
     except (ArchiveError, sqlite3.Error):
         pass
 
@@ -181,6 +182,7 @@ def _assess(db, stats: dict, sites: list[Site], settings: Settings) -> bool:
     True when there are findings."""
     from dataclasses import asdict as _asdict
     from portal_crawler.crawler.monitors import assess_run, monitor_config
+    from portal_crawler.crawler.stats import FINDINGS, MONITOR_ERROR
     per_site = run_stats(stats, [s.key for s in sites])["per_site"]
     configs = {s.key: monitor_config(s, settings.getdict("MONITORS")) for s in sites}
     try:
@@ -188,9 +190,9 @@ def _assess(db, stats: dict, sites: list[Site], settings: Settings) -> bool:
             found = assess_run(ar, stats["archive/run_id"], per_site, configs,
                                finished=stats.get("finish_reason", "finished") == "finished")
     except (ArchiveError, sqlite3.Error) as e:  # the run is archived; only its findings are lost
-        stats["portal/monitor_error"] = str(e)
+        stats[MONITOR_ERROR] = str(e)
         return False
-    stats["portal/findings"] = [_asdict(f) for f in found]
+    stats[FINDINGS] = [_asdict(f) for f in found]
     return bool(found)
 
 

@@ -1,4 +1,4 @@
-"""One Scrapy crawl in this process -> ``CrawlResult``; the process exit codes.
+"""One Scrapy crawl in this process -> ``CrawlResult``.
 
 ``run_crawler`` is the one place a Scrapy process is built and run: the single-process
 crawl (``crawler/run.py``) and scale-out workers both call it.
@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from enum import IntEnum
 
 from scrapy.settings import Settings
 
+from portal_crawler.crawler.exitcodes import ExitCode
 from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
-from portal_crawler.crawler.stats import COUNTS, error_count, run_stats
+from portal_crawler.crawler.stopping import Stopper
+from portal_crawler.crawler.stats import (CHANNEL_FILTER, COUNTS, FAILED, FINDINGS, REQUESTS, RUN_ID,
+                                          WRITER_ERROR, archive_count, error_count, run_stats, site_key)
 
-__all__ = ["ExitCode", "CrawlResult", "run_crawler"]
-
-
-class ExitCode(IntEnum):
-    """Process exit codes of the CLI (README "Exit codes")."""
-    OK = 0            # done
-    ERRORS = 1        # done, but some requests failed after their retries
-    USAGE = 2         # bad input: file, key, URL, option, archive
-    LOCKED = 3        # another crawl holds the archive
-    UNFINISHED = 4    # stopped before the end (killed, shutdown, a limit)
-    NOTHING = 5       # nothing to crawl where something was asked for: a site without
-                      # channels, or a --channel matching none of a site's channels
-    ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
-    FINDINGS = 7      # done, but a monitor found something (crawler/monitors.py): a field's
-                      # coverage fell, no new articles where there always are, pages blocked
-                      # or rate-limited (site paused), template extractor failing; one line each
+__all__ = ["CrawlResult", "run_crawler"]
 
 
 
@@ -60,7 +47,7 @@ class CrawlResult:
         d.pop("stats")
         d["pages_per_s"] = round(self.requests / self.elapsed, 1) if self.elapsed else None
         d["per_site"] = {s: {k.split("/", 2)[2]: v for k, v in self.stats.items()
-                             if k.startswith(f"site/{s}/") and isinstance(v, (int, float))}
+                             if k.startswith(site_key(s)) and isinstance(v, (int, float))}
                          for s in self.sites}
         return d
 
@@ -70,13 +57,13 @@ class CrawlResult:
         # A callback that raised lost whatever that page held: an error, never hidden.
         errors = error_count(stats)
         per_site = run_stats(stats, list(sites))["per_site"]
-        empty = nothing_to_crawl(per_site, stats.get("portal/channel_filter"))
-        archive_error = stats.get("archive/writer_error")
+        empty = nothing_to_crawl(per_site, stats.get(CHANNEL_FILTER))
+        archive_error = stats.get(WRITER_ERROR)
         if archive_error:
             code = ExitCode.ARCHIVE
         elif reason != "finished":
             code = ExitCode.UNFINISHED
-        elif stats.get("portal/findings"):
+        elif stats.get(FINDINGS):
             code = ExitCode.FINDINGS
         elif errors:
             code = ExitCode.ERRORS
@@ -85,10 +72,10 @@ class CrawlResult:
         else:
             code = ExitCode.OK
         return cls(exit_code=int(code), finish_reason=reason, elapsed=elapsed, sites=list(sites),
-                   run_id=stats.get("archive/run_id"), requests=int(stats.get("downloader/request_count", 0)),
-                   articles={k: int(stats.get(f"archive/{k}", 0)) for k in COUNTS}, errors=errors,
-                   failed=list(stats.get("portal/failed", [])), archive_error=archive_error,
-                   warnings=run_warnings(per_site) + empty, findings=list(stats.get("portal/findings", [])),
+                   run_id=stats.get(RUN_ID), requests=int(stats.get(REQUESTS, 0)),
+                   articles={k: int(stats.get(archive_count(k), 0)) for k in COUNTS}, errors=errors,
+                   failed=list(stats.get(FAILED, [])), archive_error=archive_error,
+                   warnings=run_warnings(per_site) + empty, findings=list(stats.get(FINDINGS, [])),
                    stats=stats)
 
 
@@ -101,6 +88,10 @@ def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) ->
     ``backfill``, ``channels``, ...). Blocks until the crawl ends: finished, stopped
     by a signal or a limit, or by the archive failing. Starts Twisted's reactor, which
     runs once per process (``crawl()`` runs a second crawl in a child process).
+
+    SIGINT and SIGTERM are handled by ``stopping.Stopper`` (not Scrapy's handlers) while
+    the crawl runs: the first stops it gracefully within ``STOP_TIMEOUT``, a second at
+    once; exit code ``ExitCode.UNFINISHED``.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.log import configure_logging
@@ -112,8 +103,13 @@ def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) ->
     configure_logging(settings)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
-    process.crawl(crawler, sites=sites, **spider_kwargs)
-    process.start()
+    stopper = Stopper(process, crawler, int(ExitCode.UNFINISHED))
+    try:
+        process.crawl(crawler, sites=sites, **spider_kwargs)   # installs the reactor
+        stopper.install()
+        process.start(install_signal_handlers=False)
+    finally:
+        stopper.uninstall()
     stats = dict(crawler.stats.get_stats())
-    stats["portal/failed"] = list(getattr(crawler.spider, "failed", []))
+    stats[FAILED] = list(getattr(crawler.spider, "failed", []))
     return CrawlResult.from_stats(stats, [s.key for s in sites], time.monotonic() - started)

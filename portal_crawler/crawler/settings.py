@@ -35,6 +35,10 @@ DOWNLOAD_HANDLERS = {
 PACING_ADAPTIVE = True           # follow each site's latency (floor: its own delay)
 PACING_MAX_DELAY = 30.0
 PACING_TARGET_CONCURRENCY = 1.0
+PACING_SITES = {}                # per-site SitePolicy fields, built from the registry (sitesettings.py)
+PACING_BOOK = None               # dotted path of a shared PaceBook class (scale-out); None: this process's
+PACING_LOG_SENDS = False         # keep every send time (politeness tests, benchmarks)
+PACING_INNER_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 DOWNLOAD_TIMEOUT = 30
 # Scrapy starts CONCURRENT_ITEMS worker tasks for every callback's output, however
 # little it yields (ours: one item, or a list page's links). At Scrapy's 100 the task
@@ -43,6 +47,10 @@ CONCURRENT_ITEMS = 8
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# BackoffRetry (crawler/downloader/middlewares.py): the n-th retry of a request waits
+# about RETRY_BACKOFF_BASE * 2**n seconds (jittered), at most RETRY_BACKOFF_MAX.
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
 
 # One article is fetched once whatever URL form links to it.
 REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.downloader.fingerprint.PortalFingerprinter"
@@ -71,19 +79,35 @@ EXTENSIONS = {
 
 # Where the archive lives (`-s PORTAL_DB=PATH`); WARC files and job state go beside it
 # (store/paths.py).
-PORTAL_DB = "data/portal.db"
+from portal_crawler.store.paths import DEFAULT_DB as PORTAL_DB  # noqa: E402
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1_000_000_000
+WARC_DIR = None                  # None: beside the archive (store/paths.py)
+WARC_PREFIX = None               # file name prefix; None: the start time and the pid
+WARC_OPERATOR = None             # warcinfo `operator`; None: CONTACT
 ARCHIVE_BATCH_SIZE = 200
+# A batch goes to the writer when it holds ARCHIVE_BATCH_SIZE articles or is this many
+# seconds old, whichever comes first: the counts ("new") rise while a crawl runs.
+ARCHIVE_FLUSH_INTERVAL = 1.0
 # Seconds the archive writer waits for another program's write lock before it gives up
 # and the crawl stops (exit 6, README "Reliability").
-ARCHIVE_BUSY_TIMEOUT = 10.0
+from portal_crawler.store.schema import BUSY_TIMEOUT as ARCHIVE_BUSY_TIMEOUT  # noqa: E402
+# Bounds on each wait for the writer process (on the event loop, never blocking it).
+ARCHIVE_WRITER_OPEN_TIMEOUT = 120.0    # to open the archive and start the run
+ARCHIVE_WRITER_FINISH_TIMEOUT = 600.0  # to commit what it was sent and record the run
+ARCHIVE_WRITER_EXIT_TIMEOUT = 30.0     # to exit after recording the run; then it is killed
+ARCHIVE_WRITER_STALL = 0.0             # test knob: the writer sleeps this long before its first write
 PROGRESS_ENABLED = False
+# Stopping (crawler/stopping.py, README "Stopping a crawl"): after the first SIGINT or
+# SIGTERM a crawl finishes what is on the wire and commits it; after STOP_TIMEOUT s, or
+# at a second signal, the stop is forced: downloads are cancelled and the writer has
+# STOP_FORCE_TIMEOUT s to commit what reached it.
+STOP_TIMEOUT = 2.0
+STOP_FORCE_TIMEOUT = 1.0
+PORTAL_LOCK_HELD = False         # set by crawl(): the archive lock is taken (else the spider takes it)
+PORTAL_RUN_ARGS = {}             # the run's arguments, recorded in crawl_runs.args
 # The spider class a crawl runs (the scale-out coordinator sets its own).
 PORTAL_SPIDER = "portal_crawler.crawler.spider.PortalSpider"
-# `crawl(..., redis=URL)`: the function that makes a crawl's settings those of a
-# scale-out coordinator. Named here so that the crawl core never imports scale-out.
-SCALEOUT_COORDINATE = "portal_crawler.crawler.scaleout.coordinate"
 
 # Limits (crawler/limits.py, README "Limits"): defaults for every site; a site overrides
 # one with the lower-case key in its sites-file `settings` (or `[defaults]`).
@@ -127,3 +151,20 @@ INCREMENTAL_OVERLAP_PAGES = 0
 
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# Scale-out (portal_crawler/scaleout/, the `scaleout` extra; README "Scale-out", docs/design.md
+# section 9). Wired in only by `crawl --redis` / `worker`; these are the defaults of its knobs.
+# `crawl(..., redis=URL)`: the function that makes a crawl's settings those of a
+# scale-out coordinator. Named here so that the crawl core never imports scale-out.
+SCALEOUT_COORDINATE = "portal_crawler.scaleout.coordinator.coordinate"
+SCALEOUT_PREFIX = "portal"     # every Redis key of a run starts with this
+SCALEOUT_TICK = 0.25           # s between two heartbeats of a process (and the coordinator's checks)
+SCALEOUT_GRACE = 1.0           # s the shared queue and every lease must stay empty before the end
+SCALEOUT_DEAD_AFTER = 6.0      # s without a heartbeat: a process is dead, its leases go back to the queue
+SCALEOUT_RESUME = False        # the coordinator keeps the interrupted run's queue (`crawl --resume`)
+SCALEOUT_ROLE = None           # set per process: "coordinator" or "worker"
+SCALEOUT_WORKER_ID = None      # set per process
+SCALEOUT_COORDINATOR = None    # a worker's coordinator (it stops when that one's heartbeat does)
+PACING_BOOK = None             # a PaceBook class shared by processes (scale-out: RedisPaceBook)
+PACING_LEASE_TTL = 10.0        # s: an in-flight send of a dead process frees its site's slot after this
+PACING_LOG_SENDS = False       # keep every send time (politeness measurements of tests and benchmarks)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from scrapy.settings import Settings
 
-from portal_crawler.sites.registry import Site
+from portal_crawler.sites.registry import Site, packaged_default
 
 JITTER = 0.5  # randomize_delay: up to this fraction of the delay on top of it
 
 
 def site_policy(site: Site, settings: Settings) -> dict:
-    delay = float(site.setting("download_delay", 0.5))
+    delay = float(site.setting("download_delay", packaged_default("download_delay")))
     return {
         "delay": delay,
         "concurrency": int(site.setting("concurrency", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))),

@@ -35,6 +35,8 @@ from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site, resolve_sites
 from portal_crawler.store.archive import Archive
 from portal_crawler.urls import canonical_url, identity_key
+from portal_crawler.crawler.stats import CHANNEL_FILTER, ERRORS, site_key
+from portal_crawler.crawler.stopping import StopRequested
 
 logger = logging.getLogger(__name__)
 # What a failed request asked for, by its callback (crawl_errors.kind).
@@ -94,7 +96,7 @@ class PortalSpider(scrapy.Spider):
         apply_site_settings(s, chosen)
         spider = super().from_crawler(crawler, *args, sites=chosen, known=known, backfill=backfill, **kwargs)
         if spider.overlap is None:
-            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES", 0)
+            spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES")
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
         return spider
 
@@ -116,11 +118,11 @@ class PortalSpider(scrapy.Spider):
     def _limit(self, site: str, name: str, url: str | None = None) -> None:
         """Count a limit hit (stored per site in crawl_runs) with a few example URLs."""
         self._inc(site, f"limits/{name}")
-        key = f"site/{site}/limit_urls/{name}"
+        key = site_key(site, f"limit_urls/{name}")
         urls = self.crawler.stats.get_value(key) or []
         if url and len(urls) < 5 and url not in urls:
             self.crawler.stats.set_value(key, urls + [url])
-        if self.crawler.stats.get_value(f"site/{site}/limits/{name}") == 1:
+        if self.crawler.stats.get_value(site_key(site, f"limits/{name}")) == 1:
             logger.warning("site %s: limit %s reached (%s)", site, name, url)
 
     def _channel(self, url: str, site: Site, name: str | None):
@@ -129,14 +131,14 @@ class PortalSpider(scrapy.Spider):
         if key in self.channel_urls[site.key]:  # named by the nav and the sitemap: one walk
             return
         self.channel_urls[site.key].add(key)
-        self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+        self.crawler.stats.set_value(site_key(site.key, "channels"), len(self.channel_urls[site.key]))
         req = self._req(url, self.parse_list, site, channel=name, walk=key, list_page=1)
         if req is not None:
             self.backfill.walk(site.key, key, name).list_requests += 1
             yield req
 
     def _inc(self, site: str, what: str, n: int = 1) -> None:
-        self.crawler.stats.inc_value(f"site/{site}/{what}", n)
+        self.crawler.stats.inc_value(site_key(site, what), n)
 
     def _decode(self, response) -> tuple[str, Selector]:
         """Decoded text and a Selector over the tree the extractor's parser builds: one
@@ -159,6 +161,8 @@ class PortalSpider(scrapy.Spider):
             if failure.request.meta.get("key"):
                 self.backfill.done(failure.request.meta["key"])
             return
+        if failure.check(StopRequested):   # not sent: the crawl is stopping (the next run asks again)
+            return
         if not failure.check(HttpError) and failure.check(IgnoreRequest):
             self._inc(site, "skipped")
             return
@@ -172,7 +176,7 @@ class PortalSpider(scrapy.Spider):
     def _fail(self, req, why) -> None:
         site = req.meta.get("site", "?")
         self._inc(site, "errors")
-        self.crawler.stats.inc_value("portal/errors")
+        self.crawler.stats.inc_value(ERRORS)
         self._record(req, why)
         logger.warning("request failed: %s (%s)", req.url, why)
 
@@ -187,7 +191,7 @@ class PortalSpider(scrapy.Spider):
     def _wanted_channel(self, ch: dict, site: Site | None = None) -> bool:
         if site is not None and ch["name"] not in self.channel_names[site.key]:
             self.channel_names[site.key].append(ch["name"])
-            self.crawler.stats.set_value(f"site/{site.key}/channel_names", self.channel_names[site.key])
+            self.crawler.stats.set_value(site_key(site.key, "channel_names"), self.channel_names[site.key])
         if not self.channel_filter:
             return True
         path = urlsplit(ch["url"]).path.strip("/").split("/")
@@ -196,7 +200,7 @@ class PortalSpider(scrapy.Spider):
     # -- crawl ---------------------------------------------------------------------------
     async def start(self):
         if self.channel_filter:  # named in the nothing-to-crawl warning (CrawlResult)
-            self.crawler.stats.set_value("portal/channel_filter", self.channel_filter)
+            self.crawler.stats.set_value(CHANNEL_FILTER, self.channel_filter)
         for site in self.sites.values():
             again = []
             for r in self.refetch[site.key]:  # stored truncated: fetch again, whatever the lists say
@@ -214,7 +218,7 @@ class PortalSpider(scrapy.Spider):
                 if req is not None:  # None: the site's request budget is spent
                     yield req
             if site.channels:  # channels given in the sites file: skip the home page
-                self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
+                self.crawler.stats.set_value(site_key(site.key, "channels"), 0)
                 for ch in site.channels:
                     if self._wanted_channel(ch, site):
                         for r in self._channel(urljoin(site.base_url, ch["url"]), site, ch["name"]):
@@ -229,7 +233,7 @@ class PortalSpider(scrapy.Spider):
         self.friend_links[site.key] = discover.friend_links(sel, response.url)
         # Counted as found only when a list is asked for: 0 at the end means nothing to
         # crawl on this site (the CLI warns and exits 5).
-        self.crawler.stats.set_value(f"site/{site.key}/channels", 0)
+        self.crawler.stats.set_value(site_key(site.key, "channels"), 0)
         nav = discover.nav_channels(sel, response.url)
         channels = [c for c in nav if self._wanted_channel(c, site)]
         for ch in channels:
@@ -304,7 +308,7 @@ class PortalSpider(scrapy.Spider):
             if not entries:
                 return
             self.channel_urls[site.key].add(walk.channel_url)
-            self.crawler.stats.set_value(f"site/{site.key}/channels", len(self.channel_urls[site.key]))
+            self.crawler.stats.set_value(site_key(site.key, "channels"), len(self.channel_urls[site.key]))
         state = walk.page(depth, response.url)
         keys = [identity_key(e.url) for e in entries]
         dates = [d[:10] for e in entries if e.date and (d := parse_date(e.date).value)]

@@ -12,6 +12,8 @@ import hashlib
 import json
 import re
 
+from portal_crawler.record import CONTENT_KEYS
+
 __all__ = ["normalise_body", "normalise_title", "body_hash", "content_hash", "CONTENT_FIELDS",
            "has_repost_note", "MIN_EXACT_CHARS"]
 
@@ -45,10 +47,9 @@ _REPOST_MARK = re.compile(r"[(（【\[]\s*(?:转载|转自)[^)）】\]]{0,30}[)�
 # Bodies shorter than this (normalised) are only merged when the title matches too.
 MIN_EXACT_CHARS = 30
 
-# Fields whose change makes a new version of an article (clicks change every crawl).
-CONTENT_FIELDS = ("title", "published_at", "date_flag", "source", "author", "editor",
-                  "reviewer", "channel", "breadcrumb", "description", "body", "pages",
-                  "attachments", "images")
+# Fields whose change makes a new version of an article (clicks change every crawl):
+# the record's content fields, defined once in record.py.
+CONTENT_FIELDS = CONTENT_KEYS
 
 
 def normalise_body(text: str | None) -> str:

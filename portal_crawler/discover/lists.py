@@ -17,8 +17,9 @@ from parsel import Selector
 
 from portal_crawler.discover import selectors as S
 from portal_crawler.urls import LIST_PAGE_RE as STATIC_RE, PAGE_COUNT_RE as TOTAL_RE
+from portal_crawler.extract.dates import YEAR
 
-DATE_RE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+DATE_RE = re.compile(r"(" + YEAR + r")[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 CLICKS_RE = re.compile(r"点击[：:]\s*(\d+)")
 SCRIPT_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
 ARTICLE_HINT = re.compile(r"(/\d{4}/\d{4}/\d+\.html?$)|(/t\d{8}_\d+\.html?$)|(/art_\d+_\d+\.html?$)|(view(?:\.php\?aid=|-)\d+)")

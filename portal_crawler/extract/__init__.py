@@ -77,7 +77,21 @@ def _extract(res: PageResult, url, site) -> None:
     out["extractor"] = used
     if out["date_flag"] is None and out["published_at"] is None:
         out["date_flag"] = "missing"
-    res.record = out
+    res.record = _finish(out)
+
+
+# extractors that read a portal template: their page type is the PAGE-* reading of the
+# record (the generic extractor sets its own)
+_TEMPLATE = ("dedecms", "trs", "override")
+
+
+def _finish(rec: dict) -> dict:
+    """The derived fields, from the record's own fields: author / authors / author_kind
+    (fields.authorship, the one derivation) and, on template pages, page_type."""
+    rec.update(F.authorship(rec.get("author")))
+    if rec.get("extractor") in _TEMPLATE:
+        rec["page_type"] = F.page_type(rec.get("channel"), rec.get("title"), rec.get("body"))
+    return rec
 
 
 def _page_from_url(url) -> int:
@@ -113,4 +127,4 @@ def merge_pages(results: list[PageResult]) -> dict:
                 if k == "published_at":
                     first["date_flag"] = r.record.get("date_flag")
     first["pages"] = max([len(arts)] + [r.record.get("pages") or 1 for r in arts])
-    return first
+    return _finish(first)

@@ -23,21 +23,22 @@ class ParsedDate(NamedTuple):
     raw: str | None
 
 
+YEAR = r"(?:19|20)\d{2}"   # a year a portal page can carry: the one definition of that pattern
 _TIME = (r"(?:\s*(?:T|\s|日|,|，)?\s*(?:(?P<ampm>上午|下午|晚上|凌晨)\s*)?(?P<H>[0-2]?\d)\s*[:：时点]\s*(?P<M>[0-5]\d)"
          r"(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d))?)?")
 # Y-M-D with -, /, ., 年月日 separators (the same separator kind on both sides)
 _YMD = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:(?P<s>[-/.])\s*(?P<m>[01]?\d)\s*(?P=s)\s*(?P<d>[0-3]?\d)"
+    r"(?<!\d)(?P<y>" + YEAR + r")\s*(?:(?P<s>[-/.])\s*(?P<m>[01]?\d)\s*(?P=s)\s*(?P<d>[0-3]?\d)"
     r"|年\s*(?P<m2>[01]?\d)\s*月\s*(?P<d2>[0-3]?\d)\s*日?)(?!\d)" + _TIME)
 # D/M/YYYY or M/D/YYYY (ASP pages): AM/PM means the US order, else day first
-_DMY = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d{2})(?![\d/])"
+_DMY = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>" + YEAR + r")(?![\d/])"
                   r"(?:\s+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[AaPp][Mm]))?)?")
 _MD = re.compile(r"(?<![\d年])(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日" + _TIME)
 # PUB-MONTH / PUB-YEAR: 1998年3月, 2003-05, 2003/5, 1998年 — only as a whole value or
 # right after a date label (in running text "2003-05" may be anything)
-_YM = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*(?:年\s*(?P<m>[01]?\d)\s*月(?!\s*\d)|"
+_YM = re.compile(r"^\s*(?P<y>" + YEAR + r")\s*(?:年\s*(?P<m>[01]?\d)\s*月(?!\s*\d)|"
                  r"[-/.]\s*(?P<m2>[01]?\d)(?![-/.:\d])|年(?!\s*\d)|(?=\s*$))")
-_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)(?P<y>" + YEAR + r")(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 _REL = re.compile(r"(?P<n>\d+)\s*(?P<u>秒|分钟|分|小时|天|日|周|星期|个月|月|年)\s*前")
 _DAYWORD = re.compile(r"(?P<w>今天|昨天|前天)" + _TIME)
 _LABEL = DATE_LABEL_RX  # labels.py: 发布时间： 日期： 发表于 …
@@ -223,7 +224,7 @@ def _raw_of(seg: str) -> str:
     return (m.group(0) if m else seg).strip()
 
 
-_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
+_URL_DATE = re.compile(r"(?<!\d)(" + YEAR + r")[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
 
 
 def date_from_url(url: str | None, now: datetime | None = None) -> ParsedDate | None:

@@ -12,9 +12,11 @@ import re
 from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
+from portal_crawler.extract.credits import credit_row
 from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
+from portal_crawler.extract.dates import YEAR
 
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
 _NEG = re.compile(r"comment|footer|foot|sidebar|side|nav|menu|related|relate|share|copyright|"
@@ -204,8 +206,9 @@ def _links(el) -> int:
 
 def body_paragraphs(el, stats) -> list[str]:
     drop = _noise_subtrees(el, stats)
+    # credit lines (LABEL-WRAPPED, EDITOR-LINE) are metadata, never body text
     return [p for p in paragraphs(el, drop=drop)
-            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p)]
+            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p) and credit_row(p) is None]
 
 
 def is_info_line(p: str) -> bool:
@@ -221,7 +224,7 @@ def is_info_line(p: str) -> bool:
 
 
 _LABEL_START = INFO_START_RX
-_DATE_START = re.compile(r"^[\[【(（]?\s*(?:19|20)\d{2}[-/.年]")
+_DATE_START = re.compile(r"^[\[【(（]?\s*" + YEAR + r"[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
                      r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
 

@@ -8,11 +8,12 @@ from portal_crawler.extract.dom import compile_selector, select
 from portal_crawler.extract.labels import ERROR_MESSAGES, alternation
 from portal_crawler.extract.selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
 from portal_crawler.extract.text import raw_text, squash
+from portal_crawler.extract.dates import YEAR
 
 FAMILIES = {"dedecms": DEDECMS, "trs": TRS}
 # error messages, only read on short pages without a dense text block (ERROR-PAGE)
 _ERROR = re.compile(alternation(ERROR_MESSAGES), re.I)
-_DATE_IN = re.compile(r"(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}-\d{1,2}")
+_DATE_IN = re.compile(YEAR + r"[-/.年]\d{1,2}[-/.月]\d{1,2}|\d{1,2}-\d{1,2}")
 _SENTENCE_END = re.compile(r"[，。！？；]")
 # (substrings the page must hold for the XPath to match, XPath): the substring test
 # first, since each XPath walks the whole tree (an article's own pager says pagelist).
@@ -73,6 +74,11 @@ def _fill_from_generic(root, rec, url, site_name):
     g = byline.find_meta_fields(root, rec.get("title"), None, rec.get("_body_el"), url, site_name)
     for k in ("source", "author", "editor", "reviewer"):
         if not rec.get(k) and g.get(k):
+            # EDITOR-NOT-AUTHOR: on a template page a name the page credits as editor or
+            # reviewer is not taken for the writer (the generic AUTH-PLAIN-EDITOR reading
+            # is for pages with no 作者 field at all)
+            if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer")):
+                continue
             rec[k] = g[k]
     if not rec.get("published_at") and g.get("published_at"):
         for k in ("published_at", "published_raw", "date_flag"):

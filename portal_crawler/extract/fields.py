@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
-from portal_crawler.extract.labels import CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, NOT_A_PERSON, PLACEHOLDERS
+from portal_crawler.extract.labels import (CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, NOT_A_PERSON,
+                                           NOT_WRITER, NOTICE_CHANNEL_RX, ORG_RX, PLACEHOLDERS, REPORTER, REPRINT_NOTE_RX,
+                                           REPRINT_TITLE_RX)
 from portal_crawler.extract.text import clean
 
 _PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
@@ -89,3 +91,43 @@ def parse_any_date(raw: str | None) -> ParsedDate | None:
         return pd
     pd = parse_date(raw)
     return pd if pd.flag != "unparsed" else None
+
+
+_LIST_SPLIT = re.compile(r"\s*[、，,]\s*")
+_CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
+_CREDIT_WORDS = frozenset(REPORTER + NOT_WRITER)
+
+
+def authorship(author: str | None) -> dict:
+    """THE derivation of the record's author fields from the author string (issue 21):
+    {"author": display form, "authors": [names], "author_kind": person|organisation|None}.
+
+    AUTH-LIST: names are split on 、 ， , always, and on spaces when every part is a
+    Chinese name (2-5 characters: `王芳 张伟`; `John Smith` stays one name); the display
+    form joins them by 、. AUTH-ORG: an organisation when any name is one (labels.ORG_RX:
+    市工信局, 新华社, 本网)."""
+    a = person(author)
+    if not a:
+        return {"author": None, "authors": [], "author_kind": None}
+    names = [n for n in _LIST_SPLIT.split(a) if n]
+    out = []
+    for n in names:
+        parts = n.split()
+        out += parts if len(parts) > 1 and all(_CJK_NAME.match(p) and p not in _CREDIT_WORDS
+                                               for p in parts) else [n]
+    kind = "organisation" if any(ORG_RX.match(n) for n in out) else "person"
+    return {"author": "、".join(out), "authors": out, "author_kind": kind}
+
+
+def page_type(channel: str | None, title: str | None, body: str | None) -> str:
+    """Page type of a portal template page: PAGE-NOTICE (the channel is one of official
+    notices/documents), PAGE-REPRINT (（转载） after the title, or a 转自 note opening or
+    closing the body), else news."""
+    if channel and NOTICE_CHANNEL_RX.match(channel):
+        return "notice"
+    if title and REPRINT_TITLE_RX.search(title):
+        return "reprint"
+    lines = (body or "").split("\n")
+    if any(REPRINT_NOTE_RX.search(ln) for ln in lines[:1] + lines[-1:]):
+        return "reprint"
+    return "news"

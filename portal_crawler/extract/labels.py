@@ -118,3 +118,56 @@ BODY_BYLINE_RX = re.compile(
 NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
+
+# --- editor / reviewer credits (extract/credits.py; docs/extraction-patterns.md
+# EDITOR-CREDIT, EDITOR-LINE, EDITOR-TAIL, EDITOR-AFTER) ------------------------------
+# A credit is LABEL + SEPARATOR + NAMES: 责任编辑：王芳 / 责编:王芳 / 编辑/王芳 / 审核：刘继伟;
+# a credit line is one or more credits, bare or in ONE wrapper of OPEN/CLOSE:
+# (责任编辑:王芳 审核:刘继伟) （责任编辑：王芳） 【责任编辑：王芳】 [编辑:王芳] 编辑/王芳.
+PROOFREADER = ("校对", "校审", "校稿")
+CREDIT_FIELD = {**{t: "editor" for t in EDITOR + ("网络编辑", "值班编辑", "本文编辑", "责任编辑人")},
+                **{t: "reviewer" for t in REVIEWER}, **{t: "_proofreader" for t in PROOFREADER}}
+CREDIT_SEP = r"\s*(?:[:：]|[/／])\s*"
+_ANY_LABEL = alternation(*FIELDS.values(), tuple(CREDIT_FIELD), REPORTER)
+# a credited name: 2-4 CJK characters (or a Latin/pinyin name) ending at a space, a
+# list separator, a closing wrapper, the end, or the next LABEL + separator
+_CREDIT_NAME = (r"(?!" + _ANY_LABEL + CREDIT_SEP + r")(?:" + _CJK + r"{2,4}?|[A-Za-z][A-Za-z .]{1,20}?)"
+                r"(?=$|\s|[、，,;；]|[" + re.escape(CLOSE) + r"]|" + _ANY_LABEL + CREDIT_SEP + r")")
+_CREDIT_NAMES = _CREDIT_NAME + r"(?:(?:\s*[、，,]\s*|\s+)" + _CREDIT_NAME + r")*"
+CREDIT_ITEM_RX = re.compile(r"(" + alternation(tuple(CREDIT_FIELD)) + r")" + CREDIT_SEP + r"(" + _CREDIT_NAMES + r")")
+_CREDIT_RUN = (alternation(tuple(CREDIT_FIELD)) + CREDIT_SEP + _CREDIT_NAMES
+               + r"(?:\s*[;；,，]?\s*" + alternation(tuple(CREDIT_FIELD)) + CREDIT_SEP + _CREDIT_NAMES + r")*")
+_WRAPPED_RUN = r"[" + re.escape(OPEN) + r"]\s*" + _CREDIT_RUN + r"\s*[" + re.escape(CLOSE) + r"]"
+# EDITOR-LINE: a whole line that is credits only, bare or wrapped
+CREDIT_LINE_RX = re.compile(r"^\s*(?:" + _WRAPPED_RUN + r"|" + _CREDIT_RUN + r")\s*$")
+# EDITOR-TAIL: credits closing a text line: wrapped after anything, bare after the end
+# of a sentence (。！？；), a closing bracket or quote (…（本文转自X）编辑：王芳) or a space
+CREDIT_TAIL_RX = re.compile(r"(?:\s*" + _WRAPPED_RUN + r"|(?:(?<=[。！？；!?…”’」』" + re.escape(CLOSE)
+                            + r"])|\s+)" + _CREDIT_RUN + r")\s*$")
+# EDITOR-CREDIT: one credit anywhere in an info row, after its start, a space or a
+# wrapper (作者：陈静 编辑/赵磊 点击：…)
+CREDIT_IN_ROW_RX = re.compile(r"(?:^|(?<=[\s" + re.escape(OPEN + CLOSE) + r"]))" + CREDIT_ITEM_RX.pattern)
+
+# --- who an author is (AUTH-ORG, extract/fields.authorship) ----------------------------
+# An author that ends in an office / body / medium word (at least 3 characters: 市工信局,
+# 省工业和信息化厅, 市发展改革委, 市政府办公室, 中小企业服务中心, 哈尔滨日报, 新华社, 某某网) or is a
+# medium's self-reference (本网, 本报) is an organisation, not a person.
+ORG_SUFFIXES = ("局", "厅", "委", "办", "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会",
+                "联合会", "工商联", "集团", "公司", "银行", "报", "日报", "晚报", "社", "网",
+                "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟", "学会", "研究会", "服务队")
+# suffixes a 3-character person's name may also end in (李文科, 王建部): 4 characters or more
+ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组")
+ORG_SELF = ("本网", "本报", "本台", "本刊", "本社", "本网站", "本网讯", "本报讯")
+_ORG_WORDS = tuple(t for t in ORG_SUFFIXES if len(t) > 1)     # 市政府, 区管委会: after 1+ characters
+_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1)     # 商务局, 新华社: after 2+
+ORG_RX = re.compile(r"^(?:" + alternation(ORG_SELF) + r"|\S+" + alternation(_ORG_WORDS)
+                    + r"|\S{2,}" + alternation(_ORG_CHARS) + r"|\S{3,}" + alternation(ORG_SUFFIXES_LONG) + r")$")
+
+# --- page types (PAGE-* patterns, extract/fields.page_type) ---------------------------
+# a channel (last breadcrumb) of official notices and documents
+NOTICE_CHANNELS = ("通知公告", "公告公示", "通知", "公告", "公示", "通告", "政策文件", "政策法规",
+                   "文件", "政府文件", "政务公开", "信息公开", "公示公告", "招标公告")
+NOTICE_CHANNEL_RX = re.compile(r"^(?:" + alternation(NOTICE_CHANNELS) + r")$")
+# a reprint says so: （转载） after the title, （本文转自X） / 转自X： at the body's start or end
+REPRINT_TITLE_RX = re.compile(r"[(（【\[]\s*转载\s*[)）】\]]\s*$")
+REPRINT_NOTE_RX = re.compile(r"^[(（【\[]\s*(?:本文)?(?:转载|转自)[^)）】\]]{0,30}[)）】\]]$|^(?:转载|转自[^:：]{0,20})\s*[:：]")

@@ -14,6 +14,8 @@ DEDECMS = {
     "description": ["div.viewbox div.intro", "div.intro"],
     "body": ["div.viewbox div.content table td", "div.content table td",
              "div.viewbox div.content", "div.content", "div.arcbox div.content"],
+    # the article container: where credit lines beside the content block are looked for
+    "article": ["div.viewbox", "div.arcbox", "div.article"],
     "pagelist": ["div.dede_pages ul.pagelist a", "ul.pagelist a", "div.pages a"],
     "pagelist_current": ["div.dede_pages ul.pagelist li.thisclass", "ul.pagelist li.thisclass"],
 }
@@ -32,6 +34,7 @@ TRS = {
     "description": [],
     "body": ["div.TRS_Editor", "div.trs_editor", "div.TRS_UEDITOR", "div.trs_paper_default",
              "div.view.TRS_UEDITOR", "div#zoom", "div.article-con"],
+    "article": ["div.article", "div.content", "div.main", "div.con"],
     "pagelist": [],
     "pagelist_current": [],
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
+from portal_crawler.extract.credits import credit_row, credits_after, split_row, split_tail
 from portal_crawler.extract.dom import first, meta, parse_labelled, select
 from portal_crawler.extract.labels import CLOSE, OPEN, WRAPPED_LINE_RX
 from portal_crawler.extract.selectors import BODY_DROP_LINES
@@ -19,15 +20,28 @@ def _sel(sset: dict, key: str) -> list[str]:
 
 
 def body_lines(el) -> tuple[list[str], dict]:
-    """Body paragraphs with the DedeCMS editor line parsed out and noise lines dropped."""
+    """Body paragraphs with credit lines parsed out (the DedeCMS editor line, a
+    `（来源：…）` line, EDITOR-LINE, EDITOR-TAIL) and noise lines dropped."""
     paras, extra = [], {}
-    for p in paragraphs(el):
+    lines = paragraphs(el)
+    for i, p in enumerate(lines):
+        got = credit_row(p)
+        if got is not None:
+            for k, v in got.items():
+                extra.setdefault(k, v)
+            continue
         if _EDITOR_LINE.match(p):
             for k, v in parse_labelled(p.strip(OPEN + CLOSE)).items():
                 extra.setdefault(k, v)
             continue
         if any(rx.search(p) for rx in _DROP):
             continue
+        if i >= len(lines) - 3:     # EDITOR-TAIL: only the block's last lines end with credits
+            p, got = split_tail(p)
+            for k, v in got.items():
+                extra.setdefault(k, v)
+            if not p:
+                continue
         paras.append(p)
     return paras, extra
 
@@ -47,7 +61,12 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
     rec["title"] = title
 
     info = first(root, _sel(sset, "info"))
-    labelled = parse_labelled(_info_text(info)) if info is not None else {}
+    # EDITOR-CREDIT: credits in the info row (编辑/赵磊) are read apart first, so a
+    # credit's separator never ends up inside the author's value
+    info_text, row_credits = split_row(_info_text(info)) if info is not None else (None, {})
+    labelled = parse_labelled(info_text) if info_text else {}
+    for k, v in row_credits.items():
+        labelled.setdefault(k, v)
     # metas first where the family has them (TRS), then the info line
     pd = None
     if sset.get("date_meta"):
@@ -77,6 +96,10 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
     body_el = first(root, _sel(sset, "body"))
     if body_el is not None and not isinstance(body_el, str):
         paras, extra = body_lines(body_el)
+        if not rec.get("editor") and not extra.get("editor"):
+            # EDITOR-AFTER: a credit line beside or after the content block
+            extra.update({k: v for k, v in credits_after(body_el, _scope(root, sset, body_el)).items()
+                          if not extra.get(k)})
         for k in ("editor", "reviewer", "author", "source"):
             if not rec.get(k) and extra.get(k):
                 rec[k] = F.person(extra[k]) if k != "source" else F.source(extra[k])
@@ -85,6 +108,21 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
         body_el, rec["body"] = None, None
     rec["_body_el"] = body_el
     return rec
+
+
+def _scope(root, sset: dict, body_el):
+    """The article container around the content block (the family's "article"
+    selectors), else the block's grandparent below <body>."""
+    el = first(root, _sel(sset, "article"))
+    if el is not None and not isinstance(el, str) and el in body_el.iterancestors():
+        return el
+    el = body_el
+    for _ in range(2):
+        up = el.getparent()
+        if up is None or up.tag in ("body", "html"):
+            break
+        el = up
+    return el
 
 
 def _info_text(el) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from portal_crawler.replica.credits import credit_of
 from portal_crawler.replica.links import (article_path, base_url, channel_link, link_path, list_link,
                     view_path)
 from portal_crawler.replica.model import Network, SiteModel
@@ -126,15 +127,29 @@ def article(net: Network, m: SiteModel, aid: int, page: int, dynamic: bool) -> s
     a = net.article(m.info.key, aid)
     pages = a.page_paras()
     title = a.title if page == 1 else f"{a.title}({page})"
+    seed_style = aid == m.seed_aid
+    cr = credit_of(net, m, aid, a.editor, a.reviewer, seed_style)
+    credits = "".join(f"<small>{lab}</small>{v} " for lab, v in cr.byline_parts()) \
+        if cr.place == "byline" else ""
     info = (f"<small>时间:</small>{a.published_raw}<small>来源:</small>{a.source} "
-            + (f"<small>作者:</small>{a.author} " if a.author is not None else "")
+            + (f"<small>作者:</small>{a.author} " if a.author is not None else "") + credits
             + f'<small>点击:</small><script src="/plus/count.php?view=yes&aid={aid}&mid=1">'
             "</script>次")
     intro = f'<div class="intro">{a.description}</div>\n' if a.show_intro else ""
-    seed_style = aid == m.seed_aid
     base = base_url(net, m.info.key).rstrip("/") if aid % 2 else ""   # both href styles occur
-    body = "\n".join(para_html(p, seed_style, base) for p in pages[page - 1])
-    ed = f"(责任编辑:{a.editor}" + (f" 审核:{a.reviewer}" if a.reviewer else "") + ")"
+    paras = pages[page - 1]
+    html_paras = [para_html(p, seed_style, base) for p in paras]
+    where = cr.place
+    if where == "para_end":     # the line ends the last paragraph (a text one; else its own)
+        if paras and paras[-1][0] == "t":
+            html_paras[-1] = html_paras[-1][:-len("</p>")] + cr.line() + "</p>"
+        else:
+            where = "own_para"
+    body = "\n".join(html_paras)
+    line = cr.line()
+    in_cell = {"td_line": f"\n{line}", "own_para": f'\n<p style="text-align: right;">{line}</p>'}.get(where, "")
+    after_table = f"<p>{line}</p>\n" if where == "after_block" else ""
+    beside = f'<div class="{cr.box_class}">{line}</div>\n' if where == "sibling_div" else ""
     pl = ""
     if a.npages > 1:
         href = (lambda k: view_path(aid, k)) if dynamic else \
@@ -158,8 +173,8 @@ def article(net: Network, m: SiteModel, aid: int, page: int, dynamic: bool) -> s
             + '<div class="viewbox">\n'
             f'<div class="title"><h2>{title}</h2></div>\n<div class="info">{info}</div>\n' + intro
             + "<div class=\"content\">\n<table width='100%'>\n<tr><td>\n" + body
-            + f"\n{ed}\n</td></tr>\n</table>\n</div>\n"       # V5.6: editor line inside the body cell
-            f'<div class="dede_pages"><ul class="pagelist">{pl}</ul></div>\n'
+            + f"{in_cell}\n</td></tr>\n</table>\n{after_table}</div>\n" + beside   # V5.6 default: in the body cell
+            + f'<div class="dede_pages"><ul class="pagelist">{pl}</ul></div>\n'
             '<div class="boxoff"><strong>------分隔线----------------------------</strong></div>\n'
             f'<div class="handle"><div class="context"><ul><li>{prev} </li><li>{nxt} </li></ul></div></div>\n'
             "</div>\n</div>\n" + right(net, m) + "</div>\n" + friends(net, m) + footer(m))

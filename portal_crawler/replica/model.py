@@ -346,6 +346,7 @@ class Network:
         art = G.generate(self.seed, idx, key, aid, tid, ch.name, m.time_of(aid),
                          m.entry_of(aid), m.clicks_of(aid),
                          allow_multi=m.is_multi_candidate(aid) and m.info.engine == "dedecms")
+        art = G.with_authors(self.seed, idx, aid, art, ch.name)
         for e, kind in m.edits.get(aid, []):
             rng = random.Random(G.mix(self.seed, idx, aid, e, 600))
             art = art.copy(edited_epoch=e)
@@ -360,6 +361,7 @@ class Network:
         ser, k = m.series[aid]
         base = G.generate(self.seed, m.info.idx, m.info.key, aid, tid, m.channels[tid].name,
                           m.time_of(aid), m.entry_of(aid), m.clicks_of(aid), False)
+        base = G.with_authors(self.seed, m.info.idx, aid, base, m.channels[tid].name)
         title, text = S.member_text(self.seed, m.info.idx, ser, k, base.time, m.info.short)
         paras = [("t", p) for p in text] + [p for p in base.paras if p[0] != "t"]
         desc = None if base.description is None else G.describe(text[0])
@@ -377,6 +379,7 @@ class Network:
         rng = random.Random(G.mix(self.seed, m.info.idx, aid, 700))
         own = G.generate(self.seed, m.info.idx, m.info.key, aid, tid, m.channels[tid].name,
                          m.time_of(aid), m.entry_of(aid), m.clicks_of(aid), False)
+        own = G.with_authors(self.seed, m.info.idx, aid, own, m.channels[tid].name)
         oname = self.sites[okey].info.name
         paras = [p for p in orig.paras if p[0] == "t"]      # links/images are not copied
         drop, note, suffix, other_src = (rng.random() < 0.3, rng.random() < 0.5,

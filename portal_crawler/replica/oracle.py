@@ -6,9 +6,11 @@ truth of the copy it chose as canonical, and every copy's URL is in its article_
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from portal_crawler.record import RECORD_KEYS
+from portal_crawler.store.records import LIST_COLS
 from portal_crawler.urls import canonical_url
 
 # Compared: the record's fields but the capture details (url is the match key; raw
@@ -35,6 +37,10 @@ def _children(db, table: str, cols: tuple[str, str]) -> dict[int, list[dict]]:
 def compare_with_truth(archive, truth: list[dict], fields=FIELDS, media: bool = True) -> dict:
     db = archive.db
     rows = {r["id"]: r for r in db.query("SELECT * FROM articles")}
+    for r in rows.values():        # list fields are JSON text in the archive
+        for k in LIST_COLS:
+            if isinstance(r.get(k), str):
+                r[k] = json.loads(r[k])
     if media:  # the child tables, compared like fields
         for table, cols in (("attachments", ("url", "text")), ("images", ("url", "alt"))):
             kids = _children(db, table, cols)

@@ -18,12 +18,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class RedisServer:
-    """``redis-server`` on 127.0.0.1 with append-only persistence in ``folder``;
-    ``restart()`` stops it (it writes its AOF on the way out) and starts it again."""
+# The Redis configuration a coordinated crawl needs (README "Scale-out", "Redis settings"):
+# the append-only file, so that a restart keeps the queue, leases and relayed items
+# (fsync every second; a clean shutdown writes everything), and no eviction, ever.
+PERSISTENCE = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction")
 
-    def __init__(self, folder: str | os.PathLike, port: int | None = None) -> None:
+
+class RedisServer:
+    """``redis-server`` on ``host`` (loopback by default) with append-only persistence in
+    ``folder``; ``restart()`` stops it (it writes its AOF on the way out) and starts it again."""
+
+    def __init__(self, folder: str | os.PathLike, port: int | None = None, host: str = "127.0.0.1",
+                 password: str | None = None) -> None:
+        """``password``: ``requirepass`` (needed off loopback: Redis's protected mode)."""
         self.folder = Path(folder)
+        self.host = host
+        self.password = password
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -33,20 +43,23 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/0"
 
     def start(self) -> "RedisServer":
         self.folder.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--dir", str(self.folder)],
+            ["redis-server", "--port", str(self.port), "--bind", self.host, "--save", "",
+             *PERSISTENCE, "--dir", str(self.folder),
+             *(("--requirepass", self.password) if self.password else ())],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as c:
-                    c.sendall(b"PING\r\n")
-                    if c.recv(16).startswith(b"+PONG"):
+                with socket.create_connection((self.host, self.port), timeout=0.2) as c:
+                    auth = f"AUTH {self.password}\r\n".encode() if self.password else b""
+                    c.sendall(auth + b"PING\r\n")
+                    if c.recv(64).endswith(b"+PONG\r\n"):
                         return self
             except OSError:
                 time.sleep(0.05)
@@ -81,13 +94,16 @@ def cli_cmd(*args) -> list[str]:
 class Cluster:
     """A coordinator (``crawl --redis``) and ``workers`` worker processes on one Redis."""
 
-    def __init__(self, url: str, crawl_args: list, workers: int = 3, cwd=None) -> None:
+    def __init__(self, url: str, crawl_args: list, workers: int = 3, cwd=None, *,
+                 worker_wrap: tuple = (), worker_args: tuple = ()) -> None:
+        """``worker_wrap``: a command the workers run under (``ip netns exec NS``: another
+        host); ``worker_args``: more ``worker`` options (``--warc-dir DIR``)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.started = time.monotonic()
         self.coordinator = subprocess.Popen(cli_cmd(*crawl_args, "--redis", url), env=env, cwd=cwd,
                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.workers = [subprocess.Popen(cli_cmd("worker", "--redis", url), env=env, cwd=cwd,
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.workers = [subprocess.Popen([*worker_wrap, *cli_cmd("worker", "--redis", url, *worker_args)],
+                                         env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                         for _ in range(workers)]
 
     def wait(self, timeout: float = 300) -> dict:

@@ -32,10 +32,45 @@ LEADER = 7                    # 领导讲话 (the seed article's channel)
 GBK_SITES = {"national", "harbin", "heilongjiang", "neimenggu", "anhui", "jilin",
              "ningxia", "hebei", "qingdao", "shaanxi", "henan"}
 DYNAMIC_SITES = {"wuhan", "hebei"}          # list pages via /plus/list.php
-TRS_SITES = {"xiamen"}
+TRS_SITES = {"xiamen", "hongkong"}
 V57_SITES = {"tianjin", "hubei", "sichuan", "beijing", "guangdong", "hunan"}
 ZHUYE_SITES = {"zhejiang", "yunnan", "wuhan", "chongqing", "shandong", "guizhou"}
 UTF8_HEADER_CHARSET = {"zhejiang", "tianjin", "beijing", "guangdong", "xiamen"}
+
+# --- editor lines (replica/credits.py) ------------------------------------------------
+# Forms real portals print the 责任编辑 credit in: (opening wrapper, label, separator,
+# closing wrapper).  `dede` is DedeCMS's default template.
+EDITOR_FORMS = {
+    "dede": ("(", "责任编辑", ":", ")"),         # (责任编辑:王芳 审核:刘继伟)
+    "fullwidth": ("（", "责任编辑", "：", "）"),   # （责任编辑：王芳）
+    "mixed": ("（", "责任编辑", ":", "）"),        # （责任编辑:王芳）
+    "lenticular": ("【", "责任编辑", "：", "】"),  # 【责任编辑：王芳】
+    "square": ("[", "编辑", ":", "]"),            # [编辑:王芳]
+    "zebian": ("", "责编", "：", ""),             # 责编：王芳
+    "slash": ("", "编辑", "/", ""),               # 编辑/王芳
+    "plain": ("", "编辑", "：", ""),              # 编辑：王芳
+}
+# Where the line is: the last text of the body cell (DedeCMS default), a paragraph of its
+# own in the body, the end of the last paragraph, after the content block, a sibling
+# div beside it, or the byline (info) row.
+EDITOR_PLACES = ("td_line", "own_para", "para_end", "after_block", "sibling_div", "byline")
+
+# Tune on the DEV sites only; the HELD-OUT sites (DedeCMS V5.6 GBK, V5.6 UTF-8, V5.7 and a
+# TRS site) also print forms and places no DEV site uses, so a rule fitted to the DEV
+# pages is measured on markup it has not seen (tests/test_editor_variants.py).
+EDITOR_HELDOUT_SITES = {"heilongjiang", "anhui", "qingdao", "henan",      # V5.6 GBK
+                        "yunnan", "chongqing", "guizhou",                  # V5.6 UTF-8
+                        "beijing", "hunan",                                # V5.7
+                        "hongkong"}                                        # TRS
+EDITOR_DEV_FORMS = ("dede", "fullwidth", "lenticular", "zebian", "plain")
+EDITOR_DEV_PLACES = ("td_line", "own_para", "sibling_div", "byline")
+
+
+def editor_style(key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(forms, places) the site's article template draws its editor line from."""
+    if key in EDITOR_HELDOUT_SITES:
+        return tuple(EDITOR_FORMS), EDITOR_PLACES
+    return EDITOR_DEV_FORMS, EDITOR_DEV_PLACES
 
 
 @dataclass(frozen=True)

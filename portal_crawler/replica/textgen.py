@@ -108,6 +108,8 @@ class Article:
     clicks: int = 0
     keywords: str = ""
     edited_epoch: int | None = None
+    authors: tuple = ()         # the names behind `author` when it lists several / an office
+    author_org: bool = False    # the author is an organisation (issuing office, 本网)
 
     def copy(self, **kw) -> "Article":
         kw.setdefault("paras", list(self.paras))
@@ -152,7 +154,7 @@ def generate(seed: int, site_idx: int, site_key: str, aid: int, tid: int,
         alt = rng.choice(V.OBJECTS) if rng.random() < 0.6 else None
         paras.insert(rng.randint(1, len(paras)),
                      ("img", f"/uploads/allimg/{d}/1-{d}{aid:06d}.jpg", alt))
-    att_p = 0.5 if channel in ("通知公告", "政策文件") else 0.08
+    att_p = 0.5 if channel in V.NOTICE_CHANNELS else 0.08
     if rng.random() < att_p:
         d = entry.strftime("%y%m%d")
         for j in range(rng.randint(1, 2)):
@@ -201,3 +203,21 @@ def seed_article(site_key: str, aid: int, tid: int, entry: datetime, clicks: int
         reviewer=d["reviewer"], description=d["description"], show_intro=True,
         paras=[("t", p) for p in d["paragraphs"]], npages=1, clicks=clicks,
         keywords="疫情防控,常态化,应急状态")
+
+
+def with_authors(seed: int, site_idx: int, aid: int, art: Article, channel: str) -> Article:
+    """Author variants (issue 21), from their own random stream so the rest of the
+    article is unchanged: a notice's author is the issuing office (60 %); a named
+    author has a co-author (25 %, the page joins them by a space, 、 or ，); an
+    article without author is credited to 本网 (8 %)."""
+    rng = random.Random(mix(seed, site_idx, aid, 960))
+    r = rng.random()
+    if channel in V.NOTICE_CHANNELS and r < 0.6:
+        return art.copy(author=rng.choice(V.SUBJECTS), author_org=True)
+    if art.author not in (None, ".") and r < 0.25:
+        other = rng.choice([n for n in V.NAMES if n != art.author])
+        return art.copy(author=rng.choice((" ", "、", "，")).join((art.author, other)),
+                        authors=(art.author, other))
+    if art.author in (None, ".") and r < 0.08:
+        return art.copy(author="本网", author_org=True)
+    return art

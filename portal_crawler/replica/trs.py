@@ -1,7 +1,8 @@
-"""TRS WCM-style government templates (xiamen): script-paginated lists, metas,
+"""TRS WCM-style government templates (xiamen, hongkong): script-paginated lists, metas,
 div.TRS_Editor body.  Article links are relative (./YYYYMM/tYYYYMMDD_ID.html)."""
 from __future__ import annotations
 
+from portal_crawler.replica.credits import credit_of
 from portal_crawler.replica.dede import friends
 from portal_crawler.replica.links import article_path, base_url
 from portal_crawler.replica.model import Network, SiteModel
@@ -88,11 +89,23 @@ def article(net: Network, m: SiteModel, aid: int) -> str:
             body.append(f'<p style="text-align: center;"><img src="{base.rstrip("/")}{p[1]}"{alt} /></p>')
         else:
             body.append(f'<p>{p[1]}<a href="{p[2]}">{p[3]}</a></p>')
-    ed = f' <span>责任编辑：{a.editor}</span>' if a.editor else ""
+    cr = credit_of(net, m, aid, a.editor, a.reviewer, False)
+    line, place = cr.line(), cr.place
+    if place == "para_end" and a.paras[-1][0] != "t":
+        place = "own_para"
+    if place == "para_end":
+        body[-1] = body[-1][:-len("</p>")] + line + "</p>"
+    elif place == "td_line":     # bare text closing the content block
+        body.append(line)
+    elif place == "own_para":
+        body.append(f'<p style="text-align: right;">{line}</p>')
+    ed = "".join(f" <span>{lab}{v}</span>" for lab, v in cr.byline_parts()) if place == "byline" else ""
+    after = {"after_block": f"<p>{line}</p>\n",
+             "sibling_div": f'<div class="{cr.box_class}">{line}</div>\n'}.get(place, "")
     return (_head(m, f"{a.title}_{m.info.name}", metas) + _crumb(m, a.tid, "../../")
             + f'<div class="article"><h1 class="title">{a.title}</h1>\n'
             f'<div class="info"><span>来源：{a.source}</span> <span>发布时间：{a.time:%Y-%m-%d %H:%M}</span>{ed}</div>\n'
-            '<div class="TRS_Editor">\n' + "\n".join(body) + "\n</div>\n"
+            '<div class="TRS_Editor">\n' + "\n".join(body) + "\n</div>\n" + after
             + "</div>\n" + _foot(net, m))
 
 

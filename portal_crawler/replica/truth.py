@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from portal_crawler.replica.links import article_path, base_url, trs_docid, view_path
 from portal_crawler.replica.model import Network
+from portal_crawler.replica.vocab import NOTICE_CHANNELS
 
 
 def urljoin(base: str, path: str) -> str:
@@ -28,12 +29,17 @@ def record(net: Network, key: str, aid: int) -> dict:
             body.append(txt)
     group, origin = net.group_of(key, aid)
     author = a.author if a.author not in (None, ".", "-") else None
+    names = list(a.authors) if a.authors else ([author] if author else [])
+    kind = None if not names else "organisation" if a.author_org else "person"
+    reprint = a.title.endswith("（转载）") or any(p[0] == "t" and p[1].startswith("（本文转自") for p in a.paras)
+    ptype = "notice" if a.tid and m.channels[a.tid].name in NOTICE_CHANNELS else "reprint" if reprint else "news"
     raw = a.time.strftime("%Y-%m-%d %H:%M") if trs else a.published_raw
     pub = (a.time.strftime("%Y-%m-%dT%H:%M:00+08:00") if trs else a.published_at)
     return {
         "url": url, "site": key, "title": a.title, "published_at": pub,
-        "published_raw": raw, "date_flag": None, "source": a.source, "author": author,
-        "editor": a.editor, "reviewer": None if trs else a.reviewer,
+        "published_raw": raw, "date_flag": None, "source": a.source,
+        "author": "、".join(names) or None, "authors": names, "author_kind": kind, "page_type": ptype,
+        "editor": a.editor, "reviewer": a.reviewer,   # both printed by the editor line (credits.py)
         "channel": chain[-1], "breadcrumb": " > ".join([m.info.home_label] + chain),
         "description": a.description, "body": "\n".join(body),
         "clicks": None if trs else a.clicks, "pages": a.npages,

@@ -47,8 +47,14 @@ def make_datasette(db: str | Path):
     wal = Path(f"{path}-wal")
     pending = wal.exists() and wal.stat().st_size > 0
     files = {"files": [str(path)]} if pending else {"immutables": [str(path)]}
+    # serve/templates: the table's column order and cells, the search page
+    # (Datasette's own templates stay the base: `{% extends "default:..." %}`).
     return Datasette(**files, metadata=metadata(path.stem),
-                     settings={"truncate_cells_html": 120, "default_page_size": 50})
+                     template_dir=str(Path(__file__).parent / "templates"),
+                     settings={"truncate_cells_html": 120, "default_page_size": 50,
+                               # the month facet's 30 values pushed the rows off the
+                               # first screen
+                               "default_facet_size": 10})
 
 
 def run(ds, host: str = "127.0.0.1", port: int = 8001) -> None:

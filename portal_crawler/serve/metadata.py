@@ -104,10 +104,12 @@ def metadata(database: str) -> dict:
     return {
         "title": "portal-crawler archive",
         "description_html": (
-            "Articles of the 中国中小企业XX网 network. Search the "
-            f'<a href="/{database}/articles">articles</a> (Chinese words of any length, '
-            '"phrases", OR, -word, title:word), see '
-            '<a href="/-/chart">articles per month per site</a>, or a canned query below. '
+            "Articles of the 中国中小企业XX网 network. "
+            '<a href="/-/search">Search the articles</a> (Chinese words of any length, '
+            '"phrases", OR, -word, title:word; ranked by relevance or date, with snippets), '
+            f'browse the <a href="/{database}/articles">articles table</a>, see '
+            '<a href="/-/chart">articles per month per site</a>, or run one of the '
+            f'<a href="/{database}#queries">canned queries</a>. '
             "Each article links to its copies, versions, attachments and archived capture."),
         "databases": {database: {"tables": tables, "queries": QUERIES}},
     }

@@ -4,6 +4,14 @@
   `prepare_connection` (trylast, so after Datasette's own) replaces escape_fts with
   our compiler (store/search.py), and `filters_from_request` adds the exact text
   check for the queries the index alone cannot answer: the same hits as the CLI.
+  A bad query on the table page shows the page, its search form and one line saying
+  what is wrong (no rows); the JSON/CSV API answers 400 with that line.
+- /-/search runs store/search.py's `search` (the CLI's executor) and lists the hits
+  ranked by relevance or by date, each with the body snippet around the hit and the
+  matched words marked.
+- Reading the tables (serve/display.py through serve/templates/_table.html): the
+  columns an analyst reads first, long URLs/keys/hashes shortened, the label column
+  linked to the row, a search's words marked.
 - A "month" facet (published month), capture links in table cells, and two pages:
   /-/capture/<article|copy|version>/<id>[/<page>] serves an archived response from
   the WARC with `Content-Security-Policy: sandbox` (its scripts never run in this
@@ -15,14 +23,18 @@ from __future__ import annotations
 import html
 import json
 import sqlite3
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.facets import DateFacet
 from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import BadRequest, NotFound, Response
+from datasette.utils import add_cors_headers
+from datasette.utils.asgi import Base400, BadRequest, NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
+from portal_crawler.serve import display, searchpage
 from portal_crawler.store.search import QueryError, compile_query, register_functions
 
 CAPTURE_TABLES = {"article": "articles", "copy": "article_urls", "version": "article_versions"}
@@ -53,11 +65,45 @@ def filters_from_request(request, database, table, datasette):
     try:
         query = compile_query(q)
     except QueryError as e:
-        raise BadRequest(f"invalid search {q!r}: {e}")
+        message = display.search_error(q, e)
+        if request.url_vars.get("format"):          # .json, .csv: the API's 400
+            raise BadRequest(message)
+        # The page: no rows (SQLite skips the search clause under a constant false
+        # one, so escape_fts never sees the query), the form, and the line.
+        return FilterArguments(["0"], extra_context={"search_error": message})
     if query.exact:
         return None              # the index answers it: Datasette's clause is exact
     check, params = query.check_sql("articles")
     return FilterArguments([check], params=params)
+
+
+@hookimpl(hookwrapper=True)
+def handle_exception(datasette, request, exception):
+    """A client's error (bad query, unknown row, 4xx) is answered as Datasette does,
+    but not logged: Datasette's own handler prints every exception with `rich`
+    (installed: the CLI uses it), locals included, ~280 lines for one bad query.
+    Server faults (5xx) keep Datasette's handler and its traceback."""
+    outcome = yield
+    if isinstance(exception, Base400):
+        status, message, title, info = exception.status, exception.args[0], None, {}
+    elif isinstance(exception, DatasetteError) and exception.status < 500:
+        status, title, info = exception.status, exception.title, dict(exception.error_dict)
+        message = Markup(exception.message) if exception.message_is_html else exception.message
+    else:
+        return
+
+    async def respond():
+        body = {**info, "ok": False, "error": message, "status": status, "title": title}
+        headers = {}
+        if datasette.cors:
+            add_cors_headers(headers)
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(body, status=status, headers=headers)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        return Response.html(await template.render_async(
+            dict(body, urls=datasette.urls, app_css_hash=datasette.app_css_hash(),
+                 menu_links=lambda: [])), status=status, headers=headers)
+    outcome.force_result([respond])
 
 
 class MonthFacet(DateFacet):
@@ -121,7 +167,20 @@ def render_cell(row, value, column, table, database, datasette):
 
 @hookimpl
 def menu_links(datasette, actor):
-    return [{"href": "/-/chart", "label": "Articles per month (chart)"}]
+    return [{"href": searchpage.PATH, "label": "Search articles"},
+            {"href": "/-/chart", "label": "Articles per month (chart)"}]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    """`pc_cells` for _table.html (column order, cells) and the search page's address."""
+    out = {"pc_search_url": searchpage.PATH}
+    if view_name in ("table", "row") and table:
+        def row_url(pk_path):
+            return datasette.urls.row(database, table, pk_path)
+        q = request.args.get("_search") if request is not None else None
+        out["pc_cells"] = display.TableCells(table, view_name, q, row_url)
+    return out
 
 
 def _archive(datasette):
@@ -182,14 +241,50 @@ async def chart(datasette, request):
     return Response.html(page)
 
 
-# Datasette lists every column's description above the table: keep that list to a
-# scrollable box so the search box and rows stay on the first screen.
-_CSS = ("dl.column-descriptions{max-height:9em;overflow:auto;border:1px solid #ddd;"
-        "padding:0.3em 0.6em}")
+async def search_page(datasette, request):
+    return await searchpage.render(datasette, request, _archive(datasette))
 
 
 async def css(datasette, request):
     return Response(_CSS, content_type="text/css; charset=utf-8")
+
+
+# Readable at 1,400 px: short values on one line, the Chinese text columns wide enough
+# to read (Datasette's table gives long unbreakable values their width and squeezes
+# Chinese, which breaks anywhere, to one character a line); marked search words. A
+# row's page lists its fields one a line (name, value) instead of one very wide row.
+_CSS = """
+dl.column-descriptions{max-height:7em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
+.facet-info{width:340px}
+.facet-info ul.tight-bullets{columns:2;column-gap:1.8em}
+.facet-info ul.tight-bullets li{break-inside:avoid;word-break:normal}
+.rows-and-columns td,.rows-and-columns th{white-space:nowrap}
+.rows-and-columns td.col-title,.rows-and-columns td.col-body,.rows-and-columns .wrap{
+  white-space:normal;overflow-wrap:anywhere}
+.rows-and-columns td.col-title{min-width:30em;max-width:40em}
+.rows-and-columns td.col-body{min-width:22em;max-width:32em}
+.rows-and-columns .wrap{min-width:16em;max-width:28em}
+body.row .rows-and-columns thead{display:none}
+body.row table.rows-and-columns,body.row .rows-and-columns tbody,body.row .rows-and-columns tr{
+  display:block}
+body.row .rows-and-columns td{display:grid;grid-template-columns:11em minmax(0,60em);gap:1em;
+  white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;border:none;
+  border-bottom:1px solid #eee}
+body.row .rows-and-columns td:before{content:attr(data-column);font-weight:bold;color:#555;
+  margin:0}
+.rows-and-columns .short{font-family:monospace;font-size:0.85em}
+mark{background:#ffe066;color:inherit;padding:0 1px;border-radius:2px}
+.search-error{border-left:4px solid #c00;background:#fff0f0;padding:0.5em 0.8em;margin:0.8em 0}
+.search-ranked{margin:0.5em 0}
+.pc-search-form .search-row{display:flex;gap:0.5em;align-items:center;max-width:60em}
+.pc-search-form input[type=search]{flex:1}
+.search-help{color:#666;font-size:0.85em;margin:0.3em 0 0}
+.search-hits{padding-left:2em;max-width:60em}
+.search-hits .hit{margin:0 0 1em}
+.hit-title{font-size:1.1em;font-weight:bold}
+.hit-meta{color:#555;font-size:0.85em;margin:0.15em 0}
+.hit-snippet{margin:0.2em 0;line-height:1.5}
+"""
 
 
 @hookimpl
@@ -203,4 +298,5 @@ def register_routes():
         (r"^/-/portal-crawler\.css$", css),
         (r"^/-/capture/(?P<kind>[a-z]+)/(?P<id>\d+)(?:/(?P<page>\d+))?$", capture),
         (r"^/-/chart$", chart),
+        (r"^/-/search$", search_page),
     ]

@@ -22,6 +22,12 @@ def packaged_data() -> dict:
     return tomllib.loads(resources.files(__package__).joinpath(PACKAGED).read_text("utf-8"))
 
 
+def packaged_default(name: str):
+    """A setting of the packaged ``[defaults]`` (download_delay, concurrency): the
+    default of a site built in code, which no sites file gave any."""
+    return packaged_data()["defaults"][name]
+
+
 @dataclass
 class Site:
     key: str

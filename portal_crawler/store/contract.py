@@ -27,9 +27,15 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "date_flag": "NULL, or future / before_1990 / unparsed / missing (then "
                          "published_at is NULL).",
             "source": "来源: where the article says it comes from.",
-            "author": "作者 (a . placeholder is NULL).",
+            "author": "作者 (a . placeholder is NULL); several names joined by 、.",
+            "authors": "JSON list of the author's names (split from author: spaces, 、, ，); [] "
+                       "when there is no author (schema v6).",
+            "author_kind": "person, or organisation (an office, a paper, 本网 ...: AUTH-ORG); NULL "
+                           "when there is no author (schema v6).",
             "editor": "责任编辑.",
             "reviewer": "审核.",
+            "page_type": "news / notice / blog / forum / reprint; NULL when not known (PAGE-* "
+                         "patterns; schema v6).",
             "description": "div.intro or the meta description.",
             "body": "The content paragraphs of all pages, joined by newlines.",
             "clicks": "Click count from the list page.",

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
+from portal_crawler.store.records import LIST_COLS
+
 __all__ = ["SIDE_TABLES", "FORMATS", "Filters", "ExportError", "export", "open_readonly", "iter_records"]
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -29,7 +31,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 SIDE_TABLES = {"copies": ("article_urls", "article_id"), "versions": ("article_versions", "article_id"),
                "attachments": ("attachments", "article_id"), "images": ("images", "article_id")}
 # Columns the schema documents as JSON text: nested values in JSONL.
-JSON_COLUMNS = {"warc_refs", "changed_fields", "attachments", "images"}
+JSON_COLUMNS = {"warc_refs", "changed_fields", "attachments", "images", *LIST_COLS}
 _ARROW = {"INTEGER": "int64", "REAL": "float64", "TEXT": "string", "BLOB": "binary"}
 PARQUET_ROWS = 10_000          # rows per Parquet row group (bounds memory)
 

@@ -10,6 +10,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_DB = "data/portal.db"   # the archive when none is named (CLI --db, Scrapy's PORTAL_DB)
+
 
 @dataclass(frozen=True)
 class ArchivePaths:

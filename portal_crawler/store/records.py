@@ -5,21 +5,26 @@ import json
 from functools import cached_property
 from datetime import datetime, timezone
 
+from dataclasses import fields
+
 from portal_crawler import urls
 from portal_crawler.dedupe import body_hash, content_hash, normalise_body
 from portal_crawler.dedupe.repost import is_repost
+from portal_crawler.record import RECORD_KEYS, ArticleRecord
 
-__all__ = ["Copy", "prepare", "ARTICLE_COLS", "now_iso", "attachment_ext"]
+__all__ = ["Copy", "prepare", "ARTICLE_COLS", "RECORD_COLS", "LIST_COLS", "now_iso", "attachment_ext"]
 
-TEXT_FIELDS = ("site", "channel", "breadcrumb", "title", "published_at", "published_raw",
-               "date_flag", "source", "author", "editor", "reviewer", "description",
-               "body", "extractor", "warc_file")
-# Columns of `articles` filled from a copy (the order of the INSERT/UPDATE below).
-ARTICLE_COLS = ("url", "url_key", "site", "channel", "breadcrumb", "title",
-                "published_at", "published_raw", "date_flag", "source", "author",
-                "editor", "reviewer", "description", "body", "clicks", "pages",
-                "extractor", "content_hash", "body_hash", "is_repost", "warc_file",
-                "warc_offset", "warc_refs")
+# Columns of `articles` filled from a copy, derived from the record (record.py, the one
+# definition): url first (the update keeps the stored one), its identity key, every
+# record field but the child tables, then what the archive computes and the capture.
+_CHILD_TABLES = ("attachments", "images")
+RECORD_COLS = tuple(k for k in RECORD_KEYS if k not in ("url",) + _CHILD_TABLES)
+# list fields of the record stored as JSON text (authors)
+LIST_COLS = tuple(f.name for f in fields(ArticleRecord)
+                  if f.default_factory is list and f.name not in _CHILD_TABLES)
+TEXT_FIELDS = tuple(f.name for f in fields(ArticleRecord) if f.type == "str | None") + ("warc_file",)
+ARTICLE_COLS = ("url", "url_key") + RECORD_COLS + ("content_hash", "body_hash", "is_repost", "warc_file",
+                                                   "warc_offset", "warc_refs")
 
 
 def now_iso() -> str:
@@ -53,15 +58,15 @@ class Copy:
         return is_repost(self.rec.get("site"), self.rec.get("source"), self.rec.get("body"))
 
     def article_values(self) -> tuple:
+        """Values of ARTICLE_COLS, in that order."""
         r = self.rec
         refs = r.get("warc_refs")
-        return (self.url, self.key, r.get("site"), r.get("channel"), r.get("breadcrumb"),
-                r.get("title"), r.get("published_at"), r.get("published_raw"),
-                r.get("date_flag"), r.get("source"), r.get("author"), r.get("editor"),
-                r.get("reviewer"), r.get("description"), r.get("body"), r.get("clicks"),
-                r.get("pages"), r.get("extractor"), self.content_hash, self.body_hash,
-                int(self.is_repost), r.get("warc_file"), r.get("warc_offset"),
-                json.dumps(refs) if refs is not None else None)
+        vals = [self.url, self.key]
+        for k in RECORD_COLS:
+            v = r.get(k)
+            vals.append(json.dumps(v or [], ensure_ascii=False) if k in LIST_COLS else v)
+        return (*vals, self.content_hash, self.body_hash, int(self.is_repost), r.get("warc_file"),
+                r.get("warc_offset"), json.dumps(refs) if refs is not None else None)
 
 
 def prepare(item: dict) -> Copy:

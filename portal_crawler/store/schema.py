@@ -5,10 +5,12 @@ with new migrations at the end of MIGRATIONS, never edit a released step.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from portal_crawler.dedupe.normalise import normalise_title
+from portal_crawler.extract.fields import authorship, page_type
 from portal_crawler.store.fts import index_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
@@ -183,6 +185,20 @@ CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
 ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
 """
 
+# v6 (issue 21): record fields derived from the author and the page (record.py):
+# authors (JSON list of names), author_kind (person / organisation), page_type (news /
+# notice / reprint ... on template pages).  Existing rows get them from their stored
+# columns by the extractor's own derivation (extract.fields.authorship / page_type,
+# registered on every connection), so an old archive reads like a new one.
+_V_AUTHORS = """
+ALTER TABLE articles ADD COLUMN authors TEXT;       -- JSON list of the author's names
+ALTER TABLE articles ADD COLUMN author_kind TEXT;   -- person / organisation / NULL
+ALTER TABLE articles ADD COLUMN page_type TEXT;     -- news / notice / blog / forum / reprint / NULL
+UPDATE articles SET authors = author_names_json(author), author_kind = author_kind_of(author),
+  page_type = page_type_of(extractor, channel, title, body);
+"""
+
+
 # Monitors (README "Monitors"): field coverage of each run's new records per site and
 # channel (the site's own history the next runs are compared with), the run's findings,
 # and URLs re-queued by a repair (`dedupe --recheck` removing rows made of block pages):
@@ -206,7 +222,7 @@ CREATE TABLE requeue (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_MONITORS]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -223,7 +239,23 @@ def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection
     conn.create_function("fts_index_text", 1, index_text, deterministic=True)
     # One definition of the title normalisation, for SQL too (migration v3).
     conn.create_function("normalise_title", 1, normalise_title, deterministic=True)
+    # ... and of the derived record fields (migration v6)
+    conn.create_function("author_names_json", 1, _author_names_json, deterministic=True)
+    conn.create_function("author_kind_of", 1, lambda a: authorship(a)["author_kind"], deterministic=True)
+    conn.create_function("page_type_of", 4, _page_type_of, deterministic=True)
     return conn
+
+
+def _author_names_json(author):
+    return json.dumps(authorship(author)["authors"], ensure_ascii=False)
+
+
+# extractors whose records carry a page type (the generic one sets its own)
+_TYPED = ("dedecms", "trs", "override")
+
+
+def _page_type_of(extractor, channel, title, body):
+    return page_type(channel, title, body) if extractor in _TYPED else None
 
 
 def describe(path, e: BaseException) -> str:
@@ -252,7 +284,7 @@ def connect_readonly(path: str) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
         conn = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
     return conn
 
 

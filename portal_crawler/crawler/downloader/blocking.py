@@ -30,6 +30,7 @@ from collections import deque
 
 from portal_crawler.blocks import Block, classify
 from portal_crawler.crawler.downloader.pacing import Pacer, SitePaused
+from portal_crawler.crawler.stats import BLOCKED, site_key
 from scrapy.exceptions import IgnoreRequest
 
 __all__ = ["BlockGuard", "Blocked", "SitePaused", "is_block_failure"]
@@ -91,18 +92,18 @@ class BlockGuard:
                 recent.clear()
             return response
         stats = self.crawler.stats
-        stats.inc_value(f"site/{site}/blocked/{block.kind}")
-        stats.inc_value("portal/blocked")
+        stats.inc_value(site_key(site, f"blocked/{block.kind}"))
+        stats.inc_value(BLOCKED)
         self.streak[site] = self.streak.get(site, 0) + 1
         pacer = Pacer.for_crawler(self.crawler)
         if len(recent) >= self.min_evidence and sum(recent) >= self.share * len(recent):  # mostly blocked: slow down
             delay = pacer.back_off(site, self.factor, self.min_delay)
-            stats.max_value(f"site/{site}/backoff_delay", round(delay, 3))
+            stats.max_value(site_key(site, "backoff_delay"), round(delay, 3))
             recent.clear()  # the next step needs evidence of its own
         if self.streak[site] >= self._pause_after(site) and site not in pacer.paused:
             sent = pacer.pause(site)
-            stats.set_value(f"site/{site}/paused", 1)
-            stats.set_value(f"site/{site}/paused_after_sends", sent)
+            stats.set_value(site_key(site, "paused"), 1)
+            stats.set_value(site_key(site, "paused_after_sends"), sent)
             logger.warning("site %s paused for this run: %d blocked answers in a row (last: %s, %s)",
                            site, self.streak[site], block, request.url)
         raise Blocked(block, response.status)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from scrapy.downloadermiddlewares.retry import get_retry_request
 
 from portal_crawler.extract.truncation import is_truncated
+from portal_crawler.crawler.stats import TRUNCATED
 
 __all__ = ["IntegrityCheck", "TruncatedResponse"]
 
@@ -37,7 +38,7 @@ class IntegrityCheck:
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if not is_truncated(response.body, ctype):
             return response
-        self.crawler.stats.inc_value("integrity/truncated")
+        self.crawler.stats.inc_value(TRUNCATED)
         retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated response")
         if retry is not None:
             return retry

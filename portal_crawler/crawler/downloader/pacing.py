@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.misc import build_from_crawler, load_object
+from twisted.internet.defer import Deferred
+
+from portal_crawler.crawler.stopping import StopRequested, crawl_force_stop, crawl_stopping
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,27 @@ class Pacer:
         self._floor: dict[str, float] = {}
         self.paused: set[str] = set()
         self.sends: dict[str, int] = {}
+        self.stopping = False
+        self._stop_event: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """The crawl is stopping: every request still waiting for its turn is refused
+        (StopRequested), now and from here on; none is sent."""
+        self.stopping = True
+        for ev in [self._stop_event, *self._released.values()]:
+            if ev is not None:
+                ev.set()
+
+    async def _pause(self, seconds: float, ev: asyncio.Event | None = None) -> None:
+        """Sleep ``seconds`` (or until ``ev``), cut short when the crawl stops."""
+        if self._stop_event is None:
+            self._stop_event = asyncio.Event()
+        waits = [asyncio.ensure_future(self._stop_event.wait())]
+        if ev is not None:
+            waits.append(asyncio.ensure_future(ev.wait()))
+        done, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for w in pending:
+            w.cancel()
 
     @classmethod
     def for_crawler(cls, crawler) -> "Pacer":
@@ -114,10 +138,11 @@ class Pacer:
             policies = {k: SitePolicy(**v) for k, v in s.getdict("PACING_SITES").items()}
             book_path = s.get("PACING_BOOK")
             book = build_from_crawler(load_object(book_path), crawler) if book_path else LocalPaceBook()
-            pacer = cls(policies, book, max_delay=s.getfloat("PACING_MAX_DELAY", 30.0),
-                        target_concurrency=s.getfloat("PACING_TARGET_CONCURRENCY", 1.0))
+            pacer = cls(policies, book, max_delay=s.getfloat("PACING_MAX_DELAY"),
+                        target_concurrency=s.getfloat("PACING_TARGET_CONCURRENCY"))
             if s.getbool("PACING_LOG_SENDS"):
                 pacer.send_log = {}
+            crawler.signals.connect(pacer.stop, signal=crawl_stopping)
             crawler.portal_pacer = pacer
         return pacer
 
@@ -132,6 +157,8 @@ class Pacer:
         extra = random.uniform(0, policy.jitter * policy.delay) if policy.jitter else 0.0
         first = True
         while True:
+            if self.stopping:
+                raise StopRequested("not sent: the crawl is stopping")
             if site in self.paused:
                 raise SitePaused(f"site {site} paused for this run (blocked)")
             wait = self.book.try_send(site, self._delay[site] + (extra if first else 0.0), policy.concurrency)
@@ -140,12 +167,9 @@ class Pacer:
             if wait is None:  # at the cap: a release (here or, with a shared book, anywhere) lets us in
                 ev = self._released.setdefault(site, asyncio.Event())
                 ev.clear()
-                try:
-                    await asyncio.wait_for(ev.wait(), self.poll)
-                except asyncio.TimeoutError:
-                    pass
+                await self._pause(self.poll, ev)
             else:
-                await asyncio.sleep(wait)
+                await self._pause(wait)
         if self.send_log is not None:
             self.send_log.setdefault(site, []).append(time.monotonic())
         self.sends[site] = self.sends.get(site, 0) + 1
@@ -208,18 +232,38 @@ class PacedDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
-        inner = crawler.settings.get("PACING_INNER_HANDLER",
-                                     "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler")
+        inner = crawler.settings.get("PACING_INNER_HANDLER")
         self.inner = build_from_crawler(load_object(inner), crawler)
         self.pacer = Pacer.for_crawler(crawler)
+        self.forced = False
+        self.on_wire: set[asyncio.Future] = set()
+        crawler.signals.connect(self._force, signal=crawl_force_stop)
+
+    def _force(self) -> None:
+        """A forced stop: what is on the wire is cancelled, nothing more is sent."""
+        self.forced = True
+        for fut in list(self.on_wire):
+            fut.cancel()
 
     async def download_request(self, request):
         site = request.meta.get("download_slot")
+        if self.pacer.stopping:   # a request without a site slot (robots.txt) too
+            raise StopRequested("not sent: the crawl is stopping")
         booked = await self.pacer.turn(site)
         started = time.monotonic()
         status = None
         try:
-            response = await self.inner.download_request(request)
+            sent = self.inner.download_request(request)
+            fut = sent.asFuture(asyncio.get_event_loop()) if isinstance(sent, Deferred) else asyncio.ensure_future(sent)
+            self.on_wire.add(fut)
+            try:
+                response = await fut
+            except asyncio.CancelledError:
+                if self.forced:
+                    raise StopRequested("cancelled: the crawl was stopped at once") from None
+                raise
+            finally:
+                self.on_wire.discard(fut)
             status = response.status
             return response
         finally:

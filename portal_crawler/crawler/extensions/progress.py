@@ -1,4 +1,8 @@
-"""A live terminal view of a crawl (rich): requests, articles, errors per site."""
+"""A live terminal view of a crawl (rich): requests, articles, errors per site.
+
+Every number in the header is the sum of its column in the table, so the screen adds
+up; after a SIGINT/SIGTERM the header says "stopping" (crawler/stopping.py).
+"""
 from __future__ import annotations
 
 from rich.console import Console
@@ -8,20 +12,38 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from portal_crawler.crawler.stats import site_key
+from portal_crawler.crawler.stopping import crawl_stopping
 from portal_crawler.terminal import safe
+
+COLUMNS = ("requests", "list pages", "articles", "new", "errors")
+
+
+def site_rows(stats: dict, sites: list[str]) -> list[tuple[str, list[int]]]:
+    """(site, [requests, list pages, articles, new, errors]) per site."""
+    rows = []
+    for key in sites:
+        p = site_key(key)
+        reqs = sum(v for k, v in stats.items() if k.startswith(p + "responses/"))
+        rows.append((key, [reqs] + [int(stats.get(p + k, 0)) for k in ("list_pages", "articles", "new", "errors")]))
+    return rows
 
 
 def site_table(stats: dict, sites: list[str], title: str | None = None) -> Table:
     t = Table(title=title, show_lines=False)
     t.add_column("site")
-    for c in ("requests", "list pages", "articles", "new", "errors"):
+    for c in COLUMNS:
         t.add_column(c, justify="right")
-    for key in sites:
-        p = f"site/{key}/"
-        reqs = sum(v for k, v in stats.items() if k.startswith(p + "responses/"))
-        t.add_row(safe(key), str(reqs), str(stats.get(p + "list_pages", 0)), str(stats.get(p + "articles", 0)),
-                  str(stats.get(p + "new", 0)), str(stats.get(p + "errors", 0)))
+    for key, values in site_rows(stats, sites):
+        t.add_row(safe(key), *map(str, values))
     return t
+
+
+def headline(stats: dict, sites: list[str], state: str = "crawling") -> str:
+    """``state: N requests, M articles (K new), E errors``: the table's column sums."""
+    totals = [sum(col) for col in zip(*(v for _, v in site_rows(stats, sites)))] or [0] * len(COLUMNS)
+    reqs, _, arts, new, errs = totals
+    return f"{state}: {reqs} requests, {arts} articles ({new} new), {errs} errors"
 
 
 class Progress:
@@ -29,8 +51,10 @@ class Progress:
         self.crawler = crawler
         self.console = Console(stderr=True)
         self.live = None
+        self.state = "crawling"
         self.loop = task.LoopingCall(self.refresh)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.stopping, signal=crawl_stopping)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -41,14 +65,17 @@ class Progress:
 
     def _table(self):
         stats = self.crawler.stats.get_stats()
-        title = (f"crawling: {stats.get('downloader/request_count', 0)} requests, "
-                 f"{stats.get('item_scraped_count', 0)} articles")
-        return site_table(stats, list(getattr(self.crawler.spider, "sites", {})), title)
+        sites = list(getattr(self.crawler.spider, "sites", {}))
+        return site_table(stats, sites, headline(stats, sites, self.state))
 
     def opened(self, spider=None):
         self.live = Live(self._table(), console=self.console, refresh_per_second=4, transient=True)
         self.live.start()
         self.loop.start(0.5, now=False)
+
+    def stopping(self):
+        self.state = "stopping"
+        self.refresh()
 
     def refresh(self):
         if self.live:

@@ -33,6 +33,8 @@ from warcio.warcwriter import WARCWriter
 
 from portal_crawler.store import cdxj
 from portal_crawler.store.warcread import Capture, payload_digest, read_record
+from portal_crawler.crawler.stats import (ERRORS, RUN_ID, WARC_BYTES, WARC_RECORDS, WARC_REVISIT_BYTES_SAVED,
+                                          WARC_REVISITS, WRITER_ERROR)
 
 __all__ = ["WarcFiles", "WarcWriter", "warcinfo_fields"]
 
@@ -215,11 +217,11 @@ class WarcWriter:
         def info():
             return warcinfo_fields(user_agent=s.get("USER_AGENT"), operator=s.get("WARC_OPERATOR") or s.get("CONTACT"),
                                    robots_obey=s.getbool("ROBOTSTXT_OBEY"),
-                                   run_id=self.stats.get_value("archive/run_id"))
+                                   run_id=self.stats.get_value(RUN_ID))
         self.files = WarcFiles(folder, prefix, max_bytes, info=info)
         # Left by a killed crawl. Not in a scale-out crawl: there the open ones are other
         # live processes' files (a later single-process crawl indexes leftovers).
-        if not s.get("FRONTIER_ROLE"):
+        if not s.get("SCALEOUT_ROLE"):
             for path in folder.glob("*" + cdxj.OPEN_SUFFIX):
                 cdxj.ensure_index(path.with_name(path.name[:-len(cdxj.OPEN_SUFFIX)] + ".warc.gz"))
         crawler.signals.connect(self.response_received, signal=signals.response_received)
@@ -250,18 +252,18 @@ class WarcWriter:
             # writer's failure does: nothing is archived without its capture.
             self.failed = True
             reason = f"cannot write WARC captures in {self.files.folder}: {e.strerror or e}"
-            self.stats.set_value("archive/writer_error", reason)
-            self.stats.inc_value("portal/errors")
+            self.stats.set_value(WRITER_ERROR, reason)
+            self.stats.inc_value(ERRORS)
             from scrapy.utils.defer import deferred_from_coro
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
             return
         request.meta["warc"] = pointer
-        self.stats.inc_value("warc/records")
+        self.stats.inc_value(WARC_RECORDS)
         if ref is not None and pointer == ref:
-            self.stats.inc_value("warc/revisits")
-            self.stats.inc_value("warc/revisit_bytes_saved", len(response.body))
+            self.stats.inc_value(WARC_REVISITS)
+            self.stats.inc_value(WARC_REVISIT_BYTES_SAVED, len(response.body))
         else:
-            self.stats.inc_value("warc/bytes", len(response.body))
+            self.stats.inc_value(WARC_BYTES, len(response.body))
 
     def spider_closed(self, spider=None, reason=None):
         self.files.close()

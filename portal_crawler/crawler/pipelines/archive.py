@@ -1,33 +1,49 @@
-"""Item pipeline: filter, batch, and write articles to the SQLite archive.
+"""Item pipeline: filter, batch, and hand articles to the archive writer process.
 
 The archive (``store.Archive``) does normalisation of identity, deduplication and
-versioning inside ``write_articles``; this pipeline only batches (one transaction per
-batch), keeps the run's counts, and records the run in ``crawl_runs`` at the end.
+versioning inside ``write_articles``, in the writer process (``pipelines/writer.py``);
+this pipeline only batches (one transaction per batch), keeps the run's counts, and has
+the run recorded in ``crawl_runs`` at the end.
+
+Nothing here blocks Scrapy's event loop: the queue to the writer is unbounded (a put
+never waits), answers are read without waiting (``get_nowait``), and every wait for the
+writer (opened, synced, finished, exited) is a coroutine that polls and sleeps on the
+loop, bounded by a setting.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import queue
 import time
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from twisted.internet import task
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import task
 
-from portal_crawler.spawn import CTX, start_process
 from portal_crawler.crawler.extensions.drift import DriftCounter
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.pipelines.writer import TERM_GRACE, writer_main
-from portal_crawler.crawler.stats import COUNTS, run_stats
+from portal_crawler.crawler.stats import (COUNTS, ERRORS, RUN_ID, SKIPPED_BEFORE_SINCE, WRITER_ERROR,
+                                          WRITER_PEAK_RSS, archive_count, run_stats, site_key)
+from portal_crawler.crawler.stopping import crawl_force_stop, crawl_stopping
+from portal_crawler.spawn import CTX, start_process
 
 logger = logging.getLogger(__name__)
+POLL = 0.02     # s between looks at the writer's answers while waiting for one
+TICK = 0.25     # s between the pipeline's routine looks (counts back, flush on time)
 
 
 class WriterFailed(Exception):
     """The archive writer could not write; the message is its one-line reason."""
+
+
+class WriterAbandoned(Exception):
+    """A forced stop ran out of time while the writer was still committing."""
 
 
 class ArchivePipeline:
@@ -46,52 +62,92 @@ class ArchivePipeline:
         self.crawler = crawler
         s = crawler.settings
         self.path = s.get("PORTAL_DB")
-        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE", 200)
-        self.busy_timeout = s.getfloat("ARCHIVE_BUSY_TIMEOUT", 10.0)
-        self.run_args = s.getdict("PORTAL_RUN_ARGS") if s.get("PORTAL_RUN_ARGS") else {}
+        self.batch_size = s.getint("ARCHIVE_BATCH_SIZE")
+        self.flush_interval = s.getfloat("ARCHIVE_FLUSH_INTERVAL")
+        self.busy_timeout = s.getfloat("ARCHIVE_BUSY_TIMEOUT")
+        self.open_timeout = s.getfloat("ARCHIVE_WRITER_OPEN_TIMEOUT")
+        self.finish_timeout = s.getfloat("ARCHIVE_WRITER_FINISH_TIMEOUT")
+        self.exit_timeout = s.getfloat("ARCHIVE_WRITER_EXIT_TIMEOUT")
+        self.stall = s.getfloat("ARCHIVE_WRITER_STALL")
+        self.stop_timeout = s.getfloat("STOP_TIMEOUT")
+        self.force_timeout = s.getfloat("STOP_FORCE_TIMEOUT")
+        self.run_args = s.getdict("PORTAL_RUN_ARGS")
         self.batch: list[dict] = []
+        self.batch_started = 0.0
         self.proc = None
         self.run_id = None
         self.failed: str | None = None
+        self.force_deadline: float | None = None
         self.drift = DriftCounter({})
         self.poll = task.LoopingCall(self._drain)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._forced, signal=crawl_force_stop)
+        crawler.signals.connect(self._stopping, signal=crawl_stopping)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self, spider=None):
+    async def open_spider(self, spider=None):
         spider = spider or self.crawler.spider
         self.sites = list(getattr(spider, "sites", {}))
         self.inbox, self.outbox = CTX.Queue(), CTX.Queue()
         self.proc = start_process(writer_main, name="archive-writer",
                                   args=(self.path, self.sites, self.run_args, self.inbox, self.outbox,
-                                        os.getpid(), self.busy_timeout))
+                                        os.getpid(), self.busy_timeout, TERM_GRACE, self.stall))
+        from twisted.internet import reactor
+        # However the reactor comes to stop (a crawl ended during its start, a forced
+        # stop), the writer is ended before it does: never a process waiting at exit.
+        reactor.addSystemEventTrigger("before", "shutdown", self._before_shutdown)
         try:
-            _, self.run_id, profiles = self._expect("opened", timeout=120)
+            _, self.run_id, profiles = await self._expect("opened", self.open_timeout)
+        except WriterAbandoned as e:
+            self.failed = str(e)       # stopped at once while the writer was opening
+            await self._end_writer(0.0)
+            return
         except WriterFailed as e:
-            from twisted.internet import reactor
             reactor.callLater(0, self._writer_failed, str(e))
             return
-        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.crawler.stats.set_value(RUN_ID, self.run_id)
         self.drift = DriftCounter(profiles)
-        self.poll.start(1.0, now=False)
+        self.poll.start(TICK, now=False)
 
-    def _expect(self, kind: str, timeout: float = 600):
-        """Block until the writer says ``kind``, applying counts on the way; WriterFailed
-        if it says "failed", dies, or does not answer in ``timeout`` s."""
-        import queue
+    def _stopping(self) -> None:
+        """First signal. A writer still opening the archive (a spawned process takes a
+        second or two to start) is not waited for: nothing was fetched yet."""
+        if self.proc is not None and self.run_id is None:
+            self.force_deadline = time.monotonic()
+
+    def _forced(self) -> None:
+        """Second signal: the writer has STOP_FORCE_TIMEOUT s left to commit what it has."""
+        self.force_deadline = time.monotonic() + self.force_timeout
+
+    def _message(self):
+        try:
+            return self.outbox.get_nowait()
+        except queue.Empty:
+            return None
+
+    async def _expect(self, kind: str, timeout: float):
+        """Wait (on the event loop) until the writer says ``kind``, applying counts on the
+        way. WriterFailed if it says "failed", dies, or does not answer in ``timeout`` s;
+        WriterAbandoned if a forced stop runs out of time first."""
         deadline = time.monotonic() + timeout
         while True:
-            try:
-                msg = self.outbox.get(timeout=0.5)
-            except queue.Empty:
+            msg = self._message()
+            if msg is None:
                 if not self.proc.is_alive():
-                    raise WriterFailed(f"archive writer died (exit {self.proc.exitcode})") from None
-                if time.monotonic() > deadline:
-                    raise WriterFailed(f"archive writer did not answer {kind!r} in {timeout} s") from None
-                continue
+                    msg = self._message()    # its last words may have arrived meanwhile
+                    if msg is None:
+                        raise WriterFailed(f"archive writer died (exit {self.proc.exitcode})")
+                else:
+                    now = time.monotonic()
+                    if self.force_deadline is not None and now > self.force_deadline:
+                        raise WriterAbandoned(f"archive writer still busy when the stop was forced ({kind!r})")
+                    if now > deadline:
+                        raise WriterFailed(f"archive writer did not answer {kind!r} in {timeout:g} s")
+                    await asyncio.sleep(POLL)
+                    continue
             if msg[0] == "counts":
                 self._count(msg[1])
             elif msg[0] == "failed":
@@ -100,26 +156,24 @@ class ArchivePipeline:
                 return msg
 
     def _drain(self) -> None:
-        import queue
-        while True:
-            try:
-                msg = self.outbox.get_nowait()
-            except queue.Empty:
-                break
+        while (msg := self._message()) is not None:
             if msg[0] == "counts":
                 self._count(msg[1])
             elif msg[0] == "failed":
                 return self._writer_failed(msg[1])
         if not self.proc.is_alive():
-            self._writer_failed(f"archive writer died (exit {self.proc.exitcode})")
+            return self._writer_failed(f"archive writer died (exit {self.proc.exitcode})")
+        # Commit on time as well as on count: "new" rises while a small crawl runs.
+        if self.batch and time.monotonic() - self.batch_started >= self.flush_interval:
+            self.flush()
 
     def _writer_failed(self, reason: str, stop: bool = True) -> None:
         if self.failed:
             return
         self.failed = reason
         stats = self.crawler.stats
-        stats.set_value("archive/writer_error", reason)
-        stats.inc_value("portal/errors")
+        stats.set_value(WRITER_ERROR, reason)
+        stats.inc_value(ERRORS)
         logger.error("%s; stopping the crawl", reason)
         if self.poll.running:
             self.poll.stop()
@@ -131,16 +185,18 @@ class ArchivePipeline:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     def process_item(self, item, spider=None):
-        failed = self.failed or self.crawler.stats.get_value("archive/writer_error")  # or the WARC files'
+        failed = self.failed or self.crawler.stats.get_value(WRITER_ERROR)  # or the WARC files'
         if failed:
             raise DropItem(f"archive not writable: {failed}")
         rec = item.as_dict() if isinstance(item, ArticleItem) else ItemAdapter(item).asdict()
         since = getattr(self.crawler.spider, "since", None)
         published = rec.get("published_at")
         if since and published and published[:10] < since:
-            self.crawler.stats.inc_value("archive/skipped_before_since")
+            self.crawler.stats.inc_value(SKIPPED_BEFORE_SINCE)
             raise DropItem(f"published {published} before --since {since}")
         self.drift.see(rec)
+        if not self.batch:
+            self.batch_started = time.monotonic()
         self.batch.append(rec)
         if len(self.batch) >= self.batch_size:
             self.flush()
@@ -151,38 +207,68 @@ class ArchivePipeline:
         for site, counts in results:
             for c in COUNTS:
                 n = counts.get(c, 0)
-                stats.inc_value(f"archive/{c}", n)
-                stats.inc_value(f"site/{site}/{c}", n)
+                stats.inc_value(archive_count(c), n)
+                stats.inc_value(site_key(site, c), n)
 
     def flush(self) -> None:
         if self.batch and not self.failed:
             batch, self.batch = self.batch, []
-            self.inbox.put(("write", batch))
+            self.inbox.put(("write", batch))   # unbounded queue: never waits
 
     def close_spider(self, spider=None):
         self.flush()
 
-    def spider_closed(self, spider=None, reason=None):
+    async def spider_closed(self, spider=None, reason=None):
         if self.proc is None:
             return
         if self.poll.running:
             self.poll.stop()
+        abandoned = False
         try:
             if not self.failed:
-                self._finish(reason)
+                await self._finish(reason)
+        except WriterAbandoned as e:
+            abandoned = True   # a forced stop: the run row stays unfinished (the next run walks every list)
+            logger.warning("%s", e)
         except WriterFailed as e:
             self._writer_failed(str(e), stop=False)
         finally:
-            self.proc.join(TERM_GRACE if not self.failed else 5)
-            if self.proc.is_alive():          # never leave a writer behind
-                self.proc.kill()
-                self.proc.join()
-            self.proc = None
+            await self._end_writer(0.0 if abandoned else (self.exit_timeout if not self.failed else 5.0))
 
-    def _finish(self, reason) -> None:
+    async def _end_writer(self, wait: float) -> None:
+        """Wait (on the loop) for the writer to exit; kill it after ``wait`` s. Never
+        leaves a writer behind, nor a queue that interpreter exit would wait on."""
+        proc = self.proc
+        if proc is None:
+            return
+        deadline = time.monotonic() + wait
+        while proc.is_alive() and time.monotonic() < deadline:
+            await asyncio.sleep(POLL)
+        if proc.is_alive():
+            self.inbox.cancel_join_thread()
+            proc.kill()
+            while proc.is_alive():
+                await asyncio.sleep(POLL)
+        proc.join(0)
+        self.proc = None
+
+    def _before_shutdown(self):
+        """The reactor is stopping: give a close under way its last seconds (the whole
+        stop budget, or what a forced stop has left), then end the writer."""
+        if self.proc is None:
+            return None
+        deadline = self.force_deadline or time.monotonic() + self.stop_timeout + self.force_timeout
+
+        async def last_chance():
+            while self.proc is not None and time.monotonic() < (self.force_deadline or deadline):
+                await asyncio.sleep(POLL)
+            await self._end_writer(0.0)
+        return deferred_from_coro(last_chance())
+
+    async def _finish(self, reason) -> None:
         self.flush()
         self.inbox.put(("sync",))
-        self._expect("synced")               # every count is in the stats now
+        await self._expect("synced", self.finish_timeout)     # every count is in the stats now
         summary = run_stats(self.crawler.stats.get_stats(), self.sites)
         spider = self.crawler.spider
         friend = getattr(spider, "friend_links", {})
@@ -192,13 +278,13 @@ class ArchivePipeline:
                                    for k, v in summary["per_site"].items()}
         summary["drift"] = self.drift.report()
         summary["failed"] = list(getattr(spider, "failed", []))
-        # After the last batch in the same queue: a frontier never runs ahead of the
+        # After the last batch in the same queue: a backfill row never runs ahead of the
         # articles it claims are archived (crawler/backfill.py).
         backfill = getattr(spider, "backfill", None)
         summary["backfill"] = backfill.report() if backfill is not None else []
         summary.update(getattr(self, "summary_extra", {}))  # scale-out: per-worker counts
         self.inbox.put(("finish", summary, reason or "finished"))
-        done = self._expect("finished")
-        self.crawler.stats.set_value("archive/writer_peak_rss_mb", done[1])
+        done = await self._expect("finished", self.finish_timeout)
+        self.crawler.stats.set_value(WRITER_PEAK_RSS, done[1])
         logger.info("run %s recorded: %s", self.run_id, json.dumps(
             {k: summary[k] for k in ("requests",) + tuple(f"{c}_articles" for c in COUNTS)}))

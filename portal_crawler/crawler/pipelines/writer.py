@@ -26,7 +26,7 @@ PARENT_POLL = 0.5   # s between checks that the crawler is still alive
 
 
 def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_timeout=None,
-                term_grace=TERM_GRACE) -> None:
+                term_grace=TERM_GRACE, stall: float = 0.0) -> None:
     """The archive writer process: owns the SQLite archive for one run.
 
     Messages in order: ("write", batch) -> ("counts", [(site, counts)]); ("sync",) ->
@@ -41,6 +41,9 @@ def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_time
     as soon as its crawler is gone, however the crawler died: ``parent_pid`` is the
     crawler's pid taken before the writer started, so a crawler killed before the writer
     even ran is noticed too.
+
+    ``stall`` (setting ``ARCHIVE_WRITER_STALL``, a test knob): seconds to sleep before
+    the first write, as a writer held up by a slow disk or another program's lock is.
     """
     import queue
     import signal
@@ -100,6 +103,9 @@ def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_time
             continue
         try:
             if msg[0] == "write":
+                if stall:
+                    time.sleep(stall)
+                    stall = 0.0
                 outbox.put(("counts", _write_grouped(archive, msg[1])))
             elif msg[0] == "sync":
                 outbox.put(("synced",))

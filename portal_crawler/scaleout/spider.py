@@ -1,0 +1,63 @@
+"""The portal spider on a shared run: only the coordinator seeds it and publishes the run."""
+from __future__ import annotations
+
+import dataclasses
+
+from portal_crawler.crawler.spider import PortalSpider
+from portal_crawler.scaleout import warcship
+from portal_crawler.scaleout.node import SHARED_SETTINGS
+from portal_crawler.scaleout.state import LEASE, SharedCounter, SharedRun
+
+# PORTAL_RUN_ARGS entries that are not spider arguments.
+_NOT_SPIDER_ARGS = ("sites", "resume")
+
+
+class ScaleoutSpider(PortalSpider):
+    """``PortalSpider`` whose requests go through the shared queue (``PORTAL_SPIDER``)."""
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        sh = SharedRun.for_crawler(crawler)
+        spider.shared = sh  # (spider.backfill is the backfill state: crawler/backfill.py)
+        spider.seeded = sh.role != "coordinator"
+        if sh.role == "coordinator":
+            s = crawler.settings
+            if s.getbool("SCALEOUT_RESUME"):
+                # --resume: keep the queue and dupefilter of the interrupted run; what its
+                # processes held goes back into the queue; its ending is forgotten.
+                for wid in sh.server.hkeys(sh.key("workers")):
+                    sh.requeue(wid.decode())
+                sh.server.delete(sh.key("workers"), sh.key("stop"), sh.key("final"), sh.key("config"),
+                                 sh.key("walks"))
+            else:
+                sh.clear()
+            run_args = s.getdict("PORTAL_RUN_ARGS")
+            folder = warcship.warc_folder(s)
+            folder.mkdir(parents=True, exist_ok=True)
+            warcship.marker(folder, sh.worker_id).touch()  # workers that see it share the folder
+            sh.publish({
+                "coordinator": sh.worker_id,
+                "db": str(s.get("PORTAL_DB")),
+                "warc_dir": str(folder),
+                "sites": [dataclasses.asdict(x) for x in spider.sites.values()],
+                "spider_args": {**{k: v for k, v in run_args.items() if k not in _NOT_SPIDER_ARGS},
+                                "full_lists": spider.full_lists},
+                "backfill": list(spider.backfill.stored.values()),  # the archive's rows, for every worker
+                "settings": {k: s.get(k) for k in SHARED_SETTINGS if s.get(k) is not None},
+            }, spider.known)
+        if spider.max_articles is not None:
+            spider.scheduled = SharedCounter(sh.server, sh.key("scheduled"))
+        return spider
+
+    async def start(self):
+        if self.shared.role == "coordinator":
+            async for request in super().start():
+                yield request
+        self.seeded = True  # every seed is in the queue (the engine pushed each as it came)
+
+    def on_error(self, failure):
+        try:
+            return super().on_error(failure)
+        finally:
+            self.shared.release(failure.request.meta.get(LEASE))
