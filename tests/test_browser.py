@@ -13,24 +13,26 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import RUN_DIR
 
-CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium, found on PATH (PORTAL_CRAWLER_CHROMIUM names another binary).
+CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 1000}
-SHOTS = Path("/tmp/ui-shots")
+SHOTS = Path(tempfile.gettempdir()) / "ui-shots"     # kept after the run, to look at
 # Queries the parser rejects, one of each kind (store/search.py's QueryError).
 BAD_QUERIES = ['"统筹', "OR", "-疫情", "()", "(企业", "企业)", "企业 OR", '""', "--企业", "*",
                "body:title:x"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(not CHROMIUM or not Path(CHROMIUM).exists(),
+                                reason="no chromium on PATH (apt-get install chromium, as .ci/run does)")
 
 
 def _free_port() -> int:
@@ -53,7 +55,7 @@ def server(demo_archive, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve-log") / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "serve", "--db",
-                                 str(demo_archive), "--port", str(port)], cwd=ROOT,
+                                 str(demo_archive), "--port", str(port)], cwd=RUN_DIR,
                                 stdout=out, stderr=subprocess.STDOUT)
     base = Server(f"http://127.0.0.1:{port}")
     base.log_path = log
@@ -258,3 +260,20 @@ def test_bad_queries_show_the_form_and_one_line(server, page, tmp_path):
         assert e.value.code == 400 and json.loads(e.value.read())["error"] == msg
     log = server.log()
     assert "Traceback" not in log and "Error" not in log, log[-3000:]
+
+
+def test_article_page_lists_fields_one_a_line(server, page, demo_archive, tmp_path):
+    """An article's own page: one field a line (name, then value), the long body
+    wrapped within the window, the URL whole."""
+    con = sqlite3.connect(demo_archive)
+    aid, url, body = con.execute("SELECT id, url, body FROM articles ORDER BY length(body) DESC "
+                                 "LIMIT 1").fetchone()
+    con.close()
+    page.goto(f"{server}/demo/articles/{aid}")
+    cells = {c: page.locator(f"td.col-{c}").bounding_box() for c in ("title", "site", "body", "url")}
+    assert len({round(b["x"]) for b in cells.values()}) == 1          # stacked, not side by side
+    assert cells["title"]["y"] < cells["site"]["y"] < cells["body"]["y"] < cells["url"]["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    assert page.locator("td.col-url").inner_text().strip().endswith(url)
+    assert page.locator("td.col-body").inner_text().strip().endswith(body.strip()[-20:])
+    _shot(page, tmp_path, "article-page")

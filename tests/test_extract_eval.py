@@ -1,104 +1,120 @@
-"""Scores on the evaluation pages (skipped where ../shared/eval is absent).
+"""Scores on the real evaluation pages, side by side with GNE and trafilatura (issue 21).
 
-The pages are read in place and never copied into the repository.  Floors are the
-figures measured when the rules were last changed (README "Extraction quality"), minus
-a small margin: a rule change that loses accuracy fails here.
+The pages live in ``<repo>/../shared/eval`` (never copied here); the tests are skipped
+only where that folder is absent, and say so.  Floors are the figures measured in the
+run recorded in docs/extraction-patterns.md ("Figures"), minus a small margin: a rule
+change that loses accuracy fails here.  The held-aside third of gne-unlabelled
+(benchmarks.eval_extract.held_aside) was never used to choose a rule; it is scored
+here so that a later change cannot silently lose what it measured.
 """
-import os
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = [Path(os.environ["EVAL_DIR"])] if os.environ.get("EVAL_DIR") else []
-CANDIDATES += [Path("/work/shared/eval"), ROOT.parent / "shared" / "eval"]
-EVAL = next((p for p in CANDIDATES if (p / "cwced-dev").is_dir()), None)
-pytestmark = pytest.mark.skipif(EVAL is None, reason="evaluation pages not available")
+from conftest import SHARED
+
+EVAL = SHARED / "eval"        # beside the repository, never copied into it
+pytestmark = pytest.mark.skipif(not (EVAL / "cwced-dev").is_dir() or not (EVAL / "gne-unlabelled").is_dir(),
+                                reason=f"evaluation pages not present at {EVAL} (<repo>/../shared/eval)")
+PEERS = ("ours", "trafilatura", "gne")
+
+
+def _score(set_name):
+    from benchmarks.eval_extract import eval_sets, evaluate
+    pages = eval_sets(EVAL, final=True)[set_name]
+    return evaluate([p[:4] for p in pages], names=PEERS), len(pages)
 
 
 @pytest.fixture(scope="module")
-def scores():
-    from benchmarks.eval_extract import evaluate, load_folder
-    pages = [(n, b, t, (t or {}).get("url")) for n, b, t in load_folder(EVAL / "cwced-dev")]
-    return evaluate(pages, names=("ours", "trafilatura", "gne"))
+def cwced():
+    return _score("cwced-dev")
 
 
 @pytest.fixture(scope="module")
-def ours(scores):
-    return scores["ours"]
+def gne_dev():
+    return _score("gne-dev")
 
 
+@pytest.fixture(scope="module")
+def held():
+    return _score("gne-held-aside")
+
+
+# measured (docs/extraction-patterns.md, Figures): cwced-dev date 0.941 author 0.923
+# body 0.993; gne-dev date 1.000 author 0.955 body 0.981 page type 0.978
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.93), ("author_acc", 0.90), ("body_F1", 0.98)])
+def test_cwced_dev_floor(cwced, metric, floor):
+    res, n = cwced
+    assert n == 23
+    assert res["ours"][metric] >= floor
+
+
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.97), ("author_acc", 0.90), ("body_F1", 0.97),
+                                          ("page_type_acc", 0.95)])
+def test_gne_dev_floor(gne_dev, metric, floor):
+    res, n = gne_dev
+    assert n == 46
+    assert res["ours"][metric] >= floor
+
+
+@pytest.mark.parametrize("fixture", ["cwced", "gne_dev"])
 @pytest.mark.parametrize("metric", ["date_acc", "author_acc", "body_F1"])
-def test_cwced_ahead_of_trafilatura_and_gne(scores, metric):
-    assert scores["ours"][metric] > scores["trafilatura"][metric]
-    assert scores["ours"][metric] > scores["gne"][metric]
+def test_dev_ahead_of_trafilatura_and_gne(request, fixture, metric):
+    res, _ = request.getfixturevalue(fixture)
+    assert res["ours"][metric] > res["trafilatura"][metric]
+    assert res["ours"][metric] > res["gne"][metric]
 
 
-def test_cwced_body(ours):
-    assert ours["body_F1"] >= 0.95
+def test_held_aside_against_the_peers(held):
+    """Held aside: ahead of both on every field, after PARSE-STRAY-END (first scored
+    before it: date level with GNE, body F1 0.007 behind, author ahead; see the Figures
+    of docs/extraction-patterns.md).  The author target of issue 21 (0.8) is missed."""
+    res, _ = held
+    for m in ("date_acc", "author_acc", "body_F1"):
+        assert res["ours"][m] > res["trafilatura"][m]
+        assert res["ours"][m] > res["gne"][m]
 
 
-def test_cwced_date(ours):
-    # 16/17: the 17th label reads the page's US-style "7/5/2005 9:23:57 PM" as 7 May
-    assert ours["date_acc"] >= 0.94
+@pytest.mark.parametrize("fixture", ["cwced", "gne_dev", "held"])
+def test_no_page_refused_or_raising(request, fixture):
+    res, _ = request.getfixturevalue(fixture)
+    assert res["ours"]["refused"] == 0 and res["ours"]["errors"] == 0
 
 
-def test_cwced_author(ours):
-    # 12/13: the 13th label is the page's （责任编辑：…）, which the issue forbids as author
-    assert ours["author_acc"] >= 0.90
+# measured at the end (docs/extraction-patterns.md, Figures): first date 0.952, author
+# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977
+HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.35), ("body_F1", 0.96)]
 
 
-# ---------- held-out: our own hand labels of gne-unlabelled, never tuned on -------------
-@pytest.fixture(scope="module")
-def held_out():
-    from benchmarks.eval_extract import evaluate, load_folder
-    folder = EVAL / "gne-unlabelled"
-    if not folder.is_dir():
-        pytest.skip("gne-unlabelled not available")
-    pages = [(n, b, t, None) for n, b, t in load_folder(folder)]
-    assert len(pages) == 41  # every labelled page is scored (labels: benchmarks/labels)
-    return evaluate(pages, names=("ours", "trafilatura", "gne"))
-
-
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.94), ("author_acc", 0.50),
-                                          ("body_F1", 0.93)])
-def test_held_out_labels_floor(held_out, metric, floor):
-    # measured: date 0.974 (37/38), author 0.538 (7/13), body F1 0.953 (12 pages)
-    assert held_out["ours"][metric] >= floor
-
-
-@pytest.mark.parametrize("metric", ["date_acc", "author_acc", "body_F1"])
-def test_held_out_ahead_of_trafilatura_and_gne(held_out, metric):
-    assert held_out["ours"][metric] > held_out["trafilatura"][metric]
-    assert held_out["ours"][metric] > held_out["gne"][metric]
-
-
-def test_held_out_no_page_refused(held_out):
-    assert held_out["ours"]["refused"] == 0 and held_out["ours"]["errors"] == 0
+@pytest.mark.parametrize("metric,floor", HELD_FLOORS)
+def test_held_aside_floor(held, metric, floor):
+    res, n = held
+    assert n == 21
+    assert res["ours"][metric] >= floor
 
 
 @pytest.mark.slow
 def test_cross_validated_dev_figures():
-    """Leave-one-out: every rule choice of rules.GRID is picked on 22 pages and scored
-    on the 23rd; the estimate stays near the dev figures."""
-    from benchmarks.eval_extract import cross_validate, load_folder
-    pages = [(n, b, t, (t or {}).get("url")) for n, b, t in load_folder(EVAL / "cwced-dev")]
-    cv = cross_validate(pages, k=0)
-    assert cv["folds"] == 23
-    # measured: date 0.941, author 0.923, body F1 0.992
-    assert cv["date_acc"] >= 0.88
-    assert cv["author_acc"] >= 0.84
+    """5 folds by site over cwced-dev + gne-dev: every rule choice of rules.GRID is
+    picked on four folds and scored on the fifth; the estimate stays near the dev
+    figures (a rule that only fits the pages it was chosen on would fall here)."""
+    from benchmarks.eval_extract import cross_validate, eval_sets
+    sets = eval_sets(EVAL)
+    dev = sets["cwced-dev"] + sets["gne-dev"]
+    cv = cross_validate([p[:4] for p in dev], 5, groups=[p[4] for p in dev])
+    assert cv["folds"] == 5
+    # measured: date 0.982, author 0.943, body F1 0.985 (docs/extraction-patterns.md)
+    assert cv["date_acc"] >= 0.95
+    assert cv["author_acc"] >= 0.90
     assert cv["body_F1"] >= 0.97
 
 
 def test_gne_unlabelled_never_crash_no_mojibake():
     from portal_crawler.extract import extract_page
-    folder = EVAL / "gne-unlabelled"
-    if not folder.is_dir():
-        pytest.skip("gne-unlabelled not available")
-    for f in sorted(folder.glob("*.html")):
+    for f in sorted((EVAL / "gne-unlabelled").glob("*.html")):
         raw = f.read_bytes()
         res = extract_page(raw)
         # no replacement characters beyond those the page itself carries
         assert res.text.count("\ufffd") == raw.count("\ufffd".encode()), f.name
         assert res.encoding == "utf-8", f.name
+        assert (res.record or res.best) is not None, f.name

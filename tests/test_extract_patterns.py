@@ -273,3 +273,159 @@ def test_body_media_picture_page_is_an_article():
     res = extract_page(page.encode("utf-8"), "http://example.org/a/x/2021/1028/377_3.html")
     assert res.kind == "article"
     assert [i["url"] for i in res.record["images"]] == ["http://example.org/uploads/allimg/211028/1.jpg"]
+
+
+# ---------- issue 21: byline forms, kinds, trailing credits, accounts, issuers -----------
+@pytest.mark.parametrize("line,author", [
+    ("（文/图 刘某东 易某楠）", "刘某东、易某楠"),      # the photo half of 文/图 is no name
+    ("文·图/张三", "张三"),
+    ("《棱镜》作者 周某", "周某"),                      # a 《medium》 before the role
+    ("采写：南都记者 余某菁 向某妮", "余某菁、向某妮"),  # AUTH-ROLE-PREFIX
+    ("【文/观察者网专栏作者 王某】", "王某"),
+    ("作者：赵 培", "赵培"),                           # one name spaced out
+    ("本报记者 张某 北京报道", "张某"),                 # AUTH-PLACE-REPORT: 北京 is a place
+    ("记者 张某 李某 上海电", "张某、李某"),
+    ("文丨张某", "张某"),
+])
+def test_byline_forms_of_issue_21(line, author):
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
+    assert rec["author"] == author
+
+
+def test_a_link_list_heading_names_no_author():
+    # "作者最新文章" (the author's latest articles) is a heading, not 作者 + a name
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS, side="<div><h3>作者最新文章</h3></div>"))
+    assert rec["author"] is None
+    assert BODY_BYLINE_RX.search("作者最新文章") is None
+
+
+@pytest.mark.parametrize("last,author", [
+    ("山西品牌丝路行南美站活动将先后在巴西、乌拉圭、阿根廷举行。（张某峰）", "张某峰"),
+    ("总体全县投资结构趋稳趋优。（德清县发改局）", "德清县发改局"),
+    ("（完）", None),
+    ("这样的做法还在多地得到复制，市民反响热烈。（视觉中国）", None),  # no surname: an agency
+    ("自2007年起，当地已经修建了400多座运动场。（BBC）", None),
+])
+def test_trailing_credit(last, author):
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [last]))
+    assert rec["author"] == author
+
+
+def test_trailing_credit_is_a_rule_choice():
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="发布时间：2021-10-22", paras=PARAS + ["活动将先后在巴西、乌拉圭、阿根廷举行。（张某峰）"])
+    with use_rules(trailing_credit=False):
+        assert rec_of(html)["author"] is None
+
+
+@pytest.mark.parametrize("info,account", [
+    ("2019-05-17 · 苏皖城市报道", "苏皖城市报道"),
+    ("2021-02-18 07:02:10 来源: 松科说娱乐 举报", "松科说娱乐"),
+])
+def test_account_of_a_self_published_post(info, account):
+    side = "<div class='note'>特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。</div>"
+    res = extract_page(page(info=info, side=side))
+    assert res.page_type == "blog"
+    assert res.record["author"] == account
+
+
+def test_a_named_writer_beats_the_account():
+    side = "<div class='note'>免责声明：本文来自自媒体，不代表本站观点。</div>"
+    res = extract_page(page(info="扬眼 2019-09-07 19:02", paras=PARAS + ["扬子晚报记者 张某"], side=side))
+    assert res.record["author"] == "张某"
+
+
+def test_news_page_source_is_not_an_account():
+    res = extract_page(page(info="2019-09-07 09:59:22 来源: 新京报 举报"))
+    assert res.page_type == "news" and res.record["author"] is None
+
+
+def test_notice_issuer_from_the_title():
+    t = "某市人民政府办公室关于印发企业服务办法的通知"
+    res = extract_page(page(title=t, info="发布日期：2021-10-22"))
+    assert res.page_type == "notice"
+    assert res.record["author"] == "某市人民政府办公室"
+
+
+@pytest.mark.parametrize("text,title,url,kind", [
+    ("自媒体综合提供的内容均源自自媒体", "t", None, "reprint"),
+    ("（综合整理自澎湃新闻、雷锋网）", "t", None, "reprint"),
+    ("特别声明：以上内容为自媒体平台“网易号”用户上传并发布", "t", None, "blog"),
+    ("正文", "t", "https://baijiahao.baidu.com/s?id=1", "blog"),
+    ("楼主 只看该作者 回复本楼", "t", None, "forum"),
+    ("正文", "国务院关于进一步优化营商环境的意见", None, "notice"),
+    ("正文", "中华人民共和国监察法", None, "notice"),
+    ("未经授权不得转载 发表于 跟帖", "企业座谈会召开", None, "news"),
+])
+def test_page_kinds(text, title, url, kind):
+    assert F.page_kind_of_text(text, title, url) == kind
+
+
+def test_every_page_gets_a_best_record():
+    # a list page is no article (record None) but still has its best record
+    items = "".join(f"<li><a href='/a/{i}.html'>新闻标题{i}</a><span>2021-10-{i:02d}</span></li>" for i in range(1, 25))
+    html = f"<html><head><title>新闻列表</title></head><body><ul>{items}</ul></body></html>".encode("utf-8")
+    res = extract_page(html)
+    assert res.kind != "article" and res.record is None
+    assert res.best is not None and res.best["title"]
+
+
+# ---------- PUB-SHORT-YEAR / PUB-SPLIT-LINES ---------------------------------------------
+def test_short_year_after_a_label():
+    assert rec_of(page(info="发布时间：18-03-0823:16"))["published_at"] == "2018-03-08T23:16:00+08:00"
+    # no year shown (10-08 12:00): no date
+    assert rec_of(page(info="发布时间：10-0812:00"))["published_at"] is None
+
+
+def test_date_split_over_lines():
+    info = "<span>2019</span><div>09/07</div><div>19:02</div>"
+    assert rec_of(page(info=info))["published_at"] == "2019-09-07T19:02:00+08:00"
+
+
+# ---------- BODY-END-NOTICE / BODY-PROMO -------------------------------------------------
+def test_body_ends_at_a_disclaimer_and_drops_promotions():
+    paras = ["安装新浪财经客户端第一时间接收最全面的市场资讯→【下载地址】"] + PARAS + [
+        "免责声明：自媒体综合提供的内容均源自自媒体，版权归原作者所有。", "年内暴涨近100％，但他开始看空了？"]
+    assert rec_of(page(paras=paras))["body"].split("\n") == PARAS
+
+
+# ---------- PUB-WEEKDAY / PUB-CN-NUMERALS ------------------------------------------------
+@pytest.mark.parametrize("info,value", [
+    ("日期：2005-03-31 星期四 14:32", "2005-03-31T14:32:00+08:00"),
+    ("时间：2005年3月31日(星期四) 下午2:32", "2005-03-31T14:32:00+08:00"),
+    ("成文日期：二〇二一年十月二十二日", "2021-10-22"),
+    ("二○○五年三月三十一日", "2005-03-31"),
+])
+def test_weekday_and_chinese_numeral_dates(info, value):
+    assert rec_of(page(info=info))["published_at"] == value
+
+
+def test_a_photographer_beside_a_writer_is_not_the_author():
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=["图为座谈会现场。王某某 摄"] + PARAS + ["（记者 赵某）"]))
+    assert rec["author"] == "赵某"
+
+
+# ---------- BODY-QA / 来源于 ----------------------------------------------------------------
+def test_interview_questions_stay_text():
+    q = "记者：据你了解，农民通过什么渠道来获取这些信息？"
+    rec = rec_of(page(paras=PARAS[:1] + [q] + PARAS[1:]))
+    assert q in rec["body"].split("\n")
+
+
+def test_source_label_laiyuanyu():
+    rec = rec_of(page(info="来源于：东区办事处 发布日期：2019-03-06"))
+    assert rec["source"] == "东区办事处" and "来源于" not in rec["body"]
+
+
+def test_blog_owner_from_the_document_title():
+    html = page(title="读书笔记：营商环境", doc_title="读书笔记：营商环境 - 老李的博客 - 某博客网", info="2005-09-15 11:46")
+    res = extract_page(html)
+    assert res.page_type == "blog" and res.record["author"] == "老李"
+
+
+# ---------- PARSE-STRAY-END ----------------------------------------------------------------
+def test_a_stray_html_end_tag_does_not_end_the_page():
+    # a server-side include closes its own fragment with </html>; the article follows
+    html = page().decode("utf-8").replace("<div class='main'>", "<div class='hdr'>顶部</div></html><div class='main'>")
+    rec = rec_of(html.encode("utf-8"))
+    assert rec["title"] == "企业座谈会召开" and rec["body"].split("\n") == PARAS

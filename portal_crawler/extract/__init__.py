@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract import links
+from portal_crawler.extract.byline import page_type_of
 from portal_crawler.extract.detect import FAMILIES, extract_fields, page_kind
 from portal_crawler.extract.dom import parse
 from portal_crawler.extract.encoding import decode_html
@@ -27,6 +28,11 @@ class PageResult:
     page_no: int = 1
     encoding: str = "utf-8"
     text: str = ""
+    # "news" | "notice" | "blog" | "forum" | "reprint" (KIND-*), None when not known
+    page_type: str | None = None
+    # the best record for ANY parsed HTML page, article or not (``record`` stays None
+    # unless kind == "article": the crawl archives articles only); `parse` prints it
+    best: dict | None = None
 
 
 def extract_page(body: bytes, url: str | None = None, content_type: str | None = None,
@@ -53,8 +59,23 @@ def _extract(res: PageResult, url, site) -> None:
     rec, used = extract_fields(root, url, site, res.text)
     kind = page_kind(root, rec, used, res.text)
     res.kind = kind
-    if kind != "article":
+    if not rec.get("page_type"):
+        # a portal template page is read by its channel and title (PAGE-*), any other by
+        # the page's own words (KIND-*)
+        rec["page_type"] = (F.page_type(rec.get("channel"), rec.get("title"), rec.get("body"))
+                            if used in _TEMPLATE else page_type_of(root, rec.get("title"), url))
+    res.page_type = rec["page_type"]
+    if kind == "article":
+        _build(res, root, rec, used, url, site)
         return
+    try:  # a best guess for pages that are not articles (`parse` prints it): never fatal
+        _build(res, root, rec, used, url, site)
+    except Exception:  # noqa: BLE001 - the page's kind stands; it just has no best record
+        res.best = None
+
+
+def _build(res: PageResult, root, rec: dict, used: str, url, site) -> None:
+    kind = res.kind
     base = links.base_url(root, url)
     sset = FAMILIES.get(used, FAMILIES["dedecms"])
     if "pagelist" not in res.text and "pageno" not in res.text.lower() and used != "override":
@@ -63,7 +84,8 @@ def _extract(res: PageResult, url, site) -> None:
         page_no, others, total = page_info(root, sset.get("pagelist") or FAMILIES["dedecms"]["pagelist"],
                                        url, base, sset.get("pagelist_current") or ())
     total = total or page_no
-    res.page_no, res.page_urls = page_no, others
+    if kind == "article":
+        res.page_no, res.page_urls = page_no, others
     body_el = rec.pop("_body_el", None)
     els = [body_el] if body_el is not None else []
     out = {k: None for k in RECORD_KEYS}
@@ -77,7 +99,11 @@ def _extract(res: PageResult, url, site) -> None:
     out["extractor"] = used
     if out["date_flag"] is None and out["published_at"] is None:
         out["date_flag"] = "missing"
-    res.record = _finish(out)
+    out = _finish(out)
+    res.best = out
+    res.page_type = out.get("page_type") or res.page_type
+    if kind == "article":
+        res.record = out
 
 
 # extractors that read a portal template: their page type is the PAGE-* reading of the

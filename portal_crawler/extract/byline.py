@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.dates import date_from_url, find_date, labelled_date
+from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelled_date
 from portal_crawler.extract.dom import meta, parse_labelled
-from portal_crawler.extract.labels import (AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX, NAME_SPLIT_RX,
-                                           PLAIN_EDITOR_RX, PUBLISHED_BARE, alternation)
+from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
+                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
+                                           SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -30,10 +31,54 @@ def names(value: str) -> str:
     return "、".join(parts) if len(parts) > 1 and all(len(p) <= 5 for p in parts) else value.strip()
 
 
+# AUTH-ROLE-PREFIX: a medium and a role before the names (南都记者 X Y, 观察者网专栏作者 X)
+_ROLE_PREFIX = re.compile(r"^[^\s:：，,]{0,12}?(?:专栏作者|特约作者|特约撰稿人|撰稿人|见习记者|实习记者|"
+                          r"首席记者|记者|作者)\s*")
+# the photo half of a 文/图 credit: "图 X" (文/图 X), "·图/X" (文·图/X)
+_LEAD_PHOTO = re.compile(r"^[/／·・]?\s*图\s*[/／:：]?\s*(?=\S)")
+_PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+def writer_names(value: str | None) -> str | None:
+    """The writers' names of a byline value, joined by 、: the role prefix and the photo
+    credit dropped, trailing text glued to the last name cut (余毅菁 向雪妮返回富达 ->
+    余毅菁; the names before the first token that cannot be a name)."""
+    if not value:
+        return value
+    v = _LEAD_PHOTO.sub("", value.strip())
+    m = _ROLE_PREFIX.match(v)
+    if m and m.end() < len(v):
+        v = v[m.end():]
+    parts = [p for p in NAME_SPLIT_RX.split(v) if p]
+    if len(parts) > 1 and all(len(p) == 1 for p in parts):
+        return "".join(parts)  # one name spaced out to fill the line (赵 培)
+    if len(parts) > 1 and not v.isascii():
+        keep = []
+        for p in parts:
+            if not _PERSON_NAME.match(p):
+                break
+            keep.append(p)
+        if keep:
+            return "、".join(keep)
+    return names(v)
+
+
+# AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
+_PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
+
+
 def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
-    m = BODY_BYLINE_RX.search(ln if len(ln) <= 60 else ln[:60])
-    return names(m.group(1)) if m else None
+    s = ln if len(ln) <= 60 else ln[:60]
+    m = BODY_BYLINE_RX.search(s)
+    if not m:
+        return None
+    value = m.group(1)
+    if _PLACE_REPORT.match(s[m.end():]):
+        parts = [p for p in NAME_SPLIT_RX.split(value) if p]
+        if len(parts) > 1:
+            value = " ".join(parts[:-1])
+    return writer_names(value)
 
 
 def _page_lines(root, scope=None, index=None):
@@ -106,7 +151,7 @@ def _line_date(ln):
 def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
-        v = _CUT_AUTHOR.split(lab["author"])[0]
+        v = writer_names(_CUT_AUTHOR.split(lab["author"])[0])
         return v if F.person(v) and _plausible_name(v) else None
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
@@ -168,7 +213,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         zone = list(range(ti + 1, min(len(lines), ti + 6)))
     else:
         zone = list(range(max(0, b0 - 8), b0))
-    head = [i for i in inside[:4]]
+    head = [i for i in inside[:R.byline_lines]]
     tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
     Z = [lines[i] for i in zone]
     drop: set[int] = set()
@@ -182,6 +227,10 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if pd is not None:
             cands.append(pd)
             break
+    if not cands:
+        pd = split_date(Z)
+        if pd is not None:
+            cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
     if not R.visible_date_first:
         cands.append(meta_date)
@@ -268,13 +317,21 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 if len(lines[i]) <= 20 and i >= b0:
                     drop.add(i)
                 break
+    if not author and R.trailing_credit:
+        author = trailing_credit([lines[i] for i in inside[-2:]])
+    kind = page_type_of(root, title, url)
+    if not author and kind == "blog" and R.account_author:
+        author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
+    if not author and kind == "notice" and R.notice_issuer:
+        m = NOTICE_ISSUER_RX.search(squash(title or ""))
+        author = m.group(1) if m else None
     if not author and R.meta_author:
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
                 not _in_title_suffix(root, a):
             author = a
-    if not author:
+    if not author and R.photo_author:
         for i in head:
             m = _PHOTO.search(lines[i])
             if m:
@@ -290,11 +347,104 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 rec["editor"] = rec["editor"] or F.person(author)
                 break
     rec["author"] = F.person(author)
+    rec["page_type"] = kind
     rec["_drop"] = {lines[i] for i in drop}
     rec["_title"] = new_title
     return rec
 
 
+
+
+_YEAR_ALONE = re.compile(r"^" + YEAR + r"$")
+
+
+def split_date(zone_lines: list[str]):
+    """PUB-SPLIT-LINES: a date printed as separate short lines under the title
+    (`2019` / `09/07` / `19:02`, each in its own element)."""
+    for i, ln in enumerate(zone_lines[:-1]):
+        if _YEAR_ALONE.match(ln.strip()):
+            rest = [x.strip() for x in zone_lines[i + 1:i + 3] if len(x.strip()) <= 8]
+            if rest:
+                pd = find_date(ln.strip() + "/" + " ".join(rest).replace("-", "/"))
+                if pd is not None:
+                    return pd
+    return None
+
+
+def trailing_credit(last_lines: list[str]) -> str | None:
+    """AUTH-TRAILING-CREDIT: the writer (or, on a government page, the office) in
+    brackets closing one of the body's last paragraphs: `…举行。（张巨峰）`,
+    `…趋稳趋优。（德清县发改局）`.  Each name must start with a common surname, so a
+    photo agency (`（视觉中国）`) or `（完）` is not taken for a writer."""
+    for ln in reversed(last_lines):
+        if len(ln) < 12:  # a paragraph's end, not a caption or a lone credit line
+            continue
+        m = TRAILING_OFFICE_RX.search(ln)
+        if m:
+            return m.group(1)
+        m = TRAILING_CREDIT_RX.search(ln)
+        if m:
+            parts = [p for p in NAME_SPLIT_RX.split(m.group(1)) if p]
+            if parts and all(2 <= len(p) <= 4 and p[0] in SURNAMES for p in parts):
+                return "、".join(parts)
+    return None
+
+
+_ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")
+
+
+def account_name(zone_lines: list[str], title: str | None) -> str | None:
+    """AUTH-ACCOUNT: on a self-published post, the account named under the title:
+    the first short line left once dates, `来源：`, `原创`, `关注`, `举报` and separators
+    are removed (`2019-05-17 · 苏皖城市报道`, `来源: 松科说娱乐 举报`, `加拿大必读`)."""
+    t = squash(title or "")
+    for ln in zone_lines:
+        if squash(ln) == t:
+            continue
+        if len(ln) > 60 or "。" in ln or "文章" in ln:
+            break  # the text (or a link list) has begun: no account line above it
+        v = ln
+        pd = find_date(v)
+        if pd is not None and pd.raw:
+            v = v.replace(pd.raw, " ")
+        v = re.sub(r"\d{1,4}[-/:：.]\d{1,2}(?:[-/:：.]\d{1,2})*", " ", v)
+        v = _ACCOUNT_JUNK.sub(" ", v)
+        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
+        if not v or " " in v.strip() and len(v.split()) > 2:
+            continue
+        v = v.split()[0] if v.split() else v
+        if 2 <= len(v) <= 20 and F.person(v) and _plausible_name(v):
+            return v
+    return None
+
+
+def blog_owner(root) -> str | None:
+    """AUTH-BLOG-OWNER: `X的博客` / `X的专栏` in the document title names the owner."""
+    t = root.find(".//title")
+    m = BLOG_OWNER_RX.search(clean(raw_text(t)) or "") if t is not None else None
+    return m.group(1) if m and F.person(m.group(1)) else None
+
+
+def page_type_of(root, title, url=None) -> str:
+    t = root.find(".//title")
+    return F.page_kind_of_text(_text_outside_links(root), title, url, clean(raw_text(t)) if t is not None else None)
+
+
+def _text_outside_links(root) -> str:
+    """The page's text outside <a> (and script/style): what the page says of itself."""
+    body = root.find("body")
+    if body is None:
+        return ""
+    out = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        in_link = any(a.tag == "a" for a in el.iterancestors())
+        if el.text and el.tag != "a" and not in_link:
+            out.append(el.text)
+        if el.tail and not in_link:
+            out.append(el.tail)
+    return "".join(out)
 
 
 def _title_like(ln: str) -> bool:

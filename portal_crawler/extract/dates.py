@@ -24,7 +24,9 @@ class ParsedDate(NamedTuple):
 
 
 YEAR = r"(?:19|20)\d{2}"   # a year a portal page can carry: the one definition of that pattern
-_TIME = (r"(?:\s*(?:T|\s|日|,|，)?\s*(?:(?P<ampm>上午|下午|晚上|凌晨)\s*)?(?P<H>[0-2]?\d)\s*[:：时点]\s*(?P<M>[0-5]\d)"
+# PUB-WEEKDAY: a weekday between the day and the time (2005-03-31 星期四 14:32)
+_WEEKDAY = r"(?:[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?\s*)?"
+_TIME = (r"(?:\s*(?:T|\s|日|,|，)?\s*" + _WEEKDAY + r"(?:(?P<ampm>上午|下午|晚上|凌晨)\s*)?(?P<H>[0-2]?\d)\s*[:：时点]\s*(?P<M>[0-5]\d)"
          r"(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d))?)?")
 # Y-M-D with -, /, ., 年月日 separators (the same separator kind on both sides)
 _YMD = re.compile(
@@ -172,6 +174,33 @@ def _dateparser(s: str, now: datetime, raw: str) -> ParsedDate | None:
     return _check(dt.replace(microsecond=0), "second" if dt.second else "minute", raw, now)
 
 
+# PUB-CN-NUMERALS: 二〇〇五年三月三十一日 (government documents' 成文日期, older pages)
+_CN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
+_CN_DIGIT.update({"○": "0", "零": "0", "Ｏ": "0", "O": "0"})
+_CN_DATE = re.compile(r"(?P<y>[〇○零Ｏ一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
+                      r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日")
+
+
+def _cn_number(s: str) -> int:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十 -> 20, 三十一 -> 31."""
+    if "十" not in s:
+        return int("".join(_CN_DIGIT[c] for c in s))
+    tens, _, ones = s.partition("十")
+    return int(_CN_DIGIT[tens] if tens else 1) * 10 + (int(_CN_DIGIT[ones]) if ones else 0)
+
+
+def cn_numeral_date(text: str | None) -> str | None:
+    """二〇〇五年三月三十一日 -> '2005年3月31日' (digits), None when there is none."""
+    m = _CN_DATE.search(text or "")
+    if not m:
+        return None
+    try:
+        y = "".join(_CN_DIGIT[c] for c in m.group("y"))
+        return f"{y}年{_cn_number(m.group('m'))}月{_cn_number(m.group('d'))}日"
+    except (KeyError, ValueError):
+        return None
+
+
 def parse_date(raw: str | None, now: datetime | None = None) -> ParsedDate:
     """Parse one date string; flags instead of exceptions."""
     if raw is None or not str(raw).strip():
@@ -180,6 +209,8 @@ def parse_date(raw: str | None, now: datetime | None = None) -> ParsedDate:
     s = raw.strip().replace("\u3000", " ").replace("\xa0", " ")
     now_ = _now(now)
     res = _regex(s, now_, raw)
+    if res is None and cn_numeral_date(s):
+        res = _regex(cn_numeral_date(s), now_, raw)
     if res is None:
         res = _coarse(_LABEL.sub("", s), raw, now_)
     if res is None and any(c.isdigit() for c in s) and len(s) < 64:
@@ -200,6 +231,10 @@ def find_date(text: str | None, now: datetime | None = None) -> ParsedDate | Non
     m = _YMD.search(text)
     if m:
         return _regex(m.group(0), _now(now), m.group(0).strip())
+    digits = cn_numeral_date(text)
+    if digits:
+        res = _regex(digits, _now(now), _CN_DATE.search(text).group(0))
+        return res if res is not None and res.value else None
     return None
 
 
@@ -213,10 +248,26 @@ def labelled_date(text: str | None, now: datetime | None = None) -> ParsedDate |
         res = _regex(seg, now_, seg.strip())
         if res is not None:
             return res._replace(raw=_raw_of(seg))
+        m = _SHORT_YEAR.match(seg)
+        if m and _rules().short_year:  # PUB-SHORT-YEAR: 发布时间：18-03-0823:16
+            res = _build(2000 + int(m.group("y")), int(m.group("m")), int(m.group("d")), m, m.group(0), now_)
+            if res.value:
+                return res
         res = _coarse(seg, seg.strip(), now_)  # 日期：1998年3月
         if res is not None and res.value:
             return res._replace(raw=_YM.search(seg).group(0).strip())
     return None
+
+
+# a two-digit year, month, day and a time, only right after a date label (in running
+# text 18-03-08 may be anything); the time may be glued to the day (0823:16)
+_SHORT_YEAR = re.compile(r"\s*(?P<y>\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\s*(?P<H>[0-2]\d):(?P<M>[0-5]\d)"
+                         r"(?::(?P<S>[0-5]\d))?(?P<ampm>)(?P<tz>)(?!\d)")
+
+
+def _rules():
+    from portal_crawler.extract.rules import current
+    return current()
 
 
 def _raw_of(seg: str) -> str:

@@ -216,6 +216,10 @@ def is_info_line(p: str) -> bool:
     if len(p) > 120:
         return False
     lab = parse_labelled(p)
+    # BODY-QA: 记者：你们的市场在哪？ is an interview's question, not a credit: one
+    # labelled value that is a sentence stays text
+    if len(lab) == 1 and len(v := next(iter(lab.values()))) > 12 and _SENTENCE.search(v):
+        return False
     if len(lab) >= 2 or (len(lab) == 1 and len(p) < 40 and "published" in lab):
         return True
     # "来源：南方都市报", "2005-04-27 14:32更新 来源：千龙新闻网"
@@ -224,17 +228,31 @@ def is_info_line(p: str) -> bool:
 
 
 _LABEL_START = INFO_START_RX
+_SENTENCE = re.compile(r"[，。？！?!；]")
 _DATE_START = re.compile(r"^[\[【(（]?\s*" + YEAR + r"[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
                      r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
 
 
+# BODY-END-NOTICE: a platform's or site's disclaimer closes the article
+# (免责声明：…, 特别声明：以上内容…, 声明：本文…); what follows is the page's furniture
+_NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声明|郑重声明|声明)\s*[:：】\]）)]")
+# BODY-PROMO: an app/download promotion line at either end of the text
+_PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|获得)|【下载地址】|下载客户端")
+
+
 def cut_tail(paras: list[str]) -> list[str]:
-    """Stop at a "相关报道：" / "热门评论" heading found after the first third of the text."""
+    """Stop at a "相关报道：" / "热门评论" heading or a disclaimer (BODY-END-NOTICE) found
+    after the first third of the text; drop app promotions at either end (BODY-PROMO)."""
     total = sum(len(p) for p in paras)
     seen = 0
     for i, p in enumerate(paras):
-        if seen > total / 3 and _CUT_AT.match(p):
-            return paras[:i]
+        if seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p)):
+            paras = paras[:i]
+            break
         seen += len(p)
+    while paras and len(paras) > 1 and len(paras[0]) <= 120 and _PROMO.search(paras[0]):
+        paras = paras[1:]
+    while paras and len(paras) > 1 and len(paras[-1]) <= 120 and _PROMO.search(paras[-1]):
+        paras = paras[:-1]
     return paras

@@ -16,6 +16,13 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, huge_tree=True)
 
 
+# PARSE-STRAY-END: a `</html>` or `</body>` before the end of the page (a header
+# fragment included by the server, with its own </html>): libxml2 drops what follows it,
+# and gov.cn's page lost its whole article so. Every such end tag is removed; the
+# parser closes body and html at the end of the text anyway.
+_END_DOC = re.compile(r"</\s*(?:html|body)\s*>", re.I)
+
+
 def parse(text: str):
     """Parse decoded HTML; None when there is nothing to parse.  A page nested deeper
     than libxml2 allows even with huge_tree (2048) is parsed again with its wrappers
@@ -23,6 +30,7 @@ def parse(text: str):
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
+    text = _END_DOC.sub("", text)
     try:
         root = etree.fromstring(text, parser=_PARSER)
         if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
-from portal_crawler.extract.labels import (CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, NOT_A_PERSON,
-                                           NOT_WRITER, NOTICE_CHANNEL_RX, ORG_RX, PLACEHOLDERS, REPORTER, REPRINT_NOTE_RX,
-                                           REPRINT_TITLE_RX)
+from portal_crawler.extract.labels import (BLOG_OWNER_RX, CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, FORUM_MARKERS,
+                                           NOT_A_PERSON, NOT_WRITER, NOTICE_CHANNEL_RX, NOTICE_TITLE_RX, ORG_RX,
+                                           PLACEHOLDERS, PLATFORM_HOSTS, PLATFORM_MARKERS, REPORTER,
+                                           REPRINT_MARKERS, REPRINT_NOTE_RX, REPRINT_TITLE_RX)
 from portal_crawler.extract.text import clean
 
 _PAGE_SUFFIX = re.compile(r"\s*[(（]\s*(\d{1,3})\s*[)）]\s*$")
@@ -91,6 +92,27 @@ def parse_any_date(raw: str | None) -> ParsedDate | None:
         return pd
     pd = parse_date(raw)
     return pd if pd.flag != "unparsed" else None
+
+
+def page_kind_of_text(text: str, title: str | None, url: str | None = None, doc_title: str | None = None) -> str:
+    """KIND-*: "reprint" | "blog" | "forum" | "notice" | "news" from the page's own words
+    (generic pages; a portal template page is read by its channel and title instead).
+
+    ``text`` is the page's text outside links (a nav link to 头条号 says nothing of the
+    page).  The first that applies: the page says it compiles or republishes others'
+    text (KIND-REPRINT); a platform's self-publishing words or host (KIND-PLATFORM); a
+    thread's words, two of them (KIND-FORUM); a title of an issued document
+    (KIND-NOTICE: 关于…的通知, …条例); else news."""
+    if any(m in text for m in REPRINT_MARKERS):
+        return "reprint"
+    if any(m in text for m in PLATFORM_MARKERS) or (url and any(h in url for h in PLATFORM_HOSTS)) \
+            or BLOG_OWNER_RX.search(doc_title or title or ""):
+        return "blog"
+    if sum(m in text for m in FORUM_MARKERS) >= 2:
+        return "forum"
+    if title and NOTICE_TITLE_RX.search(clean(title) or ""):
+        return "notice"
+    return "news"
 
 
 _LIST_SPLIT = re.compile(r"\s*[、，,]\s*")

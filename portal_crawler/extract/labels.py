@@ -17,8 +17,8 @@ PUBLISHED = ("发布时间", "发布日期", "发表时间", "发表日期", "�
              "时间", "日期", "Date", "date")
 # labels a date follows WITHOUT a colon ("发表于2014-08-24", "发布于 2021年…")
 PUBLISHED_BARE = ("发表于", "发布于", "发布时间", "发布日期", "更新于", "posted on", "Posted on")
-SOURCE = ("信息来源", "文章来源", "新闻来源", "稿件来源", "本文来源", "来源", "稿源", "出处")
-AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "记者", "文")
+SOURCE = ("信息来源", "文章来源", "新闻来源", "稿件来源", "本文来源", "来源于", "来源", "稿源", "出处")
+AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "采写", "记者", "文")
 EDITOR = ("责任编辑", "责编", "编辑")
 REVIEWER = ("审核", "审校", "终审", "审稿")
 # labels that end a value but are not extracted
@@ -34,7 +34,10 @@ FIELDS = {"published": PUBLISHED, "source": SOURCE, "author": AUTHOR, "editor": 
 # --- byline words ------------------------------------------------------------------------
 # who wrote it, in the body's first/last lines: 本报记者 X / 新华社记者 X / 记者 X
 REPORTER = ("本报记者", "本台记者", "本刊记者", "本网记者", "特约记者", "见习记者", "首席记者",
-            "实习记者", "记者", "作者", "撰文", "执笔", "文")
+            "实习记者", "记者", "作者", "撰文", "执笔", "采写", "文")
+# reporter words that take no separator before the name (记者裴剑飞); the others need
+# one (作者：X, 作者 X), so "作者最新文章" (a link list's heading) names no one
+GLUED_REPORTER = tuple(t for t in REPORTER if t.endswith("记者"))
 # credits that follow the writer's names and are not the writer
 NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
               "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
@@ -109,15 +112,55 @@ NAMES = _NAME + r"(?:(?:\s*[、]\s*|\s+)" + _NAME + r"){0,4}"
 # a comma (记者了解到，… is a sentence)
 _NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + r")"
 # AUTH-BODY-BYLINE: 本报记者 王某 张某 / 记者 X 通讯员 Y / （记者 X） / 文/X / 作者：X,
-# at the start of a line, after an opening bracket, a dateline's 讯/电 or a medium's
-# name (新华社记者, 澎湃新闻记者, 中新网记者)
+# 文/图 X, 文·图/X, at the start of a line, after an opening bracket, a dateline's
+# 讯/电, a medium's name (新华社记者, 澎湃新闻记者, 中新网记者) or a 《medium》 (《棱镜》作者 X)
+_SEP_REPORTER = tuple(t for t in REPORTER if t != "文" and t not in GLUED_REPORTER)
 BODY_BYLINE_RX = re.compile(
-    r"(?:^|(?<=[\s" + re.escape(OPEN) + r"讯电社网报台闻刊]))(?:"
-    + alternation(tuple(t for t in REPORTER if t != "文")) + r"\s*[:：/|｜]?\s*"
-    + r"|文\s*[/／:：]\s*)(" + NAMES + r")" + _NAME_END)
+    r"(?:(?:^|(?<=[\s|｜" + re.escape(OPEN) + r"讯电社网报台闻刊》]))(?:"
+    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜丨]?\s*"
+    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜丨]\s*|\s+)"
+    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨]\s*|文\s*[/／]\s*图\s+)"
+    # mid-line, after a space or a bar, 作者 may be glued to the name (…| 作者魏星)
+    + r"|(?<=[\s|｜])" + alternation(_SEP_REPORTER) + r")(" + NAMES + r")" + _NAME_END)
 NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
+
+# --- page kinds (KIND-* in docs/extraction-patterns.md) ----------------------------------
+# KIND-REPRINT: the page says it compiles or republishes others' text
+REPRINT_MARKERS = ("自媒体综合", "综合整理自", "整理自", "转载自", "本文转自", "原文链接", "网络整理")
+# KIND-PLATFORM: a self-published post on a platform account (text outside links)
+PLATFORM_MARKERS = ("自媒体", "网易号", "百家号", "头条号", "企鹅号", "澎湃号", "大风号", "搜狐号",
+                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者")
+# ... or the platform's host
+PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.163.com",
+                  "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")
+# AUTH-BLOG-OWNER / KIND-PLATFORM: "X的博客" in the title or the header names the blog's owner
+BLOG_OWNER_RX = re.compile(r"([^\s_|｜\-—:：]{2,20}?)的(?:博客|博文|个人空间|个人主页|专栏)")
+# KIND-FORUM: a thread (the author is the poster)
+FORUM_MARKERS = ("楼主", "只看该作者", "只看楼主", "回复本楼", "主题帖", "板凳")
+# KIND-NOTICE: a document issued by an office (title form; the issuer before 关于)
+NOTICE_TITLE_RX = re.compile(r"(?:关于.{2,80}的(?:通知|决议|决定|公告|通告|意见|批复|办法|通报|报告|函)"
+                             r"|(?:法|条例|规定|办法|实施细则|公告|通告)(?:（[^）]*）)?)$")
+OFFICE_SUFFIX = ("常务委员会", "委员会", "人民政府", "政府", "办公厅", "办公室", "党支部", "党委",
+                 "局", "厅", "委", "部", "署", "办", "院", "中心", "总队", "支队", "公司")
+NOTICE_ISSUER_RX = re.compile(r"^(\S{2,30}?" + alternation(OFFICE_SUFFIX) + r")(?:关于|印发|发布)")
+# a self-published post's header lines that are not the account's name
+ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏", "评论", "订阅", "优质原创作者",
+                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×")
+
+# --- AUTH-TRAILING-CREDIT: （张巨峰） / （德清县发改局） at the end of the last paragraph ----
+# A person's name starts with a surname (the 200 commonest), so a trailing （视觉中国） or
+# （BBC） is not taken for one.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武"
+    "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
+    "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
+    "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+TRAILING_CREDIT_RX = re.compile(r"[（(]\s*((?:[\u4e00-\u9fff]{2,4}(?:\s+|、)?){1,3}?)\s*[）)]\s*$")
+TRAILING_OFFICE_RX = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,16}" + alternation(OFFICE_SUFFIX) + r")\s*[）)]\s*$")
 
 # --- editor / reviewer credits (extract/credits.py; docs/extraction-patterns.md
 # EDITOR-CREDIT, EDITOR-LINE, EDITOR-TAIL, EDITOR-AFTER) ------------------------------
@@ -152,14 +195,17 @@ CREDIT_IN_ROW_RX = re.compile(r"(?:^|(?<=[\s" + re.escape(OPEN + CLOSE) + r"]))"
 # An author that ends in an office / body / medium word (at least 3 characters: 市工信局,
 # 省工业和信息化厅, 市发展改革委, 市政府办公室, 中小企业服务中心, 哈尔滨日报, 新华社, 某某网) or is a
 # medium's self-reference (本网, 本报) is an organisation, not a person.
-ORG_SUFFIXES = ("局", "厅", "委", "办", "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会",
-                "联合会", "工商联", "集团", "公司", "银行", "报", "日报", "晚报", "社", "网",
-                "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟", "学会", "研究会", "服务队")
-# suffixes a 3-character person's name may also end in (李文科, 王建部): 4 characters or more
-ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组")
+# The office words are OFFICE_SUFFIX (KIND-NOTICE's issuer), plus bodies and media.
+ORG_SUFFIXES = tuple(dict.fromkeys(OFFICE_SUFFIX + (
+    "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会", "联合会", "工商联", "集团", "公司",
+    "银行", "报", "日报", "晚报", "社", "网", "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟",
+    "学会", "研究会", "服务队")))
+# one-character suffixes a 3-character person's name may also end in (李文科, 王建部):
+# an organisation only with 3 characters or more before them
+ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组", "署")
 ORG_SELF = ("本网", "本报", "本台", "本刊", "本社", "本网站", "本网讯", "本报讯")
 _ORG_WORDS = tuple(t for t in ORG_SUFFIXES if len(t) > 1)     # 市政府, 区管委会: after 1+ characters
-_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1)     # 商务局, 新华社: after 2+
+_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1 and t not in ORG_SUFFIXES_LONG)  # 商务局: 2+
 ORG_RX = re.compile(r"^(?:" + alternation(ORG_SELF) + r"|\S+" + alternation(_ORG_WORDS)
                     + r"|\S{2,}" + alternation(_ORG_CHARS) + r"|\S{3,}" + alternation(ORG_SUFFIXES_LONG) + r")$")
 

@@ -26,6 +26,19 @@ class Rules:
     info_zone: int = 16
     # BODY-NEAR-TITLE: score factor of a text block that starts just after the title
     title_boost: float = 1.5
+    # the body's first lines searched for a byline (AUTH-BODY-BYLINE)
+    byline_lines: int = 8
+    # AUTH-TRAILING-CREDIT: （张巨峰） / （德清县发改局） closing the last paragraph
+    trailing_credit: bool = True
+    # AUTH-ACCOUNT: a self-published post with no writer named: the account under the title
+    account_author: bool = True
+    # AUTH-ISSUER: a notice with no writer named: the office before 关于 in its title
+    notice_issuer: bool = True
+    # PUB-SHORT-YEAR: 发布时间：18-03-08 23:16 (two-digit year after a date label)
+    short_year: bool = True
+    # AUTH-PHOTO: X/摄 as the author only when nothing else names anyone (a photo
+    # story; CWCED labels its photographer so).  Beside a writer, X 摄 is never the author
+    photo_author: bool = True
 
 
 DEFAULT = Rules()
@@ -38,6 +51,12 @@ GRID = {
     "body_byline": (True, False),
     "info_zone": (8, 16),
     "title_boost": (1.0, 1.5, 2.0),
+    "byline_lines": (4, 8),
+    "trailing_credit": (True, False),
+    "account_author": (True, False),
+    "notice_issuer": (True, False),
+    "short_year": (True, False),
+    "photo_author": (True, False),
 }
 
 _current = [DEFAULT]
