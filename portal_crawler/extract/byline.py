@@ -8,10 +8,10 @@ import re
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelled_date
-from portal_crawler.extract.dom import meta, parse_labelled
+from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
-                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
+                                           FONT_SIZES, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -37,6 +37,10 @@ _ROLE_PREFIX = re.compile(r"^[^\s:：，,]{0,12}?(?:专栏作者|特约作者|�
 # the photo half of a 文/图 credit: "图 X" (文/图 X), "·图/X" (文·图/X)
 _LEAD_PHOTO = re.compile(r"^[/／·・]?\s*图\s*[/／:：]?\s*(?=\S)")
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+# AUTH-MEDIUM-AFTER: names, a slash, the medium that printed them (石某/中国青年报)
+_MEDIUM_AFTER = re.compile(r"^(.+?)\s*[/／]\s*([^/／\s]{2,20})$")
+# AUTH-PHOTO-CREDIT: 中新社记者 X 摄 / 记者 X/摄 credits the photographer, not the writer
+_PHOTO_AFTER = re.compile(r"^\s*[/／]?\s*(?:摄影|摄)(?![\u4e00-\u9fff])")
 
 
 def writer_names(value: str | None) -> str | None:
@@ -46,6 +50,9 @@ def writer_names(value: str | None) -> str | None:
     if not value:
         return value
     v = _LEAD_PHOTO.sub("", value.strip())
+    m = _MEDIUM_AFTER.match(v)
+    if m and ORG_RX.match(m.group(2)):
+        v = m.group(1)  # AUTH-MEDIUM-AFTER: 石某/中国青年报: the writer, then the medium
     m = _ROLE_PREFIX.match(v)
     if m and m.end() < len(v):
         v = v[m.end():]
@@ -74,6 +81,8 @@ def _body_byline(ln: str) -> str | None:
     if not m:
         return None
     value = m.group(1)
+    if _PHOTO_AFTER.match(s[m.end():]):
+        return None
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
         if len(parts) > 1:
@@ -156,13 +165,20 @@ def _line_author(ln):
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
         if a:
-            return NAME_END_RX.split(a)[0].strip() or None
+            a = NAME_END_RX.split(a)[0].strip()
+            return a if a and _plausible_name(a) else None
     return None
 
 
 def _plausible_name(v: str) -> bool:
+    """AUTH-NOT-NAME: no markup or digits, not a sentence, not a place (北京) or a
+    font-size switch (超大) standing alone."""
     return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
-        and not squash(v).isdigit() and not (v.isascii() and "," in v)
+        and not squash(v).isdigit() and not (v.isascii() and "," in v) \
+        and squash(v) not in _NOT_NAMES
+
+
+_NOT_NAMES = frozenset(PLACES + FONT_SIZES)
 
 
 _ORDER = {"year": -2, "month": -1, "date": 0, "minute": 1, "second": 2}
@@ -232,6 +248,9 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if pd is not None:
             cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
+    if meta_date is None and R.jsonld_date:  # PUB-JSONLD, then PUB-TIME-TAG
+        meta_date = F.parse_any_date(jsonld_value(root, "datePublished")) \
+            or F.parse_any_date(time_datetime(root))
     if not R.visible_date_first:
         cands.append(meta_date)
     for ln in Z:
@@ -319,6 +338,12 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
+    if not author and R.markup_author:
+        author = markup_author(root, rec["source"], site_name)
+    if not author and R.jsonld_author:
+        a = jsonld_value(root, "author")
+        author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
+            and not _in_title_suffix(root, a) else None
     kind = page_type_of(root, title, url)
     if not author and kind == "blog" and R.account_author:
         author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
@@ -353,6 +378,28 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     return rec
 
 
+
+
+def _same_org(a: str, source: str | None, site_name: str | None) -> bool:
+    """An 'author' that is the page's source or site (网易, 新华网) names no writer."""
+    return bool(source and squash(a) == squash(source)) or bool(site_name and a in site_name)
+
+
+def markup_author(root, source=None, site_name=None) -> str | None:
+    """AUTH-MARKUP: the first element marked as the author (itemprop=author,
+    class="author"…) whose text, once its label (作者：, 文/, 记者) is read, is a name."""
+    for v in author_markup(root):
+        a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
+        if not a:
+            a = writer_names(v)
+            if not a or not re.fullmatch(r"[\u4e00-\u9fff·、]{2,30}|[A-Za-z][A-Za-z .'-]{2,40}", a):
+                continue
+            if any(not _PERSON_NAME.match(n) for n in a.split("、")) and not v.isascii():
+                continue
+        a = F.person(a)
+        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):
+            return a
+    return None
 
 
 _YEAR_ALONE = re.compile(r"^" + YEAR + r"$")

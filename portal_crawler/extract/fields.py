@@ -115,7 +115,7 @@ def page_kind_of_text(text: str, title: str | None, url: str | None = None, doc_
     return "news"
 
 
-_LIST_SPLIT = re.compile(r"\s*[、，,]\s*")
+_LIST_SPLIT = re.compile(r"\s*[、，,&＆]\s*")
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _CREDIT_WORDS = frozenset(REPORTER + NOT_WRITER)
 
