@@ -523,3 +523,27 @@ def test_date_from_the_url_is_the_last_fallback(url, value):
     from portal_crawler.extract.dates import date_from_url
     pd = date_from_url(url)
     assert (pd.value[:10] if pd else None) == value
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("王某", True), ("欧阳某某", True), ("张某、李某", True), ("约翰·史密斯", True), ("John Smith", True),
+    ("参考消息", False), ("通过", False), ("股市行情", False), ("发布于", False), ("王某某某某", False),
+])
+def test_person_shape(value, ok):
+    from portal_crawler.extract.byline import person_like
+    assert person_like(value) is ok
+
+
+@pytest.mark.parametrize("meta_author,author", [
+    ("张某某", "张某某"), ("参考消息", None), ("环球网", None), ("新浪财经-自媒体综合", None),
+    ("某市工业和信息化局", "某市工业和信息化局"),   # an office may be the author (AUTH-ORG)
+])
+def test_meta_author_is_a_person_or_an_office_not_a_medium(meta_author, author):
+    rec = rec_of(page(info="发布时间：2021-10-22", head=f"<meta name='author' content='{meta_author}'>"))
+    assert rec["author"] == author
+
+
+def test_a_name_glued_to_reporter_must_look_like_one():
+    s = "记者通过电子邮件联系了该公司，截至发稿时，尚未收到回应。"
+    assert rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [s]))["author"] is None
+    assert rec_of(page(info="发布时间：2021-10-22", paras=["记者裴某飞"] + PARAS))["author"] == "裴某飞"

@@ -11,7 +11,7 @@ from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelle
 from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           FONT_SIZES, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -83,6 +83,8 @@ def _body_byline(ln: str) -> str | None:
     value = m.group(1)
     if _PHOTO_AFTER.match(s[m.end():]):
         return None
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
+        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
         if len(parts) > 1:
@@ -179,6 +181,31 @@ def _plausible_name(v: str) -> bool:
 
 
 _NOT_NAMES = frozenset(PLACES + FONT_SIZES)
+_FOREIGN_CJK = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:[·・][\u4e00-\u9fff]{1,10})+$")
+_LATIN_NAME = re.compile(r"^[A-Z][a-zA-Z'.-]+(?:\s+[A-Z][a-zA-Z'.-]*)+$")
+
+
+def person_like(v: str | None) -> bool:
+    """AUTH-PERSON-SHAPE: every name of ``v`` (split by 、) is a person's: 2-4 Han
+    characters starting with a common surname (or a two-character one), a
+    transliterated foreign name (约翰·史密斯), or a capitalised Latin name (John Smith).
+    Used where the page's words do not say "writer" (a meta tag, a box marked author,
+    a name glued to 记者), so a medium (参考消息), a verb (记者通过…) or an account
+    (股市行情) is not taken for a person."""
+    if not v:
+        return False
+    for n in v.split("、"):
+        n = n.strip()
+        if _FOREIGN_CJK.match(n) or _LATIN_NAME.match(n):
+            continue
+        if not (_PERSON_NAME.match(n) and len(n) <= 4 and (n[0] in SURNAMES or n[:2] in COMPOUND_SURNAMES)):
+            return False
+    return True
+
+
+def _org_not_medium(v: str) -> bool:
+    """An office as author (市工信局), not a medium's name (环球网, 参考消息)."""
+    return bool(ORG_RX.match(v)) and not MEDIUM_RX.match(v)
 
 
 _ORDER = {"year": -2, "month": -1, "date": 0, "minute": 1, "second": 2}
@@ -343,7 +370,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and R.jsonld_author:
         a = jsonld_value(root, "author")
         author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
-            and not _in_title_suffix(root, a) else None
+            and not _in_title_suffix(root, a) and (person_like(writer_names(a)) or _org_not_medium(a)) else None
     kind = page_type_of(root, title, url)
     if not author and kind == "blog" and R.account_author:
         author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
@@ -354,7 +381,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
-                not _in_title_suffix(root, a):
+                not _in_title_suffix(root, a) and (person_like(writer_names(a)) or _org_not_medium(a)):
             author = a
     if not author and R.photo_author:
         for i in head:
@@ -392,9 +419,7 @@ def markup_author(root, source=None, site_name=None) -> str | None:
         a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
         if not a:
             a = writer_names(v)
-            if not a or not re.fullmatch(r"[\u4e00-\u9fff·、]{2,30}|[A-Za-z][A-Za-z .'-]{2,40}", a):
-                continue
-            if any(not _PERSON_NAME.match(n) for n in a.split("、")) and not v.isascii():
+            if not person_like(a):
                 continue
         a = F.person(a)
         if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):

@@ -172,6 +172,12 @@ SURNAMES = frozenset(
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
     "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
     "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+# two-character surnames (欧阳某, 司马某)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
+                     "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台")
+# a medium's own name (环球网, 参考消息, 中国青年报): the source, never a writer
+MEDIUM_RX = re.compile(r"^\S{2,}(?:" + "|".join(("报", "网", "社", "台", "杂志", "消息", "新闻", "财经",
+                                                 "频道", "客户端", "周刊", "资讯")) + r")$")
 TRAILING_CREDIT_RX = re.compile(r"[（(]\s*((?:[\u4e00-\u9fff]{2,4}(?:\s+|、)?){1,3}?)\s*[）)]\s*$")
 TRAILING_OFFICE_RX = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,16}" + alternation(OFFICE_SUFFIX) + r")\s*[）)]\s*$")
 
