@@ -514,7 +514,8 @@ def test_the_update_time_is_not_the_publication_date():
 
 
 @pytest.mark.parametrize("url,value", [
-    ("http://www.example.gov.cn/art/2019/9/7/art_1.html", None),
+    ("http://www.example.gov.cn/art/2019/9/7/art_1.html", "2019-09-07"),
+    ("http://www.example.com/news/123456.html", None),
     ("http://www.example.gov.cn/xxgk/201909/t20190907_123.html", "2019-09-07"),
     ("http://news.example.com/2019/09/07/abc.html", "2019-09-07"),
     ("http://news.example.com/20190907/abc.html", "2019-09-07"),
@@ -547,3 +548,12 @@ def test_a_name_glued_to_reporter_must_look_like_one():
     s = "记者通过电子邮件联系了该公司，截至发稿时，尚未收到回应。"
     assert rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [s]))["author"] is None
     assert rec_of(page(info="发布时间：2021-10-22", paras=["记者裴某飞"] + PARAS))["author"] == "裴某飞"
+
+
+def test_an_account_marked_as_author_on_a_self_published_post():
+    # AUTH-MARKUP on a platform post: the account is the author; on news it is no person
+    box = "<p class='author-name'>松科说娱乐</p>"
+    side = "<div class='note'>特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。</div>"
+    res = extract_page(page(info="发布时间：2021-10-22", title="企业座谈会召开", side=box + side))
+    assert res.page_type == "blog" and res.record["author"] == "松科说娱乐"
+    assert rec_of(page(info="发布时间：2021-10-22", side=box))["author"] is None

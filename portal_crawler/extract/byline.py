@@ -16,7 +16,9 @@ from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
                "publish_date", "datePublished", "firstpublishedtime", "release_date",
-               "weibo:article:create_at", "dc.date", "dcterms.created"]
+               "weibo:article:create_at", "dc.date", "dcterms.created", "dc.date.issued", "apub:time",
+               "publishtime", "pubtime", "article:published", "og:article:published_time",
+               "originalpublicationdate", "parsely-pub-date", "sailthru.date"]
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
 _NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
 # forum / blog "NAME 发表于 DATE"
@@ -365,13 +367,16 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
+    kind = page_type_of(root, title, url)
+    # on a self-published post or a thread the account / poster is the author: any
+    # account-like name, not only a person's (AUTH-ACCOUNT)
+    shape = _account_like if kind in ("blog", "forum") else _person_or_office
     if not author and R.markup_author:
-        author = markup_author(root, rec["source"], site_name)
+        author = markup_author(root, rec["source"], site_name, shape)
     if not author and R.jsonld_author:
         a = jsonld_value(root, "author")
         author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
-            and not _in_title_suffix(root, a) and (person_like(writer_names(a)) or _org_not_medium(a)) else None
-    kind = page_type_of(root, title, url)
+            and not _in_title_suffix(root, a) and shape(writer_names(a)) else None
     if not author and kind == "blog" and R.account_author:
         author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
     if not author and kind == "notice" and R.notice_issuer:
@@ -381,7 +386,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
-                not _in_title_suffix(root, a) and (person_like(writer_names(a)) or _org_not_medium(a)):
+                not _in_title_suffix(root, a) and shape(writer_names(a)):
             author = a
     if not author and R.photo_author:
         for i in head:
@@ -412,14 +417,28 @@ def _same_org(a: str, source: str | None, site_name: str | None) -> bool:
     return bool(source and squash(a) == squash(source)) or bool(site_name and a in site_name)
 
 
-def markup_author(root, source=None, site_name=None) -> str | None:
+def _person_or_office(v: str | None) -> bool:
+    return bool(v) and (person_like(v) or _org_not_medium(v))
+
+
+_ACCOUNT_SHAPE = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9·_\-]{2,20}$")
+
+
+def _account_like(v: str | None) -> bool:
+    """A platform account's name: one token, letters or Han, not a label word or digits."""
+    return bool(v) and (person_like(v) or (bool(_ACCOUNT_SHAPE.match(v)) and not v.isdigit()
+                                           and not parse_labelled(v + "：x") and find_date(v) is None
+                                           and not MEDIUM_RX.match(v)))
+
+
+def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
     """AUTH-MARKUP: the first element marked as the author (itemprop=author,
     class="author"…) whose text, once its label (作者：, 文/, 记者) is read, is a name."""
     for v in author_markup(root):
         a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
         if not a:
             a = writer_names(v)
-            if not person_like(a):
+            if not (shape or person_like)(a):
                 continue
         a = F.person(a)
         if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):
