@@ -434,6 +434,8 @@ def test_a_stray_html_end_tag_does_not_end_the_page():
 # ---------- issue 21 part 1: author sources beyond the byline line (fields-authors) -----
 @pytest.mark.parametrize("line,author", [
     ("作者：石某/中国青年报", "石某"),                    # AUTH-MEDIUM-AFTER
+    ("石某/中国青年报", "石某"),                          # ... as a line of its own
+    ("王某 李某/新华社", "王某、李某"),
     ("执笔/王某、张某&李某", "王某、张某、李某"),          # & between names
     ("文/王某&张某", "王某、张某"),
 ])
@@ -502,8 +504,8 @@ def test_a_font_size_switch_is_no_account(info):
     assert res.record["author"] not in ("超大", "大", "中", "小")
 
 
-@pytest.mark.parametrize("line", ["作者：北京", "记者 上海"])
-def test_a_place_is_no_author(line):
+@pytest.mark.parametrize("line", ["作者：北京", "记者 上海", "图片/新华社", "首页/新闻"])
+def test_a_place_or_a_path_is_no_author(line):
     rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
     assert rec["author"] is None
 

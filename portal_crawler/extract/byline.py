@@ -81,6 +81,10 @@ def _body_byline(ln: str) -> str | None:
     s = ln if len(ln) <= 60 else ln[:60]
     m = BODY_BYLINE_RX.search(s)
     if not m:
+        # AUTH-MEDIUM-AFTER as a line of its own: 石某/中国青年报 (a person, a medium)
+        b = _MEDIUM_AFTER.match(s.strip()) if len(s.strip()) <= 30 else None
+        if b and MEDIUM_RX.match(b.group(2)) and person_like(writer_names(b.group(1))):
+            return writer_names(b.group(1))
         return None
     value = m.group(1)
     if _PHOTO_AFTER.match(s[m.end():]):
