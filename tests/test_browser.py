@@ -258,3 +258,20 @@ def test_bad_queries_show_the_form_and_one_line(server, page, tmp_path):
         assert e.value.code == 400 and json.loads(e.value.read())["error"] == msg
     log = server.log()
     assert "Traceback" not in log and "Error" not in log, log[-3000:]
+
+
+def test_article_page_lists_fields_one_a_line(server, page, demo_archive, tmp_path):
+    """An article's own page: one field a line (name, then value), the long body
+    wrapped within the window, the URL whole."""
+    con = sqlite3.connect(demo_archive)
+    aid, url, body = con.execute("SELECT id, url, body FROM articles ORDER BY length(body) DESC "
+                                 "LIMIT 1").fetchone()
+    con.close()
+    page.goto(f"{server}/demo/articles/{aid}")
+    cells = {c: page.locator(f"td.col-{c}").bounding_box() for c in ("title", "site", "body", "url")}
+    assert len({round(b["x"]) for b in cells.values()}) == 1          # stacked, not side by side
+    assert cells["title"]["y"] < cells["site"]["y"] < cells["body"]["y"] < cells["url"]["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORT["width"]
+    assert page.locator("td.col-url").inner_text().strip().endswith(url)
+    assert page.locator("td.col-body").inner_text().strip().endswith(body.strip()[-20:])
+    _shot(page, tmp_path, "article-page")

@@ -309,7 +309,8 @@ def test_search_page_is_the_search_api_ranked_with_marks(archive, client):
 def test_bad_query_pages_and_api_log_nothing(client, capfd):
     """A bad query: the search page (400) and the table page (200, no rows) keep the
     form and say what is wrong in one line; the API answers 400 with that line; a
-    missing capture is a 404. None of it prints a traceback (Datasette prints every
+    missing capture is a 404, an unknown sort column Datasette's error. None of it
+    prints a traceback (Datasette prints every
     exception with rich, locals and all, unless serve/plugin.py answers it)."""
     capfd.readouterr()
     for q in ('"统筹', "OR", "-疫情", "(企业", "*"):
@@ -323,6 +324,12 @@ def test_bad_query_pages_and_api_log_nothing(client, capfd):
         assert "<tbody>" not in r.text
         r = client.get(f"/{client.name}/articles.json?_search={quote(q)}")
         assert r.status_code == 400 and r.json()["error"].startswith("invalid search")
+    # Datasette's per-column search goes through the same check
+    r = client.get(f"/{client.name}/articles?_search_title={quote(chr(34) + '统筹')}")
+    assert r.status_code == 200 and '<p class="search-error"' in r.text and "<tbody>" not in r.text
+    assert client.get(f"/{client.name}/articles.json?_search_body=OR").status_code == 400
+    assert client.get(f"/{client.name}/articles?_search=x&_searchmode=raw").status_code == 400
+    assert client.get(f"/{client.name}/articles?_sort=nope").status_code == 500   # Datasette's
     assert client.get("/-/capture/article/999999").status_code == 404
     out = capfd.readouterr()
     assert "Traceback" not in out.out + out.err and "locals" not in out.out + out.err

@@ -59,8 +59,11 @@ def _extract(res: PageResult, url, site) -> None:
     rec, used = extract_fields(root, url, site, res.text)
     kind = page_kind(root, rec, used, res.text)
     res.kind = kind
-    if not rec.get("page_type"):  # template extractors: the page's own words (KIND-*)
-        rec["page_type"] = page_type_of(root, rec.get("title"), url)
+    if not rec.get("page_type"):
+        # a portal template page is read by its channel and title (PAGE-*), any other by
+        # the page's own words (KIND-*)
+        rec["page_type"] = (F.page_type(rec.get("channel"), rec.get("title"), rec.get("body"))
+                            if used in _TEMPLATE else page_type_of(root, rec.get("title"), url))
     res.page_type = rec["page_type"]
     if kind == "article":
         _build(res, root, rec, used, url, site)

@@ -214,14 +214,17 @@ CREDIT_IN_ROW_RX = re.compile(r"(?:^|(?<=[\s" + re.escape(OPEN + CLOSE) + r"]))"
 # An author that ends in an office / body / medium word (at least 3 characters: 市工信局,
 # 省工业和信息化厅, 市发展改革委, 市政府办公室, 中小企业服务中心, 哈尔滨日报, 新华社, 某某网) or is a
 # medium's self-reference (本网, 本报) is an organisation, not a person.
-ORG_SUFFIXES = ("局", "厅", "委", "办", "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会",
-                "联合会", "工商联", "集团", "公司", "银行", "报", "日报", "晚报", "社", "网",
-                "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟", "学会", "研究会", "服务队")
-# suffixes a 3-character person's name may also end in (李文科, 王建部): 4 characters or more
-ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组")
+# The office words are OFFICE_SUFFIX (KIND-NOTICE's issuer), plus bodies and media.
+ORG_SUFFIXES = tuple(dict.fromkeys(OFFICE_SUFFIX + (
+    "办公室", "中心", "政府", "委员会", "管委会", "协会", "商会", "联合会", "工商联", "集团", "公司",
+    "银行", "报", "日报", "晚报", "社", "网", "电视台", "杂志", "支部", "党委", "基地", "平台", "联盟",
+    "学会", "研究会", "服务队")))
+# one-character suffixes a 3-character person's name may also end in (李文科, 王建部):
+# an organisation only with 3 characters or more before them
+ORG_SUFFIXES_LONG = ("处", "科", "院", "所", "站", "部", "台", "队", "组", "署")
 ORG_SELF = ("本网", "本报", "本台", "本刊", "本社", "本网站", "本网讯", "本报讯")
 _ORG_WORDS = tuple(t for t in ORG_SUFFIXES if len(t) > 1)     # 市政府, 区管委会: after 1+ characters
-_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1)     # 商务局, 新华社: after 2+
+_ORG_CHARS = tuple(t for t in ORG_SUFFIXES if len(t) == 1 and t not in ORG_SUFFIXES_LONG)  # 商务局: 2+
 ORG_RX = re.compile(r"^(?:" + alternation(ORG_SELF) + r"|\S+" + alternation(_ORG_WORDS)
                     + r"|\S{2,}" + alternation(_ORG_CHARS) + r"|\S{3,}" + alternation(ORG_SUFFIXES_LONG) + r")$")
 

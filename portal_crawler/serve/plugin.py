@@ -56,21 +56,27 @@ def prepare_connection(conn):
 
 @hookimpl
 def filters_from_request(request, database, table, datasette):
-    if table != "articles" or "_search" not in request.args:
+    # ?_search= and Datasette's ?_search_COLUMN= both reach escape_fts
+    keys = [k for k in request.args if k.startswith("_search") and k != "_searchmode"]
+    if table != "articles" or not keys:
         return None
-    q = request.args.get("_search")
     if request.args.get("_searchmode") == "raw":
         raise BadRequest("_searchmode=raw is not supported here: the index holds character "
                          "tokens; use the search syntax (words, \"phrase\", OR, -word, title:)")
-    try:
-        query = compile_query(q)
-    except QueryError as e:
-        message = display.search_error(q, e)
-        if request.url_vars.get("format"):          # .json, .csv: the API's 400
-            raise BadRequest(message)
-        # The page: no rows (SQLite skips the search clause under a constant false
-        # one, so escape_fts never sees the query), the form, and the line.
-        return FilterArguments(["0"], extra_context={"search_error": message})
+    for key in keys:
+        q = request.args.get(key)
+        try:
+            compile_query(q)
+        except QueryError as e:
+            message = display.search_error(q, e)
+            if request.url_vars.get("format"):          # .json, .csv: the API's 400
+                raise BadRequest(message)
+            # The page: no rows (SQLite skips the search clause under a constant
+            # false one, so escape_fts never sees the query), the form, the line.
+            return FilterArguments(["0"], extra_context={"search_error": message})
+    if "_search" not in request.args:
+        return None
+    query = compile_query(request.args.get("_search"))
     if query.exact:
         return None              # the index answers it: Datasette's clause is exact
     check, params = query.check_sql("articles")
@@ -79,14 +85,15 @@ def filters_from_request(request, database, table, datasette):
 
 @hookimpl(hookwrapper=True)
 def handle_exception(datasette, request, exception):
-    """A client's error (bad query, unknown row, 4xx) is answered as Datasette does,
-    but not logged: Datasette's own handler prints every exception with `rich`
-    (installed: the CLI uses it), locals included, ~280 lines for one bad query.
-    Server faults (5xx) keep Datasette's handler and its traceback."""
+    """A client's error (bad query, unknown row or sort column: Base400 and Datasette's
+    own DatasetteError messages) is answered as Datasette does, but not logged:
+    Datasette's handler prints every exception with `rich` (installed: the CLI uses
+    it), locals included, ~280 lines for one bad query. Anything else (a fault) keeps
+    Datasette's handler and its traceback."""
     outcome = yield
     if isinstance(exception, Base400):
         status, message, title, info = exception.status, exception.args[0], None, {}
-    elif isinstance(exception, DatasetteError) and exception.status < 500:
+    elif isinstance(exception, DatasetteError):    # its message for a bad parameter
         status, title, info = exception.status, exception.title, dict(exception.error_dict)
         message = Markup(exception.message) if exception.message_is_html else exception.message
     else:
@@ -254,7 +261,7 @@ async def css(datasette, request):
 # Chinese, which breaks anywhere, to one character a line); marked search words. A
 # row's page lists its fields one a line (name, value) instead of one very wide row.
 _CSS = """
-dl.column-descriptions{max-height:7em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
+dl.column-descriptions{max-height:5.5em;overflow:auto;border:1px solid #ddd;padding:0.3em 0.6em}
 .facet-info{width:340px}
 .facet-info ul.tight-bullets{columns:2;column-gap:1.8em}
 .facet-info ul.tight-bullets li{break-inside:avoid;word-break:normal}
@@ -270,12 +277,13 @@ body.row table.rows-and-columns,body.row .rows-and-columns tbody,body.row .rows-
 body.row .rows-and-columns td{display:grid;grid-template-columns:11em minmax(0,60em);gap:1em;
   white-space:normal;overflow-wrap:anywhere;min-width:0;max-width:none;border:none;
   border-bottom:1px solid #eee}
+body.row .rows-and-columns td.col-body{white-space:pre-line}
 body.row .rows-and-columns td:before{content:attr(data-column);font-weight:bold;color:#555;
   margin:0}
 .rows-and-columns .short{font-family:monospace;font-size:0.85em}
 mark{background:#ffe066;color:inherit;padding:0 1px;border-radius:2px}
 .search-error{border-left:4px solid #c00;background:#fff0f0;padding:0.5em 0.8em;margin:0.8em 0}
-.search-ranked{margin:0.5em 0}
+.search-ranked{margin:0.6em 0;padding:0.4em 0.8em;border-left:4px solid #276890;background:#eef5fa}
 .pc-search-form .search-row{display:flex;gap:0.5em;align-items:center;max-width:60em}
 .pc-search-form input[type=search]{flex:1}
 .search-help{color:#666;font-size:0.85em;margin:0.3em 0 0}
