@@ -94,8 +94,9 @@ def test_no_page_refused_or_raising(request, fixture):
 
 
 # measured at the end (docs/extraction-patterns.md, Figures): first date 0.952, author
-# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977
-HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.35), ("body_F1", 0.96)]
+# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977;
+# re-scored after the fields-authors rules (not clean): date 1.000, author 0.533, body 0.978
+HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.5), ("body_F1", 0.96)]
 
 
 @pytest.mark.parametrize("metric,floor", HELD_FLOORS)
@@ -115,7 +116,9 @@ def test_cross_validated_dev_figures():
     dev = sets["cwced-dev"] + sets["gne-dev"]
     cv = cross_validate([p[:4] for p in dev], 5, groups=[p[4] for p in dev])
     assert cv["folds"] == 5
-    # measured: date 0.982, author 0.943, body F1 0.985 (docs/extraction-patterns.md)
+    # measured: date 0.982, author 0.943, body F1 0.986, 1 false author of 24 pages
+    # naming none (docs/extraction-patterns.md)
+    assert cv["author_fp"] <= 2
     assert cv["date_acc"] >= 0.95
     assert cv["author_acc"] >= 0.90
     assert cv["body_F1"] >= 0.97
