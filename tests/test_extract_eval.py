@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval"
+from conftest import SHARED
+
+EVAL = SHARED / "eval"        # beside the repository, never copied into it
 pytestmark = pytest.mark.skipif(not (EVAL / "cwced-dev").is_dir() or not (EVAL / "gne-unlabelled").is_dir(),
                                 reason=f"evaluation pages not present at {EVAL} (<repo>/../shared/eval)")
 PEERS = ("ours", "trafilatura", "gne")

@@ -23,6 +23,7 @@ LAYERS = [
     {"crawler"},
     {"scaleout"},
     {"snapshot", "serve", "replica"},
+    {"api"},            # the documented API: Archive with every stage's verbs, parse_page
     {"cli", "__main__"},
 ]
 

@@ -5,8 +5,7 @@ import json
 
 import click
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, out
-from portal_crawler.cli.inspect import _open_existing
+from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, open_archive, out
 
 
 @main.command()
@@ -23,9 +22,8 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
     if not recheck:
         fail("nothing to do: pass --recheck (with --dry-run to only report)")
     reg = load_registry(sites_file)
-    from portal_crawler.store.recheck import recheck_archive
-    with _open_existing(db, readonly=False) as ar:     # an older archive is migrated first
-        s = recheck_archive(ar, db, reg, dry_run=dry_run)
+    with open_archive(db, readonly=False) as ar:     # an older archive is migrated first
+        s = ar.recheck(reg, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False))
         return

@@ -21,7 +21,7 @@ from portal_crawler.crawler.stats import FAILED, RUN_ID, run_stats
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError, resolve_sites
 from portal_crawler.sites.schema import check_settings
-from portal_crawler.store.archive import Archive, ArchiveError
+from portal_crawler.store.archive import Archive, ArchiveError, check_archive_file
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import BUSY_TIMEOUT, describe
 
@@ -133,6 +133,15 @@ def _coordinate(s: Settings, redis: str, resume: bool, spider_args: dict) -> Non
 
 def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlResult:
     from portal_crawler.crawler.spider import archive_state
+    if Path(db).exists():  # checked before anything opens it: another program's file stays untouched
+        try:
+            check_archive_file(db)
+        except ArchiveError as e:
+            try:      # a crawl that has just begun holds a still-empty file: that is exit 3
+                ArchiveLock(db).acquire().release()
+            except OSError:
+                pass
+            raise CrawlInputError(str(e)) from None
     try:
         lock = ArchiveLock(db).acquire()
     except OSError as e:  # a read-only file, directory or file system; a missing mount

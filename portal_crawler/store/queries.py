@@ -5,11 +5,16 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "table_counts", "backfill", "failed_requests", "retry_requests"]
+           "table_counts", "backfill", "failed_requests", "retry_requests", "archived_sites"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def archived_sites(conn) -> set[str]:
+    """The site keys this archive holds articles (or copies) of."""
+    return {r[0] for r in conn.execute("SELECT DISTINCT site FROM article_urls")}
 
 
 def column_set(conn, column: str, site: str | None) -> set[str]:
