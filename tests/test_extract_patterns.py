@@ -559,3 +559,12 @@ def test_an_account_marked_as_author_on_a_self_published_post():
     res = extract_page(page(info="发布时间：2021-10-22", title="企业座谈会召开", side=box + side))
     assert res.page_type == "blog" and res.record["author"] == "松科说娱乐"
     assert rec_of(page(info="发布时间：2021-10-22", side=box))["author"] is None
+
+
+@pytest.mark.parametrize("value,name", [("杨某_NF4425", "杨某"), ("韩某林 PK155", "韩某林"), ("HN666", "HN666"),
+                                        ("王某", "王某")])
+def test_a_staff_id_after_a_name_is_dropped(value, name):
+    # EDITOR-STAFF-ID
+    assert F.person(value) == name
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [f"责任编辑：{value}"]))
+    assert rec["editor"] == name
