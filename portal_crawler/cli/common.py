@@ -17,9 +17,9 @@ from portal_crawler.sites.registry import SitesError
 
 from portal_crawler.crawler.exitcodes import ExitCode  # noqa: E402  (one definition of the codes)
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE = (
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_LOCKED, EXIT_UNFINISHED, EXIT_NOTHING, EXIT_ARCHIVE, EXIT_FINDINGS = (
     ExitCode.OK, ExitCode.ERRORS, ExitCode.USAGE, ExitCode.LOCKED, ExitCode.UNFINISHED, ExitCode.NOTHING,
-    ExitCode.ARCHIVE)
+    ExitCode.ARCHIVE, ExitCode.FINDINGS)
 from portal_crawler.store.paths import DEFAULT_DB  # noqa: E402
 # Piped output is read by programs: never cut a table to 80 columns there.
 out = Console(width=None if sys.stdout.isatty() else 10_000)

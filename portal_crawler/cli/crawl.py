@@ -35,6 +35,8 @@ def print_run_summary(result: CrawlResult, db) -> None:
             out.print(f"  ... and {len(result.failed) - SHOW_FAILED} more")
     for w in result.warnings:  # limit hits, sites with nothing to crawl (exit 5)
         click.echo(f"warning: {plain(w)}", err=True)
+    for f in result.findings:  # monitors (exit 7): one line each
+        click.echo(f"finding: {plain(f['kind'] + ': ' + f['message'])}", err=True)
     if result.exit_code == ExitCode.UNFINISHED:
         err.print(f"crawl stopped before the end: {safe(result.finish_reason)}; `--resume` continues it")
 

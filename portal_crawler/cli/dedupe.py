@@ -33,3 +33,7 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
               f"{'would be ' if dry_run else ''}created"
               + (f"; {s['unsplittable']} copies without a readable capture left in place"
                  if s["unsplittable"] else ""))
+    if s["block_articles_removed"]:
+        out.print(f"{s['block_articles_removed']} articles made of block pages (firewall, captcha, challenge) "
+                  f"{'would be ' if dry_run else ''}removed; {s['urls_requeued']} URLs "
+                  f"{'would be ' if dry_run else ''}re-queued for the next crawl")

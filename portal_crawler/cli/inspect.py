@@ -55,6 +55,7 @@ def stats(db, limit, as_json, run_id):
     """Recent crawl runs, with per-site warnings (template drift, errors) and the
     requests that failed after their retries, by site and URL."""
     from portal_crawler.crawler.extensions.drift import warnings_for_run
+    from portal_crawler.crawler.monitors import findings_of_run
     with open_archive(db) as ar:
         runs = ar.runs(limit)
         if run_id is None and runs:
@@ -74,7 +75,8 @@ def stats(db, limit, as_json, run_id):
                         r[k] = json.loads(v)
                     except ValueError:
                         pass
-        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier,
+        click.echo(json.dumps({"runs": runs, "warnings": warns,
+                               "findings": findings_of_run(runs[0]) if runs else [], "frontier": frontier,
                                "failed": {"run": run_id, "requests": failed}},
                               ensure_ascii=False, indent=2))
         return
@@ -90,6 +92,8 @@ def stats(db, limit, as_json, run_id):
     if runs:
         for w in warnings(runs[0]):
             out.print(f"[yellow]warning:[/] {safe(w)}")
+        for f in findings_of_run(runs[0]):
+            out.print(f"[red]finding:[/] {safe(f['kind'] + ': ' + f['message'])}")
     if failed:
         f = Table(title=f"run {run_id}: {len(failed)} requests failed after their retries")
         for c in ("site", "url", "error"):
