@@ -1,7 +1,7 @@
 """The archive's public contract in words: what each table and column means.
 
 One definition, read by the Datasette metadata (serve/metadata.py) and checked
-against the live schema and the README's "Archive schema" section by
+against the live schema and docs/schema.md by
 tests/test_serve.py (a column added without a description fails there).
 """
 from __future__ import annotations
