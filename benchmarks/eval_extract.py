@@ -261,6 +261,7 @@ def label_truth(lab: dict, raw: bytes) -> dict:
         body = text[a:b + len(lab["body_last"])]
     authors = lab.get("authors")
     return {"title": None, "author": "、".join(authors) if authors else None,
+            "no_author": "authors" in lab and not authors,  # labelled: the page names no writer
             "publish_time": lab.get("publish_time"), "content": body,
             "editor": lab.get("editor"), "page_type": lab.get("page_type")}
 
@@ -296,7 +297,7 @@ def evaluate(pages, names=("ours", "trafilatura", "gne"), verbose=False, repeat=
 
     Extractors take turns page by page, so a change in machine load hits all alike."""
     stats = {name: {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
-                    "errors": 0, "fails": [], "refused": [], "day": [], "editor": [], "page_type": []}
+                    "errors": 0, "fails": [], "refused": [], "day": [], "editor": [], "page_type": [], "author_fp": []}
              for name in names}
     for name in names:  # warm-up: imports and lazy compilation are not per-page costs
         if pages:
@@ -339,6 +340,11 @@ def _score(s: dict, pname: str, truth: dict, out: dict) -> None:
         s["author"].append(ok)
         if not ok:
             s["fails"].append((pname, "author", truth["author"], out.get("author")))
+    if truth.get("no_author"):  # the precision side: a writer returned where none is named
+        fp = bool(out.get("author"))
+        s.setdefault("author_fp", []).append(fp)
+        if fp:
+            s["fails"].append((pname, "author_fp", None, out.get("author")))
     if truth.get("title"):
         s["title"].append(same_text(truth["title"], out.get("title")))
     if "editor" in truth and "editor" in out:  # labelled pages; extractors that report one
@@ -369,6 +375,7 @@ def _mean(xs):
 def _summary(s) -> dict:
     return {"date_acc": _mean(s["date"]), "date_n": len(s["date"]), "day_acc": _mean(s["day"]),
             "author_acc": _mean(s["author"]), "author_n": len(s["author"]),
+            "author_fp": sum(s.get("author_fp", [])), "no_author_n": len(s.get("author_fp", [])),
             "title_acc": _mean(s["title"]), "title_n": len(s["title"]),
             "editor_acc": _mean(s.get("editor", [])), "editor_n": len(s.get("editor", [])),
             "page_type_acc": _mean(s.get("page_type", [])),
@@ -378,7 +385,7 @@ def _summary(s) -> dict:
 
 
 def print_table(title: str, res: dict) -> None:
-    cols = ["date_acc", "day_acc", "author_acc", "editor_acc", "page_type_acc", "body_P", "body_R",
+    cols = ["date_acc", "day_acc", "author_acc", "author_fp", "editor_acc", "page_type_acc", "body_P", "body_R",
             "body_F1", "ms_per_page", "errors", "refused"]
     print(f"\n## {title}")
     print("| extractor | " + " | ".join(cols) + " |")
@@ -390,7 +397,8 @@ def print_table(title: str, res: dict) -> None:
             cells.append("-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)))
         print(f"| {name} | " + " | ".join(cells) + " |")
     first = next(iter(res.values()), {})
-    print(f"(n: date={first.get('date_n')} author={first.get('author_n')} editor={first.get('editor_n')} "
+    print(f"(n: date={first.get('date_n')} author={first.get('author_n')} "
+          f"no-author={first.get('no_author_n')} (author_fp: a writer returned there) editor={first.get('editor_n')} "
           f"body={first.get('body_n')}; ms = median per page)")
 
 
@@ -411,7 +419,7 @@ def _configs(grid=None) -> list[Rules]:
 
 def _page_scores(truth: dict, out: dict) -> dict:
     s = {"date": [], "author": [], "title": [], "P": [], "R": [], "F1": [], "ms": [],
-         "errors": 0, "fails": [], "refused": [], "day": [], "editor": [], "page_type": []}
+         "errors": 0, "fails": [], "refused": [], "day": [], "editor": [], "page_type": [], "author_fp": []}
     _score(s, "", truth, out)
     return s
 
@@ -456,7 +464,7 @@ def cross_validate(pages, k: int = 0, grid=None, groups=None) -> dict:
             if fold[i] == f:
                 held[i] = per[best][i]
     merged = {key: [x for s in held for x in s[key]]
-              for key in ("date", "day", "author", "title", "P", "R", "F1", "editor", "page_type")}
+              for key in ("date", "day", "author", "author_fp", "title", "P", "R", "F1", "editor", "page_type")}
     merged.update(ms=[], errors=0, fails=[], refused=[])
     res = _summary(merged)
     res["folds"] = k

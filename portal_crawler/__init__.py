@@ -5,7 +5,7 @@ The Python API (README "Python API")::
     import portal_crawler
     result = portal_crawler.crawl("data/portal.db", ["harbin", "zhejiang"], sites_file="sites.toml")
     with portal_crawler.Archive.open("data/portal.db", readonly=True) as ar:
-        ar.search("中小企业")
+        ar.search("中小企业"); ar.export("records.jsonl"); ar.snapshot("snap"); ar.verify()
 """
 __version__ = "0.2.0"
 
@@ -21,7 +21,7 @@ def __getattr__(name):
         from portal_crawler.scaleout.worker import work
         return work
     if name == "Archive":
-        from portal_crawler.store.archive import Archive
+        from portal_crawler.api import Archive
         return Archive
     if name == "ArchivePaths":
         from portal_crawler.store.paths import ArchivePaths

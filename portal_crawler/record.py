@@ -53,3 +53,6 @@ AUTHOR_KINDS = ("person", "organisation")
 PAGE_TYPES = ("news", "notice", "blog", "forum", "reprint")
 CONTENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(ArticleRecord) if f.metadata["content"])
 FIELD_DOCS: dict[str, str] = {f.name: f.metadata["doc"] for f in fields(ArticleRecord)}
+# The fields whose presence is watched run by run: template drift (crawler/extensions/
+# drift.py) and the field monitors (crawler/monitors.py, sites-file `min_coverage`).
+WATCHED_FIELDS: tuple[str, ...] = ("title", "published_at", "source", "author", "editor", "body")

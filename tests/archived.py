@@ -2,16 +2,14 @@
 article), shared by the export, snapshot and verify tests of one module."""
 from __future__ import annotations
 
-from conftest import E2E_SITES, cli, crawl_args
+from conftest import E2E_SITES, cli, crawl_args, replica_network
 
 
 def crawl_twice(tmp, sites=E2E_SITES) -> dict:
     """Crawl, advance the replica, re-crawl with --refresh-days: returns the paths,
     the truth after the change, and the two run ids."""
-    from portal_crawler.replica import ReplicaProcess
-    with ReplicaProcess(seed=11, sites=sites, scale="tiny") as rep:
-        sites_path = tmp / "sites.toml"
-        rep.sites_file(sites_path)
+    with replica_network(tmp, sites=sites) as rep:
+        sites_path = rep.sites_path
         db = tmp / "a.db"
         cli(*crawl_args(sites_path, db, sites), check=True)
         first_truth = rep.truth()

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, cli, crawl_args, archived_count
+from conftest import cli, crawl_args, archived_count, RUN_DIR
 
 from portal_crawler.crawler.backfill import ChannelWalk, Backfill
 from portal_crawler.replica.oracle import compare_with_truth
@@ -87,7 +87,7 @@ def test_killed_first_crawl_then_plain_crawl_archives_all(replica_net, tmp_path)
     args[args.index("--delay") + 1] = "0.02"
     args[args.index("--concurrency") + 1] = "1"
     env = {**os.environ, "PORTAL_CRAWLER_BATCH_SIZE": "5"}
-    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT, env=env,
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while archived_count(db) < 15 and time.monotonic() < deadline and p.poll() is None:

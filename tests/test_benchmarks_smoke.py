@@ -9,11 +9,11 @@ import json
 import math
 import subprocess
 
-import pytest
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+from conftest import ROOT
+
 KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "storage_ratio",
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
         "search_speedup_vs_like", "scaleout_speedup_2w", "scaleout_min_gap_ratio")

@@ -13,24 +13,26 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import RUN_DIR
 
-CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium, found on PATH (PORTAL_CRAWLER_CHROMIUM names another binary).
+CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 1000}
-SHOTS = Path("/tmp/ui-shots")
+SHOTS = Path(tempfile.gettempdir()) / "ui-shots"     # kept after the run, to look at
 # Queries the parser rejects, one of each kind (store/search.py's QueryError).
 BAD_QUERIES = ['"统筹', "OR", "-疫情", "()", "(企业", "企业)", "企业 OR", '""', "--企业", "*",
                "body:title:x"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(not CHROMIUM or not Path(CHROMIUM).exists(),
+                                reason="no chromium on PATH (apt-get install chromium, as .ci/run does)")
 
 
 def _free_port() -> int:
@@ -53,7 +55,7 @@ def server(demo_archive, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve-log") / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "serve", "--db",
-                                 str(demo_archive), "--port", str(port)], cwd=ROOT,
+                                 str(demo_archive), "--port", str(port)], cwd=RUN_DIR,
                                 stdout=out, stderr=subprocess.STDOUT)
     base = Server(f"http://127.0.0.1:{port}")
     base.log_path = log

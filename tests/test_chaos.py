@@ -22,7 +22,7 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli, archived_count
+from conftest import E2E_SITES, ROOT, cli, archived_count, RUN_DIR
 from conftest import crawl_args as _crawl_args
 
 from portal_crawler.extract.truncation import is_truncated
@@ -167,7 +167,7 @@ def test_lasting_faults_are_errors_never_broken_records_and_the_next_run_recover
 
 
 def _popen(args, env):
-    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

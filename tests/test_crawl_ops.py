@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT, cli, crawl_args, archived_count
+from conftest import cli, crawl_args, archived_count, RUN_DIR
 
 from portal_crawler.sites import registry
 from portal_crawler.store import Archive
@@ -21,7 +21,7 @@ def test_killed_crawl_resumes_with_every_article_once(replica_net, tmp_path):
     args[args.index("--delay") + 1] = "0.02"
     args[args.index("--concurrency") + 1] = "1"
     args += ["--set", "ARCHIVE_BATCH_SIZE=5"]
-    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while archived_count(db) < 15 and time.monotonic() < deadline and p.poll() is None:
@@ -101,7 +101,7 @@ def test_progress_adds_up_and_new_rises_while_the_crawl_runs(replica_net, tmp_pa
     args = crawl_args(replica_net.sites_path, db, ["harbin", "zhejiang"], "--summary-json", summary)
     args[args.index("--delay") + 1] = "0.05"
     args[args.index("--concurrency") + 1] = "1"
-    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen = []
     while p.poll() is None:

@@ -273,7 +273,8 @@ def test_v1_archive_migrates_and_recheck_reports_copies_without_capture(tmp_path
         assert [(a, [r["id"] for r in rs]) for a, rs in todo] == [(1, [2])]
         summary = recheck_archive(ar, path)
         assert summary == {"groups_checked": 1, "groups_split": 0, "copies_moved": 0,
-                           "unsplittable": 1, "articles_created": 0, "dry_run": False}
+                           "unsplittable": 1, "articles_created": 0, "dry_run": False,
+                           "block_articles_removed": 0, "urls_requeued": 0}
         assert ar.counts()["article_urls"] == 2
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT.parent / "shared" / "eval"
+from conftest import SHARED
+
+EVAL = SHARED / "eval"        # beside the repository, never copied into it
 pytestmark = pytest.mark.skipif(not (EVAL / "cwced-dev").is_dir() or not (EVAL / "gne-unlabelled").is_dir(),
                                 reason=f"evaluation pages not present at {EVAL} (<repo>/../shared/eval)")
 PEERS = ("ours", "trafilatura", "gne")
@@ -40,7 +41,9 @@ def held():
 
 
 # measured (docs/extraction-patterns.md, Figures): cwced-dev date 0.941 author 0.923
-# body 0.993; gne-dev date 1.000 author 0.955 body 0.981 page type 0.978
+# body 0.993; gne-dev date 1.000 author 0.955 body 0.982 page type 0.978 editor 0.935
+# (EDITOR-STAFF-ID; 0.739 before); date/author/body unchanged by the
+# fields-authors rules, which cut the false authors instead: see test_gne_dev_few_false_authors)
 @pytest.mark.parametrize("metric,floor", [("date_acc", 0.93), ("author_acc", 0.90), ("body_F1", 0.98)])
 def test_cwced_dev_floor(cwced, metric, floor):
     res, n = cwced
@@ -49,11 +52,21 @@ def test_cwced_dev_floor(cwced, metric, floor):
 
 
 @pytest.mark.parametrize("metric,floor", [("date_acc", 0.97), ("author_acc", 0.90), ("body_F1", 0.97),
-                                          ("page_type_acc", 0.95)])
+                                          ("page_type_acc", 0.95), ("editor_acc", 0.90)])
 def test_gne_dev_floor(gne_dev, metric, floor):
     res, n = gne_dev
     assert n == 46
     assert res["ours"][metric] >= floor
+
+
+def test_gne_dev_few_false_authors(gne_dev):
+    """The precision side: on the dev pages whose label names no writer (24), an author
+    returned is wrong.  Measured 1 (a trailing `（李楠）`) after AUTH-PERSON-SHAPE, 7
+    before; GNE 20, trafilatura 10."""
+    res, _ = gne_dev
+    assert res["ours"]["no_author_n"] == 24
+    assert res["ours"]["author_fp"] <= 2
+    assert res["ours"]["author_fp"] < min(res["trafilatura"]["author_fp"], res["gne"]["author_fp"])
 
 
 @pytest.mark.parametrize("fixture", ["cwced", "gne_dev"])
@@ -69,6 +82,8 @@ def test_held_aside_against_the_peers(held):
     before it: date level with GNE, body F1 0.007 behind, author ahead; see the Figures
     of docs/extraction-patterns.md).  The author target of issue 21 (0.8) is missed."""
     res, _ = held
+    # re-scored after the fields-authors rules (not clean): author 0.533, no false author
+    assert res["ours"]["author_acc"] >= 0.5 and res["ours"]["author_fp"] == 0
     for m in ("date_acc", "author_acc", "body_F1"):
         assert res["ours"][m] > res["trafilatura"][m]
         assert res["ours"][m] > res["gne"][m]
@@ -81,8 +96,9 @@ def test_no_page_refused_or_raising(request, fixture):
 
 
 # measured at the end (docs/extraction-patterns.md, Figures): first date 0.952, author
-# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977
-HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.35), ("body_F1", 0.96)]
+# 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977;
+# re-scored after the fields-authors rules (not clean): date 1.000, author 0.533, body 0.978
+HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.5), ("body_F1", 0.96)]
 
 
 @pytest.mark.parametrize("metric,floor", HELD_FLOORS)
@@ -102,7 +118,9 @@ def test_cross_validated_dev_figures():
     dev = sets["cwced-dev"] + sets["gne-dev"]
     cv = cross_validate([p[:4] for p in dev], 5, groups=[p[4] for p in dev])
     assert cv["folds"] == 5
-    # measured: date 0.982, author 0.943, body F1 0.985 (docs/extraction-patterns.md)
+    # measured: date 0.982, author 0.943, body F1 0.986, 1 false author of 24 pages
+    # naming none (docs/extraction-patterns.md)
+    assert cv["author_fp"] <= 2
     assert cv["date_acc"] >= 0.95
     assert cv["author_acc"] >= 0.90
     assert cv["body_F1"] >= 0.97

@@ -429,3 +429,142 @@ def test_a_stray_html_end_tag_does_not_end_the_page():
     html = page().decode("utf-8").replace("<div class='main'>", "<div class='hdr'>顶部</div></html><div class='main'>")
     rec = rec_of(html.encode("utf-8"))
     assert rec["title"] == "企业座谈会召开" and rec["body"].split("\n") == PARAS
+
+
+# ---------- issue 21 part 1: author sources beyond the byline line (fields-authors) -----
+@pytest.mark.parametrize("line,author", [
+    ("作者：石某/中国青年报", "石某"),                    # AUTH-MEDIUM-AFTER
+    ("石某/中国青年报", "石某"),                          # ... as a line of its own
+    ("王某 李某/新华社", "王某、李某"),
+    ("执笔/王某、张某&李某", "王某、张某、李某"),          # & between names
+    ("文/王某&张某", "王某、张某"),
+])
+def test_byline_medium_and_ampersand(line, author):
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
+    assert rec["author"] == author
+    assert F.authorship(rec["author"])["authors"] == author.split("、")
+
+
+@pytest.mark.parametrize("line", ["中新社记者 贾某勇 摄", "本报记者 王某 摄影"])
+def test_a_reporter_credited_for_a_photo_is_no_writer(line):
+    # AUTH-PHOTO-CREDIT: X 摄 is the photographer, even with a 记者 before the name
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS[:1] + [line] + PARAS[1:]))
+    assert rec["author"] is None
+
+
+def test_a_photo_credit_does_not_hide_the_writer():
+    rec = rec_of(page(info="发布时间：2021-10-22",
+                      paras=["中新社记者 贾某勇 摄"] + PARAS + ["（记者 赵某）"]))
+    assert rec["author"] == "赵某"
+
+
+@pytest.mark.parametrize("markup,author", [
+    ("<span class='author'>作者：陈某某</span>", "陈某某"),
+    ("<span class='article-author'>李某</span>", "李某"),
+    ("<a rel='author' href='/u/1'>王某某</a>", "王某某"),
+    ("<span itemprop='author' itemscope><span itemprop='name'>刘某</span></span>", "刘某"),
+    ("<div class='author'>新华网</div>", None),                       # the site, not a writer
+    ("<div class='author-box'>关注作者，获取更多精彩内容推送</div>", None),  # a sentence
+    ("<span class='editor'>责任编辑：王某</span>", None),              # an editor's box
+])
+def test_author_marked_up(markup, author):
+    # AUTH-MARKUP: the element the page marks as the author, its text read as a byline
+    res = extract_page(page(info=f"发布时间：2021-10-22 {markup}", doc_title="企业座谈会召开_新华网"))
+    assert res.record["author"] == author
+
+
+def test_author_and_date_from_json_ld():
+    ld = ('<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",'
+          '"author":{"@type":"Person","name":"张某某"},"datePublished":"2021-10-22T08:19:00+08:00"}</script>')
+    rec = rec_of(page(info="来源：某市网", head=ld))
+    assert rec["author"] == "张某某"
+    assert rec["published_at"] == "2021-10-22T08:19:00+08:00"
+    with __import__("portal_crawler.extract.rules", fromlist=["use_rules"]).use_rules(
+            jsonld_author=False, jsonld_date=False):
+        rec = rec_of(page(info="来源：某市网", head=ld))
+        assert rec["author"] is None and rec["published_at"] is None
+
+
+def test_a_broken_json_ld_block_is_skipped():
+    ld = '<script type="application/ld+json">{"author": {"name": "张某某"</script>'
+    assert rec_of(page(info="发布时间：2021-10-22", head=ld))["author"] is None
+
+
+def test_date_from_a_time_tag():
+    rec = rec_of(page(info="来源：某市网 <time datetime='2019-09-07T19:02:00+08:00'>昨天</time>"))
+    assert rec["published_at"] == "2019-09-07T19:02:00+08:00"
+
+
+@pytest.mark.parametrize("info", ["字号：超大 大 中 小", "超大"])
+def test_a_font_size_switch_is_no_account(info):
+    # AUTH-NOT-NAME on a self-published post: 超大 (a font-size button) is no account
+    side = "<div class='note'>特别声明：本文为澎湃号作者或机构在澎湃新闻上传并发布，仅代表该作者观点。</div>"
+    res = extract_page(page(info=f"2021-10-22 08:19 {info}", side=side))
+    assert res.page_type == "blog"
+    assert res.record["author"] not in ("超大", "大", "中", "小")
+
+
+@pytest.mark.parametrize("line", ["作者：北京", "记者 上海", "图片/新华社", "首页/新闻"])
+def test_a_place_or_a_path_is_no_author(line):
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
+    assert rec["author"] is None
+
+
+def test_the_update_time_is_not_the_publication_date():
+    rec = rec_of(page(info="最后更新时间：2021-12-01 10:00 发布时间：2021-10-22 08:19"))
+    assert rec["published_at"] == "2021-10-22T08:19:00+08:00"
+
+
+@pytest.mark.parametrize("url,value", [
+    ("http://www.example.gov.cn/art/2019/9/7/art_1.html", "2019-09-07"),
+    ("http://www.example.com/news/123456.html", None),
+    ("http://www.example.gov.cn/xxgk/201909/t20190907_123.html", "2019-09-07"),
+    ("http://news.example.com/2019/09/07/abc.html", "2019-09-07"),
+    ("http://news.example.com/20190907/abc.html", "2019-09-07"),
+])
+def test_date_from_the_url_is_the_last_fallback(url, value):
+    from portal_crawler.extract.dates import date_from_url
+    pd = date_from_url(url)
+    assert (pd.value[:10] if pd else None) == value
+
+
+@pytest.mark.parametrize("value,ok", [
+    ("王某", True), ("欧阳某某", True), ("张某、李某", True), ("约翰·史密斯", True), ("John Smith", True),
+    ("参考消息", False), ("通过", False), ("股市行情", False), ("发布于", False), ("王某某某某", False),
+])
+def test_person_shape(value, ok):
+    from portal_crawler.extract.byline import person_like
+    assert person_like(value) is ok
+
+
+@pytest.mark.parametrize("meta_author,author", [
+    ("张某某", "张某某"), ("参考消息", None), ("环球网", None), ("新浪财经-自媒体综合", None),
+    ("某市工业和信息化局", "某市工业和信息化局"),   # an office may be the author (AUTH-ORG)
+])
+def test_meta_author_is_a_person_or_an_office_not_a_medium(meta_author, author):
+    rec = rec_of(page(info="发布时间：2021-10-22", head=f"<meta name='author' content='{meta_author}'>"))
+    assert rec["author"] == author
+
+
+def test_a_name_glued_to_reporter_must_look_like_one():
+    s = "记者通过电子邮件联系了该公司，截至发稿时，尚未收到回应。"
+    assert rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [s]))["author"] is None
+    assert rec_of(page(info="发布时间：2021-10-22", paras=["记者裴某飞"] + PARAS))["author"] == "裴某飞"
+
+
+def test_an_account_marked_as_author_on_a_self_published_post():
+    # AUTH-MARKUP on a platform post: the account is the author; on news it is no person
+    box = "<p class='author-name'>松科说娱乐</p>"
+    side = "<div class='note'>特别声明：以上内容为自媒体平台用户上传并发布，本平台仅提供信息存储服务。</div>"
+    res = extract_page(page(info="发布时间：2021-10-22", title="企业座谈会召开", side=box + side))
+    assert res.page_type == "blog" and res.record["author"] == "松科说娱乐"
+    assert rec_of(page(info="发布时间：2021-10-22", side=box))["author"] is None
+
+
+@pytest.mark.parametrize("value,name", [("杨某_NF4425", "杨某"), ("韩某林 PK155", "韩某林"), ("HN666", "HN666"),
+                                        ("王某", "王某")])
+def test_a_staff_id_after_a_name_is_dropped(value, name):
+    # EDITOR-STAFF-ID
+    assert F.person(value) == name
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [f"责任编辑：{value}"]))
+    assert rec["editor"] == name

@@ -15,14 +15,15 @@ PKG = ROOT / "portal_crawler"
 
 # Earliest first: a module may import its own layer and the layers above it in this list.
 LAYERS = [
-    {"record", "urls", "spawn", "terminal"},
+    {"record", "urls", "spawn", "terminal", "blocks"},
     {"extract", "discover"},
     {"sites"},          # a sites file's selectors compile with extract; `sites discover` reads homes
     {"dedupe"},         # the repost rule reads the packaged sites
     {"store"},
     {"crawler"},
     {"scaleout"},
-    {"snapshot", "serve", "replica"},
+    {"snapshot", "serve", "replica", "schedule"},
+    {"api"},            # the documented API: Archive with every stage's verbs, parse_page
     {"cli", "__main__"},
 ]
 

@@ -15,7 +15,7 @@ import threading
 import time
 
 import pytest
-from conftest import E2E_SITES, ROOT, cli, archived_count
+from conftest import E2E_SITES, cli, archived_count, replica_network, RUN_DIR
 from conftest import crawl_args as _crawl_args
 
 from portal_crawler.replica import ReplicaProcess
@@ -61,9 +61,7 @@ def _truth_paths(rep, plan, kinds=("article",)):
 
 @pytest.fixture
 def small_net(tmp_path):
-    with ReplicaProcess(seed=11, sites=SITES, scale="tiny") as rep:
-        rep.sites_path = tmp_path / "sites.toml"
-        rep.sites_file(rep.sites_path)
+    with replica_network(tmp_path, sites=SITES) as rep:
         yield rep
 
 
@@ -135,7 +133,7 @@ def test_writer_exits_when_its_crawler_is_killed_right_after_starting_it(small_n
     db = tmp_path / "a.db"
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli",
                           *map(str, crawl_args(small_net.sites_path, db, SITES))],
-                         cwd=ROOT, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         cwd=RUN_DIR, env=os.environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     writer = None
     deadline = time.monotonic() + 60
     while writer is None and time.monotonic() < deadline:
@@ -325,7 +323,7 @@ def _arrivals(rep) -> list[float]:
 
 
 def _start(args):
-    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -337,6 +335,20 @@ def _until(cond, timeout: float, what: str) -> None:
 
 
 IN_FLIGHT = 0.5  # s: a request sent just before the signal reaches the loopback replica within this
+
+
+def _sigint(p) -> tuple[int, float, float, str]:
+    """SIGINT to a running crawl: (exit code, when sent, seconds to exit, stderr); the
+    crawl is killed if it is still running 5 s later (the test then fails)."""
+    try:
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=5)
+        return rc, t0, time.monotonic() - t0, p.stderr.read().decode("utf-8", "replace")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp_path):
@@ -354,15 +366,8 @@ def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp
         time.sleep(2.0)
         assert len(_arrivals(small_net)) >= seen + 8, "downloads stopped while the writer stalled"
         assert archived_count(db) == 0        # the writer is indeed stalled: nothing committed yet
-        t0 = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        rc = p.wait(timeout=5)
-        took = time.monotonic() - t0
-        err = p.stderr.read().decode("utf-8", "replace")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        rc, t0, took, err = _sigint(p)
     assert rc == 4 and took < 5, (rc, took, err[-2000:])
     assert "stopping" in err and "Traceback" not in err, err[-2000:]
     assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []
@@ -382,15 +387,8 @@ def test_one_sigint_sends_nothing_more_and_commits_every_article_downloaded(smal
     p = _start(args)
     try:
         _until(lambda: archived_count(db) >= 5, 60, "5 archived articles")   # mid-crawl
-        t0 = time.monotonic()
-        p.send_signal(signal.SIGINT)
-        rc = p.wait(timeout=5)
-        took = time.monotonic() - t0
-        err = p.stderr.read().decode("utf-8", "replace")
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        rc, t0, took, err = _sigint(p)
     assert rc == 4 and took < 5, (rc, took, err[-2000:])
     assert err.splitlines()[0].startswith("stopping"), err[-2000:]
     assert [t for t in _arrivals(small_net) if t > t0 + IN_FLIGHT] == []

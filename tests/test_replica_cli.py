@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT, cli
+from conftest import cli, RUN_DIR
 
 from portal_crawler.sites import registry
 
@@ -16,7 +16,7 @@ def test_replica_serve_writes_a_sites_file_that_crawls(tmp_path):
     sites_file = tmp_path / "replica.toml"
     p = subprocess.Popen([sys.executable, "-m", "portal_crawler", "replica", "serve", "--sites", "wuhan",
                           "--scale", "tiny", "--write-sites-file", str(sites_file)],
-                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         cwd=RUN_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while not sites_file.exists() and time.monotonic() < deadline and p.poll() is None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import E2E_SITES, ROOT, crawl_args
+from conftest import E2E_SITES, ROOT, crawl_args, RUN_DIR
 
 from portal_crawler.replica.oracle import compare_with_truth
 from portal_crawler.store import Archive
@@ -22,7 +22,7 @@ def test_crawl_raises_no_scrapy_deprecation_warning(replica_net, tmp_path):
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning"}
     p = subprocess.run([sys.executable, "-W", "error::scrapy.exceptions.ScrapyDeprecationWarning",
                         "-m", "portal_crawler", *map(str, crawl_args(replica_net.sites_path, db)), "-v"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                       cwd=RUN_DIR, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "Deprecat" not in p.stderr, [l for l in p.stderr.splitlines() if "Deprecat" in l][:5]
     with Archive.open(db, readonly=True) as ar:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from archived import crawl_twice
-from conftest import ROOT, cli, crawl_args
+from conftest import cli, crawl_args, RUN_DIR
 
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
@@ -137,7 +137,7 @@ def test_failed_snapshot_leaves_nothing(arc, tmp_path, monkeypatch):
 def test_killed_snapshot_never_looks_complete(arc, tmp_path):
     out = tmp_path / "s"
     proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", "snapshot", str(out), "--db", str(arc["db"])],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=RUN_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not any(p.name.startswith(".s.partial") and (p / "archive.sqlite").exists() for p in tmp_path.iterdir()):
         assert time.monotonic() < deadline and proc.poll() is None, "snapshot never started writing"
@@ -200,7 +200,7 @@ def test_snapshot_while_a_crawl_writes(replica_net, tmp_path):
     args = crawl_args(replica_net.sites_path, db)
     args[args.index("--delay") + 1] = "0.05"          # slow enough to catch it mid-way
     args[args.index("--concurrency") + 1] = "1"
-    proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120

@@ -15,7 +15,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, cli
+from conftest import cli, RUN_DIR
 
 from portal_crawler.replica.oracle import FIELDS, compare_with_truth
 from portal_crawler.replica.sites import BY_KEY
@@ -122,7 +122,7 @@ def test_sigint_stops_a_trapped_crawl_promptly(tmp_path):
         db = tmp_path / "a.db"
         args = ["crawl", "--sites-file", f, "--site", "harbin", "--db", db, "--delay", "0.2", "--concurrency", "1",
                 "--no-progress"]
-        p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=ROOT,
+        p = subprocess.Popen([sys.executable, "-m", "portal_crawler.cli", *map(str, args)], cwd=RUN_DIR,
                              env={**os.environ, "PYTHONUNBUFFERED": "1"},
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120

@@ -4,12 +4,13 @@ capture the index lost."""
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import zlib
 from pathlib import Path
 
 import pytest
-from conftest import E2E_SITES, cli, crawl_args
+from conftest import E2E_SITES, cli, crawl_args, replica_network
 
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.snapshot import verify
@@ -19,11 +20,9 @@ from portal_crawler.store import cdxj
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
     """One crawled archive and its snapshot, copied fresh for each test to damage."""
-    from portal_crawler.replica import ReplicaProcess
     tmp = tmp_path_factory.mktemp("verify")
-    with ReplicaProcess(seed=11, sites=E2E_SITES[:2], scale="tiny") as rep:
-        rep.sites_file(tmp / "sites.toml")
-        cli(*crawl_args(tmp / "sites.toml", tmp / "a.db", E2E_SITES[:2]), check=True)
+    with replica_network(tmp, sites=E2E_SITES[:2]) as rep:
+        cli(*crawl_args(rep.sites_path, tmp / "a.db", E2E_SITES[:2]), check=True)
     cli("snapshot", tmp / "snap", "--db", tmp / "a.db", check=True)
     return tmp
 
@@ -141,3 +140,63 @@ def test_missing_index_is_caught_and_rebuilt_by_snapshot(work):
 def test_not_a_package_is_exit_2(tmp_path):
     p = cli("verify", tmp_path / "nothing-here")
     assert p.returncode == 2 and "is not a snapshot" in p.stderr
+
+
+# -- what a user reads after one flipped byte (issue 24, item 6) ------------------------
+LABELLED = re.compile(r"^(\d+ files? (changed|missing|added|damaged): |\d+ follow-on findings? \(|  \w+: |FAILED: )")
+
+
+def _flip(path: Path, at: float, mask: int = 0x01) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * at)] ^= mask
+    path.write_bytes(bytes(data))
+
+
+def _printed(*args):
+    p = cli("verify", *args)
+    text = p.stdout + p.stderr
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), "raw bytes reached the terminal"
+    assert "Traceback" not in text
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    unlabelled = [ln for ln in lines if not LABELLED.match(ln)]
+    assert not unlabelled, unlabelled      # e.g. a bare "Error -3 while decompressing data"
+    return p, p.stdout.splitlines()
+
+
+def test_one_flipped_byte_in_the_records_is_named_in_words(work):
+    _flip(work / "snap/data/records.jsonl", 0.5)
+    p, out = _printed(work / "snap")
+    assert p.returncode == 1
+    assert out == ["1 file changed: data/records.jsonl, sha256 and sha512 mismatch"]
+    assert p.stderr.startswith("FAILED: 2 problem(s) in bag")
+
+
+def test_one_flipped_byte_in_the_wacz_counts_the_follow_on_findings(work):
+    _flip(work / "snap/data/archive.wacz", 0.5, mask=0x1b)      # an ESC byte's worth of damage
+    rep = verify(work / "snap")
+    roots, follow = rep.causes()
+    p, out = _printed(work / "snap")
+    assert p.returncode == 1
+    assert out[0] == "1 file changed: data/archive.wacz, sha256 and sha512 mismatch"
+    assert len(roots) == 2 and all(r.where == "data/archive.wacz" for r in roots)
+    if follow:     # the damage inside the WACZ: counted on one line, not listed
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted({f.kind: sum(g.kind == f.kind for g in follow)
+                                                         for f in follow}.items()))
+        assert out[1:] == [f"{len(follow)} follow-on finding{'s' if len(follow) != 1 else ''} ({kinds}); "
+                           f"--verbose lists them"]
+    else:
+        assert out[1:] == []
+    p, out = _printed(work / "snap", "--verbose")
+    assert out[0] == "1 file changed: data/archive.wacz, sha256 and sha512 mismatch"
+    assert out[1:] == [f"  {q}" for q in rep.problems]          # every finding, labelled
+
+
+def test_a_damaged_live_warc_is_one_damaged_file(work):
+    warc, off, length = _response_offsets(work / "a.db")[20]
+    data = bytearray(warc.read_bytes())
+    data[off + length // 2] ^= 0x1b
+    warc.write_bytes(bytes(data))
+    p, out = _printed(work / "a.db")
+    assert p.returncode == 1
+    assert re.match(rf"1 file damaged: {re.escape(warc.name)} \(", out[0]), out
+    assert len(out) <= 2

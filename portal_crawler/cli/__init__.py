@@ -34,4 +34,5 @@ if _crawl_command(sys.orig_argv):
 from portal_crawler.cli.common import main  # noqa: E402,F401  (the console script's entry)
 from portal_crawler.cli import (  # noqa: E402,F401
     crawl as _crawl, dedupe as _dedupe, export as _export, inspect as _inspect, replica as _replica,
-    search as _search, serve as _serve, sites as _sites, snapshot as _snapshot, worker as _worker)
+    schedule as _schedule, search as _search, serve as _serve, sites as _sites, snapshot as _snapshot,
+    worker as _worker)

@@ -1,7 +1,9 @@
 """`crawl` and `demo`: thin commands over ``portal_crawler.crawl`` and ``run_demo``."""
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import signal
 import sys
 
@@ -16,7 +18,7 @@ from portal_crawler.crawler.run import ArchiveLocked, CrawlInputError, CrawlResu
 SHOW_FAILED = 10  # failed requests named in the run summary (`stats` lists them all)
 
 
-def print_run_summary(result: CrawlResult) -> None:
+def print_run_summary(result: CrawlResult, db) -> None:
     from portal_crawler.crawler.extensions.progress import site_table
     out.print(site_table(result.stats, result.sites,
                          title=f"crawl finished in {result.elapsed:.1f} s ({safe(result.finish_reason)})"))
@@ -25,13 +27,16 @@ def print_run_summary(result: CrawlResult) -> None:
     out.print(f"{result.requests} requests, {rate:.0f}/s; articles new {a['new']}, updated {a['updated']}, "
               f"unchanged {a['unchanged']}, duplicate {a['duplicate']}; errors {result.errors}")
     if result.failed:
-        out.print(f"failed after retries ({len(result.failed)}, all listed by `portal-crawler stats`):")
+        from portal_crawler.cli.hints import command
+        out.print(f"failed after retries ({len(result.failed)}, all listed by `{safe(command('stats', '--db', db))}`):")
         for f in result.failed[:SHOW_FAILED]:
             out.print(f"  {safe(f['site'])}  {safe(f['url'])}  ({safe(f['error'])})")
         if len(result.failed) > SHOW_FAILED:
             out.print(f"  ... and {len(result.failed) - SHOW_FAILED} more")
     for w in result.warnings:  # limit hits, sites with nothing to crawl (exit 5)
         click.echo(f"warning: {plain(w)}", err=True)
+    for f in result.findings:  # monitors (exit 7): one line each
+        click.echo(f"finding: {plain(f['kind'] + ': ' + f['message'])}", err=True)
     if result.exit_code == ExitCode.UNFINISHED:
         err.print(f"crawl stopped before the end: {safe(result.finish_reason)}; `--resume` continues it")
 
@@ -79,7 +84,7 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
         # a mask is per thread, and finalization resets Python handlers, not SIG_IGN.)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
-    print_run_summary(result)
+    print_run_summary(result, db)
     if summary_json:
         with open(summary_json, "w", encoding="utf-8") as f:
             json.dump(result.summary(), f, ensure_ascii=False, indent=2)
@@ -88,13 +93,31 @@ def crawl(sites_file, site_keys, all_sites, db, channel, since, max_articles, re
     sys.exit(result.exit_code)
 
 
+def demo_hints(db) -> list[str]:
+    """Commands to try on the demo's archive, each runnable as printed from here."""
+    from portal_crawler.cli.hints import command, quote
+    hints = [command("search", "疫情", "--db", db)]
+    if importlib.util.find_spec("datasette"):  # the `serve` extra
+        hints.append(command("serve", "--db", db))
+    if shutil.which("sqlite3"):
+        hints.append(f"sqlite3 {quote(db)} "
+                     + quote("SELECT site, channel, published_at, title FROM articles "
+                                   "ORDER BY published_at DESC LIMIT 5"))
+    return hints
+
+
 @main.command()
 @click.option("--db", default="data/demo.db", show_default=True, help="SQLite archive for the demo.")
 @click.option("--fresh/--keep", default=True, show_default=True, help="Start from an empty archive.")
 def demo(db, fresh):
     """Start the replica network, crawl 5 of its sites, and show what was archived."""
     from portal_crawler.replica.demo import run_demo
-    rep = run_demo(db, fresh=fresh, progress=err.is_terminal)
+    try:
+        rep = run_demo(db, fresh=fresh, progress=err.is_terminal)
+    except CrawlInputError as e:
+        fail(str(e))
+    except ArchiveLocked as e:
+        fail(str(e), EXIT_LOCKED)
     out.print(f"replica network: {safe(', '.join(f'{k} {u}' for k, u in rep.base_urls.items()))}")
     t = Table(title="archived articles per site and channel")
     for c in ("site", "channel", "articles"):
@@ -106,7 +129,5 @@ def demo(db, fresh):
     out.print(f"{r.requests} pages in {r.elapsed:.1f} s ({r.requests / r.elapsed:.0f} pages/s); archive {safe(db)}")
     out.print(f"checked against the replica's truth: {check['matched']}/{check['expected']} articles equal "
               f"field by field" + ("" if check["ok"] else f"; differences: {safe(check['problems'][:5])}"))
-    click.echo(f"\ntry:\n  portal-crawler search 疫情 --db {db}\n"
-               f"  sqlite3 {db} \"SELECT site, channel, published_at, title FROM articles "
-               f"ORDER BY published_at DESC LIMIT 5\"")
+    click.echo("\ntry:\n  " + "\n  ".join(demo_hints(db)))
     sys.exit(r.exit_code if rep.ok else EXIT_ERRORS)

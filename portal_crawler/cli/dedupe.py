@@ -5,8 +5,7 @@ import json
 
 import click
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, out
-from portal_crawler.cli.inspect import _open_existing
+from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, open_archive, out
 
 
 @main.command()
@@ -23,9 +22,8 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
     if not recheck:
         fail("nothing to do: pass --recheck (with --dry-run to only report)")
     reg = load_registry(sites_file)
-    from portal_crawler.store.recheck import recheck_archive
-    with _open_existing(db, readonly=False) as ar:     # an older archive is migrated first
-        s = recheck_archive(ar, db, reg, dry_run=dry_run)
+    with open_archive(db, readonly=False) as ar:     # an older archive is migrated first
+        s = ar.recheck(reg, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False))
         return
@@ -35,3 +33,7 @@ def dedupe(recheck, db, dry_run, sites_file, as_json):
               f"{'would be ' if dry_run else ''}created"
               + (f"; {s['unsplittable']} copies without a readable capture left in place"
                  if s["unsplittable"] else ""))
+    if s["block_articles_removed"]:
+        out.print(f"{s['block_articles_removed']} articles made of block pages (firewall, captcha, challenge) "
+                  f"{'would be ' if dry_run else ''}removed; {s['urls_requeued']} URLs "
+                  f"{'would be ' if dry_run else ''}re-queued for the next crawl")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, main
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, refuse_unknown_sites
 
 
 def _split(values) -> list[str]:
@@ -27,26 +27,24 @@ def _split(values) -> list[str]:
 def export(db, output, fmt, site, channel, since, until, changed_since, with_, bom):
     """Export the archive's records (streaming: memory stays flat)."""
     from portal_crawler.extract.dates import parse_date
-    from portal_crawler.store.export import ExportError, Filters, export as run_export, open_readonly
+    from portal_crawler.store.export import ExportError, Filters
     for name, value in (("--since", since), ("--until", until)):
         if value and not parse_date(value).value:
             fail(f"{name} {value!r} is not a date (use YYYY-MM-DD)")
     if fmt is None:
         suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
         fmt = {"csv": "csv", "parquet": "parquet", "pq": "parquet"}.get(suffix, "jsonl")
-    try:
-        conn = open_readonly(db)
-    except FileNotFoundError:
-        fail(f"no archive at {db}")
     filters = Filters(sites=_split(site), channels=_split(channel), since=since, until=until,
                       changed_since=changed_since)
-    try:
-        counts = run_export(conn, None if output in (None, "-") else output, fmt, filters=filters,
-                            with_=tuple(_split(with_)), bom=bom)
-    except ExportError as e:
-        fail(str(e))
-    finally:
-        conn.close()
+    with open_archive(db) as ar:
+        refuse_unknown_sites(ar, filters.sites, db)
+        try:
+            counts = ar.export(None if output in (None, "-") else output, fmt, filters=filters,
+                               with_=tuple(_split(with_)), bom=bom)
+        except ExportError as e:
+            fail(str(e))
+        except OSError as e:      # the output's place: missing, read-only, full
+            fail(f"cannot write {output}: {e.strerror or e}")
     if output not in (None, "-"):
         click.echo(f"exported {json.dumps({k: v for k, v in counts.items() if k != 'files'})} to "
                   f"{', '.join(counts['files'])}", err=True)

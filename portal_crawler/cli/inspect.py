@@ -7,12 +7,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli.common import EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.cli.common import (EXIT_ERRORS, DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out,
+                                       refuse_unknown_sites)
 from portal_crawler.terminal import safe
 
-# Every command opens an existing archive the same way (cli.open_archive): read-only by
-# default, one-line errors for a missing, non-database or corrupt file.
-_open_existing = open_archive
 
 
 @main.command()
@@ -21,7 +19,6 @@ _open_existing = open_archive
 @click.option("--sites-file", type=click.Path(dir_okay=False), help="Sites file for per-site rules.")
 def parse(file_or_url, url, sites_file):
     """Print the record extracted from one page (a file or a URL) as JSON."""
-    from portal_crawler.extract import extract_page
     content_type = None
     if file_or_url.startswith(("http://", "https://")):
         body, content_type = fetch_url(file_or_url)
@@ -31,25 +28,19 @@ def parse(file_or_url, url, sites_file):
             body = Path(file_or_url).read_bytes()
         except OSError as e:
             fail(f"cannot read {file_or_url}: {e.strerror}")
-    site = None
-    if url:
-        if not url.startswith(("http://", "https://")):
-            fail(f"--url {url!r} is not an http(s) URL")
-        reg = load_registry(sites_file)
-        from urllib.parse import urlsplit
-        host = urlsplit(url).netloc.lower()
-        site = next((s for s in reg.sites.values() if s.configured and s.netloc == host), None)
-    res = extract_page(body, url, content_type, site)
+        if not body.strip():
+            fail(f"{file_or_url} is empty: nothing to parse")
+        if b"\x00" in body[:4096]:     # a page in this network is GBK or UTF-8 text, never NULs
+            fail(f"{file_or_url} is binary data, not a web page")
+    if url and not url.startswith(("http://", "https://")):
+        fail(f"--url {url!r} is not an http(s) URL")
+    from portal_crawler.api import parse_page
+    res = parse_page(body, url, content_type, load_registry(sites_file) if url else None)
     # any HTML page gets its best record (the kind is said on stderr); only a page with
     # nothing to read at all (an error page, garbage bytes) is refused
-    if res.record is None and res.best is None:
+    if res.record is None:
         fail(f"nothing to extract (looks like a {res.kind} page)", EXIT_ERRORS)
-    record = dict(res.record or res.best)
-    if url:
-        from portal_crawler.urls import canonical_url
-        record["url"] = canonical_url(url)
-    record.setdefault("url", None)
-    record["site"] = site.key if site else None
+    record = res.record
     click.echo(f"kind: {res.kind} ({record.get('extractor')} extractor), page type: {res.page_type}", err=True)
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
@@ -64,6 +55,7 @@ def stats(db, limit, as_json, run_id):
     """Recent crawl runs, with per-site warnings (template drift, errors) and the
     requests that failed after their retries, by site and URL."""
     from portal_crawler.crawler.extensions.drift import warnings_for_run
+    from portal_crawler.crawler.monitors import findings_of_run
     with open_archive(db) as ar:
         runs = ar.runs(limit)
         if run_id is None and runs:
@@ -83,7 +75,8 @@ def stats(db, limit, as_json, run_id):
                         r[k] = json.loads(v)
                     except ValueError:
                         pass
-        click.echo(json.dumps({"runs": runs, "warnings": warns, "frontier": frontier,
+        click.echo(json.dumps({"runs": runs, "warnings": warns,
+                               "findings": findings_of_run(runs[0]) if runs else [], "frontier": frontier,
                                "failed": {"run": run_id, "requests": failed}},
                               ensure_ascii=False, indent=2))
         return
@@ -99,6 +92,8 @@ def stats(db, limit, as_json, run_id):
     if runs:
         for w in warnings(runs[0]):
             out.print(f"[yellow]warning:[/] {safe(w)}")
+        for f in findings_of_run(runs[0]):
+            out.print(f"[red]finding:[/] {safe(f['kind'] + ': ' + f['message'])}")
     if failed:
         f = Table(title=f"run {run_id}: {len(failed)} requests failed after their retries")
         for c in ("site", "url", "error"):
@@ -118,6 +113,7 @@ def stats(db, limit, as_json, run_id):
 def dupes(db, site, limit):
     """Repost groups: the canonical copy, its copies, and their similarity."""
     with open_archive(db) as ar:
+        refuse_unknown_sites(ar, [site], db)
         groups = ar.dupe_groups(site=site)
     if not groups:
         out.print("no repost groups")
@@ -138,12 +134,10 @@ def dupes(db, site, limit):
 @click.option("--sites-file", type=click.Path(dir_okay=False))
 def reparse(db, site, sites_file):
     """Re-run extraction over the stored WARC captures; update changed records."""
-    from portal_crawler.store.reparse import reparse_archive
     reg = load_registry(sites_file)
-    if site and site not in reg.sites:
-        fail(f"unknown site key {site!r}")
     with open_archive(db, readonly=False) as ar:
-        counts = reparse_archive(ar, db, reg, site=site)
+        refuse_unknown_sites(ar, [site], db, known=reg.sites)
+        counts = ar.reparse(reg, site=site)
     out.print(f"re-extracted {counts['checked']} articles from WARC: {counts['updated']} updated, "
               f"{counts['unchanged']} unchanged, {counts['missing']} without capture, "
               f"{counts['truncated']} truncated (fetched again by the next crawl)")

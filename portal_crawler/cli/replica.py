@@ -6,7 +6,7 @@ import time
 
 import click
 
-from portal_crawler.cli.common import fail, main, out
+from portal_crawler.cli.common import check_sites_target, fail, main, out
 
 
 @main.group()
@@ -30,6 +30,8 @@ def replica_serve(site_list, seed, scale, write_sites_file):
     from portal_crawler.replica.model import SCALES
     if scale not in SCALES:
         fail(f"--scale {scale!r}: use one of {', '.join(SCALES)}")
+    if write_sites_file:
+        check_sites_target(write_sites_file)
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     with ReplicaProcess(seed=seed, sites=keys, scale=scale) as rep:
@@ -37,8 +39,9 @@ def replica_serve(site_list, seed, scale, write_sites_file):
             out.print(f"{k:<14} {u}")
         if write_sites_file:
             rep.sites_file(write_sites_file)
-            out.print(f"wrote {write_sites_file}: crawl with "
-                      f"`portal-crawler crawl --sites-file {write_sites_file} --all`")
+            from portal_crawler.cli.hints import command
+            out.print(f"wrote {write_sites_file}: crawl with `{command('crawl', '--sites-file', write_sites_file, '--all')}`",
+                      markup=False)
         out.print("serving; Ctrl-C stops")
         try:
             while not stop:

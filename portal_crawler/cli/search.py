@@ -10,7 +10,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, out
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, out, refuse_unknown_sites
 from portal_crawler.terminal import plain
 
 _FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "snippet")
@@ -46,14 +46,12 @@ def search(words, db, site, channel, since, until, sort, limit, offset, fmt):
     """
     from portal_crawler.store.search import QueryError, mark
     if bad := [w for w in words if w.startswith("--")]:
-        fail(f"no such option: {bad[0]} (see portal-crawler search --help)")
+        from portal_crawler.cli.hints import command
+        fail(f"no such option: {bad[0]} (see {command('search', '--help')})")
     query = " ".join(words)
     # Read-only (works on a 0444 file or read-only media); an unusable file is one line.
     with open_archive(db) as ar:
-        if site and not ar.conn.execute("SELECT 1 FROM articles WHERE site = ? LIMIT 1",
-                                        (site,)).fetchone():
-            known = [r[0] for r in ar.conn.execute("SELECT DISTINCT site FROM articles")]
-            fail(f"no articles of site {site!r} in {db} (sites: {', '.join(known) or 'none'})")
+        refuse_unknown_sites(ar, [site], db)
         try:
             res = ar.search(query, site=site, channel=channel, since=since, until=until,
                             sort=sort, limit=limit, offset=offset)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, main, out
+from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, out
 
 
 @main.command()
@@ -14,6 +14,8 @@ from portal_crawler.cli.common import DEFAULT_DB, fail, main, out
 def serve(db, port, host):
     """Browse and search the archive in Datasette, read-only."""
     from portal_crawler.serve import ServeError, make_datasette, run
+    with open_archive(db):    # missing, empty, foreign, corrupt: one line before Datasette starts
+        pass
     try:
         ds = make_datasette(db)
     except ServeError as e:

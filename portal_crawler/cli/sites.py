@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, fetch_url, load_registry, main, open_archive, out
+from portal_crawler.cli.common import DEFAULT_DB, check_sites_target, fail, fetch_url, load_registry, main, open_archive, out
 from portal_crawler.terminal import safe
 from portal_crawler.sites.registry import SitesError
 
@@ -62,6 +62,7 @@ def sites_discover(ctx, url, target):
     target = target or ctx.obj.get("sites_file") or "sites.toml"
     if not url.startswith(("http://", "https://")):
         fail(f"{url!r} is not an http(s) URL")
+    check_sites_target(target)
     body, ctype = fetch_url(url)
     try:
         report = discover_sites(body, ctype, url, target)

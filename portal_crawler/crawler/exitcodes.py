@@ -16,3 +16,6 @@ class ExitCode(IntEnum):
     NOTHING = 5       # nothing to crawl where something was asked for: a site without
                       # channels, or a --channel matching none of a site's channels
     ARCHIVE = 6       # the archive could not be written (lock timeout, disk full, corrupt): stopped
+    FINDINGS = 7      # done, but a monitor found something (crawler/monitors.py): a field's
+                      # coverage fell, no new articles where there always are, pages blocked
+                      # or rate-limited (site paused), template extractor failing; one line each

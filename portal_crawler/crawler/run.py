@@ -21,7 +21,7 @@ from portal_crawler.crawler.stats import FAILED, RUN_ID, run_stats
 from portal_crawler.spawn import CTX, start_process
 from portal_crawler.sites.registry import Site, SitesError, resolve_sites
 from portal_crawler.sites.schema import check_settings
-from portal_crawler.store.archive import Archive, ArchiveError
+from portal_crawler.store.archive import Archive, ArchiveError, check_archive_file
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import BUSY_TIMEOUT, describe
 
@@ -133,6 +133,15 @@ def _coordinate(s: Settings, redis: str, resume: bool, spider_args: dict) -> Non
 
 def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlResult:
     from portal_crawler.crawler.spider import archive_state
+    if Path(db).exists():  # checked before anything opens it: another program's file stays untouched
+        try:
+            check_archive_file(db)
+        except ArchiveError as e:
+            try:      # a crawl that has just begun holds a still-empty file: that is exit 3
+                ArchiveLock(db).acquire().release()
+            except OSError:
+                pass
+            raise CrawlInputError(str(e)) from None
     try:
         lock = ArchiveLock(db).acquire()
     except OSError as e:  # a read-only file, directory or file system; a missing mount
@@ -153,6 +162,8 @@ def _run(db, sites: list[Site], settings: Settings, spider_args: dict) -> CrawlR
                              **{**spider_args, **state})
         if result.archive_error and result.run_id:
             _record_failed_run(db, result.stats, sites, settings)
+        elif result.run_id and _assess(db, result.stats, sites, settings):
+            result = CrawlResult.from_stats(result.stats, result.sites, result.elapsed)  # exit 7
     finally:
         lock.release()
     return result
@@ -172,6 +183,26 @@ def _record_failed_run(db, stats: dict, sites: list[Site], settings: Settings) -
             ar.finish_run(stats[RUN_ID], summary, "archive_error")
     except (ArchiveError, sqlite3.Error):
         pass
+
+
+def _assess(db, stats: dict, sites: list[Site], settings: Settings) -> bool:
+    """The monitors (crawler/monitors.py) over the recorded run, under the crawl's lock:
+    findings into the stats (exit 7) and into the run's row, coverage into the history.
+    True when there are findings."""
+    from dataclasses import asdict as _asdict
+    from portal_crawler.crawler.monitors import assess_run, monitor_config
+    from portal_crawler.crawler.stats import FINDINGS, MONITOR_ERROR
+    per_site = run_stats(stats, [s.key for s in sites])["per_site"]
+    configs = {s.key: monitor_config(s, settings.getdict("MONITORS")) for s in sites}
+    try:
+        with Archive.open(db) as ar:
+            found = assess_run(ar, stats["archive/run_id"], per_site, configs,
+                               finished=stats.get("finish_reason", "finished") == "finished")
+    except (ArchiveError, sqlite3.Error) as e:  # the run is archived; only its findings are lost
+        stats[MONITOR_ERROR] = str(e)
+        return False
+    stats[FINDINGS] = [_asdict(f) for f in found]
+    return bool(found)
 
 
 def _child(db, sites, settings_dict, spider_args, q) -> None:

@@ -13,8 +13,8 @@ from scrapy.settings import Settings
 from portal_crawler.crawler.exitcodes import ExitCode
 from portal_crawler.crawler.limits import nothing_to_crawl, run_warnings
 from portal_crawler.crawler.stopping import Stopper
-from portal_crawler.crawler.stats import (CHANNEL_FILTER, COUNTS, FAILED, REQUESTS, RUN_ID, WRITER_ERROR,
-                                          archive_count, error_count, run_stats, site_key)
+from portal_crawler.crawler.stats import (CHANNEL_FILTER, COUNTS, FAILED, FINDINGS, REQUESTS, RUN_ID,
+                                          WRITER_ERROR, archive_count, error_count, run_stats, site_key)
 
 __all__ = ["CrawlResult", "run_crawler"]
 
@@ -34,6 +34,7 @@ class CrawlResult:
     failed: list = field(default_factory=list)     # [{site, url, kind, error}]: failed after retries
     archive_error: str | None = None               # why the archive could not be written (exit 6)
     warnings: list = field(default_factory=list)   # limit hits, sites with nothing to crawl
+    findings: list = field(default_factory=list)   # monitor findings [{kind, site, message, ...}] (exit 7)
     stats: dict = field(default_factory=dict, repr=False)   # Scrapy's final stats
 
     @property
@@ -62,6 +63,8 @@ class CrawlResult:
             code = ExitCode.ARCHIVE
         elif reason != "finished":
             code = ExitCode.UNFINISHED
+        elif stats.get(FINDINGS):
+            code = ExitCode.FINDINGS
         elif errors:
             code = ExitCode.ERRORS
         elif empty:
@@ -72,7 +75,8 @@ class CrawlResult:
                    run_id=stats.get(RUN_ID), requests=int(stats.get(REQUESTS, 0)),
                    articles={k: int(stats.get(archive_count(k), 0)) for k in COUNTS}, errors=errors,
                    failed=list(stats.get(FAILED, [])), archive_error=archive_error,
-                   warnings=run_warnings(per_site) + empty, stats=stats)
+                   warnings=run_warnings(per_site) + empty, findings=list(stats.get(FINDINGS, [])),
+                   stats=stats)
 
 
 def run_crawler(settings: Settings, spider_cls, sites: list, **spider_kwargs) -> CrawlResult:

@@ -65,6 +65,7 @@ DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawler.downloader.middlewares.OffsiteGuard": 50,
     "portal_crawler.crawler.downloader.middlewares.BackoffRetry": 550,
     "portal_crawler.crawler.downloader.integrity.IntegrityCheck": 560,
+    "portal_crawler.crawler.downloader.blocking.BlockGuard": 580,   # sees answers before retry does
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
 }
 # Dropped or failed items are logged by URL, not printed whole (crawler/logformatter.py).
@@ -119,6 +120,31 @@ PORTAL_MAX_LIST_PAGES = 1000            # per channel per run; the frontier resu
 PORTAL_MAX_ARTICLE_PAGES = 50
 PORTAL_MAX_LINKS_PER_PAGE = 500
 PORTAL_MAX_STALE_LIST_PAGES = 3
+
+# Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
+# README "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
+# least BLOCK_BACKOFF_SHARE blocked gets its delay multiplied by BLOCK_BACKOFF_FACTOR
+# (at least BLOCK_BACKOFF_MIN_DELAY s); after BLOCK_PAUSE_AFTER blocked answers in a row
+# (sites file: `block_pause_after`) it is paused for the run.
+BLOCK_BACKOFF_WINDOW = 10
+BLOCK_BACKOFF_SHARE = 0.5
+BLOCK_BACKOFF_FACTOR = 2.0
+BLOCK_BACKOFF_MIN_DELAY = 2.0
+BLOCK_PAUSE_AFTER = 20
+
+# Field monitors (crawler/monitors.py, README "Monitors"): thresholds of the findings a
+# run ends with (exit 7). A sites file overrides them key by key in [defaults.monitors]
+# and per site in its settings' `monitors` table.
+MONITORS = {
+    "min_new_articles": 5,       # coverage is judged on at least this many new records
+    "body_min_chars": 50,        # a body shorter than this counts as missing
+    "coverage_drop": 0.3,        # a field's share this far below the site's history
+    "history_runs": 5,           # finished runs the history is taken from
+    "min_coverage": {"title": 0.9, "published_at": 0.9, "body": 0.9},   # absolute floors
+    "zero_new_after": 3,         # runs in a row with new articles before "none" is a finding
+    "blocked_share": 0.0,        # blocked answers above this share of a site's answers
+    "template_fallback_share": 0.3,   # articles where the generic extractor took over
+}
 
 # Incremental crawling: once a channel's list was walked to its end (the backfill
 # frontier), paging stops at the first list page past the frontier's head that holds

@@ -27,6 +27,7 @@ from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.keyset import KeySet
 from portal_crawler.crawler.backfill import HEAD_KEYS, Backfill
+from portal_crawler.crawler.downloader.blocking import SitePaused, is_block_failure
 from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.limits import site_limits, size_limit_hit
 from portal_crawler.record import RECORD_KEYS
@@ -152,6 +153,10 @@ class PortalSpider(scrapy.Spider):
         only robots.txt and off-site filtering are "skipped". Scrapy files an HTTP error
         status under IgnoreRequest (HttpError), so that is checked first."""
         site = failure.request.meta.get("site", "?")
+        if is_block_failure(failure):  # a block page, or a paused site: asked for again next run
+            self._inc(site, "not_fetched_paused" if failure.check(SitePaused) else "blocked_urls")
+            self._record(failure.request, str(failure.value))
+            return
         if size_limit_hit(failure):  # a limit, not a fault: warned, and its entry counts as done
             self._limit(site, "download_maxsize", failure.request.url)
             if failure.request.meta.get("key"):
@@ -173,11 +178,16 @@ class PortalSpider(scrapy.Spider):
         site = req.meta.get("site", "?")
         self._inc(site, "errors")
         self.crawler.stats.inc_value(ERRORS)
+        self._record(req, why)
+        logger.warning("request failed: %s (%s)", req.url, why)
+
+    def _record(self, req, why) -> None:
+        """Keep a request that brought nothing (crawl_errors): the next crawl asks again."""
+        site = req.meta.get("site", "?")
         kind = _KINDS.get(getattr(req.callback, "__name__", ""), "other")
         self.failed.append({"site": site, "url": req.url, "kind": kind, "error": " ".join(str(why).split())[:300],
                             "retry_url": req.meta.get("first_url", req.url),
                             "retry_meta": {k: req.meta[k] for k in _RETRY_META if req.meta.get(k) is not None}})
-        logger.warning("request failed: %s (%s)", req.url, why)
 
     def _wanted_channel(self, ch: dict, site: Site | None = None) -> bool:
         if site is not None and ch["name"] not in self.channel_names[site.key]:

@@ -18,6 +18,12 @@ SKIPPED_BEFORE_SINCE = "archive/skipped_before_since"
 TRUNCATED = "integrity/truncated"             # responses retried as truncated
 WARC_RECORDS, WARC_REVISITS = "warc/records", "warc/revisits"
 WARC_BYTES, WARC_REVISIT_BYTES_SAVED = "warc/bytes", "warc/revisit_bytes_saved"
+BLOCKED = "portal/blocked"                    # block pages answered (crawler/downloader/blocking.py)
+FINDINGS = "portal/findings"                  # the monitors' findings (crawler/monitors.py; exit 7)
+MONITOR_ERROR = "portal/monitor_error"        # why the monitors could not read or write the archive
+# Per-site names (site_key(site, NAME)) of the blocks: blocked/<kind> per kind of block,
+# backoff_delay (s, the highest), paused (1), paused_after_sends, not_fetched_paused,
+# blocked_urls (requests whose answer was a block page).
 # Scrapy's own keys this project reads.
 REQUESTS = "downloader/request_count"
 SPIDER_EXCEPTIONS = "spider_exceptions/count"

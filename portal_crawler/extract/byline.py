@@ -8,15 +8,17 @@ import re
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelled_date
-from portal_crawler.extract.dom import meta, parse_labelled
+from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
-                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
+                                           COMPOUND_SURNAMES, FONT_SIZES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
                "publish_date", "datePublished", "firstpublishedtime", "release_date",
-               "weibo:article:create_at", "dc.date", "dcterms.created"]
+               "weibo:article:create_at", "dc.date", "dcterms.created", "dc.date.issued", "apub:time",
+               "publishtime", "pubtime", "article:published", "og:article:published_time",
+               "originalpublicationdate", "parsely-pub-date", "sailthru.date"]
 _CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
 _NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
 # forum / blog "NAME 发表于 DATE"
@@ -37,6 +39,10 @@ _ROLE_PREFIX = re.compile(r"^[^\s:：，,]{0,12}?(?:专栏作者|特约作者|�
 # the photo half of a 文/图 credit: "图 X" (文/图 X), "·图/X" (文·图/X)
 _LEAD_PHOTO = re.compile(r"^[/／·・]?\s*图\s*[/／:：]?\s*(?=\S)")
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+# AUTH-MEDIUM-AFTER: names, a slash, the medium that printed them (石某/中国青年报)
+_MEDIUM_AFTER = re.compile(r"^(.+?)\s*[/／]\s*([^/／\s]{2,20})$")
+# AUTH-PHOTO-CREDIT: 中新社记者 X 摄 / 记者 X/摄 credits the photographer, not the writer
+_PHOTO_AFTER = re.compile(r"^\s*[/／]?\s*(?:摄影|摄)(?![\u4e00-\u9fff])")
 
 
 def writer_names(value: str | None) -> str | None:
@@ -46,6 +52,9 @@ def writer_names(value: str | None) -> str | None:
     if not value:
         return value
     v = _LEAD_PHOTO.sub("", value.strip())
+    m = _MEDIUM_AFTER.match(v)
+    if m and ORG_RX.match(m.group(2)):
+        v = m.group(1)  # AUTH-MEDIUM-AFTER: 石某/中国青年报: the writer, then the medium
     m = _ROLE_PREFIX.match(v)
     if m and m.end() < len(v):
         v = v[m.end():]
@@ -72,8 +81,16 @@ def _body_byline(ln: str) -> str | None:
     s = ln if len(ln) <= 60 else ln[:60]
     m = BODY_BYLINE_RX.search(s)
     if not m:
+        # AUTH-MEDIUM-AFTER as a line of its own: 石某/中国青年报 (a person, a medium)
+        b = _MEDIUM_AFTER.match(s.strip()) if len(s.strip()) <= 30 else None
+        if b and MEDIUM_RX.match(b.group(2)) and person_like(writer_names(b.group(1))):
+            return writer_names(b.group(1))
         return None
     value = m.group(1)
+    if _PHOTO_AFTER.match(s[m.end():]):
+        return None
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
+        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
         if len(parts) > 1:
@@ -156,13 +173,45 @@ def _line_author(ln):
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
         if a:
-            return NAME_END_RX.split(a)[0].strip() or None
+            a = NAME_END_RX.split(a)[0].strip()
+            return a if a and _plausible_name(a) else None
     return None
 
 
 def _plausible_name(v: str) -> bool:
+    """AUTH-NOT-NAME: no markup or digits, not a sentence, not a place (北京) or a
+    font-size switch (超大) standing alone."""
     return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
-        and not squash(v).isdigit() and not (v.isascii() and "," in v)
+        and not squash(v).isdigit() and not (v.isascii() and "," in v) \
+        and squash(v) not in _NOT_NAMES
+
+
+_NOT_NAMES = frozenset(PLACES + FONT_SIZES)
+_FOREIGN_CJK = re.compile(r"^[\u4e00-\u9fff]{1,8}(?:[·・][\u4e00-\u9fff]{1,10})+$")
+_LATIN_NAME = re.compile(r"^[A-Z][a-zA-Z'.-]+(?:\s+[A-Z][a-zA-Z'.-]*)+$")
+
+
+def person_like(v: str | None) -> bool:
+    """AUTH-PERSON-SHAPE: every name of ``v`` (split by 、) is a person's: 2-4 Han
+    characters starting with a common surname (or a two-character one), a
+    transliterated foreign name (约翰·史密斯), or a capitalised Latin name (John Smith).
+    Used where the page's words do not say "writer" (a meta tag, a box marked author,
+    a name glued to 记者), so a medium (参考消息), a verb (记者通过…) or an account
+    (股市行情) is not taken for a person."""
+    if not v:
+        return False
+    for n in v.split("、"):
+        n = n.strip()
+        if _FOREIGN_CJK.match(n) or _LATIN_NAME.match(n):
+            continue
+        if not (_PERSON_NAME.match(n) and len(n) <= 4 and (n[0] in SURNAMES or n[:2] in COMPOUND_SURNAMES)):
+            return False
+    return True
+
+
+def _org_not_medium(v: str) -> bool:
+    """An office as author (市工信局), not a medium's name (环球网, 参考消息)."""
+    return bool(ORG_RX.match(v)) and not MEDIUM_RX.match(v)
 
 
 _ORDER = {"year": -2, "month": -1, "date": 0, "minute": 1, "second": 2}
@@ -232,6 +281,9 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if pd is not None:
             cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
+    if meta_date is None and R.jsonld_date:  # PUB-JSONLD, then PUB-TIME-TAG
+        meta_date = F.parse_any_date(jsonld_value(root, "datePublished")) \
+            or F.parse_any_date(time_datetime(root))
     if not R.visible_date_first:
         cands.append(meta_date)
     for ln in Z:
@@ -320,6 +372,15 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
     kind = page_type_of(root, title, url)
+    # on a self-published post or a thread the account / poster is the author: any
+    # account-like name, not only a person's (AUTH-ACCOUNT)
+    shape = _account_like if kind in ("blog", "forum") else _person_or_office
+    if not author and R.markup_author:
+        author = markup_author(root, rec["source"], site_name, shape)
+    if not author and R.jsonld_author:
+        a = jsonld_value(root, "author")
+        author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
+            and not _in_title_suffix(root, a) and shape(writer_names(a)) else None
     if not author and kind == "blog" and R.account_author:
         author = blog_owner(root) or account_name([lines[i] for i in zone[:6]], title)
     if not author and kind == "notice" and R.notice_issuer:
@@ -329,7 +390,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
-                not _in_title_suffix(root, a):
+                not _in_title_suffix(root, a) and shape(writer_names(a)):
             author = a
     if not author and R.photo_author:
         for i in head:
@@ -353,6 +414,40 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     return rec
 
 
+
+
+def _same_org(a: str, source: str | None, site_name: str | None) -> bool:
+    """An 'author' that is the page's source or site (网易, 新华网) names no writer."""
+    return bool(source and squash(a) == squash(source)) or bool(site_name and a in site_name)
+
+
+def _person_or_office(v: str | None) -> bool:
+    return bool(v) and (person_like(v) or _org_not_medium(v))
+
+
+_ACCOUNT_SHAPE = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9·_\-]{2,20}$")
+
+
+def _account_like(v: str | None) -> bool:
+    """A platform account's name: one token, letters or Han, not a label word or digits."""
+    return bool(v) and (person_like(v) or (bool(_ACCOUNT_SHAPE.match(v)) and not v.isdigit()
+                                           and not parse_labelled(v + "：x") and find_date(v) is None
+                                           and not MEDIUM_RX.match(v)))
+
+
+def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
+    """AUTH-MARKUP: the first element marked as the author (itemprop=author,
+    class="author"…) whose text, once its label (作者：, 文/, 记者) is read, is a name."""
+    for v in author_markup(root):
+        a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
+        if not a:
+            a = writer_names(v)
+            if not (shape or person_like)(a):
+                continue
+        a = F.person(a)
+        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):
+            return a
+    return None
 
 
 _YEAR_ALONE = re.compile(r"^" + YEAR + r"$")

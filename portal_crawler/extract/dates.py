@@ -276,13 +276,15 @@ def _raw_of(seg: str) -> str:
 
 
 _URL_DATE = re.compile(r"(?<!\d)(" + YEAR + r")[/_-]?([01]\d)[/_-]?([0-3]\d)(?!\d)")
+# PUB-URL: /art/2019/9/7/art_… (Hanweb): month and day without a leading zero, in slashes
+_URL_DATE_SHORT = re.compile(r"/(" + YEAR + r")/(1[0-2]|0?[1-9])/([12]\d|3[01]|0?[1-9])/")
 
 
 def date_from_url(url: str | None, now: datetime | None = None) -> ParsedDate | None:
     """Date embedded in a URL (/2021/1022/, t20211022_): last-resort evidence."""
     if not url:
         return None
-    m = _URL_DATE.search(url)
+    m = _URL_DATE.search(url) or _URL_DATE_SHORT.search(url)
     if not m:
         return None
     y, mo, d = (int(g) for g in m.groups())

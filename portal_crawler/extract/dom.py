@@ -145,3 +145,80 @@ def parse_labelled(text: str | None) -> dict[str, str]:
         if val:
             out[field] = val
     return out
+
+
+def jsonld(root) -> list[dict]:
+    """The objects of the page's <script type="application/ld+json"> blocks (a list or
+    an @graph flattened); a block that is not valid JSON is skipped (pages ship
+    truncated or templated ones)."""
+    import json
+    out: list[dict] = []
+    for s in root.iter("script"):
+        if (s.get("type") or "").strip().lower() != "application/ld+json" or not s.text:
+            continue
+        try:
+            data = json.loads(s.text.strip().rstrip(";"))
+        except ValueError:
+            continue
+        todo = data if isinstance(data, list) else [data]
+        for d in todo:
+            if isinstance(d, dict):
+                out.append(d)
+                g = d.get("@graph")
+                if isinstance(g, list):
+                    out += [x for x in g if isinstance(x, dict)]
+    return out
+
+
+def jsonld_value(root, key: str) -> str | None:
+    """AUTH-JSONLD / PUB-JSONLD: the first ``key`` of the page's JSON-LD objects, a
+    person given as {"name": X} or a list of them joined by 、."""
+    for d in jsonld(root):
+        v = d.get(key)
+        if isinstance(v, dict):
+            v = v.get("name")
+        elif isinstance(v, list):
+            v = "、".join(str(x.get("name") if isinstance(x, dict) else x) for x in v if x) or None
+        if isinstance(v, str) and v.strip():
+            return clean(v)
+    return None
+
+
+# AUTH-MARKUP: an element the page marks as the author: itemprop/rel=author, or a
+# class/id naming the author (author, writer, zuozhe) that is not an editor's box
+_AUTHOR_MARKUP_XP = etree.XPath(
+    "//*[@itemprop='author' or @rel='author' or "
+    "(not(self::meta) and not(self::script) and not(self::body) and not(self::html) and "
+    "(contains(translate(@class,'AUTHORWITERZUOH','authorwiterzuoh'),'author') or "
+    "contains(translate(@id,'AUTHORWITERZUOH','authorwiterzuoh'),'author') or "
+    "contains(@class,'writer') or contains(@class,'zuozhe') or contains(@id,'zuozhe')))]")
+
+
+def author_markup(root) -> list[str]:
+    """The short texts of elements marked as the author (AUTH-MARKUP), in page order;
+    an element that also names an editor (class 'editor') is left out."""
+    out = []
+    for el in _AUTHOR_MARKUP_XP(root):
+        cls = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+        if "editor" in cls or "avatar" in cls or "img" in cls:
+            continue
+        v = el.get("content") if el.tag == "meta" else clean("".join(el.itertext()))
+        if v and len(v) <= 40:
+            out.append(v)
+    return out
+
+
+def time_datetime(root) -> str | None:
+    """PUB-TIME-TAG: the datetime of a <time> (or of an element with
+    itemprop=datePublished) in the page body."""
+    for el in root.iter("time"):
+        v = el.get("datetime") or el.get("content")
+        if v:
+            return v.strip()
+    for el in root.iterfind(".//*[@itemprop='datePublished']"):
+        if el.tag == "meta":
+            continue
+        v = el.get("datetime") or el.get("content") or clean("".join(el.itertext()))
+        if v:
+            return v.strip()
+    return None

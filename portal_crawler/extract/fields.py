@@ -16,6 +16,9 @@ _CRUMB_SPLIT = re.compile(r"\s*(?:>>|>|»|›|→|＞|/)\s*")
 _PLACEHOLDER = frozenset(p.lower() for p in PLACEHOLDERS)
 _NOBODY = frozenset(p.lower() for p in NOT_A_PERSON)
 _PERSON_TRIM = re.compile(r"^[\s:：/]+|[\s)）】\]]+$")
+# EDITOR-STAFF-ID: a CMS staff id glued after a Chinese name (杨倩_NF4425, 韩保林 PK155) is
+# no part of the name; an id printed alone (HN666) is what the page gives and is kept
+_STAFF_ID = re.compile(r"(?<=[\u4e00-\u9fff])[_\s]+[A-Za-z]{1,4}\d{2,}$")
 
 
 def strip_page_suffix(title: str | None, page_no: int) -> str | None:
@@ -64,7 +67,7 @@ def person(value: str | None) -> str | None:
     if not value:
         return None
     v = _PERSON_TRIM.sub("", value)
-    v = clean(v)
+    v = clean(_STAFF_ID.sub("", v))
     if not v or v.lower() in _NOBODY or len(v) > 40:
         return None
     return v
@@ -115,7 +118,7 @@ def page_kind_of_text(text: str, title: str | None, url: str | None = None, doc_
     return "news"
 
 
-_LIST_SPLIT = re.compile(r"\s*[、，,]\s*")
+_LIST_SPLIT = re.compile(r"\s*[、，,&＆]\s*")
 _CJK_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _CREDIT_WORDS = frozenset(REPORTER + NOT_WRITER)
 

@@ -26,7 +26,8 @@ OTHER = ("点击数", "点击", "浏览次数", "浏览量", "浏览", "阅读�
          "访问量", "访问次数", "人气", "字号", "字体", "发布者", "发布人", "发布机构",
          "供稿", "摄影", "通讯员", "校对", "签发", "分享到", "分享", "评论", "打印",
          "关闭", "收藏", "所属栏目", "栏目", "标签", "关键词", "编号", "索引号",
-         "分类", "点赞", "责任单位")
+         "分类", "点赞", "责任单位",
+         "最后更新时间", "最后更新", "最近更新时间", "最近更新")  # the update time is no publication date
 
 FIELDS = {"published": PUBLISHED, "source": SOURCE, "author": AUTHOR, "editor": EDITOR,
           "reviewer": REVIEWER, "_other": OTHER}
@@ -86,7 +87,8 @@ def _field_regex():
 # LABEL-FIELD: `LABEL：value` for every field; a value runs to the next label
 FIELD_RX, FIELD_OF = _field_regex()
 # PUB-LABEL: a date label, with a colon, or one of the bare ones (发表于2014-08-24)
-DATE_LABEL_RX = re.compile(r"(?:" + alternation(PUBLISHED) + COLON + r"|" +
+# (never the update time: 最后更新时间：… / 最近更新：…)
+DATE_LABEL_RX = re.compile(r"(?<!最后)(?<!最近)(?:" + alternation(PUBLISHED) + COLON + r"|" +
                            alternation(PUBLISHED_BARE) + r"\s*[:：]?\s*)")
 # an info line starts with a label (来源：… / 发布日期：…), after at most 4 characters
 INFO_START_RX = re.compile(r"^\S{0,4}" + alternation(SOURCE, AUTHOR, EDITOR, REVIEWER,
@@ -107,7 +109,8 @@ _CJK = r"[\u4e00-\u9fff·]"
 # a name is 2-5 CJK characters that are not a credit word (通讯员, 摄影, 报道…)
 _NAME = r"(?!" + alternation(NOT_WRITER, REPORTER) + r")" + _CJK + r"{2,5}"
 _NAME = r"(?!" + alternation(NOT_WRITER, REPORTER) + r")" + _CJK + r"{2,5}?"
-NAMES = _NAME + r"(?:(?:\s*[、]\s*|\s+)" + _NAME + r"){0,4}"
+# names are split by 、, a space or & (执笔/王某、张某&李某)
+NAMES = _NAME + r"(?:(?:\s*[、&＆]\s*|\s+)" + _NAME + r"){0,4}"
 # a name ends at a space, the line's end, a closing bracket or a credit word; never at
 # a comma (记者了解到，… is a sentence)
 _NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + r")"
@@ -122,7 +125,7 @@ BODY_BYLINE_RX = re.compile(
     + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨]\s*|文\s*[/／]\s*图\s+)"
     # mid-line, after a space or a bar, 作者 may be glued to the name (…| 作者魏星)
     + r"|(?<=[\s|｜])" + alternation(_SEP_REPORTER) + r")(" + NAMES + r")" + _NAME_END)
-NAME_SPLIT_RX = re.compile(r"\s*[、，,]\s*|\s+")
+NAME_SPLIT_RX = re.compile(r"\s*[、，,&＆]\s*|\s+")
 # AUTH-PLAIN-EDITOR: 编辑：X where no 责任 comes before it
 PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r"(" + _CJK + r"{2,4})(?!" + _CJK + ")")
 
@@ -148,6 +151,16 @@ NOTICE_ISSUER_RX = re.compile(r"^(\S{2,30}?" + alternation(OFFICE_SUFFIX) + r")(
 # a self-published post's header lines that are not the account's name
 ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏", "评论", "订阅", "优质原创作者",
                     "作者", "来源", "发布时间", "阅读", "字号", "x", "×")
+# AUTH-NOT-NAME: a font-size switch beside the account (字号：超大 大 中 小) and place
+# names (记者 X 北京报道 leaves 北京 behind): never an author
+FONT_SIZES = ("超大", "特大", "大", "中", "小", "标准", "较大", "A+", "A-", "A")
+PLACES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+          "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+          "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "中国", "全国",
+          "本市", "本省", "本县", "本区", "深圳", "广州", "杭州", "南京", "武汉", "成都", "西安", "长沙",
+          "郑州", "济南", "沈阳", "哈尔滨", "长春", "石家庄", "太原", "合肥", "福州", "南昌", "南宁",
+          "昆明", "贵阳", "兰州", "西宁", "银川", "乌鲁木齐", "拉萨", "呼和浩特", "海口", "青岛", "大连",
+          "厦门", "宁波", "苏州", "无锡")
 
 # --- AUTH-TRAILING-CREDIT: （张巨峰） / （德清县发改局） at the end of the last paragraph ----
 # A person's name starts with a surname (the 200 commonest), so a trailing （视觉中国） or
@@ -159,6 +172,12 @@ SURNAMES = frozenset(
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
     "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
     "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+# two-character surnames (欧阳某, 司马某)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
+                     "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台")
+# a medium's own name (环球网, 参考消息, 中国青年报): the source, never a writer
+MEDIUM_RX = re.compile(r"^\S{2,}(?:" + "|".join(("报", "网", "社", "台", "杂志", "消息", "新闻", "财经",
+                                                 "频道", "客户端", "周刊", "资讯")) + r")$")
 TRAILING_CREDIT_RX = re.compile(r"[（(]\s*((?:[\u4e00-\u9fff]{2,4}(?:\s+|、)?){1,3}?)\s*[）)]\s*$")
 TRAILING_OFFICE_RX = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,16}" + alternation(OFFICE_SUFFIX) + r")\s*[）)]\s*$")
 

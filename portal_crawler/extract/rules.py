@@ -39,6 +39,12 @@ class Rules:
     # AUTH-PHOTO: X/摄 as the author only when nothing else names anyone (a photo
     # story; CWCED labels its photographer so).  Beside a writer, X 摄 is never the author
     photo_author: bool = True
+    # AUTH-MARKUP: an element marked as the author (itemprop=author, class="author")
+    markup_author: bool = True
+    # AUTH-JSONLD: the JSON-LD author.name when no byline is printed
+    jsonld_author: bool = True
+    # PUB-JSONLD / PUB-TIME-TAG: JSON-LD datePublished, <time datetime> after the metas
+    jsonld_date: bool = True
 
 
 DEFAULT = Rules()
@@ -57,6 +63,9 @@ GRID = {
     "notice_issuer": (True, False),
     "short_year": (True, False),
     "photo_author": (True, False),
+    "markup_author": (True, False),
+    "jsonld_author": (True, False),
+    "jsonld_date": (True, False),
 }
 
 _current = [DEFAULT]

@@ -34,6 +34,7 @@ class DemoReport:
 def run_demo(db: str | Path = "data/demo.db", *, fresh: bool = True, progress: bool = False,
              seed: int = 7, scale: str = "demo") -> DemoReport:
     db = Path(db)
+    _check_replaceable(db)
     if fresh:
         ArchivePaths.of(db).remove()
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -47,3 +48,22 @@ def run_demo(db: str | Path = "data/demo.db", *, fresh: bool = True, progress: b
     with Archive.open(db, readonly=True) as ar:
         return DemoReport(db=db, base_urls=base_urls, result=result, summary=ar.site_summary(),
                           truth_check=compare_with_truth(ar, truth))
+
+
+def _check_replaceable(db: Path) -> None:
+    """The demo starts from an empty archive: it removes only an archive (never another
+    program's file), only one no crawl is writing, and only where it can write again.
+    Raises ``CrawlInputError`` or ``ArchiveLocked`` (one line each) before touching anything."""
+    import os
+    from portal_crawler.crawler.lock import ArchiveLock
+    from portal_crawler.crawler.run import CrawlInputError
+    from portal_crawler.store.archive import ArchiveError, check_archive_file
+    where = next(p for p in db.absolute().parents if p.exists())   # where the files will be made
+    if not os.access(where, os.W_OK):
+        raise CrawlInputError(f"cannot write the demo archive {db}: {where} is read-only")
+    if db.exists():
+        ArchiveLock(db).acquire().release()     # ArchiveLocked: a crawl is writing it
+        try:
+            check_archive_file(db)
+        except ArchiveError as e:
+            raise CrawlInputError(str(e)) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 
 from portal_crawler.crawler.spider import PortalSpider
+from portal_crawler.crawler.stopping import StopRequested
 from portal_crawler.scaleout import warcship
 from portal_crawler.scaleout.node import SHARED_SETTINGS
 from portal_crawler.scaleout.state import LEASE, SharedCounter, SharedRun
@@ -57,6 +58,10 @@ class ScaleoutSpider(PortalSpider):
         self.seeded = True  # every seed is in the queue (the engine pushed each as it came)
 
     def on_error(self, failure):
+        if failure.check(StopRequested):
+            # Not sent (or cancelled) because this process stops: the request is not
+            # done, so its lease stays and goes back to the queue as the process leaves.
+            return super().on_error(failure)
         try:
             return super().on_error(failure)
         finally:

@@ -154,6 +154,7 @@ class SharedRun:
         self._ack = server.register_script(_ACK)
         self._snapshot = server.register_script(_SNAPSHOT)
         self.pace_book = None  # a RedisPaceBook registers itself here (lease renewal)
+        self.lease_release = None  # scheduler.LeaseRelease registers itself here
 
     @classmethod
     def for_crawler(cls, crawler) -> "SharedRun":

@@ -19,7 +19,7 @@ class ServeError(RuntimeError):
 def _check_archive(path: Path) -> None:
     from portal_crawler.store.schema import check_version, connect_readonly
     if not path.is_file():
-        raise ServeError(f"no archive at {path}; crawl first (portal-crawler crawl ... --db {path})")
+        raise ServeError(f"no archive at {path}; a crawl with --db {path} creates one")
     try:
         con = connect_readonly(str(path))
         try:

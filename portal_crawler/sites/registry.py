@@ -115,6 +115,14 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _site_settings(defaults: dict, own: dict) -> dict:
+    """A site's settings over [defaults]; the ``monitors`` table merges key by key."""
+    out = {**defaults, **own}
+    if isinstance(defaults.get("monitors"), dict) and isinstance(own.get("monitors"), dict):
+        out["monitors"] = {**defaults["monitors"], **own["monitors"]}
+    return out
+
+
 def load(sites_file: str | Path | None = None) -> Registry:
     packaged = packaged_data()
     check_document(PACKAGED, packaged)
@@ -140,7 +148,7 @@ def load(sites_file: str | Path | None = None) -> Registry:
         sites[key] = Site(
             key=key, name=s["name"], short=s.get("short", ""), region=s.get("region", ""),
             base_url=base, engine=s.get("engine", "auto"), channels=list(s.get("channels", [])),
-            settings={**defaults, **s.get("settings", {})}, selectors=dict(s.get("selectors", {})),
+            settings=_site_settings(defaults, s.get("settings", {})), selectors=dict(s.get("selectors", {})),
         )
     return Registry(sites=sites, defaults=defaults)
 

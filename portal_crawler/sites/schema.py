@@ -52,6 +52,31 @@ def _one_of(*values):
     return check
 
 
+def _table(keys: dict, what: str):
+    """A check of a table whose keys are ``keys`` (name -> check)."""
+    def check(v):
+        if not isinstance(v, dict):
+            return f"must be a table, not {_type_name(v)} {v!r}"
+        for k, x in v.items():
+            if k not in keys:
+                return f"has unknown key {k!r} ({what}: {', '.join(keys)})"
+            problem = keys[k](x)
+            if problem:
+                return f"{k} {problem}"
+        return None
+    return check
+
+
+def _monitors(v):
+    """[defaults.monitors] / a site's `monitors`: thresholds of crawler/monitors.py."""
+    from portal_crawler.record import WATCHED_FIELDS as FIELDS
+    keys = {"min_new_articles": _integer(0), "body_min_chars": _integer(0), "coverage_drop": _number(0, 1),
+            "history_runs": _integer(1), "zero_new_after": _integer(0), "blocked_share": _number(0, 1),
+            "template_fallback_share": _number(0, 1),
+            "min_coverage": _table({f: _number(0, 1) for f in FIELDS}, "fields")}
+    return _table(keys, "allowed")(v)
+
+
 # Per-site settings ([defaults] and [sites.settings]): name -> check(value) -> problem or None.
 SETTINGS = {
     "download_delay": _number(0, 3600),          # seconds between two requests to the site
@@ -61,6 +86,8 @@ SETTINGS = {
     "use_sitemap": _of(bool),
     "use_rss": _of(bool),
     "home_label": _of(str),
+    "block_pause_after": _integer(1),          # blocked answers in a row before the site is paused
+    "monitors": _monitors,                     # thresholds of the field monitors (crawler/monitors.py)
 }
 
 # Keys of one [[sites]] entry.

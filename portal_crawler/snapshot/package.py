@@ -31,7 +31,8 @@ from pathlib import Path
 
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store import cdxj
-from portal_crawler.store.export import Filters, export, open_readonly
+from portal_crawler.store.archive import Archive
+from portal_crawler.store.export import Filters, export
 from portal_crawler.snapshot.wacz import create_wacz, write_pages
 
 __all__ = ["snapshot", "SnapshotError", "snapshots_log", "SnapshotResult"]
@@ -53,6 +54,7 @@ class SnapshotResult:
     warc_files: list[str]
     bytes: int
     depends_on: str | None
+    recorded_in: Path | None = None   # the log naming it (the fallback log on read-only media)
 
 
 def snapshots_log(db: str | os.PathLike) -> Path:
@@ -60,12 +62,39 @@ def snapshots_log(db: str | os.PathLike) -> Path:
     return ArchivePaths.of(db).snapshots / "snapshots.jsonl"
 
 
+def fallback_log(db: str | os.PathLike) -> Path:
+    """Where snapshots of an archive on read-only media are recorded (its own folder
+    cannot take the line): the user's state folder, one log per archive path."""
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    key = hashlib.sha256(str(Path(db).resolve()).encode("utf-8")).hexdigest()[:16]
+    return state / "portal-crawler" / "snapshots" / f"{Path(db).stem}-{key}.jsonl"
+
+
 def last_snapshot(db) -> dict | None:
-    log = snapshots_log(db)
-    if not log.exists():
-        return None
-    lines = [l for l in log.read_text(encoding="utf-8").splitlines() if l.strip()]
-    return json.loads(lines[-1]) if lines else None
+    """The newest recorded snapshot of ``db``, from its log or the fallback log."""
+    found = []
+    for log in (snapshots_log(db), fallback_log(db)):
+        if log.is_file():
+            lines = [l for l in log.read_text(encoding="utf-8").splitlines() if l.strip()]
+            if lines:
+                found.append(json.loads(lines[-1]))
+    return max(found, key=lambda e: e.get("recorded_at") or "", default=None)
+
+
+def _record(db: Path, entry: dict) -> Path:
+    """Append the snapshot to the archive's log; on read-only media to the fallback log
+    (so that ``--since-snapshot`` finds it). Returns the log written."""
+    entry = {**entry, "recorded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")}
+    for log in (snapshots_log(db), fallback_log(db)):
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            return log
+        except OSError as e:
+            last = e
+    raise SnapshotError(f"the snapshot in {entry['path']} is complete, but could not be recorded "
+                        f"(--since-snapshot will not know it): {last.strerror or last}")
 
 
 def _warcs(folder: Path, work: Path) -> dict[str, Path]:
@@ -75,7 +104,10 @@ def _warcs(folder: Path, work: Path) -> dict[str, Path]:
     out = {}
     for p in sorted(folder.glob("*.warc.gz")):
         if not p.with_name(p.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX).exists():
-            cdxj.ensure_index(p)      # files written before indexes were kept get theirs now
+            try:
+                cdxj.ensure_index(p)  # files written before indexes were kept get theirs now
+            except OSError:           # read-only media: the package's WACZ has its own index
+                pass
             out[p.name] = p
             continue
         size = p.stat().st_size
@@ -120,14 +152,13 @@ def _whole_records(path: Path) -> int:
 
 
 def _backup(db: Path, dst: Path) -> None:
-    src = open_readonly(db)
     out = sqlite3.connect(dst)
     try:
-        src.backup(out)               # one consistent state, even while a crawl writes
+        with Archive.open(db, readonly=True) as src:
+            src.conn.backup(out)      # one consistent state, even while a crawl writes
         out.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
     finally:
         out.close()
-        src.close()
 
 
 def _sha256(path: Path) -> str:
@@ -158,10 +189,8 @@ def snapshot(db: str | os.PathLike, out: str | os.PathLike, *, since_snapshot: b
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    snapshots_log(db).parent.mkdir(parents=True, exist_ok=True)
-    with open(snapshots_log(db), "a", encoding="utf-8") as log:
-        log.write(json.dumps(result.pop("log"), ensure_ascii=False) + "\n")
-    return SnapshotResult(path=out, **result)
+    recorded = _record(db, result.pop("log"))
+    return SnapshotResult(path=out, recorded_in=recorded, **result)
 
 
 def _build(db: Path, tmp: Path, out: Path, *, since_snapshot, organization, contact, description,

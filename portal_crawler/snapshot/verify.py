@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -36,9 +37,24 @@ class Problem:
     kind: str          # fixity | missing | corrupt | digest | pointer | index
     where: str
     detail: str
+    # What it was checked against, outermost first: "bag" (the bag's manifests), "wacz"
+    # (the WACZ's datapackage), "" (records, pointers, indexes inside).
+    scope: str = ""
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.where}: {self.detail}"
+        return printable(f"{self.kind}: {self.where}: {self.detail}")
+
+
+def printable(text: str, limit: int = 300) -> str:
+    """One line a terminal shows as it is: damaged files put arbitrary bytes into URLs
+    and error messages; control characters (ESC...) become U+FFFD, and it is cut."""
+    text = "".join(c if c.isprintable() else "\ufffd" for c in str(text))
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+# Outermost first: the first tier holding a problem is the cause; the rest follow from it.
+_TIERS = (lambda p: p.scope == "bag", lambda p: p.scope == "wacz", lambda p: p.kind == "corrupt",
+          lambda p: p.kind == "missing", lambda p: p.kind == "digest", lambda p: True)
 
 
 @dataclass
@@ -51,6 +67,72 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def causes(self) -> tuple[list[Problem], list[Problem]]:
+        """(the problems that say what is wrong, the ones that follow from them): a
+        flipped byte in a bag file is one changed file, and then every record, pointer
+        and index entry inside it that no longer reads."""
+        for tier in _TIERS:
+            roots = [p for p in self.problems if tier(p)]
+            if roots:
+                return roots, [p for p in self.problems if not tier(p)]
+        return [], []
+
+    def summary(self) -> str:
+        """The first line of the verdict, in words: ``1 file changed:
+        data/records.jsonl, sha256 mismatch``; ``ok`` when there is no problem."""
+        roots, _ = self.causes()
+        if not roots:
+            return "ok"
+        groups: dict[tuple[str, str], list[Problem]] = {}
+        for p in roots:
+            groups.setdefault((_what(p), _file(p)), []).append(p)
+        by_what: dict[str, list[str]] = {}
+        for (what, file), ps in groups.items():
+            algos = sorted({m.group(1) for p in ps if (m := re.match(r"(sha\d+) ", p.detail))})
+            note = f", {' and '.join(algos)} mismatch" if algos else (
+                "" if what in ("changed", "missing", "added") else f" ({ps[0].detail})")
+            by_what.setdefault(what, []).append(file + note)
+        parts = []
+        for what, items in by_what.items():
+            n = len(items)
+            noun = _NOUNS.get(what, ("problem", "problems"))[n != 1]
+            parts.append(f"{n} {noun} {what}: " + "; ".join(items[:5]) + (f"; and {n - 5} more" if n > 5 else ""))
+        return printable("; ".join(parts), limit=1000)
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        """What ``portal-crawler verify`` prints: the summary, then the follow-on
+        findings counted by kind (listed with ``verbose``), every line printable."""
+        if self.ok:
+            return []
+        roots, follow = self.causes()
+        out = [self.summary()]
+        if verbose:
+            out += [f"  {p}" for p in self.problems]
+        elif follow:
+            kinds: dict[str, int] = {}
+            for p in follow:
+                kinds[p.kind] = kinds.get(p.kind, 0) + 1
+            out.append(f"{len(follow)} follow-on finding{'s' if len(follow) != 1 else ''} "
+                       f"({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}); --verbose lists them")
+        return out
+
+
+_NOUNS = {"changed": ("file", "files"), "missing": ("file", "files"), "added": ("file", "files"),
+          "damaged": ("file", "files"), "with a wrong payload digest": ("capture", "captures"),
+          "pointing at no capture": ("row", "rows"), "not indexed": ("capture", "captures")}
+
+
+def _what(p: Problem) -> str:
+    if p.kind == "fixity":
+        return "added" if "in no manifest" in p.detail or "not in datapackage" in p.detail else "changed"
+    return {"missing": "missing", "corrupt": "damaged", "digest": "with a wrong payload digest",
+            "pointer": "pointing at no capture", "index": "not indexed"}.get(p.kind, p.kind)
+
+
+def _file(p: Problem) -> str:
+    """The file a problem is in: ``X.warc.gz:1234`` -> ``X.warc.gz``."""
+    return re.sub(r":\d+$", "", p.where)
 
 
 def verify(path: str | Path) -> Report:
@@ -65,8 +147,19 @@ def verify(path: str | Path) -> Report:
             led.finish(rep)
         return rep
     if p.is_file():
+        from portal_crawler.store.archive import ArchiveError, check_archive_file
+        try:
+            check_archive_file(p)
+        except ArchiveError as e:
+            raise VerifyInputError(f"cannot verify {p}: not a snapshot, bag, WACZ or archive ({e})") from None
         return _verify_live(p)
-    raise FileNotFoundError(f"{p} is not a snapshot, bag, WACZ or archive")
+    if not p.exists():
+        raise VerifyInputError(f"{p} is not a snapshot, bag, WACZ or archive: nothing is there")
+    raise VerifyInputError(f"cannot verify {p}: not a snapshot, bag, WACZ or archive")
+
+
+class VerifyInputError(FileNotFoundError):
+    """The path is no snapshot, bag, WACZ or archive: bad input, not a finding."""
 
 
 # -- the ledger: records, index entries and pointers, joined in SQL ---------------------
@@ -156,7 +249,8 @@ def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
             rep.problems.append(Problem("corrupt", name, f"bytes {end}-{size} after the last whole record "
                                                          f"(at {last}) are not a record: truncated or damaged"))
     except Exception as e:  # noqa: BLE001 - any read failure is this file's problem
-        rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {e}"))
+        why = str(e).split(", first line:")[0]      # warcio quotes the damaged bytes
+        rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {why}"))
     led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -227,7 +321,7 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
-        rep.problems.append(Problem("corrupt", where, f"not a readable zip: {e}"))
+        rep.problems.append(Problem("corrupt", where, f"not a readable zip: {e}", "wacz"))
         return {}
     with z:
         names = set(z.namelist())
@@ -235,16 +329,16 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
             package = json.loads(z.read("datapackage.json"))
             digest = json.loads(z.read("datapackage-digest.json"))
         except (KeyError, ValueError, zipfile.BadZipFile) as e:
-            rep.problems.append(Problem("missing", where, f"no readable datapackage.json / datapackage-digest.json: {e}"))
+            rep.problems.append(Problem("missing", where, f"no readable datapackage.json / datapackage-digest.json: {e}", "wacz"))
             return {}
         if digest.get("hash") != "sha256:" + hashlib.sha256(z.read("datapackage.json")).hexdigest():
-            rep.problems.append(Problem("fixity", f"{where}/datapackage.json", "digest differs from datapackage-digest.json"))
+            rep.problems.append(Problem("fixity", f"{where}/datapackage.json", "digest differs from datapackage-digest.json", "wacz"))
         listed = set()
         for res in package.get("resources", []):
             name = res["path"]
             listed.add(name)
             if name not in names:
-                rep.problems.append(Problem("missing", f"{where}/{name}", "listed in datapackage.json, not in the WACZ"))
+                rep.problems.append(Problem("missing", f"{where}/{name}", "listed in datapackage.json, not in the WACZ", "wacz"))
                 continue
             try:
                 with z.open(name) as raw:
@@ -254,28 +348,30 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
                                    z.getinfo(name).file_size)
                     hr.drain()
             except (zipfile.BadZipFile, OSError, EOFError) as e:
-                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable: {e}"))
+                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable: {e}", "wacz"))
                 continue
             algo, _, want = res.get("hash", "").partition(":")
             if algo == "sha256" and (hr.h.hexdigest() != want or hr.n != res.get("bytes")):
                 rep.problems.append(Problem("fixity", f"{where}/{name}",
-                                            f"sha256 {hr.h.hexdigest()} ({hr.n} bytes), datapackage.json says {want} ({res.get('bytes')} bytes)"))
+                                            f"sha256 {hr.h.hexdigest()} ({hr.n} bytes), datapackage.json says {want} ({res.get('bytes')} bytes)",
+                                            "wacz"))
         for extra in sorted(names - listed - {"datapackage.json", "datapackage-digest.json"}):
-            rep.problems.append(Problem("fixity", f"{where}/{extra}", "in the WACZ but not in datapackage.json"))
+            rep.problems.append(Problem("fixity", f"{where}/{extra}", "in the WACZ but not in datapackage.json", "wacz"))
         for name in sorted(n for n in names if n.startswith("indexes/") and n.endswith((".cdx.gz", ".cdxj.gz", ".cdxj"))):
             try:
                 with z.open(name) as raw:
                     stream = gzip.open(raw, "rt", encoding="utf-8") if name.endswith(".gz") else io.TextIOWrapper(raw, "utf-8")
                     _add_index_lines(stream, led)
             except (OSError, EOFError, ValueError) as e:
-                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable index: {e}"))
+                rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable index: {e}", "wacz"))
         rep.counts["wacz_entries"] = len(names)
         return package
 
 
 def _bag_fixity(p: Path, rep: Report) -> None:
     """Every file a manifest lists is there with its digests; nothing unlisted in data/;
-    Payload-Oxum holds. (bagit's own validate stops at the first failed check.)"""
+    Payload-Oxum holds. (bagit's own validate stops at the first failed check.) A file's
+    problems are the cause ("bag" scope); the Oxum follows from them."""
     listed: dict[str, dict[str, str]] = {}
     for man in sorted(p.glob("manifest-*.txt")) + sorted(p.glob("tagmanifest-*.txt")):
         algo = man.stem.split("-", 1)[1]
@@ -284,11 +380,11 @@ def _bag_fixity(p: Path, rep: Report) -> None:
                 digest, path = ln.split(None, 1)
                 listed.setdefault(path.strip(), {})[algo] = digest.lower()
     if not any(p.glob("manifest-*.txt")):
-        rep.problems.append(Problem("missing", str(p / "manifest-sha256.txt"), "the bag has no payload manifest"))
+        rep.problems.append(Problem("missing", "manifest-sha256.txt", "the bag has no payload manifest", "bag"))
     for rel, digests in sorted(listed.items()):
         f = p / rel
         if not f.is_file():
-            rep.problems.append(Problem("missing", str(f), "listed in the manifest, not in the bag"))
+            rep.problems.append(Problem("missing", rel, "listed in the manifest, not in the bag", "bag"))
             continue
         hashes = {a: hashlib.new(a) for a in digests}
         with open(f, "rb") as fh:
@@ -297,17 +393,17 @@ def _bag_fixity(p: Path, rep: Report) -> None:
                     h.update(block)
         for a, h in hashes.items():
             if h.hexdigest() != digests[a]:
-                rep.problems.append(Problem("fixity", str(f), f"{a} {h.hexdigest()}, the manifest says {digests[a]}"))
+                rep.problems.append(Problem("fixity", rel, f"{a} {h.hexdigest()}, the manifest says {digests[a]}", "bag"))
     payload = [q for q in (p / "data").rglob("*") if q.is_file()]
     for q in payload:
         if q.relative_to(p).as_posix() not in listed:
-            rep.problems.append(Problem("fixity", str(q), "in the bag's payload but in no manifest"))
+            rep.problems.append(Problem("fixity", q.relative_to(p).as_posix(), "in the bag's payload but in no manifest", "bag"))
     info = p / "bag-info.txt"
     oxum = next((l.split(":", 1)[1].strip() for l in info.read_text(encoding="utf-8").splitlines()
                  if l.startswith("Payload-Oxum:")), None) if info.exists() else None
     actual = f"{sum(q.stat().st_size for q in payload)}.{len(payload)}"
     if oxum and oxum != actual:
-        rep.problems.append(Problem("fixity", str(info), f"Payload-Oxum {oxum}, the payload is {actual}"))
+        rep.problems.append(Problem("fixity", "bag-info.txt", f"Payload-Oxum {oxum}, the payload is {actual}"))
     rep.counts["bag_files"] = len(listed)
 
 
@@ -341,14 +437,15 @@ def _verify_bag(p: Path) -> Report:
 
 
 def _verify_live(db: Path) -> Report:
-    from portal_crawler.store.export import open_readonly
+    from portal_crawler.store.archive import Archive, ArchiveError
     from portal_crawler.store.paths import ArchivePaths
     rep = Report(str(db), "archive")
     folder = ArchivePaths.of(db).warc_dir
     try:
-        conn = open_readonly(db)
+        ar = Archive.open(db, readonly=True)
+        conn = ar.conn
         conn.execute("SELECT count(*) FROM articles").fetchone()
-    except sqlite3.DatabaseError as e:
+    except (ArchiveError, sqlite3.DatabaseError) as e:
         rep.problems.append(Problem("corrupt", str(db), f"not a readable archive: {e}"))
         return rep
     with _Ledger() as led:
@@ -369,6 +466,6 @@ def _verify_live(db: Path) -> Report:
                 rep.problems.append(Problem("missing", idx.name[:-len(".cdxj")] + ".warc.gz",
                                             f"indexed by {idx.name}, not there"))
         _add_pointers(conn, led)
-        conn.close()
+        ar.close()
         led.finish(rep)
     return rep

@@ -18,6 +18,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import BUSY_TIMEOUT, check_version, connect, connect_readonly, describe, migrate
 
-__all__ = ["Archive", "ArchiveError", "ArchiveNotFound"]
+__all__ = ["Archive", "ArchiveError", "ArchiveNotFound", "check_archive_file"]
 
 
 class ArchiveError(Exception):
@@ -43,6 +44,48 @@ class ArchiveError(Exception):
 
 class ArchiveNotFound(ArchiveError, FileNotFoundError):
     """No archive at that path (and ``create`` was not asked for)."""
+
+SQLITE_MAGIC = b"SQLite format 3\x00"      # the first 16 bytes of every SQLite database
+
+
+def check_archive_file(path: str | Path, *, allow_empty: bool = False) -> None:
+    """Raise ``ArchiveError`` (one line naming the problem) unless ``path`` is a
+    portal-crawler archive, reading it without changing a byte: another program's
+    database, an empty or non-SQLite file is refused before anything opens it for
+    writing (opening would switch it to WAL and add the archive's tables)."""
+    p = Path(path)
+    if not p.exists():
+        raise ArchiveNotFound(f"no archive at {p}")
+    if not p.is_file():
+        raise ArchiveError(f"{p} is not an archive file (it is a directory or a device)")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as e:
+        raise ArchiveError(f"cannot read archive {p}: {e.strerror or e}") from None
+    if not head and (allow_empty or Path(f"{p}-wal").exists()):
+        return      # a new archive: its schema is still only in the write-ahead log, or about to be made
+    if not head:
+        raise ArchiveError(f"{p} is an empty file, not a portal-crawler archive")
+    if head != SQLITE_MAGIC:
+        raise ArchiveError(f"{p} is not an SQLite file, so not a portal-crawler archive")
+    try:
+        # Without a pending write-ahead log the file alone is the database: read it as
+        # immutable, which creates nothing beside it (mode=ro would make -wal/-shm files
+        # next to another program's database).
+        conn = (connect_readonly(str(p)) if Path(f"{p}-wal").exists()
+                else sqlite3.connect(f"file:{quote(str(p.resolve()))}?immutable=1", uri=True))
+        try:
+            names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise ArchiveError(describe(p, e)) from None
+    if not {"meta", "articles"} <= names:
+        shown = ", ".join(sorted(names)[:5]) or "none"
+        raise ArchiveError(f"{p} is another program's SQLite database (tables: {shown}), "
+                           f"not a portal-crawler archive")
+
 
 _INSERT_ARTICLE = (f"INSERT INTO articles ({', '.join(ARTICLE_COLS)}, first_seen, last_seen, "
                    f"updated_at, version, group_size) VALUES "
@@ -72,8 +115,10 @@ class Archive:
         p = Path(path)
         if not p.exists() and not create:
             raise ArchiveNotFound(f"no archive at {p}")
-        if p.exists() and not p.is_file():
-            raise ArchiveError(f"{p} is not an archive file")
+        if p.exists():
+            # An empty file is a new archive only where one is being created (the crawl
+            # lock makes the file before the archive is opened).
+            check_archive_file(p, allow_empty=create)
         return cls(p, readonly=readonly, **kw)
 
     def __init__(self, path: str | Path, *, readonly: bool = False, num_perm: int = 128, bands: int = 64,
@@ -495,6 +540,41 @@ class Archive:
         """The ``n`` most recent crawl runs, newest first (rows of ``crawl_runs``)."""
         return queries.recent_runs(self.conn, n)
 
+    # -- the analyst's and archivist's verbs (the CLI commands call these) ----------
+    def export(self, out, fmt: str = "jsonl", *, filters=None, with_: tuple[str, ...] = (), bom: bool = False,
+               **filter_kw) -> dict:
+        """Write the selected records to ``out`` (a path, a binary stream, or None for
+        stdout) as ``jsonl``, ``csv`` or ``parquet`` (store/export.py); ``filters`` is an
+        ``export.Filters`` or its fields as keywords (``sites=["wuhan"], since="2021"``).
+        Returns {"articles": n, <side table>: n, "files": [paths written]}."""
+        from portal_crawler.store.export import Filters, export
+        return export(self.conn, out, fmt, filters=filters or Filters(**filter_kw), with_=with_, bom=bom)
+
+    def reparse(self, registry=None, *, site: str | None = None) -> dict:
+        """Re-extract every article from its stored WARC captures and update the changed
+        records (store/reparse.py); ``registry`` gives per-site rules (default: the
+        network's). Returns {checked, updated, unchanged, missing, truncated}."""
+        from portal_crawler.store.reparse import reparse_archive
+        return reparse_archive(self, self.path, registry or _default_registry(), site=site)
+
+    def recheck(self, registry=None, *, dry_run: bool = False) -> dict:
+        """Re-apply the same-article rule to the archive's duplicate groups and split
+        those it would not make (store/recheck.py); returns the summary counts."""
+        from portal_crawler.store.recheck import recheck_archive
+        return recheck_archive(self, self.path, registry or _default_registry(), dry_run=dry_run)
+
+    def unknown_sites(self, keys, known=()) -> list[str]:
+        """The ``keys`` that name no site: neither one of the network's registry (nor of
+        ``known``, e.g. a sites file's keys) nor one this archive holds. Commands
+        refuse them (``--site nosuchsite`` is a typo, never an empty answer)."""
+        from portal_crawler.sites import registry
+        names = set(registry.load().sites) | set(known)
+        rest = [k for k in keys if k not in names]
+        if rest:
+            held = queries.archived_sites(self.conn)
+            rest = [k for k in rest if k not in held]
+        return rest
+
     def site_summary(self) -> list[dict]:
         return queries.site_summary(self.conn)
 
@@ -521,6 +601,11 @@ class Archive:
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)
+
+
+def _default_registry():
+    from portal_crawler.sites import registry
+    return registry.load()
 
 
 def _refs(rec: dict) -> str | None:

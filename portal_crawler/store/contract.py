@@ -145,6 +145,32 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                         "(limits/<name>, limit_urls/<name>).",
             "drift": "JSON of template-drift counts per site (see the drift warnings "
                      "query).",
+            "findings": "JSON list of the monitors' findings [{kind, site, channel, field, "
+                        "message}]: coverage, no_new_articles, blocked, template (exit 7).",
+        }),
+    "run_coverage": (
+        "Field coverage of each run's new records per site and channel: the history the "
+        "monitors compare the next runs with.", {
+            "run_id": "The run (crawl_runs.id).",
+            "site": "Site key.",
+            "channel": "Channel name; '' for the whole site.",
+            "records": "New records of the run.",
+            "title": "Of them, records with a title.",
+            "published_at": "Records with a date.",
+            "source": "Records with a 来源.",
+            "author": "Records with an author.",
+            "editor": "Records with an editor.",
+            "body": "Records with a body of at least body_min_chars characters.",
+        }),
+    "requeue": (
+        "URLs re-queued by a repair (dedupe --recheck removing articles made of block "
+        "pages): the next crawl of the site asks for them.", {
+            "url": "The URL (primary key).",
+            "site": "Site key.",
+            "kind": "What it is: article or list.",
+            "retry_meta": "JSON of what the list had said of it (clicks).",
+            "reason": "Why it was re-queued.",
+            "added_at": "When.",
         }),
     "crawl_errors": (
         "Every request of a run that failed after its retries (exit 1); the next crawl "

@@ -24,7 +24,7 @@ from typing import IO, Iterator
 
 from portal_crawler.store.records import LIST_COLS
 
-__all__ = ["SIDE_TABLES", "FORMATS", "Filters", "ExportError", "export", "open_readonly", "iter_records"]
+__all__ = ["SIDE_TABLES", "FORMATS", "Filters", "ExportError", "export", "iter_records"]
 
 FORMATS = ("jsonl", "csv", "parquet")
 # name in the export -> (table, its article key column)
@@ -48,15 +48,6 @@ class Filters:
     until: str | None = None          # published on or before
     changed_since: str | None = None  # a crawl run id or an ISO timestamp
     min_id: int | None = None         # articles with id > min_id (incremental snapshots)
-
-
-def open_readonly(path: str | os.PathLike) -> sqlite3.Connection:
-    """A read-only connection; a missing archive is an error, never a new empty one."""
-    from portal_crawler.store.schema import connect_readonly
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no archive at {p}")
-    return connect_readonly(str(p))
 
 
 def columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
@@ -161,19 +152,14 @@ def side_path(out: Path, name: str) -> Path:
     return out.with_name(f"{out.stem}.{name}{out.suffix}")
 
 
-def export(source: sqlite3.Connection | str | os.PathLike, out: str | os.PathLike | IO[bytes] | None,
+def export(source, out: str | os.PathLike | IO[bytes] | None,
            fmt: str = "jsonl", *, filters: Filters | None = None, with_: tuple[str, ...] = (),
            bom: bool = False) -> dict:
-    """Write the selected records of ``source`` (an archive path, or a connection) to
+    """Write the selected records of ``source`` (an open ``Archive``, or a connection;
+    users call ``Archive.open(path, readonly=True).export(...)``) to
     ``out`` (a path, a binary stream, or None for stdout); returns {"articles": n,
     <side table>: n, "files": [paths written]}."""
-    if not isinstance(source, sqlite3.Connection):
-        conn = open_readonly(source)
-        try:
-            return export(conn, out, fmt, filters=filters, with_=with_, bom=bom)
-        finally:
-            conn.close()
-    conn = source
+    conn = getattr(source, "conn", source)      # an open Archive, or its connection
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     bad = [w for w in with_ if w not in SIDE_TABLES]

@@ -5,11 +5,16 @@ import json
 import sqlite3
 
 __all__ = ["column_set", "article_by_key", "recent_runs", "site_summary", "site_counts", "dupe_groups",
-           "table_counts", "backfill", "failed_requests", "retry_requests"]
+           "table_counts", "backfill", "failed_requests", "retry_requests", "archived_sites"]
 
 def _dicts(cur: sqlite3.Cursor) -> list[dict]:
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def archived_sites(conn) -> set[str]:
+    """The site keys this archive holds articles (or copies) of."""
+    return {r[0] for r in conn.execute("SELECT DISTINCT site FROM article_urls")}
 
 
 def column_set(conn, column: str, site: str | None) -> set[str]:
@@ -53,13 +58,19 @@ def failed_requests(conn, run_id: int) -> list[dict]:
 
 
 def retry_requests(conn, site: str) -> list[dict]:
-    """Failed article and list requests of the site's last recorded run."""
-    return _dicts(conn.execute(
+    """Failed article and list requests of the site's last recorded run, then the URLs
+    a repair re-queued (table requeue)."""
+    rows = _dicts(conn.execute(
         "SELECT e.kind, e.retry_url AS url, min(e.retry_meta) AS retry_meta FROM crawl_errors e "
         "WHERE e.site = ? AND e.kind IN ('article', 'list') AND e.run_id = "
         "(SELECT max(r.id) FROM crawl_runs r WHERE r.finished_at IS NOT NULL "
         " AND EXISTS (SELECT 1 FROM json_each(r.sites) WHERE value = ?)) "
         "GROUP BY e.kind, e.retry_url ORDER BY min(e.id)", (site, site)))
+    seen = {r["url"] for r in rows}
+    rows += [r for r in _dicts(conn.execute(
+        "SELECT kind, url, retry_meta FROM requeue WHERE site = ? ORDER BY rowid", (site,)))
+        if r["url"] not in seen]
+    return rows
 
 
 def site_summary(conn) -> list[dict]:

@@ -12,6 +12,10 @@ by dedupe.repost); then its first/last seen times and click count are restored a
 the `article_versions` rows of its URL move with it.  Everything happens in one
 transaction.  A copy without a readable capture cannot be re-extracted: it stays
 where it is and is counted as `unsplittable`.
+
+First, articles made from block pages by an earlier version (a firewall's 拦截 page
+stored as an article) are removed and their URLs re-queued for the next crawl
+(store/blockrepair.py).
 """
 from __future__ import annotations
 
@@ -76,10 +80,14 @@ def _record(row: dict, folder, reg) -> dict | None:
 
 
 def recheck_archive(archive, db_path, reg=None, dry_run: bool = False) -> dict:
-    """Split the groups the archive's rule would not make; returns the summary
-    {groups_checked, groups_split, copies_moved, articles_created, unsplittable}."""
+    """Remove articles made of block pages (their URLs re-queued), then split the groups
+    the archive's rule would not make; returns the summary {block_articles_removed,
+    urls_requeued, groups_checked, groups_split, copies_moved, articles_created, unsplittable}."""
+    from portal_crawler.store.blockrepair import repair_blocks
     from portal_crawler.store.paths import warc_dir
+    blocks = repair_blocks(archive, db_path, dry_run=dry_run)
     summary, todo = plan(archive)
+    summary.update(blocks)
     folder = warc_dir(db_path)
     moves: list[tuple[int, dict, dict]] = []          # (old article, row, record)
     unsplittable = 0

@@ -198,7 +198,31 @@ UPDATE articles SET authors = author_names_json(author), author_kind = author_ki
   page_type = page_type_of(extractor, channel, title, body);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS]
+
+# Monitors (README "Monitors"): field coverage of each run's new records per site and
+# channel (the site's own history the next runs are compared with), the run's findings,
+# and URLs re-queued by a repair (`dedupe --recheck` removing rows made of block pages):
+# the next crawl of the site asks for them like the last run's failed requests.
+_V_MONITORS = """
+CREATE TABLE run_coverage (
+  run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+  site TEXT NOT NULL,
+  channel TEXT NOT NULL DEFAULT '',   -- '' = the whole site
+  records INTEGER NOT NULL,           -- new records of the run
+  title INTEGER, published_at INTEGER, source INTEGER, author INTEGER, editor INTEGER,
+  body INTEGER,                       -- records with the field (body: at least N characters)
+  PRIMARY KEY (run_id, site, channel)
+);
+ALTER TABLE crawl_runs ADD COLUMN findings TEXT;   -- JSON [{kind, site, channel, field, message}]
+CREATE TABLE requeue (
+  url TEXT PRIMARY KEY,
+  site TEXT, kind TEXT,               -- kind: article or list, as crawl_errors.kind
+  retry_meta TEXT,                    -- JSON: what the list had said of it (clicks)
+  reason TEXT, added_at TEXT
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

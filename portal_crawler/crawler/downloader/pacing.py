@@ -30,12 +30,17 @@ import time
 from dataclasses import dataclass
 
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from portal_crawler.crawler.stopping import StopRequested, crawl_force_stop, crawl_stopping
 
 logger = logging.getLogger(__name__)
+
+
+class SitePaused(IgnoreRequest):
+    """The site was paused for this run (crawler/downloader/blocking.py): nothing more is sent to it."""
 
 
 @dataclass
@@ -97,6 +102,11 @@ class Pacer:
         self._delay: dict[str, float] = {k: p.delay for k, p in policies.items()}
         self._released: dict[str, asyncio.Event] = {}
         self.send_log: dict[str, list[float]] | None = None  # tests: {site: [monotonic send times]}
+        # Blocked sites (crawler/downloader/blocking.py): a raised floor under the delay, and paused
+        # sites, checked at send time so that no queued request reaches a paused site.
+        self._floor: dict[str, float] = {}
+        self.paused: set[str] = set()
+        self.sends: dict[str, int] = {}
         self.stopping = False
         self._stop_event: asyncio.Event | None = None
 
@@ -149,6 +159,8 @@ class Pacer:
         while True:
             if self.stopping:
                 raise StopRequested("not sent: the crawl is stopping")
+            if site in self.paused:
+                raise SitePaused(f"site {site} paused for this run (blocked)")
             wait = self.book.try_send(site, self._delay[site] + (extra if first else 0.0), policy.concurrency)
             if wait == 0.0:
                 break
@@ -160,7 +172,39 @@ class Pacer:
                 await self._pause(wait)
         if self.send_log is not None:
             self.send_log.setdefault(site, []).append(time.monotonic())
+        self.sends[site] = self.sends.get(site, 0) + 1
         return True
+
+    def back_off(self, site: str, factor: float, min_delay: float) -> float:
+        """Slow ``site`` down: its delay (and the floor adaptation keeps) multiplied by
+        ``factor``, at least ``min_delay``, at most ``max_delay``. Returns the new delay."""
+        if site not in self._delay:
+            return 0.0
+        new = min(self.max_delay, max(min_delay, self._delay[site] * factor))
+        self._floor[site] = max(self._floor.get(site, 0.0), new)
+        self._delay[site] = max(self._delay[site], new)
+        return self._delay[site]
+
+    def relax(self, site: str, factor: float) -> None:
+        """Undo one ``back_off`` step: the raised floor divided by ``factor``; gone once it
+        reaches the site's own delay."""
+        floor = self._floor.get(site)
+        if floor is None:
+            return
+        policy = self.policies.get(site)
+        base = policy.delay if policy is not None else 0.0
+        new = floor / factor
+        if new <= base:
+            del self._floor[site]
+            new = base
+        else:
+            self._floor[site] = new
+        self._delay[site] = min(self._delay[site], max(new, base))
+
+    def pause(self, site: str) -> int:
+        """Send nothing more to ``site`` in this run; returns the sends made to it so far."""
+        self.paused.add(site)
+        return self.sends.get(site, 0)
 
     def done(self, site: str, latency: float | None, status: int | None) -> None:
         self.book.done(site)
@@ -177,7 +221,7 @@ class Pacer:
         old = self._delay[site]
         target = latency / self.target_concurrency
         new = max(target, (old + target) / 2.0)
-        new = min(max(policy.delay, new), self.max_delay)
+        new = min(max(policy.delay, self._floor.get(site, 0.0), new), self.max_delay)
         if status is not None and status != 200 and new <= old:
             return
         self._delay[site] = new

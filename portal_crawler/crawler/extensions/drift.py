@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-WATCHED = ("title", "published_at", "source", "author", "editor", "body")
+from portal_crawler.record import WATCHED_FIELDS as WATCHED
+
 ALWAYS = 0.95  # a field present in at least this share of a site's articles "always" has it
 
 
