@@ -19,8 +19,9 @@ KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "s
         "recrawl_request_ratio", "polite_wall_ratio", "rss_growth_ratio", "search_p50_ms_1m",
         "search_speedup_vs_like", "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio",
         "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio",
-        "scaleout_restart_items_lost", "scaleout_hosts_min_gap_ratio")
-BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout")
+        "scaleout_restart_items_lost", "scaleout_hosts_min_gap_ratio",
+        "attach_text_f1_min", "attach_pdf_vs_pdftotext", "capture_pages_ratio", "capture_recrawl_bytes_ratio")
+BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout", "attach")
 
 
 def bench_crawl(quick, profile):
@@ -69,6 +70,11 @@ def bench_snapshot(quick, profile):
 def bench_scaleout(quick, profile):
     from benchmarks import bench_scaleout
     return bench_scaleout.run(quick)
+
+
+def bench_attach(quick, profile):
+    from benchmarks import bench_attach
+    return bench_attach.run(quick)
 
 
 def _round(v, n=4):
@@ -204,6 +210,28 @@ def rows(f: dict) -> list[dict]:
          "ours": hi.get("verify_peak_rss_mb"), "baseline": lo.get("verify_peak_rss_mb"),
          "ratio": f.get("verify_rss_growth_ratio"), "target": "<= 1.3 (flat)",
          "met": met(f.get("verify_rss_growth_ratio"), lambda v: v <= 1.3)},
+    ]
+    ad = f.get("attach_detail") or {}
+    at, ac = ad.get("text") or {}, ad.get("crawl") or {}
+    pv = at.get("pdf_vs_pdftotext") or {}
+    out += [
+        {"metric": "attachment text char F1 vs the replica's text, worst of PDF (CID, TrueType), DOCX, XLSX ("
+                   + ", ".join(f"{k} {v['f1_min']}" for k, v in at.items() if k != "pdf_vs_pdftotext") + ")",
+         "ours": f.get("attach_text_f1_min"), "baseline": 1.0, "ratio": f.get("attach_text_f1_min"),
+         "target": ">= 0.98", "met": met(f.get("attach_text_f1_min"), lambda v: v >= 0.98)},
+        {"metric": f"PDF text ms/MB, ours (pdfminer.six) vs pdftotext ({pv.get('files', '?')} PDFs, a process each)",
+         "ours": pv.get("ours_ms_per_mb"), "baseline": pv.get("pdftotext_ms_per_mb"),
+         "ratio": f.get("attach_pdf_vs_pdftotext"), "target": "(info: the cost of a pure-Python reader)"},
+        {"metric": f"crawl articles/s, capture on vs off ({', '.join(ad.get('sites', []))}, {ad.get('scale', '?')})",
+         "ours": ac.get("articles_per_s_on"), "baseline": ac.get("articles_per_s_off"),
+         "ratio": f.get("capture_pages_ratio"), "target": "(info: the cost of capture)"},
+        {"metric": "bytes fetched, unchanged re-crawl vs first crawl, capture on",
+         "ours": ac.get("recrawl_bytes"), "baseline": ac.get("first_bytes"),
+         "ratio": f.get("capture_recrawl_bytes_ratio"),
+         "target": f"<= capture off ({ac.get('recrawl_bytes_ratio_off', '?')})",
+         "met": met(f.get("capture_recrawl_bytes_ratio"),
+                    lambda v: ac.get("recrawl_bytes") is not None
+                    and ac["recrawl_bytes"] <= ac.get("recrawl_bytes_off", 0))},
     ]
     return out
 

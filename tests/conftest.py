@@ -81,3 +81,22 @@ def pytest_terminal_summary(terminalreporter):
     chaos = sys.modules.get("test_chaos")
     if chaos is not None and chaos.TALLY:
         terminalreporter.write_line(chaos.figures_line())
+
+
+PYWB = "pywb>=2.10,<2.11"
+
+
+@pytest.fixture(scope="session")
+def pywb_bin():
+    """pywb's bin folder: its own virtualenv (pywb pins redis==2.10.6), built when absent."""
+    import subprocess
+    import sys
+    from portal_crawler.snapshot.qa import default_pywb
+    bindir = default_pywb()
+    venv = bindir.parent
+    if not (bindir / "wayback").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
+        p = subprocess.run([str(bindir / "pip"), "install", "-q", PYWB], capture_output=True, text=True, timeout=1200)
+        if p.returncode != 0:
+            pytest.fail(f"cannot install {PYWB} into {venv}: {p.stderr[-2000:]}")
+    return bindir

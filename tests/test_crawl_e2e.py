@@ -45,7 +45,7 @@ def test_crawl_archives_every_article_exactly(replica_net, tmp_path):
     harbin_links = {l["label"] for l in per_site["harbin"]["friend_links"]}
     assert {"总站", "浙江", "武汉", "湖南"} <= harbin_links and len(harbin_links) == 24
     served = replica_net.stats()["sites"]
-    assert all(set(kinds) <= {"robots", "home", "sitemap", "list", "list_dynamic", "article", "article_page"}
+    assert all(set(kinds) <= {"robots", "home", "sitemap", "list", "list_dynamic", "article", "article_page", "attachment", "upload", "static", "not_found"}
                for kinds in served.values()), served
 
     # Every article row points at its raw capture, and the capture re-extracts to it.

@@ -16,7 +16,7 @@ PKG = ROOT / "portal_crawler"
 # Earliest first: a module may import its own layer and the layers above it in this list.
 LAYERS = [
     {"record", "urls", "spawn", "terminal", "blocks"},
-    {"extract", "discover"},
+    {"extract", "discover", "files"},   # files: attachment text (a bounded child process)
     {"sites"},          # a sites file's selectors compile with extract; `sites discover` reads homes
     {"dedupe"},         # the repost rule reads the packaged sites
     {"store"},

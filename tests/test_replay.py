@@ -2,19 +2,16 @@
 pywb, with their original bytes and encoding (GBK and UTF-8 sites).
 
 pywb pins an old redis client, so it lives in its own virtual environment:
-``$PORTAL_PYWB_VENV`` or ``~/.cache/portal-crawler/pywb-venv``, built here from PyPI
-when absent."""
+``$PORTAL_PYWB_VENV`` or ``~/.cache/portal-crawler/pywb-venv``, built from PyPI when
+absent (the ``pywb_bin`` fixture, conftest.py)."""
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import cli
@@ -22,19 +19,7 @@ from conftest import cli
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
 
-PYWB = "pywb>=2.10,<2.11"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def pywb_bin():
-    venv = Path(os.environ.get("PORTAL_PYWB_VENV") or Path.home() / ".cache/portal-crawler/pywb-venv")
-    if not (venv / "bin/wayback").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
-        p = subprocess.run([str(venv / "bin/pip"), "install", "-q", PYWB], capture_output=True, text=True, timeout=1200)
-        if p.returncode != 0:
-            pytest.fail(f"cannot install {PYWB} into {venv}: {p.stderr[-2000:]}")
-    return venv / "bin"
 
 
 def _free_port() -> int:

@@ -96,7 +96,7 @@ def _ds_ids(client, q):
 def test_metadata_describes_every_table_and_column(archive, client):
     con = sqlite3.connect(archive)
     tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND "
-                                        "name NOT LIKE 'articles_fts_%' AND name NOT LIKE 'sqlite_%'")]
+                                        "name NOT LIKE '%_fts_%' AND name NOT LIKE 'sqlite_%'")]
     meta = client.json("/-/metadata.json")["databases"][client.name]["tables"]
     for t in tables:
         cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})")]
@@ -109,7 +109,7 @@ def test_metadata_describes_every_table_and_column(archive, client):
     for t, (_, cols) in TABLES.items():
         if t != "meta":
             assert f"`{t}`" in section, t
-        if t not in ("meta", "dedupe_minhash", "articles_fts"):     # the README lists columns
+        if t not in ("meta", "dedupe_minhash", "articles_fts", "attachments_fts"):  # the README lists columns
             for c in cols:
                 assert re.search(rf"\b{c}\b", section), (t, c)
     # the table page shows them

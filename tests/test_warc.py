@@ -57,7 +57,8 @@ def test_warc_is_a_complete_linked_crawl(replica_net, tmp_path):
     assert fields["crawl-run-id"] == str(run_id) and fields["hostname"]
     assert sum(1 for r in recs if r[1]["WARC-Type"] == "warcinfo") == 1
 
-    responses = {r[1]["WARC-Record-ID"]: r for r in recs if r[1]["WARC-Type"] == "response"}
+    # (revisits too: the replica serves one image payload under many URLs, page resources)
+    responses = {r[1]["WARC-Record-ID"]: r for r in recs if r[1]["WARC-Type"] in ("response", "revisit")}
     requests = [r for r in recs if r[1]["WARC-Type"] == "request"]
     assert len(responses) == len(requests) > 100
     for _, h, http, _ in recs[1:]:
@@ -96,7 +97,9 @@ def test_warc_is_a_complete_linked_crawl(replica_net, tmp_path):
 
     # `wacz create -d` reads the files as a crawl: every HTML page that referred to
     # another request is a page.
-    referrers = {http.get_header("Referer") for _, h, http, _ in requests if http.get_header("Referer")}
+    # (cdxj-indexer pairs a request's Referer with a response record, not a revisit)
+    referrers = {http.get_header("Referer") for _, h, http, _ in requests if http.get_header("Referer")
+                 and responses[h["WARC-Concurrent-To"]][1]["WARC-Type"] == "response"}
     html = {r[1]["WARC-Target-URI"] for r in responses.values()
             if "html" in (r[2].get_header("Content-Type") or "")}
     out = tmp_path / "t.wacz"

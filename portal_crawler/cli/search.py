@@ -14,6 +14,7 @@ from portal_crawler.cli.common import DEFAULT_DB, fail, main, open_archive, out,
 from portal_crawler.terminal import plain
 
 _FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "snippet")
+_FILE_FIELDS = ("article_title", "article_url", "format")   # `--in attachments`: the hit's article
 
 
 # ignore_unknown_options: `search 疫情 -融资` needs no quotes or `--` (the query's
@@ -31,7 +32,9 @@ _FIELDS = ("id", "published_at", "site", "channel", "title", "url", "score", "sn
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
-def search(words, db, site, channel, since, until, sort, limit, offset, fmt):
+@click.option("--in", "in_", type=click.Choice(["articles", "attachments"]), default="articles",
+              show_default=True, help="Search articles, or the attachments' text (each hit names its article).")
+def search(words, db, site, channel, since, until, sort, limit, offset, fmt, in_):
     """Full-text search of the archive: exact, for Chinese words of any length.
 
     \b
@@ -54,17 +57,18 @@ def search(words, db, site, channel, since, until, sort, limit, offset, fmt):
         refuse_unknown_sites(ar, [site], db)
         try:
             res = ar.search(query, site=site, channel=channel, since=since, until=until,
-                            sort=sort, limit=limit, offset=offset)
+                            sort=sort, limit=limit, offset=offset, in_=in_)
         except QueryError as e:
             fail(f"invalid query {query!r}: {e}")
     rows = [{**h, "snippet": mark(h["snippet"], h["snippet_hit"])} for h in res.hits]
+    fields = _FIELDS + (_FILE_FIELDS if in_ == "attachments" else ())
     if fmt == "json":
         click.echo(json.dumps({"query": query, "total": res.total, "offset": offset,
                                "limit": limit, "sort": sort,
-                               "hits": [{k: r[k] for k in _FIELDS} for r in rows]},
+                               "hits": [{k: r[k] for k in fields} for r in rows]},
                               ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=_FIELDS, extrasaction="ignore")
+        w = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
         click.echo(f"{res.total} results", err=True)
@@ -87,6 +91,9 @@ def _table(res, offset):
             snip.stylize("reverse", *h["snippet_hit"])
         cell.append("\n").append_text(snip).append("\n")
         cell.append(plain(h["url"]), style=Style(dim=True, link=h["url"]) if h["url"] else "")
+        if h.get("article_url"):        # an attachment: the article it belongs to
+            cell.append("\nin: ").append(plain(h["article_title"] or ""), style="italic")
+            cell.append("\n" + plain(h["article_url"]), style=Style(dim=True, link=h["article_url"]))
         t.add_row(str(i), (h["published_at"] or "")[:10],
                   Text(f"{plain(h['site'])}\n{plain(h['channel'])}"), cell)
     if res.hits:

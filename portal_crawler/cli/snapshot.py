@@ -1,4 +1,4 @@
-"""`snapshot` and `verify` (snapshot/package.py, snapshot/verify.py)."""
+"""`snapshot`, `verify` and `qa` (snapshot/package.py, snapshot/verify.py, snapshot/qa.py)."""
 from __future__ import annotations
 
 import sys
@@ -57,4 +57,39 @@ def verify(path, verbose):
     for line in rep.lines(verbose):
         click.echo(line)
     click.echo(f"FAILED: {len(rep.problems)} problem(s) in {rep.kind} {plain(path)} ({counts})", err=True)
+    sys.exit(EXIT_ERRORS)
+
+
+@main.command()
+@click.argument("snapshot_path", metavar="SNAPSHOT")
+@click.option("--sample", type=click.IntRange(min=1), default=10, show_default=True, help="Pages to check.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Which pages (a random sample by this seed).")
+@click.option("--pywb", type=click.Path(file_okay=False), help="bin folder of a virtualenv with pywb 2.10 "
+              "(default: $PORTAL_PYWB_VENV/bin or ~/.cache/portal-crawler/pywb-venv/bin).")
+@click.option("--chromium", default="/usr/bin/chromium", show_default=True, help="Chromium to drive.")
+@click.option("--screenshots", type=click.Path(file_okay=False), help="Keep the live and replay screenshots here.")
+@click.option("--min-similarity", type=click.FloatRange(0, 1), default=0.95, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def qa(snapshot_path, sample, seed, pywb, chromium, screenshots, min_similarity, fmt):
+    """Replay check of a snapshot (bag or WACZ): a sample of its pages opened in headless
+    Chromium from the live site and from pywb's replay; per page the text match (1.0 =
+    the same visible text) and the screenshots' SSIM. Exit 1 when a page falls short."""
+    import json
+    from portal_crawler.snapshot.qa import QAError, replay_qa
+    try:
+        rep = replay_qa(snapshot_path, sample=sample, seed=seed, pywb=pywb, chromium=chromium,
+                        screenshots=screenshots, min_similarity=min_similarity)
+    except QAError as e:
+        fail(str(e))
+    if fmt == "json":
+        click.echo(json.dumps(rep.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for p in rep.pages:
+            click.echo(f"{p.text_match:6.4f} text  {p.similarity:6.4f} ssim  {p.url}" + (f"  ({p.error})" if p.error else ""))
+    verdict = f"{sum(1 for p in rep.pages if p.error is None and p.text_match >= rep.min_text and p.similarity >= rep.min_similarity)}" \
+              f"/{len(rep.pages)} pages replay as they are live (text match 1.0, SSIM >= {rep.min_similarity})"
+    if rep.ok:
+        click.echo("ok: " + verdict, err=fmt == "json")
+        sys.exit(EXIT_OK)
+    click.echo(verdict, err=True)
     sys.exit(EXIT_ERRORS)

@@ -13,6 +13,8 @@ class ArticleItem(ArticleRecord):
     warc_offset: int | None = None                  # ... and the record's byte offset
     warc_refs: list = field(default_factory=list)   # [[file, offset], ...] of every page
     alt_urls: list = field(default_factory=list)
+    files: list = field(default_factory=list)       # attachment captures and text (crawler/files.py)
+    resources: list = field(default_factory=list)   # page requisites captured with it (crawler/files.py)
 
     def as_dict(self) -> dict:
         """The fields as a dict, values shared (ItemAdapter.asdict copies them deeply:

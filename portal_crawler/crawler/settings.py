@@ -121,6 +121,23 @@ PORTAL_MAX_ARTICLE_PAGES = 50
 PORTAL_MAX_LINKS_PER_PAGE = 500
 PORTAL_MAX_STALE_LIST_PAGES = 3
 
+# Attachments (crawler/files.py): fetched with their article, at most once per archive;
+# a larger one than ATTACHMENT_MAXSIZE is recorded as skipped with its announced size
+# (per site: `attachment_maxsize` in the sites file). Their text is read in a child
+# process, per file bounded in time (s), address space and input size (bytes).
+ATTACHMENTS_ENABLED = True
+ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+ATTACHMENT_TEXT_TIMEOUT = 30.0
+ATTACHMENT_TEXT_MEMORY = 1024 * 1024 * 1024
+ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
+# Page resources (crawler/files.py): the images and stylesheets an article page loads,
+# captured once per archive (the same payload under another URL: a revisit record), so
+# its replay looks as the page did. They are fetched at the site's pace; robots.txt
+# rules them only with RESOURCES_OBEY_ROBOTS (DedeCMS sites disallow /templets, where
+# their stylesheets live: obeying it replays every page unstyled).
+RESOURCES_ENABLED = True
+RESOURCES_OBEY_ROBOTS = False
+
 # Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
 # README "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
 # least BLOCK_BACKOFF_SHARE blocked gets its delay multiplied by BLOCK_BACKOFF_FACTOR

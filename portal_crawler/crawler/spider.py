@@ -26,6 +26,8 @@ from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.crawler.keyset import KeySet
+from portal_crawler.crawler.files import FileFetcher
+from portal_crawler.discover.resources import page_resources
 from portal_crawler.crawler.backfill import HEAD_KEYS, Backfill
 from portal_crawler.crawler.downloader.blocking import SitePaused, is_block_failure
 from portal_crawler.crawler.items import ArticleItem
@@ -35,6 +37,7 @@ from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site, resolve_sites
 from portal_crawler.store.archive import Archive
+from portal_crawler.store.attachments import known_file_urls, known_resource_urls
 from portal_crawler.urls import canonical_url, identity_key
 from portal_crawler.crawler.stats import CHANNEL_FILTER, ERRORS, site_key
 from portal_crawler.crawler.stopping import StopRequested
@@ -77,7 +80,8 @@ class PortalSpider(scrapy.Spider):
         self.failed: list[dict] = []  # requests that failed after their retries (crawl_errors)
 
     @classmethod
-    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, backfill=None, **kwargs):
+    def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, backfill=None,
+                     known_files=None, known_resources=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -92,6 +96,9 @@ class PortalSpider(scrapy.Spider):
             known = k if known is None else known
             backfill = state.pop("backfill") if backfill is None else backfill
             state.pop("backfill", None)
+            files_known, res_known = state.pop("known_files"), state.pop("known_resources")
+            known_files = files_known if known_files is None else known_files
+            known_resources = res_known if known_resources is None else known_resources
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
@@ -99,10 +106,11 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES")
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
+        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set(), known_resources or set())
         return spider
 
     # -- helpers -------------------------------------------------------------------------
-    def _req(self, url: str, callback, site: Site, **meta) -> scrapy.Request | None:
+    def _req(self, url: str, callback, site: Site, errback=None, **meta) -> scrapy.Request | None:
         """A request to ``site``, or None once the site's request budget is spent."""
         lim = self.limits[site.key]
         if self.requests_made[site.key] >= lim["max_requests"]:
@@ -113,7 +121,7 @@ class PortalSpider(scrapy.Spider):
                     download_warnsize=lim["download_warnsize"])
         # On --resume, requests the interrupted run had already scheduled are in the
         # persisted seen-set; anything not archived yet must be fetchable again.
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+        return scrapy.Request(url, callback=callback, errback=errback or self.on_error, meta=meta,
                               dont_filter=self.full_lists)
 
     def _limit(self, site: str, name: str, url: str | None = None) -> None:
@@ -387,6 +395,8 @@ class PortalSpider(scrapy.Spider):
         # Carried to the next page's request: the extracted record, not the decoded page
         # (a 5 MB page would otherwise ride along in meta until the article is done).
         parts = response.meta.get("parts", []) + [(replace(res, text=""), response.meta.get("warc"))]
+        requisites = response.meta.get("requisites", []) + (
+            page_resources(res.text, response.url) if self.files.resources and res.kind == "article" else [])
         if res.kind != "article":
             self._inc(site.key, "not_article")
             logger.info("not an article page: %s", response.url)
@@ -413,16 +423,37 @@ class PortalSpider(scrapy.Spider):
             nxt, rest = remaining[0], remaining[1:]
             # refresh: page k of a re-checked article may be a revisit too (crawler/extensions/warc.py).
             req = self._req(nxt, self.parse_article, site, parts=parts, remaining=rest, key=response.meta.get("key"),
+                            requisites=requisites,
                             cut=response.meta.get("cut", False), refresh=response.meta.get("refresh", False),
                             clicks=response.meta.get("clicks"), first_url=response.meta.get("first_url", response.url))
             if req is not None:
                 yield req
             return
         item = self._item(site, parts, response)
+        # The article's attachments are fetched before its item goes out (crawler/files.py):
+        # the item carries their captures and text to the archive.
+        yield from self.files.start(item, site, response.meta.get("key"), requisites)
+
+    # Attachment and resource callbacks: spider methods, so that a request serialises
+    # (scale-out frontier) with its callback; the work is crawler/files.py's.
+    async def parse_file(self, response):
+        async for out in self.files.parse(response):
+            yield out
+
+    def file_failed(self, failure):
+        return self.files.failed(failure)
+
+    def claim_file(self, url: str) -> bool:
+        """True when this process is the one to fetch ``url`` (an attachment or page
+        resource not asked for elsewhere in the run); the scale-out spider asks Redis."""
+        return True
+
+    def emit(self, item: ArticleItem, key: str | None):
+        """The article's item, once its pages and attachments are in."""
         published = getattr(item, "published_at", None)
         # An article the archive drops (published before --since) stays missing.
-        if response.meta.get("key") and not (self.since and published and published[:10] < self.since):
-            self.backfill.done(response.meta["key"])
+        if key and not (self.since and published and published[:10] < self.since):
+            self.backfill.done(key)
         yield item
 
     def _item(self, site: Site, parts, response) -> ArticleItem:
@@ -457,7 +488,9 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
     state = {"backfill": [r for k in keys for r in ar.backfill(site=k)],  # crawler/backfill.py
              "refetch": {k: ar.refetch_urls(site=k) for k in keys},
              "retry": {k: ar.retry_requests(k) for k in keys},
-             "full_lists": full_lists or ar.last_run_unfinished(keys)}
+             "full_lists": full_lists or ar.last_run_unfinished(keys),
+             "known_files": known_file_urls(ar.conn),     # attachments and page resources:
+             "known_resources": known_resource_urls(ar.conn)}   # fetched once per archive
     return known, state
 
 

@@ -12,6 +12,39 @@ REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request"
 MAX_HEAD = 65536
 
 
+class Stream:
+    """A body made on demand, chunk by chunk (``chunks()`` gives an iterator of bytes of
+    ``length`` bytes in all): a 200 MB attachment is never held in memory, and a client
+    that stops reading (a crawler's size cap) stops the making."""
+
+    def __init__(self, length: int, chunks):
+        self.length, self.chunks = length, chunks
+
+    def __len__(self) -> int:
+        return self.length
+
+
+class _Pull:
+    """Twisted pull producer writing a Stream to the transport as it drains."""
+
+    def __init__(self, proto, it, close):
+        self.proto, self.it, self.close = proto, it, close
+
+    def resumeProducing(self):
+        chunk = next(self.it, None)
+        if chunk is None:
+            self.proto.transport.unregisterProducer()
+            self.proto._streamed(self.close)
+            return
+        self.proto.transport.write(chunk)
+
+    def stopProducing(self):
+        self.it = iter(())
+
+    def pauseProducing(self):
+        pass
+
+
 class HTTPProtocol(protocol.Protocol):
     """handler(method, target, headers: dict) -> (status, [(name, value)], body) or
     (status, headers, body, fault) where fault (replica/faults.py) is one of
@@ -79,7 +112,7 @@ class HTTPProtocol(protocol.Protocol):
                 return
             self._send(status, hdrs, b"" if method == "HEAD" else body, close,
                        length=len(body))
-            if close:
+            if close or self.paused:                         # paused: a Stream is being sent
                 return
 
     def _resume(self, status, hdrs, body, close, length):
@@ -90,13 +123,29 @@ class HTTPProtocol(protocol.Protocol):
         if not close:
             self.dataReceived(b"")
 
+    def _streamed(self, close):
+        if close:
+            self.buf = b""
+            self.transport.loseConnection()
+            return
+        self.paused = False
+        self.dataReceived(b"")                               # pipelined requests waiting
+
     def _send(self, status, hdrs, body, close=False, length=None, framed=True):
+        stream = body if isinstance(body, Stream) else None
+        if stream is not None:
+            body = b""
+            length = stream.length
         out = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}"]
         if framed:  # unframed: the body ends where the connection closes
             out.append(f"Content-Length: {len(body) if length is None else length}")
         out += ["Server: Apache", "Connection: " + ("close" if close else "keep-alive")]
         out += [f"{k}: {v}" for k, v in hdrs]
         self.transport.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
+        if stream is not None:
+            self.paused = True                               # the next request waits for the body
+            self.transport.registerProducer(_Pull(self, iter(stream.chunks()), close), False)
+            return
         if close:
             self.buf = b""
             self.transport.loseConnection()

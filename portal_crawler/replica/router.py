@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from portal_crawler.replica import dede, trs
+from portal_crawler.replica import attachments as A, dede, trs
+from portal_crawler.replica.http import Stream
 from portal_crawler.replica.links import article_path
 from portal_crawler.replica.model import Network, SiteModel
 
@@ -14,6 +15,12 @@ REQUEST_ERROR = " Request Error! "
 TRS_ROBOTS = "User-agent: *\nDisallow: /wcm/\n"
 GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
        b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+# The template's stylesheet: enough of a look (fonts, colours, widths) that a replay
+# without it is visibly another page (snapshot/qa.py's screenshot check must see that).
+STYLESHEET = (b"body{margin:0 auto;max-width:960px;font:15px/1.9 sans-serif;color:#333;background:#f4f6f9}"
+              b"h1,h2{color:#1a4f8b;margin:12px 0}a{color:#0b5cad;text-decoration:none}"
+              b"ul{list-style:none;padding-left:12px}p{text-indent:2em;margin:8px 16px}")
 
 _ART = re.compile(r"^(/.+/)(\d{4})/(\d{4})/(\d+)(?:_(\d+))?\.html$")
 _LIST = re.compile(r"^(/.+/)list_(\d+)_(\d+)\.html$")
@@ -117,14 +124,25 @@ class SiteRouter:
         return self.not_found()
 
     def static(self, path: str):
+        if path.startswith("/uploads/soft/"):
+            return self.attachment(path)
         if path.startswith("/uploads/"):
             ext = path.rsplit(".", 1)[-1].lower()
             ctype = {"jpg": "image/jpeg", "gif": "image/gif", "png": "image/png",
                      "pdf": "application/pdf"}.get(ext, "application/octet-stream")
             return "upload", 200, ctype, GIF if ctype.startswith("image") else b"%PDF-1.4 replica\n"
         if path.startswith("/templets/"):
-            return "static", 200, "text/css", b"body{margin:0}"
+            return "static", 200, "text/css", STYLESHEET
         return self.not_found()
+
+    def attachment(self, path: str):
+        """A document with known text (replica/attachments.py); the 200 MB one streamed."""
+        s = A.spec(self.net.seed, path)
+        if s.status == 404:
+            return self.not_found()
+        if s.doc == "huge":
+            return "attachment", 200, s.content_type, Stream(A.HUGE_SIZE, lambda: A.huge_chunks(self.net.seed, path))
+        return "attachment", 200, s.content_type, A.content(self.net.seed, path)
 
     def route_trs(self, path: str):
         net, m = self.net, self.m

@@ -66,3 +66,16 @@ class ScaleoutSpider(PortalSpider):
             return super().on_error(failure)
         finally:
             self.shared.release(failure.request.meta.get(LEASE))
+
+    def claim_file(self, url: str) -> bool:
+        """An attachment or page resource is fetched by one process of the run: the
+        first to add its canonical URL to the run's shared set."""
+        return bool(self.shared.server.sadd(self.shared.key("files"), url))
+
+    def file_failed(self, failure):
+        """An attachment or page resource that failed (crawler/files.py): its errback
+        carries the article on (the next file, or the item); the lease goes once that is out."""
+        try:
+            yield from super().file_failed(failure)
+        finally:
+            self.shared.release(failure.request.meta.get(LEASE))

@@ -15,9 +15,11 @@ _TABLE_OPTIONS = {
     "article_urls": {"sort_desc": "last_seen", "label_column": "url",
                      "facets": ["site", "is_canonical", "is_repost"]},
     "article_versions": {"sort_desc": "replaced_at", "facets": ["version"]},
-    "attachments": {"facets": ["ext"]},
+    "attachments": {"facets": ["ext", "fetch", "text_status", "format"], "label_column": "text"},
     "crawl_runs": {"sort_desc": "id", "facets": ["finish_reason"]},
     "articles_fts": {"hidden": True},
+    "attachments_fts": {"hidden": True},
+    "resources": {"facets": ["fetch", "content_type", "revisit"], "label_column": "url"},
     "dedupe_minhash": {"hidden": True},
 }
 

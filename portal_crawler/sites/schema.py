@@ -109,6 +109,8 @@ LIMITS: dict[str, tuple[str, str]] = {
     "download_maxsize": ("DOWNLOAD_MAXSIZE",
                          "bytes of one response, after decompression; a larger one is dropped"),
     "download_warnsize": ("DOWNLOAD_WARNSIZE", "bytes of one response above which a warning is logged"),
+    "attachment_maxsize": ("ATTACHMENT_MAXSIZE",
+                           "bytes of one attachment; a larger one is recorded as skipped, never read whole"),
     "max_requests": ("PORTAL_MAX_REQUESTS", "requests the spider schedules per site per run"),
     "max_list_pages": ("PORTAL_MAX_LIST_PAGES", "list pages read per channel per run"),
     "max_article_pages": ("PORTAL_MAX_ARTICLE_PAGES",

@@ -289,6 +289,14 @@ def _add_pointers(conn: sqlite3.Connection, led: _Ledger, prefix: str = "", only
         for rid, url, file, off in conn.execute(
                 f"SELECT id, url, warc_file, warc_offset FROM {table} WHERE warc_file IS NOT NULL"):
             put(file, off, f"{label} {rid} ({url})")
+    # Attachments (schema v6): each file's capture, whose payload digest the scan checks
+    # (a flipped byte in a file is a digest problem naming its URL).
+    if any(r[1] == "warc_file" for r in conn.execute("PRAGMA table_info(attachments)")):
+        for rid, url, file, off in conn.execute(
+                "SELECT id, url, warc_file, warc_offset FROM attachments WHERE warc_file IS NOT NULL"):
+            put(file, off, f"attachment {rid} ({url})")
+        for url, file, off in conn.execute("SELECT url, warc_file, warc_offset FROM resources WHERE warc_file IS NOT NULL"):
+            put(file, off, f"resource {url}")
     led.db.executemany("INSERT INTO ptr VALUES (?, ?, ?)", rows)
     return elsewhere
 

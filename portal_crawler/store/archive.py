@@ -29,6 +29,7 @@ from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.dedupe.rule import RULE, Member, Rule, member
 from portal_crawler.dedupe.repost import new_copy_wins
 from portal_crawler.store import queries
+from portal_crawler.store.attachments import delete_rows, insert_rows, record_files, record_resources
 from portal_crawler.store.fts import bigrams
 from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
@@ -336,6 +337,11 @@ class Archive:
                 self._update_copy(c, row, sigs.get(i))
                 counts["updated"] += 1
                 stale = True
+        for c in copies:        # file captures reach every row of their URL (store/attachments.py)
+            if c.rec.get("files"):
+                record_files(self.conn, c.rec["files"])
+            if c.rec.get("resources"):
+                record_resources(self.conn, c.url, c.rec["resources"])
         return counts
 
     def _known_rows(self, keys: list[str]) -> dict[str, tuple]:
@@ -467,12 +473,10 @@ class Archive:
     def _media(self, aid: int, c: Copy, replace: bool) -> None:
         ex = self.conn.execute
         if replace:
-            ex("DELETE FROM attachments WHERE article_id = ?", (aid,))
+            delete_rows(self.conn, aid)
             ex("DELETE FROM images WHERE article_id = ?", (aid,))
         if c.attachments:
-            self.conn.executemany(
-                "INSERT INTO attachments (article_id, url, text, ext) VALUES (?, ?, ?, ?)",
-                [(aid, a["url"], a["text"], attachment_ext(a["url"] or "")) for a in c.attachments])
+            insert_rows(self.conn, aid, [(a["url"], a["text"], attachment_ext(a["url"] or "")) for a in c.attachments])
         if c.images:
             self.conn.executemany("INSERT INTO images (article_id, url, alt) VALUES (?, ?, ?)",
                                   [(aid, i["url"], i["alt"]) for i in c.images])
@@ -586,7 +590,7 @@ class Archive:
 
     def search(self, q: str, *, site: str | None = None, channel: str | None = None,
                since: str | None = None, until: str | None = None, sort: str = "relevance",
-               limit: int = 20, offset: int = 0) -> SearchResult:
+               limit: int = 20, offset: int = 0, in_: str = "articles") -> SearchResult:
         """Full-text search, exact (store/search.py has the syntax): `total` counts all
         hits, iterating gives this page of them, best first (or newest with
         sort="date"), each {id, url, site, channel, title, published_at, score,
@@ -595,9 +599,11 @@ class Archive:
             ar.search("疫情").total
             [h["title"] for h in ar.search('title:"专精特新" -融资', site="harbin")]
             ar.search("疫情 OR 融资", since="2021-01-01", sort="date", limit=50)
+            ar.search("申报", in_="attachments")   # file text and link text; hits name
+                                                   # their article (article_url, article_title)
         """
         return _search(self.conn, q, site=site, channel=channel, since=since, until=until,
-                       sort=sort, limit=limit, offset=offset)
+                       sort=sort, limit=limit, offset=offset, in_=in_)
 
     def counts(self) -> dict:
         return queries.table_counts(self.conn)

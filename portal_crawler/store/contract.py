@@ -112,11 +112,44 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "replaced_at": "When the next version replaced it.",
         }),
     "attachments": (
-        "Files linked from an article's body (pdf, doc(x), xls(x), wps, zip, ...).", {
+        "Files linked from an article's body (pdf, doc(x), xls(x), wps, zip, ...), their "
+        "capture (fetched at most once per archive) and their text.", {
+            "id": "Integer primary key (the rowid of attachments_fts).",
             "article_id": "The article (articles.id).",
             "url": "Absolute URL of the file.",
             "text": "The link text.",
             "ext": "File extension.",
+            "fetch": "Outcome of the fetch: ok, http_error, too_large, skipped (robots.txt), offsite, "
+                     "failed (asked again by the next crawl); NULL when not fetched.",
+            "status": "HTTP status of the capture.",
+            "content_type": "Content-Type the server sent (servers lie: see format).",
+            "size": "Bytes fetched; for too_large the size the server announced.",
+            "sha256": "Hex SHA-256 of the file's bytes.",
+            "warc_file": "WARC file holding the file's capture.",
+            "warc_offset": "Offset of that record in the WARC file.",
+            "reason": "Why the file was skipped or failed.",
+            "format": "What the bytes are: pdf, docx, xlsx, ofd, doc/xls/wps (OLE), zip, html, unknown.",
+            "text_status": "ok, empty, no_text_layer (a scanned PDF: no text to read), unsupported "
+                           "(kept as a file only), too_large, timeout, memory_limit, zip_bomb, error: ...",
+            "body": "The file's plain text (NULL unless text_status is ok).",
+            "fetched_at": "When the file was fetched (UTC).",
+        }),
+    "resources": (
+        "Page resources (the images and stylesheets an article page loads), each captured "
+        "once per archive so that a replay shows the page as it looked.", {
+            "url": "Absolute URL of the image or stylesheet (primary key).",
+            "page_url": "The article it was first captured for.",
+            "fetch": "Outcome: ok, http_error, too_large, skipped, failed (asked again by the next crawl).",
+            "status": "HTTP status of the capture.",
+            "content_type": "Content-Type the server sent.",
+            "size": "Bytes fetched.",
+            "sha256": "Hex SHA-256 of the payload.",
+            "warc_file": "WARC file of its capture (for a revisit: of the original capture).",
+            "warc_offset": "Offset of that response record.",
+            "revisit": "1 when the same payload was already archived under another URL "
+                       "(the WARC holds a revisit record).",
+            "reason": "Why it was skipped or failed.",
+            "fetched_at": "When it was fetched (UTC).",
         }),
     "images": (
         "Images of an article's body.", {
@@ -221,5 +254,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "portal-crawler search.", {
             "title": "Indexed title tokens (not stored).",
             "body": "Indexed body tokens (not stored).",
+        }),
+    "attachments_fts": (
+        "Full-text index of attachments (link text, file text), the same tokens as "
+        "articles_fts; no stored text. Search with portal-crawler search --in attachments.", {
+            "title": "Indexed link-text tokens (not stored).",
+            "body": "Indexed file-text tokens (not stored).",
         }),
 }

@@ -185,6 +185,48 @@ CREATE INDEX crawl_errors_run ON crawl_errors(run_id, site);
 ALTER TABLE article_urls ADD COLUMN refetch INTEGER NOT NULL DEFAULT 0;
 """
 
+# v8: attachments as captured files (issue 25, store/attachments.py): the table gets an id
+# (the FTS rowid must survive VACUUM), what an archivist checks of each capture, and its
+# text; attachments_fts indexes link text and file text with the articles' tokenizer.
+_V_FILES = """
+CREATE TABLE attachments_v2 (
+  id INTEGER PRIMARY KEY,
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  url TEXT, text TEXT, ext TEXT,
+  fetch TEXT,                 -- ok, http_error, too_large, skipped, offsite, failed; NULL: not fetched
+  status INTEGER,             -- HTTP status of the capture
+  content_type TEXT,          -- as the server said it
+  size INTEGER,               -- bytes fetched (too_large: as announced)
+  sha256 TEXT,                -- hex SHA-256 of the payload
+  warc_file TEXT, warc_offset INTEGER,
+  reason TEXT,                -- why it was skipped or failed
+  format TEXT,                -- what the bytes are (files/sniff.py): pdf, docx, xlsx, ofd, ole, zip ...
+  text_status TEXT,           -- ok, empty, no_text_layer, unsupported, too_large, timeout, memory_limit, zip_bomb, error: ...
+  body TEXT,                  -- the file's plain text (NULL unless text_status is ok)
+  fetched_at TEXT
+);
+INSERT INTO attachments_v2 (article_id, url, text, ext)
+  SELECT article_id, url, text, ext FROM attachments ORDER BY rowid;
+DROP TABLE attachments;
+ALTER TABLE attachments_v2 RENAME TO attachments;
+CREATE INDEX attachments_article ON attachments(article_id);
+CREATE INDEX attachments_url ON attachments(url);
+CREATE VIRTUAL TABLE attachments_fts USING fts5(
+  title, body, content='', tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO attachments_fts (rowid, title, body)
+  SELECT id, fts_index_text(text), '' FROM attachments;
+CREATE TABLE resources (
+  url TEXT PRIMARY KEY,       -- an image or stylesheet an article page loads
+  page_url TEXT,              -- the article it was first captured for
+  fetch TEXT, status INTEGER, content_type TEXT, size INTEGER, sha256 TEXT,
+  warc_file TEXT, warc_offset INTEGER,   -- its capture (for a revisit: the original's)
+  revisit INTEGER,            -- 1: the payload was archived under another URL (WARC revisit record)
+  reason TEXT, fetched_at TEXT
+);
+"""
+
+
 # v6 (issue 21): record fields derived from the author and the page (record.py):
 # authors (JSON list of names), author_kind (person / organisation), page_type (news /
 # notice / reprint ... on template pages).  Existing rows get them from their stored
@@ -222,7 +264,7 @@ CREATE TABLE requeue (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS, _V_FILES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

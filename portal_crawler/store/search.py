@@ -349,12 +349,32 @@ def _day(v: str | None, name: str) -> str | None:
         raise QueryError(f"{name} {v!r} is not a date (YYYY-MM-DD)") from None
 
 
+# Where a search looks (`in_`): the FTS table, the rows it indexes as (id, title, body,
+# site, channel, published_at, ...), and the columns a hit shows. Attachments are
+# searched as (link text, file text) and each hit names its article.
+SCOPES = {
+    "articles": ("articles_fts", "articles", ("id", "url", "site", "channel", "title", "published_at")),
+    "attachments": (
+        "attachments_fts",
+        "(SELECT f.id, f.url, f.text AS title, f.body, f.ext, f.format, f.text_status, f.article_id, "
+        "r.site, r.channel, r.published_at, r.url AS article_url, r.title AS article_title "
+        "FROM attachments f JOIN articles r ON r.id = f.article_id)",
+        ("id", "url", "site", "channel", "title", "published_at", "ext", "format", "text_status",
+         "article_id", "article_url", "article_title")),
+}
+
+
 def search(conn: sqlite3.Connection, q: str, *, site: str | None = None,
            channel: str | None = None, since: str | None = None, until: str | None = None,
            sort: str = "relevance", limit: int = 20, offset: int = 0,
-           snippet_chars: int = 60) -> SearchResult:
-    """Run query `q`; the total counts every hit, `hits` is one page of them."""
+           snippet_chars: int = 60, in_: str = "articles") -> SearchResult:
+    """Run query `q` over articles (title, body) or attachments (``in_="attachments"``:
+    link text, file text; site, channel and dates are the article's); the total counts
+    every hit, `hits` is one page of them."""
     query = compile_query(q)
+    if in_ not in SCOPES:
+        raise QueryError(f"search in must be one of {', '.join(SCOPES)}")
+    fts, src, shown = SCOPES[in_]
     if sort not in SORTS:
         raise QueryError(f"sort must be one of {', '.join(SORTS)}")
     if limit < 0 or offset < 0:
@@ -379,29 +399,30 @@ def search(conn: sqlite3.Connection, q: str, *, site: str | None = None,
         conds.append("a.published_at < :until_next")
         args["until_next"] = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
     where = "".join(" AND " + c for c in conds)
+    bm25 = _BM25.replace("articles_fts", fts)
     try:
         if conds:
             total = conn.execute(
-                "SELECT count(*) FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-                f"WHERE articles_fts MATCH :fts{where}", args).fetchone()[0]
+                f"SELECT count(*) FROM {fts} f JOIN {src} a ON a.id = f.rowid "
+                f"WHERE {fts} MATCH :fts{where}", args).fetchone()[0]
         else:      # the index alone answers: no row is read
-            total = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts "
+            total = conn.execute(f"SELECT count(*) FROM {fts} WHERE {fts} "
                                  "MATCH :fts", args).fetchone()[0]
         # The page's ids first, sorted on the index alone where possible (bm25; ties:
         # newest archived first), then only those rows: the sorter never holds bodies.
-        join = " JOIN articles a ON a.id = articles_fts.rowid" if conds or sort == "date" else ""
+        join = f" JOIN {src} a ON a.id = {fts}.rowid" if conds or sort == "date" else ""
         if sort == "relevance":
-            cols, order = f"{_BM25} AS score", "score, articles_fts.rowid DESC"
+            cols, order = f"{bm25} AS score", f"score, {fts}.rowid DESC"
         else:
             cols, order = "NULL AS score", "a.published_at IS NULL, a.published_at DESC, a.id DESC"
         page = conn.execute(
-            f"SELECT articles_fts.rowid AS id, {cols} FROM articles_fts{join} "
-            f"WHERE articles_fts MATCH :fts{where} ORDER BY {order} LIMIT :limit OFFSET :offset",
+            f"SELECT {fts}.rowid AS id, {cols} FROM {fts}{join} "
+            f"WHERE {fts} MATCH :fts{where} ORDER BY {order} LIMIT :limit OFFSET :offset",
             {**args, "limit": limit, "offset": offset}).fetchall()
         rows = {}
         if page:
             cur = conn.execute(
-                "SELECT id, url, site, channel, title, published_at, body FROM articles "
+                f"SELECT {', '.join(shown)}, body FROM {src} a "
                 f"WHERE id IN ({', '.join('?' * len(page))})", [i for i, _ in page])
             names = [d[0] for d in cur.description]
             rows = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}

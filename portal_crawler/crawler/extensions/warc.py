@@ -134,6 +134,7 @@ class WarcFiles:
                                                   http_headers=http,
                                                   warc_headers_dict={**common, "WARC-Payload-Digest": digest})
             original_ref = None
+        self.last_response = (resp.rec_headers.get_header("WARC-Record-ID"), resp.rec_headers.get_header("WARC-Date"))
         offset, _ = self._put(resp)
         if request_headers is not None:
             parts = urlsplit(url)
@@ -213,6 +214,9 @@ class WarcWriter:
         self.crawler = crawler
         self.stats = crawler.stats
         self.failed = False
+        # Page resources (meta payload_dedupe): payload digest -> (capture, pointer) of
+        # this run's responses, so the same image under another URL is a revisit.
+        self.digests: dict[str, tuple[Capture, tuple[str, int]]] = {}
 
         def info():
             return warcinfo_fields(user_agent=s.get("USER_AGENT"), operator=s.get("WARC_OPERATOR") or s.get("CONTACT"),
@@ -243,6 +247,10 @@ class WarcWriter:
                 found = self.files.previous(response.url)
                 if found:
                     original, ref = found
+            dedupe = request.meta.get("payload_dedupe") and response.status == 200
+            digest = payload_digest(response.body) if dedupe else None
+            if dedupe and original is None and digest in self.digests:
+                original, ref = self.digests[digest]
             ip = str(response.ip_address) if response.ip_address is not None else None
             pointer = self.files.write(response.url, response.status, _headers(response.headers), response.body,
                                        _headers(request.headers), method=request.method, ip=ip,
@@ -258,6 +266,10 @@ class WarcWriter:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
             return
         request.meta["warc"] = pointer
+        if dedupe and pointer != ref:
+            rid, date = self.files.last_response
+            self.digests[digest] = (Capture(response.url, response.status, {}, b"", date, rid, digest), pointer)
+        request.meta["warc_revisit"] = ref is not None and pointer == ref
         self.stats.inc_value(WARC_RECORDS)
         if ref is not None and pointer == ref:
             self.stats.inc_value(WARC_REVISITS)
