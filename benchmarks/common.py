@@ -2,8 +2,15 @@
 
 Every crawl runs in its own child (Scrapy's reactor starts once per process):
 ``run_child("benchmarks.bench_crawl:child_ours", args)`` starts
-``python -m benchmarks.common MODULE:FUNC ARGS_JSON OUT_JSON``, reaps it with
-``os.wait4`` for that child's own peak RSS, and returns the function's result dict.
+``python -m benchmarks.common MODULE:FUNC ARGS_JSON OUT_JSON`` and returns the
+function's result dict with the peak memory of that child's own process tree.
+
+Peak RSS is sampled from /proc (``TreeMemory``), never taken from ``ru_maxrss``: Linux
+carries the *parent's* high-water mark into a child across fork/vfork + exec (the
+signal struct's maxrss is set from the old mm at exec), so wait4's or the child's own
+``RUSAGE_SELF`` figure is at least as large as the benchmark process that started it
+(the 1,420 MB reported for every snapshot/verify child, issue #19). ``VmHWM`` in
+/proc/PID/status belongs to the process's own address space, created fresh at exec.
 """
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import importlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -42,38 +50,95 @@ def machine() -> dict:
             "scrapy": scrapy_v, "platform": platform.platform()}
 
 
+class TreeMemory:
+    """Peak memory of one process and its descendants, sampled from /proc.
+
+    ``sample()`` reads every process of the tree: VmHWM (the kernel's own high-water mark
+    of that process's address space, so a spike between samples is not missed) and VmRSS
+    (summed over the tree for the peak of the tree as a whole at one instant)."""
+
+    def __init__(self, root: int):
+        self.root = root
+        self.hwm_kb: dict[int, int] = {}   # pid -> last VmHWM seen
+        self.tree_kb = 0                   # max over samples of sum(VmRSS) of the tree
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat", "rb") as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                ppid = int(stat[stat.rindex(b")") + 2:].split()[1])  # comm may hold spaces/parens
+                children.setdefault(ppid, []).append(int(d))
+        out, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            out.append(pid)
+            todo.extend(children.get(pid, ()))
+        return out
+
+    def sample(self) -> None:
+        total = 0
+        for pid in self._tree():
+            try:
+                with open(f"/proc/{pid}/status", "rb") as f:
+                    status = f.read()
+            except OSError:
+                continue  # exited between listing and reading
+            m = re.search(rb"VmHWM:\s+(\d+)", status)
+            r = re.search(rb"VmRSS:\s+(\d+)", status)
+            if m:  # zombies have no memory lines
+                self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), int(m.group(1)))
+                total += int(r.group(1))
+        self.tree_kb = max(self.tree_kb, total)
+
+    def figures(self) -> dict:
+        """MB: the tree's peak (never below any one member's own peak), the root alone, and
+        the largest descendant alone (for the crawler: its archive writer)."""
+        root = self.hwm_kb.get(self.root, 0)
+        desc = max((v for k, v in self.hwm_kb.items() if k != self.root), default=0)
+        tree = max(self.tree_kb, root, desc)
+        return {"peak_rss_mb": round(tree / 1024, 1), "root_peak_rss_mb": round(root / 1024, 1),
+                "descendant_peak_rss_mb": round(desc / 1024, 1) if desc else None}
+
+
+def run_measured(cmd: list[str], timeout: float = 3600, interval: float = 0.02, **popen) -> tuple[int, dict]:
+    """Run ``cmd``; return its exit status and ``TreeMemory.figures()`` of its process tree."""
+    proc = subprocess.Popen(cmd, **popen)
+    mem = TreeMemory(proc.pid)
+    deadline = time.monotonic() + timeout
+    while True:
+        mem.sample()  # before reaping: a reaped child's /proc entry is gone
+        pid, status = os.waitpid(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, mem.figures()
+        if time.monotonic() > deadline:
+            proc.kill()
+        time.sleep(interval)
+
+
 def run_child(target: str, args: dict, timeout: float = 3600) -> dict:
-    """Run ``target`` (``module:function``) in a fresh interpreter; adds ``peak_rss_mb``
-    (the child's own ru_maxrss) and ``child_wall_s`` to its result."""
+    """Run ``target`` (``module:function``) in a fresh interpreter; adds the memory figures
+    of its own process tree (``TreeMemory.figures``) and ``child_wall_s`` to its result."""
     with tempfile.TemporaryDirectory(prefix="bench-child-") as d:
         out = Path(d) / "out.json"
         log = Path(d) / "stderr.log"
         cmd = [sys.executable, "-m", "benchmarks.common", target, json.dumps(args), str(out)]
         t0 = time.monotonic()
         with open(log, "wb") as err:
-            proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-            status, rusage = _wait4(proc, timeout)
+            status, mem = run_measured(cmd, timeout, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
         wall = time.monotonic() - t0
         if status != 0 or not out.exists():
             tail = log.read_text("utf-8", "replace")[-3000:]
             raise ChildFailed(f"{target} exited with status {status}:\n{tail}")
         res = json.loads(out.read_text("utf-8"))
-    res["peak_rss_mb"] = round(rusage.ru_maxrss / 1024, 1)  # Linux: KiB
+    res.update(mem)
     res["child_wall_s"] = round(wall, 2)
     return res
-
-
-def _wait4(proc: subprocess.Popen, timeout: float):
-    # wait4 gives this child's rusage alone (RUSAGE_CHILDREN would sum all children).
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, rusage
-        if time.monotonic() > deadline:
-            proc.kill()
-        time.sleep(0.05)
 
 
 def replica(seed: int, sites, scale):

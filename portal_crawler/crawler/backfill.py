@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_crawler.crawler.keyset import KeySet
+
 # The head of a walk: the last entries of its page 1 (a pinned 置顶 entry stays at the
 # top of page 1 for ever, so the first ones would be met again at once), and the date
 # of the last one: an entry dated before it lies in that walk too (if the keys were
@@ -57,7 +59,7 @@ class ChannelWalk:
     end_depth: int | None = None             # depth of the list's last page, when read
     stopped_known_at: int | None = None      # complete channel: stopped at known articles
     list_requests: int = 0
-    seen: set[str] = field(default_factory=set)   # every entry key of this walk
+    seen: KeySet = field(default_factory=KeySet)   # every entry key of this walk (8 bytes each)
     oldest: str | None = None                # oldest list date so far
     stale_new: int = 0                       # pages in a row without a new URL
     stale_age: int = 0                       # dated pages in a row not older than before

@@ -52,6 +52,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 
+# Scrapy's dupefilter with the fingerprints in 8 bytes each, not a set that grows with the crawl
+DUPEFILTER_CLASS = "portal_crawler.crawler.keyset.CompactDupeFilter"
 # One article is fetched once whatever URL form links to it.
 REQUEST_FINGERPRINTER_CLASS = "portal_crawler.crawler.downloader.fingerprint.PortalFingerprinter"
 

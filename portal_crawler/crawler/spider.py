@@ -25,6 +25,7 @@ from portal_crawler.discover.feeds import rss_feeds
 from portal_crawler.extract.dates import parse_date
 from portal_crawler.extract.dom import parse as parse_html
 from portal_crawler.extract.encoding import decode_html
+from portal_crawler.crawler.keyset import KeySet
 from portal_crawler.crawler.files import FileFetcher
 from portal_crawler.discover.resources import page_resources
 from portal_crawler.crawler.backfill import HEAD_KEYS, Backfill
@@ -68,7 +69,7 @@ class PortalSpider(scrapy.Spider):
         self.slot_for_netloc = {s.netloc: s.key for s in sites}
         self.scheduled: dict[str, int] = {k: 0 for k in self.sites}
         self.friend_links: dict[str, list[dict]] = {}
-        self.requested: set[str] = set()  # identity keys of articles asked for in this run
+        self.requested = KeySet()  # identity keys of articles asked for in this run (8 bytes each)
         self.backfill = Backfill(backfill)
         self.requests_made: dict[str, int] = {k: 0 for k in self.sites}
         self.channel_urls: dict[str, set[str]] = {k: set() for k in self.sites}
@@ -290,11 +291,9 @@ class PortalSpider(scrapy.Spider):
                 self.requested.add(key)
                 yield r
 
-    def _recent(self, date: str | None) -> bool:
-        if not self.refresh_days or not date:
-            return False
-        d = parse_date(date).value
-        if not d:
+    def _recent(self, d: str | None) -> bool:
+        """``d``: the list entry's date, already parsed (ISO)."""
+        if not self.refresh_days or not d:
             return False
         cutoff = (dt.datetime.now(CN) - dt.timedelta(days=self.refresh_days)).date().isoformat()
         return d[:10] >= cutoff
@@ -319,16 +318,17 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.set_value(site_key(site.key, "channels"), len(self.channel_urls[site.key]))
         state = walk.page(depth, response.url)
         keys = [identity_key(e.url) for e in entries]
-        dates = [d[:10] for e in entries if e.date and (d := parse_date(e.date).value)]
+        # each entry's date parsed once (it was parsed up to four times per entry: issue #19)
+        parsed = [parse_date(e.date).value if e.date else None for e in entries]
+        dates = [d[:10] for d in parsed if d]
         state.dates = dates
         if depth == 1 and not walk.head_keys:
             walk.head_keys = keys[-HEAD_KEYS:]
-            walk.head_date = next((d[:10] for e in reversed(entries) if e.date and (d := parse_date(e.date).value)), None)
+            walk.head_date = dates[-1] if dates else None
         fresh = 0
         too_old = False
         capped = False
-        for e, key in zip(entries, keys):
-            date = parse_date(e.date).value if e.date else None
+        for e, key, date in zip(entries, keys, parsed):
             if walk.is_prior_head(key, date):
                 walk.met_prior_at = depth
             if self.since and date and date[:10] < self.since:
@@ -339,7 +339,7 @@ class PortalSpider(scrapy.Spider):
                 self.backfill.wait(state, key)
                 continue
             new = key not in self.known[site.key]
-            if not new and not self._recent(e.date):
+            if not new and not self._recent(date):
                 continue
             fresh += 1
             if self.max_articles is not None and self.scheduled[site.key] >= self.max_articles:
