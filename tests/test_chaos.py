@@ -6,7 +6,7 @@ broken is ever stored (no field differing from the truth, no capture that is cut
 missing, SQLite's integrity check clean, no article stored twice) and, after one clean
 run, nothing is lost. The module ends with one line of figures (runs, faults, kills,
 lost, duplicated, corrupt), also written to benchmarks/results/chaos.json, which the
-README "Reliability" section quotes.
+README and docs/operators.md ("Reliability") quote.
 """
 from __future__ import annotations
 

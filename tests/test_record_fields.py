@@ -69,7 +69,7 @@ def test_migration_fills_old_rows_from_their_columns(tmp_path):
                      "VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.close()
     with Archive.open(db, create=True) as ar:
-        assert ar.schema_version == len(schema.MIGRATIONS) == 6
+        assert ar.schema_version == len(schema.MIGRATIONS) >= 6   # migrated to the latest, past v6
     got = sqlite3.connect(db).execute(
         "SELECT url, author, authors, author_kind, page_type FROM articles ORDER BY url").fetchall()
     assert [(u, a, json.loads(n), k, p) for u, a, n, k, p in got] == [
@@ -92,3 +92,16 @@ def test_written_rows_carry_the_fields(tmp_path):
         ar.write_articles([item])
         row = ar.conn.execute("SELECT authors, author_kind, page_type FROM articles").fetchone()
     assert (json.loads(row[0]), row[1], row[2]) == (["市工信局"], "organisation", "notice")
+
+
+def test_archive_contract_words_record_columns_from_the_record():
+    """store/contract.py takes each record column's description from record.py's field
+    docs (the one definition), adding only how the archive stores it."""
+    from portal_crawler.record import FIELD_DOCS
+    from portal_crawler.store.contract import TABLES
+    for table in ("articles", "article_versions"):
+        cols = TABLES[table][1]
+        shared = set(cols) & set(RECORD_KEYS)
+        assert {"title", "body", "source", "published_at"} <= shared, table
+        for name in shared:
+            assert FIELD_DOCS[name].replace("None", "NULL") in cols[name], (table, name)

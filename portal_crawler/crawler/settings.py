@@ -92,7 +92,7 @@ ARCHIVE_BATCH_SIZE = 200
 # seconds old, whichever comes first: the counts ("new") rise while a crawl runs.
 ARCHIVE_FLUSH_INTERVAL = 1.0
 # Seconds the archive writer waits for another program's write lock before it gives up
-# and the crawl stops (exit 6, README "Reliability").
+# and the crawl stops (exit 6, docs/operators.md "Reliability").
 from portal_crawler.store.schema import BUSY_TIMEOUT as ARCHIVE_BUSY_TIMEOUT  # noqa: E402
 # Bounds on each wait for the writer process (on the event loop, never blocking it).
 ARCHIVE_WRITER_OPEN_TIMEOUT = 120.0    # to open the archive and start the run
@@ -100,7 +100,7 @@ ARCHIVE_WRITER_FINISH_TIMEOUT = 600.0  # to commit what it was sent and record t
 ARCHIVE_WRITER_EXIT_TIMEOUT = 30.0     # to exit after recording the run; then it is killed
 ARCHIVE_WRITER_STALL = 0.0             # test knob: the writer sleeps this long before its first write
 PROGRESS_ENABLED = False
-# Stopping (crawler/stopping.py, README "Stopping a crawl"): after the first SIGINT or
+# Stopping (crawler/stopping.py, docs/operators.md "Stopping a crawl"): after the first SIGINT or
 # SIGTERM a crawl finishes what is on the wire and commits it; after STOP_TIMEOUT s, or
 # at a second signal, the stop is forced: downloads are cancelled and the writer has
 # STOP_FORCE_TIMEOUT s to commit what reached it.
@@ -139,7 +139,7 @@ RESOURCES_ENABLED = True
 RESOURCES_OBEY_ROBOTS = False
 
 # Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
-# README "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
+# docs/operators.md "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
 # least BLOCK_BACKOFF_SHARE blocked gets its delay multiplied by BLOCK_BACKOFF_FACTOR
 # (at least BLOCK_BACKOFF_MIN_DELAY s); after BLOCK_PAUSE_AFTER blocked answers in a row
 # (sites file: `block_pause_after`) it is paused for the run.
@@ -149,7 +149,7 @@ BLOCK_BACKOFF_FACTOR = 2.0
 BLOCK_BACKOFF_MIN_DELAY = 2.0
 BLOCK_PAUSE_AFTER = 20
 
-# Field monitors (crawler/monitors.py, README "Monitors"): thresholds of the findings a
+# Field monitors (crawler/monitors.py, docs/operators.md "Monitors"): thresholds of the findings a
 # run ends with (exit 7). A sites file overrides them key by key in [defaults.monitors]
 # and per site in its settings' `monitors` table.
 MONITORS = {

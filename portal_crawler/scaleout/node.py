@@ -93,6 +93,12 @@ class ScaleoutNode:
         self.last_tick = None
         self.trust_after = 0.0       # no dead-worker verdicts before this (after our own stall)
         self.loop = task.LoopingCall(self.tick)
+        # Requests inside the downloader, counted from Scrapy's documented signals (the
+        # downloader's own `active` set is not public API); request_left_downloader fires
+        # for every request that reached it, whether it succeeded or failed.
+        self.downloading = 0
+        crawler.signals.connect(self.reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(self.left_downloader, signal=signals.request_left_downloader)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
@@ -100,6 +106,12 @@ class ScaleoutNode:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def reached_downloader(self, request=None, spider=None) -> None:
+        self.downloading += 1
+
+    def left_downloader(self, request=None, spider=None) -> None:
+        self.downloading -= 1
 
     @property
     def coordinator(self) -> bool:
@@ -155,7 +167,7 @@ class ScaleoutNode:
             return
         # An idle engine asks the scheduler again only on its 5 s heartbeat; a queue that
         # filled meanwhile (another worker's list page) is served now instead.
-        if not engine.downloader.active and sh.server.zcard(sh.key("requests")):
+        if not self.downloading and sh.server.zcard(sh.key("requests")):
             engine.crawl(Request("data:,", meta={WAKE: True}, dont_filter=True))
         if self.coordinator:
             self._coordinate(now, blocked, stop)

@@ -324,7 +324,7 @@ archive.wacz       Web archive (WACZ 1.1.1): archive/*.warc.gz are the raw HTTP 
                    Open it in ReplayWeb.page (https://replayweb.page, "Choose File")
                    or in pywb:  wb-manager init coll && wb-manager add coll archive.wacz
                    (or add the WARCs) && wayback, then http://localhost:8080/coll/<URL>.
-archive.sqlite     The SQLite archive (schema: portal-crawler README "Archive schema"):
+archive.sqlite     The SQLite archive (schema: portal-crawler docs/schema.md):
                    articles, article_urls (copies), article_versions, attachments,
                    images, crawl_runs. Each article's warc_file/warc_offset names its
                    capture inside archive.wacz (archive/<warc_file>, byte offset).

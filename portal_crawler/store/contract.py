@@ -1,12 +1,42 @@
 """The archive's public contract in words: what each table and column means.
 
 One definition, read by the Datasette metadata (serve/metadata.py) and checked
-against the live schema and the README's "Archive schema" section by
-tests/test_serve.py (a column added without a description fails there).
+against the live schema and docs/schema.md by
+tests/test_serve.py (a column added without a description fails there). The article
+record's columns take their words from record.py, the one definition of its fields.
 """
 from __future__ import annotations
 
+from portal_crawler.record import FIELD_DOCS
+
 __all__ = ["TABLES"]
+
+# The record's own columns are described once, in record.py (FIELD_DOCS); the archive
+# only adds how it stores them (NULL for None, JSON for lists, the schema version that
+# added a column). Columns that are the archive's own are worded here.
+_STORAGE = {
+    "url": "here the canonical copy's; unique",
+    "published_at": "NULL when date_flag is set",
+    "authors": "stored as JSON; schema v6",
+    "author_kind": "schema v6",
+    "page_type": "schema v6",
+    "attachments": "stored as JSON",
+    "images": "stored as JSON",
+}
+
+
+def _record(name: str, then: bool = False) -> str:
+    """A record column's description: record.py's doc (None is NULL in the archive) plus
+    how the archive stores it; `then`: an earlier version's value (article_versions)."""
+    doc = FIELD_DOCS[name].replace("None", "NULL")
+    note = _STORAGE.get(name) if not (then and name == "url") else None
+    doc = f"{doc} ({note})" if note else doc
+    return f"That version's value: {doc}." if then else f"{doc}."
+
+
+def _records(*names: str, then: bool = False) -> dict[str, str]:
+    return {n: _record(n, then) for n in names}
+
 
 # table -> (description, {column: description})
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
@@ -14,34 +44,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "One row per distinct article: reposts and duplicate URLs are one row "
         "(their copies are in article_urls).", {
             "id": "Integer primary key.",
-            "url": "Canonical URL of the canonical copy (unique).",
+            **_records("url", "site", "channel", "breadcrumb", "title", "published_at",
+                       "published_raw", "date_flag", "source", "author", "authors",
+                       "author_kind", "editor", "reviewer", "page_type", "description",
+                       "body", "clicks", "pages", "extractor"),
             "url_key": "Identity key of that URL (http/https, www., index.html, page k of a "
                        "multi-page article... map to one key).",
-            "site": "Site key (harbin, national, ...).",
-            "channel": "The article's own channel (Chinese name).",
-            "breadcrumb": "The channel path, 首页 > 新闻动态 > 工作动态.",
-            "title": "Title without the _SITENAME suffix.",
-            "published_at": "ISO 8601 China time (2021-10-22T08:19:00+08:00), or a date when "
-                            "the page shows no time; NULL when date_flag is set.",
-            "published_raw": "The date string as shown on the page.",
-            "date_flag": "NULL, or future / before_1990 / unparsed / missing (then "
-                         "published_at is NULL).",
-            "source": "来源: where the article says it comes from.",
-            "author": "作者 (a . placeholder is NULL); several names joined by 、.",
-            "authors": "JSON list of the author's names (split from author: spaces, 、, ，); [] "
-                       "when there is no author (schema v6).",
-            "author_kind": "person, or organisation (an office, a paper, 本网 ...: AUTH-ORG); NULL "
-                           "when there is no author (schema v6).",
-            "editor": "责任编辑.",
-            "reviewer": "审核.",
-            "page_type": "news / notice / blog / forum / reprint; NULL when not known (PAGE-* "
-                         "patterns; schema v6).",
-            "description": "div.intro or the meta description.",
-            "body": "The content paragraphs of all pages, joined by newlines.",
-            "clicks": "Click count from the list page.",
-            "pages": "Number of pages of the article.",
-            "extractor": "Which extractor produced the record: dedecms, trs, generic or "
-                         "override.",
             "content_hash": "Change detector over the content fields.",
             "body_hash": "Exact content identity (hash of the normalised body).",
             "is_repost": "1 when the canonical copy names another origin (转自 note, 来源 "
@@ -91,21 +99,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "article_id": "The article (articles.id).",
             "version": "The version these values were.",
             "changed_fields": "JSON list of the fields the next version changed.",
-            "url": "URL of the record then.",
-            "title": "Title then.",
-            "published_at": "Publication time then.",
-            "date_flag": "Date flag then.",
-            "source": "来源 then.",
-            "author": "作者 then.",
-            "editor": "责任编辑 then.",
-            "reviewer": "审核 then.",
-            "channel": "Channel then.",
-            "breadcrumb": "Breadcrumb then.",
-            "description": "Description then.",
-            "body": "Body then.",
-            "pages": "Number of pages then.",
-            "attachments": "JSON list of the attachments then.",
-            "images": "JSON list of the images then.",
+            **_records("url", "title", "published_at", "date_flag", "source", "author",
+                       "editor", "reviewer", "channel", "breadcrumb", "description", "body",
+                       "pages", "attachments", "images", then=True),
             "content_hash": "Change detector of that version.",
             "warc_file": "WARC file holding that version's capture.",
             "warc_offset": "Offset of that capture.",

@@ -1,6 +1,6 @@
 """SQLite schema of the archive: ordered migrations, version in user_version + meta.
 
-The schema is a public contract (README "Archive schema"): add columns and tables
+The schema is a public contract (docs/schema.md): add columns and tables
 with new migrations at the end of MIGRATIONS, never edit a released step.
 """
 from __future__ import annotations
@@ -168,7 +168,7 @@ CREATE TABLE list_frontier (
 """
 
 
-# Reliability (README "Reliability"): requests that failed after their retries, by run,
+# Reliability (docs/operators.md "Reliability"): requests that failed after their retries, by run,
 # site and URL (`stats` lists them, the next crawl asks for them again); and copies
 # whose stored capture was found truncated, fetched again by the next crawl.
 _V_FAILURES = """
@@ -241,7 +241,7 @@ UPDATE articles SET authors = author_names_json(author), author_kind = author_ki
 """
 
 
-# Monitors (README "Monitors"): field coverage of each run's new records per site and
+# Monitors (docs/operators.md "Monitors"): field coverage of each run's new records per site and
 # channel (the site's own history the next runs are compared with), the run's findings,
 # and URLs re-queued by a repair (`dedupe --recheck` removing rows made of block pages):
 # the next crawl of the site asks for them like the last run's failed requests.
