@@ -88,6 +88,12 @@ COMMANDS: dict[str, Entry] = {
                     "locked": "serves until stopped (tests/test_serve.py: a crawl's pending WAL)"}),
     "reparse": Entry(lambda f, t: ["reparse", "--db", f], WRITER),
     "dedupe": Entry(lambda f, t: ["dedupe", "--recheck", "--db", f], WRITER),
+    "qa": Entry(lambda f, t: ["qa", f], NOT_AN_ARCHIVE),   # its input is a snapshot, never an archive
+    "schedule install": Entry(lambda f, t: ["schedule", "install", "--every", "6h", "--dir", t / "units", "--db", f],
+                              {**REFUSED, "missing": "a new archive: the first scheduled run creates it",
+                               "readonly_dir": 0, "locked": 0}),   # writes the units, never the archive
+    "schedule show": Entry(lambda f, t: ["schedule", "show", "--dir", t],
+                           dict.fromkeys(CASES, "takes no file, a folder of units: tests/test_schedule.py")),
 }
 
 
@@ -260,6 +266,7 @@ SITE_ARGS: dict[str, callable] = {
     "search": lambda db, t: ["search", "企业", "--db", db],
     "dupes": lambda db, t: ["dupes", "--db", db],
     "reparse": lambda db, t: ["reparse", "--db", db],
+    "schedule install": lambda db, t: ["schedule", "install", "--every", "6h", "--dir", t / "units", "--db", db],
 }
 
 

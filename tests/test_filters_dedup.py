@@ -210,5 +210,5 @@ def test_dedupe_command_bad_input(tmp_path):
     bad = tmp_path / "bad.db"
     bad.write_text("not sqlite")
     p = cli("dedupe", "--recheck", "--db", bad)
-    assert p.returncode == 2 and p.stderr.startswith(f"error: cannot open archive {bad}")
+    assert p.returncode == 2 and p.stderr == f"error: {bad} is not an SQLite file, so not a portal-crawler archive\n"
     assert bad.read_text() == "not sqlite"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from portal_crawler.cli.common import DEFAULT_DB, fail, main, out
+from portal_crawler.cli.common import DEFAULT_DB, fail, load_registry, main, out
 from portal_crawler.terminal import safe
 
 
@@ -32,6 +32,7 @@ def install_cmd(every, use_systemd, use_cron, folder, db, sites_file, site_keys,
         fail("give --systemd or --cron, not both")
     if sites_file is not None and not Path(sites_file).is_file():
         fail(f"--sites-file {sites_file}: no such file")
+    _check_job_input(db, sites_file, site_keys)
     try:
         period = parse_every(every)
         cmd = crawl_command(db, sites=list(site_keys), sites_file=sites_file, summary_json=summary_json)
@@ -46,6 +47,22 @@ def install_cmd(every, use_systemd, use_cron, folder, db, sites_file, site_keys,
         timer = next(p for p in paths if p.suffix == ".timer")
         user = "" if str(timer).startswith("/etc/") else " --user"
         out.print(f"start it: systemctl{user} daemon-reload && systemctl{user} enable --now {timer.name}")
+
+
+def _check_job_input(db, sites_file, site_keys) -> None:
+    """What the job would fail on at every run is refused now (one line, exit 2): an
+    existing --db that is not an archive, a --site no sites file knows. A missing --db
+    is fine: the first run creates it."""
+    from portal_crawler.store.archive import ArchiveError, check_archive_file
+    if Path(db).exists():
+        try:
+            check_archive_file(db)
+        except ArchiveError as e:
+            fail(str(e))
+    known = set(load_registry(sites_file).sites)
+    bad = [k for k in site_keys if k not in known]
+    if bad:
+        fail(f"unknown site key {bad[0]!r}: not a site of the network or of the sites file")
 
 
 @schedule.command("show")
