@@ -13,6 +13,13 @@ download as soon as the announced length (or the bytes received) pass the cap
 (``download_maxsize`` meta), and the row records the size the server announced
 (``headers_received`` signal). The text is read in a bounded child process
 (files/worker.py), awaited without blocking the event loop.
+
+A stop (crawler/stopping.py) never loses an article waiting for its files: from the
+first signal no further file is requested (the rest are recorded as not fetched,
+``fetch = 'failed'``, so a later run asks again), a file request the stop refused
+(``StopRequested``) sends its article on at once, and an article whose file request
+was still waiting in the scheduler (which the engine drops when it closes) is sent to
+the item pipelines through Scrapy's documented ``Scraper.start_itemproc_async``.
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from portal_crawler.crawler.limits import size_limit_hit
+from portal_crawler.crawler.stopping import StopRequested, crawl_stopping
 from portal_crawler.files.worker import TextWorker
 from portal_crawler.urls import canonical_url
 
@@ -42,6 +50,14 @@ class FileFetcher:
         self.seen: set[str] = set(known)          # canonical URLs: archived, or asked for in this run
         self.resources, self.resources_robots = resources, resources_robots
         self.seen_resources: set[str] = set(known_resources)
+        self.stopping = False
+        # Articles whose file request is out (yielded, no answer yet):
+        # id(item) -> [item, key, site, url, kind, todo, in the downloader]
+        self.pending: dict[int, tuple] = {}
+        self.sent_by_stop: set[int] = set()   # ids of items the stop sent on (their request holds them)
+        # The scale-out spider leaves a stopped request's lease to another process: off there.
+        self.local_stop = getattr(spider, "files_sent_on_stop", True)
+        self.crawler = None
 
     @classmethod
     def from_crawler(cls, crawler, spider, known: set[str], known_resources: set[str] = frozenset()):
@@ -53,6 +69,10 @@ class FileFetcher:
                       s.getbool("RESOURCES_ENABLED"), s.getbool("RESOURCES_OBEY_ROBOTS"))
         crawler.signals.connect(fetcher.headers_received, signal=signals.headers_received)
         crawler.signals.connect(fetcher.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(fetcher.scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(fetcher.reached_downloader, signal=signals.request_reached_downloader)
+        crawler.signals.connect(fetcher.stop, signal=crawl_stopping)
+        fetcher.crawler = crawler
         return fetcher
 
     # -- the chain ------------------------------------------------------------------
@@ -83,6 +103,10 @@ class FileFetcher:
         yield from self._next(item, site, key, todo)
 
     def _next(self, item, site, key, todo):
+        self.pending.pop(id(item), None)
+        if self.stopping:   # nothing more is sent: the article goes out with what it has
+            self._not_fetched(item, site, todo)
+            todo = []
         while todo:
             (url, what), todo = todo[0], todo[1:]
             req = self.spider._req(url, self.spider.parse_file, site, errback=self.spider.file_failed,
@@ -102,13 +126,28 @@ class FileFetcher:
                 req.meta["dont_obey_robotstxt"] = not self.resources_robots
             # self.seen is the only dedupe: a request the dupefilter dropped would take
             # the article's item with it.
-            yield req.replace(dont_filter=True)
+            req = req.replace(dont_filter=True)
+            if self.local_stop:
+                self.pending[id(item)] = [item, key, site, url, what, todo, False]
+            yield req
             return
         yield from self.spider.emit(item, key)
+
+    def _not_fetched(self, item, site, todo, reason="not fetched: the crawl stopped") -> None:
+        """Rows for files the stop left unrequested: "failed", so a later run asks again."""
+        for url, what in todo:
+            (self.seen if what == "files" else self.seen_resources).discard(canonical_url(url))
+            self.spider._inc(site.key, f"{'attachments' if what == 'files' else 'resources'}/failed")
+            getattr(item, what).append(_row(url, fetch="failed", reason=reason))
 
     async def parse(self, response):
         m = response.meta
         site = self.spider.sites[m["site"]]
+        # The site's responses/<status> are its "requests" on the live view (extensions/
+        # progress.py), as for its pages: file requests are requests of the site too.
+        self.spider._inc(site.key, f"responses/{response.status}")
+        if id(m["file_of"]) in self.sent_by_stop:   # already sent on by the stop
+            return
         body = response.body
         ctype = response.headers.get("Content-Type", b"").decode("latin-1") or None
         ext = urlsplit(m["file_url"]).path.rsplit(".", 1)[-1].lower()
@@ -136,6 +175,19 @@ class FileFetcher:
         req = failure.request
         m = req.meta
         site = self.spider.sites[m["site"]]
+        # Answered, if not read: a request of the site all the same (see parse).
+        if failure.check(HttpError):
+            self.spider._inc(site.key, f"responses/{failure.value.response.status}")
+        elif size_limit_hit(failure):   # cut by the size cap once the headers came
+            self.spider._inc(site.key, "responses/too_large")
+        if id(m["file_of"]) in self.sent_by_stop:   # already sent on by the stop
+            return
+        if self.local_stop and failure.check(StopRequested):   # refused or cancelled by the stop: not fetched
+            self.stopping = True
+            self._not_fetched(m["file_of"], site, [(m["file_url"], m.get("file_kind", "files"))],
+                              reason=str(failure.value) or "not fetched: the crawl stopped")
+            yield from self._next(m["file_of"], site, m.get("key"), m["file_todo"])
+            return
         if size_limit_hit(failure):
             cap = m.get("download_maxsize")
             name = "attachment_maxsize" if m.get("file_kind", "files") == "files" else "download_maxsize"
@@ -166,6 +218,36 @@ class FileFetcher:
     def headers_received(self, headers, body_length, request, spider=None):
         if "file_url" in request.meta:
             request.meta["announced_size"] = body_length
+
+    def _mark(self, request, sent: bool) -> None:
+        if "file_of" in request.meta and (entry := self.pending.get(id(request.meta["file_of"]))):
+            entry[6] = sent
+
+    def scheduled(self, request, spider=None):
+        self._mark(request, False)    # waiting in the scheduler (a retry too): dropped by a stop
+
+    def reached_downloader(self, request, spider=None):
+        self._mark(request, True)     # answered or refused from here on: parse/failed runs
+
+    def stop(self) -> None:
+        """First stop signal: no file is requested any more; an article whose file request
+        has not reached the downloader (the engine drops the scheduler's requests when it
+        closes) goes to the item pipelines now, its missing files recorded as not fetched."""
+        if not self.local_stop:
+            return
+        self.stopping = True
+        engine = getattr(self.crawler, "engine", None) if self.crawler else None
+        if engine is None or engine.scraper.slot is None:
+            return
+        from scrapy.utils.defer import deferred_from_coro
+        for ident, (item, key, site, url, what, todo, sent) in list(self.pending.items()):
+            if sent:
+                continue   # on the wire or refused by the download handler: parse/failed sends it
+            del self.pending[ident]
+            self.sent_by_stop.add(ident)
+            self._not_fetched(item, site, [(url, what)] + list(todo))
+            for out in self.spider.emit(item, key):
+                deferred_from_coro(engine.scraper.start_itemproc_async(out, response=None))
 
     def spider_closed(self, spider=None, reason=None):
         self.worker.close()

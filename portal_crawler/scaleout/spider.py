@@ -67,6 +67,10 @@ class ScaleoutSpider(PortalSpider):
         finally:
             self.shared.release(failure.request.meta.get(LEASE))
 
+    # A file request the stop refused keeps its lease and goes back to the queue for
+    # another process, which carries the article on (crawler/files.py: off here).
+    files_sent_on_stop = False
+
     def claim_file(self, url: str) -> bool:
         """An attachment or page resource is fetched by one process of the run: the
         first to add its canonical URL to the run's shared set."""
