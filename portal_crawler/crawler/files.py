@@ -19,7 +19,7 @@ first signal no further file is requested (the rest are recorded as not fetched,
 ``fetch = 'failed'``, so a later run asks again), a file request the stop refused
 (``StopRequested``) sends its article on at once, and an article whose file request
 was still waiting in the scheduler (which the engine drops when it closes) is sent to
-the item pipelines through Scrapy's documented ``Scraper.start_itemproc_async``.
+the archive pipeline as the ``item_at_stop`` signal (Scrapy's documented custom signals).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from portal_crawler.crawler.limits import size_limit_hit
-from portal_crawler.crawler.stopping import StopRequested, crawl_stopping
+from portal_crawler.crawler.stopping import StopRequested, crawl_stopping, item_at_stop
 from portal_crawler.files.worker import TextWorker
 from portal_crawler.urls import canonical_url
 
@@ -236,10 +236,6 @@ class FileFetcher:
         if not self.local_stop:
             return
         self.stopping = True
-        engine = getattr(self.crawler, "engine", None) if self.crawler else None
-        if engine is None or engine.scraper.slot is None:
-            return
-        from scrapy.utils.defer import deferred_from_coro
         for ident, (item, key, site, url, what, todo, sent) in list(self.pending.items()):
             if sent:
                 continue   # on the wire or refused by the download handler: parse/failed sends it
@@ -247,7 +243,7 @@ class FileFetcher:
             self.sent_by_stop.add(ident)
             self._not_fetched(item, site, [(url, what)] + list(todo))
             for out in self.spider.emit(item, key):
-                deferred_from_coro(engine.scraper.start_itemproc_async(out, response=None))
+                self.crawler.signals.send_catch_log(signal=item_at_stop, item=out)
 
     def spider_closed(self, spider=None, reason=None):
         self.worker.close()

@@ -28,8 +28,12 @@ from scrapy.exceptions import IgnoreRequest
 
 crawl_stopping = object()     # first SIGINT/SIGTERM: send nothing new, finish, commit
 crawl_force_stop = object()   # second signal or STOP_TIMEOUT: cancel downloads, end now
+# An item that a stop leaves without a callback to yield it (an article whose file request
+# was still in the scheduler): sent as this signal (Scrapy's documented custom signals)
+# with ``item=``; the archive pipeline stores it like any other.
+item_at_stop = object()
 
-__all__ = ["crawl_stopping", "crawl_force_stop", "StopRequested", "Stopper"]
+__all__ = ["crawl_stopping", "crawl_force_stop", "item_at_stop", "StopRequested", "Stopper"]
 
 
 class StopRequested(IgnoreRequest):

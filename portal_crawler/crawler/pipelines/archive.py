@@ -30,7 +30,7 @@ from portal_crawler.crawler.items import ArticleItem
 from portal_crawler.crawler.pipelines.writer import TERM_GRACE, writer_main
 from portal_crawler.crawler.stats import (COUNTS, ERRORS, RUN_ID, SKIPPED_BEFORE_SINCE, WRITER_ERROR,
                                           WRITER_PEAK_RSS, archive_count, run_stats, site_key)
-from portal_crawler.crawler.stopping import crawl_force_stop, crawl_stopping
+from portal_crawler.crawler.stopping import crawl_force_stop, crawl_stopping, item_at_stop
 from portal_crawler.spawn import CTX, start_process
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class ArchivePipeline:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self._forced, signal=crawl_force_stop)
         crawler.signals.connect(self._stopping, signal=crawl_stopping)
+        crawler.signals.connect(self._item_at_stop, signal=item_at_stop)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -183,6 +184,12 @@ class ArchivePipeline:
         self.inbox.cancel_join_thread()
         if stop:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+    def _item_at_stop(self, item):
+        try:
+            self.process_item(item)
+        except DropItem:
+            pass     # counted and logged as any dropped item is
 
     def process_item(self, item, spider=None):
         failed = self.failed or self.crawler.stats.get_value(WRITER_ERROR)  # or the WARC files'
