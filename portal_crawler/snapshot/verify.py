@@ -21,6 +21,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from contextlib import redirect_stderr
 from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,32 +226,50 @@ def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
     it = ArchiveIterator(fh)
     rows = []
     last = end = 0
-    try:
-        for rec in it:
-            h1, n = hashlib.sha1(), 0
-            for block in iter(lambda: rec.raw_stream.read(1 << 16), b""):
-                h1.update(block)
-                n += len(block)
-            actual = "sha1:" + b32encode(h1.digest()).decode("ascii") if rec.rec_type == "response" else None
-            last = it.get_record_offset()     # after reading: it reads the rest of the record
-            end = last + it.get_record_length()
-            want = rec.payload_length if rec.payload_length is not None and rec.payload_length >= 0 else n
-            if n < want:
-                rep.problems.append(Problem("corrupt", name, f"the record at {last} ends after {n} of its "
-                                                             f"{want} payload bytes: truncated"))
-            h = rec.rec_headers
-            rows.append((name, last, rec.rec_type, h.get_header("WARC-Target-URI"),
-                         h.get_header("WARC-Payload-Digest"), actual))
-            if len(rows) >= 5000:
-                led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
-                rows.clear()
-        if end != size:
-            # warcio stops quietly at a cut gzip member: the records must fill the file.
-            rep.problems.append(Problem("corrupt", name, f"bytes {end}-{size} after the last whole record "
-                                                         f"(at {last}) are not a record: truncated or damaged"))
-    except Exception as e:  # noqa: BLE001 - any read failure is this file's problem
-        why = str(e).split(", first line:")[0]      # warcio quotes the damaged bytes
-        rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {why}"))
+    # warcio writes what it cannot decompress (a damaged gzip member: "Error -3 while
+    # decompressing data: incorrect data check") and a record's overrun (with its raw
+    # bytes) straight to stderr, and reads on: they become this file's findings instead,
+    # counted and labelled like the others.
+    said = io.StringIO()
+
+    def heard(at: int) -> None:
+        msgs = dict.fromkeys(" ".join(m.split()) for m in said.getvalue().split("WARNING:") if m.strip())
+        said.seek(0)
+        said.truncate()
+        for msg in msgs:
+            what = "does not decompress" if "decompress" in msg else "is damaged"
+            rep.problems.append(Problem("corrupt", name, f"the record at {at} {what} (warcio: {msg})"))
+
+    with redirect_stderr(said):
+        try:
+            for rec in it:
+                h1, n = hashlib.sha1(), 0
+                for block in iter(lambda: rec.raw_stream.read(1 << 16), b""):
+                    h1.update(block)
+                    n += len(block)
+                actual = "sha1:" + b32encode(h1.digest()).decode("ascii") if rec.rec_type == "response" else None
+                last = it.get_record_offset()     # after reading: it reads the rest of the record
+                end = last + it.get_record_length()
+                heard(last)
+                want = rec.payload_length if rec.payload_length is not None and rec.payload_length >= 0 else n
+                if n < want:
+                    rep.problems.append(Problem("corrupt", name, f"the record at {last} ends after {n} of its "
+                                                                 f"{want} payload bytes: truncated"))
+                h = rec.rec_headers
+                rows.append((name, last, rec.rec_type, h.get_header("WARC-Target-URI"),
+                             h.get_header("WARC-Payload-Digest"), actual))
+                if len(rows) >= 5000:
+                    led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    rows.clear()
+            heard(end)
+            if end != size:
+                # warcio stops quietly at a cut gzip member: the records must fill the file.
+                rep.problems.append(Problem("corrupt", name, f"bytes {end}-{size} after the last whole record "
+                                                             f"(at {last}) are not a record: truncated or damaged"))
+        except Exception as e:  # noqa: BLE001 - any read failure is this file's problem
+            heard(last)
+            why = str(e).split(", first line:")[0]      # warcio quotes the damaged bytes
+            rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {why}"))
     led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
