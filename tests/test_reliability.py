@@ -361,7 +361,7 @@ def test_a_stalled_writer_blocks_neither_the_downloads_nor_a_stop(small_net, tmp
     args[args.index("--concurrency") + 1] = "1"
     p = _start(args)
     try:
-        _until(lambda: len(_arrivals(small_net)) >= 30, 60, "30 requests")   # articles among them: the writer stalls
+        _until(lambda: len(_arrivals(small_net)) >= 30, 180, "30 requests")   # articles among them: the writer stalls
         seen = len(_arrivals(small_net))
         time.sleep(2.0)
         assert len(_arrivals(small_net)) >= seen + 8, "downloads stopped while the writer stalled"
