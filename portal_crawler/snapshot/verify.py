@@ -13,6 +13,7 @@ The joins run in a temporary SQLite file, so memory stays flat on any archive si
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -28,7 +29,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from portal_crawler.store import cdxj
+from portal_crawler.store import cdxj, warcscan
+from portal_crawler.store.warcscan import Irregular
 
 __all__ = ["Problem", "Report", "verify"]
 
@@ -219,10 +221,19 @@ class _Ledger:
             add(Problem("missing", file, "the index names this WARC file, which is not there"))
 
 
-def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
+def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int, again=None) -> None:
     """Record every record of one WARC stream of ``size`` bytes; a corrupt or
-    truncated file is a problem."""
+    truncated file is a problem. With ``again`` (a function opening the stream anew)
+    the lean scan (store/warcscan.py) reads it first; a file it does not recognise
+    exactly is read again with warcio, whose messages say what is wrong."""
     led.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (name,))
+    if again is not None:
+        try:
+            _scan_lean(fh, name, led, size)
+            return
+        except Irregular:
+            led.db.execute("DELETE FROM rec WHERE file = ?", (name,))
+            fh = again()
     it = ArchiveIterator(fh)
     rows = []
     last = end = 0
@@ -270,6 +281,16 @@ def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
             heard(last)
             why = str(e).split(", first line:")[0]      # warcio quotes the damaged bytes
             rep.problems.append(Problem("corrupt", name, f"unreadable after offset {last}: {type(e).__name__}: {why}"))
+    led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _scan_lean(fh, name: str, led: _Ledger, size: int) -> None:
+    rows = []
+    for r in warcscan.scan(fh, size):
+        rows.append((name, r.offset, r.rec_type, r.url, r.declared, r.actual))
+        if len(rows) >= 5000:
+            led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+            rows.clear()
     led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -329,6 +350,12 @@ class _Hashing(io.RawIOBase):
     def readable(self):
         return True
 
+    def read(self, k=-1):
+        data = self.fh.read(k)
+        self.h.update(data)
+        self.n += len(data)
+        return data
+
     def readinto(self, b):
         data = self.fh.read(len(b))
         self.h.update(data)
@@ -368,11 +395,11 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
                 rep.problems.append(Problem("missing", f"{where}/{name}", "listed in datapackage.json, not in the WACZ", "wacz"))
                 continue
             try:
-                with z.open(name) as raw:
+                with z.open(name) as raw, contextlib.ExitStack() as later:
                     hr = _Hashing(raw)
                     if name.startswith("archive/") and ".warc" in name:
-                        _scan_warc(io.BufferedReader(hr, 1 << 16), name[len("archive/"):], led, rep,
-                                   z.getinfo(name).file_size)
+                        _scan_warc(hr, name[len("archive/"):], led, rep, z.getinfo(name).file_size,
+                                   again=lambda: io.BufferedReader(later.enter_context(z.open(name)), 1 << 16))
                     hr.drain()
             except (zipfile.BadZipFile, OSError, EOFError) as e:
                 rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable: {e}", "wacz"))
@@ -477,8 +504,9 @@ def _verify_live(db: Path) -> Report:
         return rep
     with _Ledger() as led:
         for warc in sorted(folder.glob("*.warc.gz")) if folder.exists() else []:
-            with open(warc, "rb") as fh:
-                _scan_warc(fh, warc.name, led, rep, warc.stat().st_size)
+            with open(warc, "rb") as fh, contextlib.ExitStack() as later:
+                _scan_warc(fh, warc.name, led, rep, warc.stat().st_size,
+                           again=lambda: later.enter_context(open(warc, "rb")))
             idx = cdxj.index_path(warc)
             opened = warc.with_name(warc.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX)
             for source in (idx, opened):
