@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import shutil
 import zlib
 
 import pytest
@@ -18,13 +19,19 @@ verify_mod = importlib.import_module("portal_crawler.snapshot.verify")
 
 
 @pytest.fixture(scope="module")
-def warcs(tmp_path_factory):
+def crawled(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("warcscan")
     with replica_network(tmp, sites=E2E_SITES[:2]) as rep:
         args = crawl_args(rep.sites_path, tmp / "a.db", E2E_SITES[:2])
         cli(*args, check=True)
         cli(*args, "--refresh-days", "100000", check=True)    # re-checks: revisit records
-    files = sorted(warc_dir(tmp / "a.db").glob("*.warc.gz"))
+    cli("snapshot", tmp / "snap", "--db", tmp / "a.db", check=True)
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def warcs(crawled):
+    files = sorted(warc_dir(crawled / "a.db").glob("*.warc.gz"))
     assert files
     return files
 
@@ -86,3 +93,34 @@ def test_anything_else_is_irregular(warcs):
     folded = gzip.decompress(data[resp.offset:resp.offset + resp.length]).replace(
         b"\r\nWARC-Date:", b"\r\n WARC-Date:", 1)
     _irregular(gzip.compress(folded))
+
+
+def _findings(path, lean: bool, monkeypatch) -> list[str]:
+    with monkeypatch.context() as m:
+        if not lean:
+            def refuse(*a, **k):
+                raise warcscan.Irregular("the warcio path only")
+            m.setattr(verify_mod, "_scan_lean", refuse)
+        return [str(p) for p in verify_mod.verify(path).problems]
+
+
+@pytest.mark.parametrize("where", [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95])
+def test_damage_is_reported_as_warcio_reports_it(crawled, tmp_path, monkeypatch, where):
+    """A flipped byte anywhere in the WACZ, or in a live WARC: verify's findings are
+    those of the warcio-only reader (the lean scan hands damaged files back to it)."""
+    shutil.copytree(crawled / "snap", tmp_path / "snap")
+    wacz = tmp_path / "snap/data/archive.wacz"
+    data = bytearray(wacz.read_bytes())
+    data[int(len(data) * where)] ^= 0x1b
+    wacz.write_bytes(bytes(data))
+    lean = _findings(tmp_path / "snap", True, monkeypatch)
+    assert lean and lean == _findings(tmp_path / "snap", False, monkeypatch)
+
+    shutil.copy(crawled / "a.db", tmp_path / "a.db")
+    shutil.copytree(warc_dir(crawled / "a.db"), warc_dir(tmp_path / "a.db"))
+    warc = sorted(warc_dir(tmp_path / "a.db").glob("*.warc.gz"))[0]
+    data = bytearray(warc.read_bytes())
+    data[int(len(data) * where)] ^= 0x1b
+    warc.write_bytes(bytes(data))
+    lean = _findings(tmp_path / "a.db", True, monkeypatch)
+    assert lean == _findings(tmp_path / "a.db", False, monkeypatch), lean

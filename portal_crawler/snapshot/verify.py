@@ -13,7 +13,6 @@ The joins run in a temporary SQLite file, so memory stays flat on any archive si
 """
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import io
@@ -221,19 +220,10 @@ class _Ledger:
             add(Problem("missing", file, "the index names this WARC file, which is not there"))
 
 
-def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int, again=None) -> None:
-    """Record every record of one WARC stream of ``size`` bytes; a corrupt or
-    truncated file is a problem. With ``again`` (a function opening the stream anew)
-    the lean scan (store/warcscan.py) reads it first; a file it does not recognise
-    exactly is read again with warcio, whose messages say what is wrong."""
+def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
+    """Record every record of one WARC stream of ``size`` bytes with warcio; a
+    corrupt or truncated file is a problem."""
     led.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (name,))
-    if again is not None:
-        try:
-            _scan_lean(fh, name, led, size)
-            return
-        except Irregular:
-            led.db.execute("DELETE FROM rec WHERE file = ?", (name,))
-            fh = again()
     it = ArchiveIterator(fh)
     rows = []
     last = end = 0
@@ -284,13 +274,26 @@ def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int, again=None) 
     led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
+# What ends a lean scan early: its own refusal, or the stream failing under it (a zip
+# entry's CRC is checked when its last block is read, before the records in that block).
+_NOT_LEAN = (Irregular, OSError, EOFError, zipfile.BadZipFile)
+
+
 def _scan_lean(fh, name: str, led: _Ledger, size: int) -> None:
+    """The lean scan (store/warcscan.py) of a whole stream, or _NOT_LEAN: then its rows
+    are dropped, and the caller reads the stream again with warcio (``_scan_warc``),
+    which names the damage; a sound file gives the same rows either way."""
+    led.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (name,))
     rows = []
-    for r in warcscan.scan(fh, size):
-        rows.append((name, r.offset, r.rec_type, r.url, r.declared, r.actual))
-        if len(rows) >= 5000:
-            led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
-            rows.clear()
+    try:
+        for r in warcscan.scan(fh, size):
+            rows.append((name, r.offset, r.rec_type, r.url, r.declared, r.actual))
+            if len(rows) >= 5000:
+                led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
+                rows.clear()
+    except BaseException:
+        led.db.execute("DELETE FROM rec WHERE file = ?", (name,))
+        raise
     led.db.executemany("INSERT INTO rec VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -395,12 +398,22 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
                 rep.problems.append(Problem("missing", f"{where}/{name}", "listed in datapackage.json, not in the WACZ", "wacz"))
                 continue
             try:
-                with z.open(name) as raw, contextlib.ExitStack() as later:
-                    hr = _Hashing(raw)
-                    if name.startswith("archive/") and ".warc" in name:
-                        _scan_warc(hr, name[len("archive/"):], led, rep, z.getinfo(name).file_size,
-                                   again=lambda: io.BufferedReader(later.enter_context(z.open(name)), 1 << 16))
-                    hr.drain()
+                hr = None
+                warc = name[len("archive/"):] if name.startswith("archive/") and ".warc" in name else None
+                if warc:
+                    try:
+                        with z.open(name) as raw:
+                            hr = _Hashing(raw)
+                            _scan_lean(hr, warc, led, z.getinfo(name).file_size)
+                            hr.drain()
+                    except _NOT_LEAN:
+                        hr = None             # read again below, as warcio reads it
+                if hr is None:
+                    with z.open(name) as raw:
+                        hr = _Hashing(raw)
+                        if warc:
+                            _scan_warc(io.BufferedReader(hr, 1 << 16), warc, led, rep, z.getinfo(name).file_size)
+                        hr.drain()
             except (zipfile.BadZipFile, OSError, EOFError) as e:
                 rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable: {e}", "wacz"))
                 continue
@@ -504,9 +517,12 @@ def _verify_live(db: Path) -> Report:
         return rep
     with _Ledger() as led:
         for warc in sorted(folder.glob("*.warc.gz")) if folder.exists() else []:
-            with open(warc, "rb") as fh, contextlib.ExitStack() as later:
-                _scan_warc(fh, warc.name, led, rep, warc.stat().st_size,
-                           again=lambda: later.enter_context(open(warc, "rb")))
+            try:
+                with open(warc, "rb") as fh:
+                    _scan_lean(fh, warc.name, led, warc.stat().st_size)
+            except _NOT_LEAN:
+                with open(warc, "rb") as fh:
+                    _scan_warc(fh, warc.name, led, rep, warc.stat().st_size)
             idx = cdxj.index_path(warc)
             opened = warc.with_name(warc.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX)
             for source in (idx, opened):

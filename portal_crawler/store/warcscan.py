@@ -142,7 +142,7 @@ def head_at(fh: BinaryIO, offset: int) -> dict[str, str | None]:
     out = b""
     try:
         while b"\r\n\r\n" not in out and not d.eof:
-            piece = fh.read(4096)
+            piece = fh.read(1024)         # the headers are the member's first few hundred bytes
             if not piece:
                 break
             out += d.decompress(piece)
