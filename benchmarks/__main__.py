@@ -198,6 +198,10 @@ def rows(f: dict) -> list[dict]:
         {"metric": "verify s of that snapshot vs sha256sum of its files", "ours": hi.get("verify_s"),
          "baseline": hi.get("sha256sum_s"), "ratio": f.get("verify_sha256sum_ratio"),
          "target": ">= 0.5 (sha256sum s / verify s)", "met": met(f.get("verify_sha256sum_ratio"), lambda v: v >= 0.5)},
+        {"metric": "snapshot CPU s vs zip CPU s (same run)", "ours": hi.get("snapshot_cpu_s"),
+         "baseline": hi.get("zip_cpu_s"), "ratio": f.get("snapshot_zip_cpu_ratio"), "target": "(info)"},
+        {"metric": "verify CPU s vs sha256sum CPU s (verify: 2 threads)", "ours": hi.get("verify_cpu_s"),
+         "baseline": hi.get("sha256sum_cpu_s"), "ratio": f.get("verify_sha256sum_cpu_ratio"), "target": "(info)"},
         {"metric": f"re-check crawl WARC bytes with revisits vs full responses ({rv.get('revisits', '?')} of "
                    f"{rv.get('captures', '?')} captures unchanged)",
          "ours": rv.get("warc_bytes_written"), "baseline": rv.get("warc_bytes_without_revisits"),

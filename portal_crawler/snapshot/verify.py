@@ -21,6 +21,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import redirect_stderr
 from base64 import b32encode
 from dataclasses import dataclass, field
@@ -476,30 +477,38 @@ def _bag_fixity(p: Path, rep: Report) -> None:
 
 def _verify_bag(p: Path) -> Report:
     rep = Report(str(p), "bag")
-    _bag_fixity(p, rep)
-    data = p / "data"
-    info = {}
-    if (data / "snapshot.json").exists():
-        info = json.loads((data / "snapshot.json").read_text(encoding="utf-8"))
-    with _Ledger() as led:
-        if (data / "archive.wacz").exists():
-            _scan_wacz(data / "archive.wacz", led, rep, "data/archive.wacz")
-        elif info.get("warc_files"):
-            rep.problems.append(Problem("missing", "data/archive.wacz", "the package's WACZ is not there"))
-        if (data / "archive.sqlite").exists():
-            conn = sqlite3.connect(f"file:{(data / 'archive.sqlite').resolve()}?mode=ro", uri=True)
-            try:
-                # An incremental package holds only its own WARC files; pointers into the
-                # snapshot it depends on are counted, not checked here.
-                only = set(info["warc_files"]) if info.get("depends_on") else None
-                rep.counts["pointers_elsewhere"] = _add_pointers(conn, led, only=only)
-            except sqlite3.DatabaseError as e:
-                rep.problems.append(Problem("corrupt", "data/archive.sqlite", str(e)))
-            finally:
-                conn.close()
-        else:
-            rep.problems.append(Problem("missing", "data/archive.sqlite", "the package's database is not there"))
-        led.finish(rep)
+    # The bag's fixity (sha256 and sha512 of every file; hashlib lets go of the GIL)
+    # runs on a second thread while this one reads the WACZ's records and the
+    # archive's pointers: the same work as one after the other, on two cores.
+    fixity = Report(str(p), "bag")
+    with ThreadPoolExecutor(1, thread_name_prefix="verify-fixity") as pool:
+        hashed = pool.submit(_bag_fixity, p, fixity)
+        data = p / "data"
+        info = {}
+        if (data / "snapshot.json").exists():
+            info = json.loads((data / "snapshot.json").read_text(encoding="utf-8"))
+        with _Ledger() as led:
+            if (data / "archive.wacz").exists():
+                _scan_wacz(data / "archive.wacz", led, rep, "data/archive.wacz")
+            elif info.get("warc_files"):
+                rep.problems.append(Problem("missing", "data/archive.wacz", "the package's WACZ is not there"))
+            if (data / "archive.sqlite").exists():
+                conn = sqlite3.connect(f"file:{(data / 'archive.sqlite').resolve()}?mode=ro", uri=True)
+                try:
+                    # An incremental package holds only its own WARC files; pointers into the
+                    # snapshot it depends on are counted, not checked here.
+                    only = set(info["warc_files"]) if info.get("depends_on") else None
+                    rep.counts["pointers_elsewhere"] = _add_pointers(conn, led, only=only)
+                except sqlite3.DatabaseError as e:
+                    rep.problems.append(Problem("corrupt", "data/archive.sqlite", str(e)))
+                finally:
+                    conn.close()
+            else:
+                rep.problems.append(Problem("missing", "data/archive.sqlite", "the package's database is not there"))
+            led.finish(rep)
+        hashed.result()
+    rep.problems[:0] = fixity.problems          # the bag's findings first, as they are the outermost
+    rep.counts = {**fixity.counts, **rep.counts}
     return rep
 
 

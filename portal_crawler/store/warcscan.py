@@ -37,7 +37,6 @@ class Scanned:
     length: int               # the member's compressed length
     rec_type: str
     url: str | None
-    date: str | None
     declared: str | None      # WARC-Payload-Digest as written
     actual: str | None        # sha1 of a response's HTTP payload, as warcio computes it
 
@@ -52,7 +51,7 @@ def _headers(raw: bytes) -> dict[bytes, bytes]:
     what is used is decoded)."""
     if not raw.startswith(b"WARC/"):
         raise Irregular("no WARC version line")
-    if b"\r\n " in raw or b"\r\n\t" in raw or b"\n" in raw.replace(b"\r\n", b""):
+    if b"\r\n " in raw or b"\r\n\t" in raw or raw.count(b"\n") != raw.count(b"\r\n"):
         raise Irregular("a folded header line or a bare line feed")
     found = _WANTED.findall(raw)
     out = {k.lower(): v.rstrip(b" \t") for k, v in found}
@@ -93,8 +92,7 @@ def _record(data: bytes, offset: int, length: int) -> Scanned:
             raise Irregular("no end of the HTTP headers")
         sha = hashlib.sha1(memoryview(data)[he + 4:start + n])
         actual = "sha1:" + b32encode(sha.digest()).decode("ascii")
-    return Scanned(offset, length, rtype, _text(h, b"warc-target-uri"), _text(h, b"warc-date"),
-                   _text(h, b"warc-payload-digest"), actual)
+    return Scanned(offset, length, rtype, _text(h, b"warc-target-uri"), _text(h, b"warc-payload-digest"), actual)
 
 
 def scan(fh: BinaryIO, size: int | None = None) -> Iterator[Scanned]:
