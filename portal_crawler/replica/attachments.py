@@ -34,7 +34,9 @@ CTYPES = {"pdf": "application/pdf", "doc": "application/msword", "wps": "applica
           "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
           "xls": "application/vnd.ms-excel", "zip": "application/zip",
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_EPOCH = "Wed, 01 Dec 2021 08:00:00 GMT"      # Last-Modified of every file (they never change)
+# A revision (the replica's /revise control) appends this line to a document's text:
+# its words are in no revision-0 text, so a search can tell the captures apart.
+REVISION_LINE = "勘误第{rev}号：附件内容已更正"
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,7 @@ class Spec:
     content_type: str     # what the server says (a lie for ``mislabelled``)
     doc: str              # the document format really served: pdf_cid, docx, ..., file, huge
     text: str | None      # the document's text (None: no text to read)
-
-    @property
-    def etag(self) -> str:
-        return f'"{zlib.crc32(self.path.encode()):08x}"'
-
-    last_modified = _EPOCH
+    revision: int = 0     # 0 as first published; each /revise adds one
 
 
 def _h(seed: int, path: str) -> int:
@@ -67,8 +64,9 @@ def _doc_kind(ext: str, h: int) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def spec(seed: int, path: str) -> Spec:
-    """What the replica serves at ``path`` (an ``/uploads/soft/`` file)."""
+def spec(seed: int, path: str, revision: int = 0) -> Spec:
+    """What the replica serves at ``path`` (an ``/uploads/soft/`` file), as of its
+    ``revision`` (a revised document's text ends with ``REVISION_LINE``)."""
     ext = path.rsplit(".", 1)[-1].lower()
     h = _h(seed, path)
     # One file in ten each answers 404, lies about its type, or is the 200 MB one: a
@@ -83,10 +81,12 @@ def spec(seed: int, path: str) -> Spec:
     elif special == 2:
         kind = doc = "huge"
     text = _text(seed, path) if doc in ("pdf_cid", "pdf_ttf", "docx", "xlsx") else None
+    if text is not None and revision:
+        text += "\n" + "\n".join(REVISION_LINE.format(rev=r) for r in range(1, revision + 1))
     if kind == "missing":
-        return Spec(path, kind, ext, 404, "text/html", doc, None)
+        return Spec(path, kind, ext, 404, "text/html", doc, None, revision)
     ctype = "text/html" if kind == "mislabelled" else CTYPES.get(ext, "application/octet-stream")
-    return Spec(path, kind, ext, 200, ctype, doc, text)
+    return Spec(path, kind, ext, 200, ctype, doc, text, revision)
 
 
 def _text(seed: int, path: str) -> str:
@@ -102,18 +102,18 @@ def _text(seed: int, path: str) -> str:
     return "\n".join(G.paragraph(rng) for _ in range(rng.randint(2, 5)))
 
 
-def content(seed: int, path: str) -> bytes | None:
+def content(seed: int, path: str, revision: int = 0) -> bytes | None:
     """The file's bytes (None for ``huge``: see ``huge_chunks``; ``missing`` gives the
     server's 404 page)."""
-    s = spec(seed, path)
+    s = spec(seed, path, revision)
     if s.doc == "huge" or s.kind == "missing":
         return None
-    return _content(seed, path)
+    return _content(seed, path, revision)
 
 
 @functools.lru_cache(maxsize=256)
-def _content(seed: int, path: str) -> bytes:
-    s = spec(seed, path)
+def _content(seed: int, path: str, revision: int = 0) -> bytes:
+    s = spec(seed, path, revision)
     if s.doc == "pdf_cid":
         return _pdf(s.text, cid=True)
     if s.doc == "pdf_ttf":
@@ -124,7 +124,7 @@ def _content(seed: int, path: str) -> bytes:
         return _docx(s.text)
     if s.doc == "xlsx":
         return _xlsx(s.text)
-    return _opaque(seed, path, s.ext)
+    return _opaque(seed, path, s.ext, revision)
 
 
 def huge_chunks(seed: int, path: str, chunk: int = 1 << 20):
@@ -242,25 +242,25 @@ def _fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _opaque(seed: int, path: str, ext: str) -> bytes:
+def _opaque(seed: int, path: str, ext: str, revision: int = 0) -> bytes:
     """A legacy Office / WPS file or an archive the crawler keeps but does not read:
     the format's magic number, then deterministic bytes."""
     magic = {"zip": b"PK\x03\x04"}.get(ext, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")   # OLE2 compound file
-    return magic + random.Random(_h(seed, path)).randbytes(4096)
+    return magic + random.Random(_h(seed, path) + revision).randbytes(4096)
 
 
-def expected(seed: int, path: str) -> dict:
+def expected(seed: int, path: str, revision: int = 0) -> dict:
     """What a correct crawl records of the file at ``path`` (the oracle's view):
     ``fetch``, ``status``, ``text_status``, ``format``, ``size``, ``sha256``, ``text``."""
     import hashlib
-    s = spec(seed, path)
+    s = spec(seed, path, revision)
     if s.kind == "missing":
         return {"fetch": "http_error", "status": 404, "text_status": None, "format": None, "size": None,
                 "sha256": None, "text": None}
     if s.doc == "huge":
         return {"fetch": "too_large", "status": None, "text_status": None, "format": None, "size": HUGE_SIZE,
                 "sha256": None, "text": None}
-    data = content(seed, path)
+    data = content(seed, path, revision)
     fmt = {"pdf_cid": "pdf", "pdf_ttf": "pdf", "pdf_scan": "pdf"}.get(s.doc, s.doc)
     if s.doc == "file":
         fmt = "zip" if s.ext == "zip" else s.ext

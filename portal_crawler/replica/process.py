@@ -92,6 +92,11 @@ class ReplicaProcess:
     def stats(self, paths: bool = False) -> dict:
         return self._control("stats?paths=1" if paths else "stats")
 
+    def revise(self, path: str) -> int:
+        """Publish a new revision of the attachment at ``path`` (attachments.py); returns it."""
+        from urllib.parse import quote
+        return self._control("revise?path=" + quote(path))["revision"]
+
     def reset_stats(self):
         self._control("stats/reset")
 
