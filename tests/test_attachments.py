@@ -170,12 +170,81 @@ def test_crawl_records_every_file_as_the_replica_serves_it(crawled):
     assert crawled["r1"].stats.get("downloader/response_bytes", 0) < A.HUGE_SIZE / 10
 
 
-def test_recrawl_fetches_no_attachment_again(crawled):
+def test_recrawl_rechecks_each_file_once_and_transfers_no_file_bytes(crawled):
+    """The second crawl fetches every article again (--refresh-days): each archived file
+    with a validator is asked for once, conditionally, and the replica's log shows not
+    one body byte of a file sent; nothing else is asked for again."""
     assert crawled["r2"].exit_code == 0
-    again = [p for p in crawled["second"]["paths"].get("zhejiang", {}) if p.startswith("/uploads/soft/")]
-    assert again == []
+    second = crawled["second"]
+    again = {p: n for p, n in second["paths"].get("zhejiang", {}).items() if p.startswith("/uploads/soft/")}
     con = sqlite3.connect(crawled["db"])
+    ok = {urlsplit(u).path for (u,) in con.execute("SELECT DISTINCT url FROM attachments WHERE fetch = 'ok' "
+                                                   "AND etag IS NOT NULL")}
+    assert ok and set(again) == ok and max(again.values()) == 1
+    assert second["bytes"]["zhejiang"].get("attachment", 0) == 0
+    assert crawled["first"]["bytes"]["zhejiang"]["attachment"] > 100_000
+    assert second["status"]["304"] >= len(ok)
     assert con.execute("SELECT count(*) FROM attachments WHERE fetch IS NULL").fetchone()[0] == 0
+    # Each re-check dated; the capture columns are the first crawl's (no new capture).
+    assert con.execute("SELECT count(*) FROM attachments WHERE fetch = 'ok' AND checked_at IS NULL").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM attachment_captures").fetchone()[0] == 0
+    # In the WARC: one server-not-modified revisit per re-check, pointing at the capture.
+    from warcio.archiveiterator import ArchiveIterator
+    refs = {}
+    for w in sorted(warc_dir(crawled["db"]).glob("*.warc.gz")):
+        with open(w, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                h = rec.rec_headers
+                if h.get_header("WARC-Profile", "").endswith("/server-not-modified"):
+                    refs[h.get_header("WARC-Target-URI")] = h.get_header("WARC-Refers-To-Target-URI")
+    files = {u for (u,) in con.execute("SELECT DISTINCT url FROM attachments WHERE fetch = 'ok' AND etag IS NOT NULL")}
+    assert files <= set(refs) and all(refs[u] == u for u in files)
+
+
+def test_changed_file_is_captured_anew_and_its_new_words_found(tmp_path):
+    """A file revised on the replica between two crawls: the second crawl's conditional
+    request gets the new bytes; the archive holds both captures, the rows and search
+    the new one's text."""
+    with ReplicaProcess(seed=SEED, sites=SITES, scale="tiny") as rep:
+        rep.sites_file(tmp_path / "sites.toml")
+        db = tmp_path / "a.db"
+        args = dict(sites_file=tmp_path / "sites.toml", delay=0, concurrency=4,
+                    settings={"RESOURCES_ENABLED": False})
+        assert crawl(db, SITES, **args).exit_code == 0
+        with sqlite3.connect(db) as con:     # closed: a reader left open would keep its snapshot
+            url, sha1, wf1, wo1 = con.execute("SELECT url, sha256, warc_file, warc_offset FROM attachments "
+                                              "WHERE fetch = 'ok' AND format = 'docx' AND text_status = 'ok' "
+                                              "ORDER BY url LIMIT 1").fetchone()
+        con.close()
+        path = urlsplit(url).path
+        word = "勘误"
+        with Archive.open(db, readonly=True) as ar:
+            assert ar.search(f'"{word}"', in_="attachments").total == 0
+        assert rep.revise(path) == 1
+        rep.reset_stats()
+        assert crawl(db, SITES, refresh_days=100000, **args).exit_code == 0
+        log = rep.stats(paths=True)
+    new = A.expected(SEED, path, 1)
+    assert word in new["text"] and new["sha256"] != sha1
+    # Only the revised file's bytes were sent again.
+    assert log["paths"]["zhejiang"][path] == 1
+    assert log["bytes"]["zhejiang"]["attachment"] == new["size"]
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT sha256, body, warc_file, warc_offset, checked_at FROM attachments WHERE url = ?",
+                       (url,)).fetchall()
+    assert rows and all(r[0] == new["sha256"] and _flat(r[1]) == _flat(new["text"]) for r in rows)
+    old = con.execute("SELECT sha256, warc_file, warc_offset FROM attachment_captures WHERE url = ?", (url,)).fetchall()
+    assert old == [(sha1, wf1, wo1)]
+    # Both captures are in the WARC, each with its own bytes.
+    first = read_capture(warc_dir(db), wf1, wo1)
+    second = read_capture(warc_dir(db), rows[0][2], rows[0][3])
+    assert hashlib.sha256(first.body).hexdigest() == sha1
+    assert hashlib.sha256(second.body).hexdigest() == new["sha256"]
+    with Archive.open(db, readonly=True) as ar:
+        hits = ar.search(f'"{word}"', in_="attachments", limit=100)
+    assert {h["id"] for h in hits} == {i for (i,) in con.execute("SELECT id FROM attachments WHERE url = ?", (url,))}
+    # Nothing else changed: no other file has an earlier capture.
+    assert con.execute("SELECT count(DISTINCT url) FROM attachment_captures").fetchone()[0] == 1
 
 
 def test_search_in_attachments_equals_a_scan_and_names_the_article(crawled):
@@ -271,9 +340,11 @@ def test_page_resources_captured_once_identical_payloads_as_revisits(crawled):
     for url, _, sha, wf, wo, revisit in imgs:
         assert (wf, wo) == (firsts[0][3], firsts[0][4])
         assert read_record(warc_dir(crawled["db"]), wf, wo).rec_type == "response"
-    # ... and nothing of them is fetched again by the next crawl.
-    assert not [p for p in crawled["second"]["paths"].get("zhejiang", {})
-                if p.startswith(("/uploads/allimg/", "/templets/"))]
+    # ... and nothing of them is downloaded again by the next crawl (re-checked: 304s).
+    again = [p for p in crawled["second"]["paths"].get("zhejiang", {}) if p.startswith(("/uploads/allimg/", "/templets/"))]
+    assert set(again) == {urlsplit(u).path for u in urls}
+    assert sum(crawled["second"]["bytes"]["zhejiang"].get(k, 0) for k in ("upload", "static")) == 0
+    assert con.execute("SELECT count(*) FROM resources WHERE checked_at IS NULL").fetchone()[0] == 0
 
 
 def test_capture_settings_turn_files_and_resources_off(tmp_path):

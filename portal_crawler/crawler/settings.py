@@ -137,6 +137,12 @@ ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
 # their stylesheets live: obeying it replays every page unstyled).
 RESOURCES_ENABLED = True
 RESOURCES_OBEY_ROBOTS = False
+# Re-checks (crawler/files.py): an archived attachment or page resource is asked for
+# again, conditionally (If-None-Match / If-Modified-Since with its stored validators),
+# once per run when an article linking it is fetched. A 304 costs a request and no
+# body; a changed file is captured anew (the earlier capture stays). Off: an archived
+# file is never asked for again, and a changed one goes unnoticed.
+FILES_RECHECK = True
 
 # Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
 # docs/operators.md "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at
