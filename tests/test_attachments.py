@@ -29,7 +29,7 @@ def _flat(s: str | None) -> str:
 
 
 def _paths(kind: str, n: int = 400) -> list[str]:
-    return [p for i in range(n) for ext in ("pdf", "docx", "xlsx", "doc", "zip")
+    return [p for i in range(n) for ext in ("pdf", "docx", "xlsx", "doc", "xls", "ofd", "wps", "zip")
             if A.spec(SEED, p := f"/uploads/soft/210101/1-210101{i:06d}0.{ext}").kind == kind]
 
 
@@ -45,21 +45,25 @@ def test_replica_files_are_real_documents_of_both_pdf_producers():
         assert (status, fmt) == ("ok", "pdf") and _flat(text) == _flat(A.spec(SEED, p).text)
 
 
-@pytest.mark.parametrize("kind", ["docx", "xlsx", "mislabelled"])
+@pytest.mark.parametrize("kind", ["docx", "xlsx", "doc", "xls", "ofd", "mislabelled"])
 def test_office_text_equals_the_known_text(kind):
     for p in _paths(kind)[:3]:
         s = A.spec(SEED, p)
         if s.text is None:
             continue
         status, fmt, text = read_text(A.content(SEED, p), s.ext, s.content_type)
-        assert status == "ok" and fmt in ("pdf", "docx", "xlsx")
-        assert text.replace(" ", "") == s.text.replace(" ", "") if fmt != "pdf" else _flat(text) == _flat(s.text)
+        assert status == "ok" and fmt in ("pdf", "docx", "xlsx", "doc", "xls", "ofd")
+        if kind != "mislabelled":
+            assert fmt == kind
+        # PDF and OFD are fixed layouts: their line breaks are the page's, not paragraphs
+        assert text.replace(" ", "") == s.text.replace(" ", "") if fmt not in ("pdf", "ofd") else _flat(text) == _flat(s.text)
 
 
 def test_scan_is_marked_never_an_empty_text():
     p = _paths("pdf_scan")[0]
     assert read_text(A.content(SEED, p), "pdf") == ("no_text_layer", "pdf", None)
-    assert read_text(A.content(SEED, _paths("file")[0]), "doc")[0] == "unsupported"
+    for p in _paths("file")[:4]:     # WPS and zip: kept as files only
+        assert read_text(A.content(SEED, p), p.rsplit(".", 1)[1]) == ("unsupported", p.rsplit(".", 1)[1], None)
 
 
 def _ofd(lines: list[str]) -> bytes:
@@ -75,6 +79,45 @@ def _ofd(lines: list[str]) -> bytes:
         z.writestr("Doc_0/Pages/Page_0/Content.xml",
                    f'<ofd:Page {ns}><ofd:Content><ofd:Layer>{objs}</ofd:Layer></ofd:Content></ofd:Page>')
     return buf.getvalue()
+
+
+def test_legacy_files_are_genuine_and_read_by_content_not_link():
+    """The replica's DOC is a Word 97 compound file ([MS-CFB] header, a WordDocument
+    stream opening with the FIB's magic), its XLS a BIFF8 workbook xlrd opens; a
+    legacy file under a wrong extension is still read by what its streams are."""
+    import xlrd
+    doc, xls = _paths("doc")[0], _paths("xls")[0]
+    d, x = A.content(SEED, doc), A.content(SEED, xls)
+    assert d[:8] == bytes.fromhex("D0CF11E0A1B11AE1") and x[:8] == d[:8]
+    assert xlrd.open_workbook(file_contents=x).sheet_by_index(0).cell_value(0, 1) == "企业名称"
+    # the FIB (wIdent 0xA5EC, nFib 0x00C1) at the start of the WordDocument stream (sector 2)
+    assert d[512 * 3:512 * 3 + 4] == bytes.fromhex("ECA5C100")
+    assert read_text(d, "xls")[:2] == ("ok", "doc") and read_text(x, "doc")[:2] == ("ok", "xls")
+    assert read_text(d, "wps")[0] == "unsupported"     # a .wps link: kept as a file
+
+
+def test_doc_files_are_word97_as_libreoffice_reads_and_writes_them(tmp_path):
+    """An independent reader and writer of Word 97 (LibreOffice, Debian
+    libreoffice-writer-nogui, which CI installs): it reads the replica's DOC to the known
+    text, and the DOC it writes from it (its own FIB, pieces, styles) reads to the same text."""
+    import shutil
+    import subprocess
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice (Debian libreoffice-writer-nogui) is needed: .ci/run installs it"
+    p = _paths("doc")[0]
+    s = A.spec(SEED, p)
+    (tmp_path / "a.doc").write_bytes(A.content(SEED, p))
+    import os
+    # a UTF-8 locale: under "C" LibreOffice writes the Chinese of a .doc as "?"
+    env = {**os.environ, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    for target, out in (("txt:Text", "txt"), ('doc:MS Word 97', "lo")):
+        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                        "--convert-to", target, "--outdir", str(tmp_path / out), str(tmp_path / "a.doc")],
+                       env=env, capture_output=True, timeout=180, check=True)
+    assert _flat((tmp_path / "txt/a.txt").read_text("utf-8-sig")) == _flat(s.text)
+    lo = (tmp_path / "lo/a.doc").read_bytes()
+    assert lo != A.content(SEED, p) and read_text(lo, "doc")[:2] == ("ok", "doc")
+    assert read_text(lo, "doc")[2].replace(" ", "") == s.text.replace(" ", "")
 
 
 def test_ofd_text_layer_is_read():
@@ -145,7 +188,11 @@ def test_crawl_records_every_file_as_the_replica_serves_it(crawled):
     assert crawled["r1"].exit_code == 0
     urls = {a["url"] for t in crawled["truth"] for a in t["attachments"]}
     kinds = Counter(A.spec(SEED, urlsplit(u).path).kind for u in urls)
-    assert set(kinds) == set(A.KINDS), kinds
+    # every kind of answer, and every kind of document (the kept-as-file one here is
+    # served under a lying Content-Type)
+    docs = {A.spec(SEED, urlsplit(u).path).doc for u in urls}
+    assert set(kinds) | docs == set(A.KINDS) | docs and set(A.KINDS) - {"mislabelled", "missing"} <= docs | set(kinds), \
+        kinds
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     rows = con.execute("SELECT * FROM attachments").fetchall()
@@ -358,3 +405,25 @@ def test_capture_settings_turn_files_and_resources_off(tmp_path):
     con = sqlite3.connect(tmp_path / "a.db")
     assert con.execute("SELECT count(*) FROM resources").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM attachments WHERE fetch IS NULL").fetchone()[0] > 10
+
+
+def test_attachments_obey_robots_txt_page_resources_do_not(tmp_path):
+    """Attachments are fetched under the site's robots.txt like its pages: a disallowed
+    one is never asked for and is recorded as skipped, saying why. Page resources are
+    page requisites a reader's browser loads with the page (RESOURCES_OBEY_ROBOTS
+    False, as Heritrix and Browsertrix fetch them): still captured."""
+    with ReplicaProcess(seed=SEED, sites=SITES, scale="tiny") as rep:
+        rep.sites_file(tmp_path / "sites.toml")
+        rep.disallow("/uploads/")
+        r = crawl(tmp_path / "a.db", SITES, sites_file=tmp_path / "sites.toml", delay=0, concurrency=4)
+        paths = rep.stats(paths=True)["paths"]["zhejiang"]
+        truth = rep.truth()
+    assert r.exit_code == 0
+    assert not [p for p in paths if p.startswith("/uploads/soft/")]
+    con = sqlite3.connect(tmp_path / "a.db")
+    rows = con.execute("SELECT fetch, reason FROM attachments WHERE fetch IS NOT 'offsite'").fetchall()
+    assert len(rows) == len({a["url"] for t in truth for a in t["attachments"]})
+    assert rows and all(f == "skipped" and "robots" in (why or "").lower() for f, why in rows), rows[:3]
+    images = {i["url"] for t in truth for i in t["images"]}
+    got = {u for (u,) in con.execute("SELECT url FROM resources WHERE fetch = 'ok'")}
+    assert images and images <= got and all(paths.get(urlsplit(u).path) == 1 for u in images)

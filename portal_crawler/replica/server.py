@@ -3,7 +3,8 @@
 Control endpoints (GET or POST, JSON): /epoch, /advance, /truth[?site=k],
 /stats[?paths=1] (with paths: per-path counts and request arrival times), /stats/reset, /info,
 /faults[?set=PLAN_JSON | ?off=1] (fault mode, see faults.py), /revise?path=P (the attachment at P
-gets a new revision: new text, bytes, ETag and Last-Modified; see attachments.py).
+gets a new revision: new text, bytes, ETag and Last-Modified; see attachments.py),
+/robots?disallow=PREFIX (every site's robots.txt also disallows PREFIX for every agent).
 
 Files (attachments, images, stylesheets) carry ``ETag`` (a CRC of the bytes, or of the
 path and revision for the streamed 200 MB one) and ``Last-Modified``, and a conditional
@@ -63,6 +64,7 @@ class Replica:
         self.faults = faults
         self.stats = Stats()
         self.revisions: dict[str, int] = {}   # attachment path -> revision (/revise)
+        self.disallow: list[str] = []         # path prefixes every robots.txt adds (/robots)
         self.routers = {k: SiteRouter(net, net.sites[k], self.revisions) for k in net.served}
 
     def site_handler(self, key: str):
@@ -72,6 +74,9 @@ class Replica:
         def handle(method, target, headers):
             kind, status, ctype, body = router.route(target)
             hdrs = [("Content-Type", ctype)]
+            if kind == "robots" and status == 200 and self.disallow:
+                # in the site's "User-agent: *" group, which comes first
+                body = body.replace(b"\n", b"\n" + "".join(f"Disallow: {p}\n" for p in self.disallow).encode(), 1)
             if kind in FILE_KINDS and status == 200:
                 path = urlsplit(target).path
                 tag, modified = validators(path, body, self.revisions.get(path, 0))
@@ -110,6 +115,9 @@ class Replica:
             path = qs["path"][0]
             self.revisions[path] = self.revisions.get(path, 0) + 1
             out = {"path": path, "revision": self.revisions[path]}
+        elif p == "/robots":
+            self.disallow += qs.get("disallow", [])
+            out = {"disallow": self.disallow}
         elif p == "/info":
             out = {"seed": self.net.seed, "scale": self.net.scale, "epoch": self.net.epoch,
                    "sites": self.net.base_urls,

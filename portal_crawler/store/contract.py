@@ -124,7 +124,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "warc_file": "WARC file holding the file's capture.",
             "warc_offset": "Offset of that record in the WARC file.",
             "reason": "Why the file was skipped or failed.",
-            "format": "What the bytes are: pdf, docx, xlsx, ofd, doc/xls/wps (OLE), zip, html, unknown.",
+            "format": "What the bytes are: pdf, docx, xlsx, ofd, doc, xls (by their OLE streams), wps, zip, html, unknown.",
             "text_status": "ok, empty, no_text_layer (a scanned PDF: no text to read), unsupported "
                            "(kept as a file only), too_large, timeout, memory_limit, zip_bomb, error: ...",
             "body": "The file's plain text (NULL unless text_status is ok).",
