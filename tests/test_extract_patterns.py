@@ -679,3 +679,16 @@ def test_a_hosted_blogs_title_names_its_owner():
     # AUTH-BLOG-OWNER: "OWNER | blog.host" titles a hosted blog's pages
     res = extract_page(page(doc_title="海某娘 | blog.example.com", info="2005-06-14 03:25:55"))
     assert res.page_type == "blog" and res.record["author"] == "海某娘"
+
+
+def test_a_posts_footer_ends_the_body_before_its_comments():
+    # BODY-POST-FOOTER: 发表于 DATE - (阅读:…;评论:…) closes a blog post; the comments
+    # below (each longer than the post together) are no part of it
+    post = ["承蒙朋友的邀请，很高兴在这里开了博客。以后这里会集中写一些技术文章，欢迎大家交流。",
+            "简单介绍一下我的情况：做了多年软件开发，也写过一些书，希望以后和各位多多交流。"]
+    comments = []
+    for i in range(12):
+        comments += [f"# re: 很高兴开博 2004-12-27 12:{10 + i} 网友{i}",
+                     "欢迎欢迎，期待更多的好文章，以后一定常来看看，也希望多写一些入门的内容，谢谢分享。"]
+    rec = rec_of(page(info="", paras=post + ["发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)", "评论"] + comments))
+    assert rec["body"].split("\n") == post

@@ -231,7 +231,7 @@ _LABEL_START = INFO_START_RX
 _SENTENCE = re.compile(r"[，。？！?!；]")
 _DATE_START = re.compile(r"^[\[【(（]?\s*" + YEAR + r"[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
-                     r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
+                     r"网友评论|更多评论|我要评论|评论|发表评论|评论列表|全部评论|读者评论|网友留言|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
 
 
 # BODY-END-NOTICE: a platform's or site's disclaimer closes the article
@@ -241,13 +241,23 @@ _NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声
 _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|获得)|【下载地址】|下载客户端")
 
 
+# BODY-POST-FOOTER: a blog/forum post's footer (发表于 2004年12月27日 12:40 - (阅读:…;评论:…)):
+# the post ends there, its comments follow
+_POST_FOOTER = re.compile(r"^(?:[|｜]\s*)?(?:发表于|发布于|posted\s+(?:on|at|@)?)\s*[:：]?\s*(?:" + YEAR
+                          + r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))", re.I)
+
+
 def cut_tail(paras: list[str]) -> list[str]:
-    """Stop at a "相关报道：" / "热门评论" heading or a disclaimer (BODY-END-NOTICE) found
-    after the first third of the text; drop app promotions at either end (BODY-PROMO)."""
+    """Stop at a "相关报道：" / "热门评论" / "评论" heading or a disclaimer (BODY-END-NOTICE)
+    found after the first third of the text, or at a post's footer (BODY-POST-FOOTER)
+    after 80 characters of text; drop app promotions at either end (BODY-PROMO)."""
     total = sum(len(p) for p in paras)
     seen = 0
     for i, p in enumerate(paras):
-        if seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p)):
+        # a post's footer ends it wherever it comes after some text: the comments
+        # under a short post outweigh it
+        if (seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p))) \
+                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)):
             paras = paras[:i]
             break
         seen += len(p)
