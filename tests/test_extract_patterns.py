@@ -692,3 +692,25 @@ def test_a_posts_footer_ends_the_body_before_its_comments():
                      "欢迎欢迎，期待更多的好文章，以后一定常来看看，也希望多写一些入门的内容，谢谢分享。"]
     rec = rec_of(page(info="", paras=post + ["发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)", "评论"] + comments))
     assert rec["body"].split("\n") == post
+
+
+def test_loose_paragraphs_in_a_layout_cell_join_the_body():
+    # BODY-SIBLING-RUN: unclosed <p>s in the one <td> that also holds the title, the
+    # related links and a headline list (an old portal's template)
+    paras = ["像许多女性一样，她一直等到30岁出头才结婚，在决定结婚后便把精力放在建立新家庭上，两人结婚已经十五年。",
+             "据英国媒体报道，目前每年平均有200名这样的女性到诊所寻求帮助，医生说这一数字在过去十年里增长了一倍多。",
+             "医生的短期治疗方案颇具特色，在病人花费两万日元寻求咨询后，他便会给出一套循序渐进的建议，效果明显。",
+             "这是一个比较严重的社会问题。一项对600名女性的调查显示，有相当比例的人表示对现状不满却无可奈何。"]
+    links = "".join(f"<a href='/r{i}'>·相关新闻标题第{i}条 某地某事发生变化（2005-04-0{i}）</a><br>" for i in range(1, 7))
+    heads = "".join(f"<a href='/h{i}'>[头条] 今日要闻标题第{i}条 某某事件引发关注</a><br>" for i in range(1, 16))
+    html = ("<html><head><meta charset='utf-8'><title>标题_某网</title></head><body><table><tr><td>"
+            "<b style='font-size:20px'>夫妻生活问题调查</b><br>2005-04-05 06:40更新 来源：转载文章"
+            + "".join(f"<p> {p}" for p in paras) + "<p>来源：新闻晨报<br>相关报道：<br>" + links + heads
+            + "</td></tr></table></body></html>").encode("utf-8")
+    body = extract_page(html).record["body"]
+    assert all(p in body for p in paras)
+    assert "头条" not in body and "相关新闻" not in body
+    from portal_crawler.extract.rules import use_rules
+    with use_rules(sibling_run=False):
+        body = extract_page(html).record["body"]
+    assert not all(p in body for p in paras)

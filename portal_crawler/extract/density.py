@@ -168,9 +168,51 @@ def _expand(el, stats):
         # a character or two per tag, a data table a few more
         density = (added - added_links) / max(1, ps[G] - st[G])
         if added_links / added > 0.15 or added > 3 * st[T] or density < 3:
+            if rules().sibling_run:
+                return _sibling_run(el, stats)
             break
         el = p
     return el
+
+
+_RUN_TAGS = frozenset("p div font span center b strong blockquote".split())
+
+
+def _sibling_run(el, stats):
+    """BODY-SIBLING-RUN: a paragraph left loose in a layout cell with its article's other
+    paragraphs beside it (unclosed `<p>`s in a `<td>` that also holds the title, the
+    related links and a headline list): the contiguous run of text siblings around
+    ``el`` (link share ≤ 15 %, images and breaks allowed) is wrapped in one element and
+    becomes the body, when it holds at least 1.5 times ``el``'s text."""
+    parent = el.getparent()
+    if el.tag != "p" or parent is None:
+        return el
+
+    def text_sibling(s) -> bool:
+        if not isinstance(s.tag, str):
+            return False
+        if s.tag in ("br", "img"):
+            return True
+        st = stats.get(s)
+        return s.tag in _RUN_TAGS and st is not None and (st[T] == 0 or st[L] <= 0.15 * st[T])
+
+    sibs = list(parent)
+    i = sibs.index(el)
+    lo, hi = i, i
+    while lo > 0 and text_sibling(sibs[lo - 1]):
+        lo -= 1
+    while hi + 1 < len(sibs) and text_sibling(sibs[hi + 1]):
+        hi += 1
+    run = sibs[lo:hi + 1]
+    total = sum(stats[s][T] - stats[s][L] for s in run if s in stats)
+    if total < 1.5 * (stats[el][T] - stats[el][L]):
+        return el
+    wrap = etree.Element("div")
+    parent.insert(lo, wrap)
+    for s in run:
+        wrap.append(s)  # moves the element with its tail text
+    stats[wrap] = [sum(stats[s][k] for s in run if s in stats) for k in (T, L, G)] + [0.0, 0]
+    return wrap
 
 
 def _noise_subtrees(el, stats) -> set:

@@ -62,6 +62,8 @@ class Rules:
     date_line: bool = True
     # PUB-ISSUE: ——《刊名》1998年3月号 closing the text: the issue's month
     issue_date: bool = True
+    # BODY-SIBLING-RUN: loose paragraphs beside the best one in a layout cell join it
+    sibling_run: bool = True
 
 
 DEFAULT = Rules()
@@ -90,6 +92,7 @@ GRID = {
     "name_under_heading": (True, False),
     "date_line": (True, False),
     "issue_date": (True, False),
+    "sibling_run": (True, False),
 }
 
 _current = [DEFAULT]
