@@ -132,3 +132,18 @@ def test_corpus_absent_is_skipped_and_the_rest_scored(tmp_path):
     sets = eval_sets(tmp_path / "no-eval", final=True, corpus=tmp_path / "cw")
     assert sorted(len(v) for v in sets.values()) == sorted(
         [sum(not cwced_held_aside(n) for n in "abcd"), sum(cwced_held_aside(n) for n in "abcd")])
+
+
+def test_harness_says_the_corpus_is_not_present(tmp_path, capsys):
+    from benchmarks.eval_extract import main
+    folder = tmp_path / "eval" / "cwced-dev"
+    folder.mkdir(parents=True)
+    (folder / "p1.html").write_bytes(built("王小明"))
+    (folder / "p1.json").write_text(json.dumps({"author": "王小明", "publish_time": "2021-10-22",
+                                                "content": "".join(TEXT)}), "utf-8")
+    figures = main([str(tmp_path / "eval"), "--cwced-corpus", str(tmp_path / "absent"), "--cv", "-1",
+                    "--only", "ours", "--json"])
+    err = capsys.readouterr().err
+    assert f"cwced corpus: not present at {tmp_path / 'absent'}" in err
+    assert set(figures) == {"unavailable", "cwced-dev"}  # the rest is still scored
+    assert figures["cwced-dev"]["ours"]["author_acc"] == 1.0
