@@ -133,8 +133,12 @@ ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
 # Page resources (crawler/files.py): the images and stylesheets an article page loads,
 # captured once per archive (the same payload under another URL: a revisit record), so
 # its replay looks as the page did. They are fetched at the site's pace; robots.txt
-# rules them only with RESOURCES_OBEY_ROBOTS (DedeCMS sites disallow /templets, where
-# their stylesheets live: obeying it replays every page unstyled).
+# rules them only with RESOURCES_OBEY_ROBOTS. Off by default: they are page requisites,
+# which a reader's browser loads with every page and archival crawlers (Heritrix,
+# Browsertrix) fetch regardless, and DedeCMS sites disallow /templets, where their
+# stylesheets live (obeying it replays every page unstyled). Attachments are documents
+# of their own: they obey robots.txt like pages (ROBOTSTXT_OBEY; a disallowed one is
+# recorded ``skipped``).
 RESOURCES_ENABLED = True
 RESOURCES_OBEY_ROBOTS = False
 # Re-checks (crawler/files.py): an archived attachment or page resource is asked for
