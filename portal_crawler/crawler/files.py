@@ -180,7 +180,7 @@ class FileFetcher:
             if check and check[0] is not None:
                 continue    # a re-check not sent: the archive's capture stays as it is
             (self.seen if what == "files" else self.seen_resources).discard(canonical_url(url))
-            self.spider._inc(site.key, f"{'attachments' if what == 'files' else 'resources'}/failed")
+            self.spider._inc(site.key, f"{_label(what)}/failed")
             getattr(item, what).append(_row(url, fetch="failed", reason=reason))
 
     async def parse(self, response):
@@ -201,8 +201,7 @@ class FileFetcher:
             # Unchanged: dated, its validators kept up to date; nothing read again.
             row = _row(m["file_url"], fetch=UNCHANGED, **validators)
             row["checked_at"] = row["fetched_at"]
-            label = "attachments" if what == "files" else "resources"
-            self.spider._inc(site.key, f"{label}/{'not_modified' if response.status == 304 else 'unchanged'}")
+            self.spider._inc(site.key, f"{_label(what)}/{'not_modified' if response.status == 304 else 'unchanged'}")
             getattr(m["file_of"], what).append(row)
             for out in self._next(m["file_of"], site, m.get("key"), m["file_todo"]):
                 yield out
@@ -212,7 +211,7 @@ class FileFetcher:
         row = _row(m["file_url"], fetch="ok", status=response.status, content_type=ctype, size=len(body),
                    sha256=sha, **validators)
         if check is not None:
-            self.spider._inc(site.key, f"{'attachments' if what == 'files' else 'resources'}/changed")
+            self.spider._inc(site.key, f"{_label(what)}/changed")
         if m.get("warc"):
             row["warc_file"], row["warc_offset"] = m["warc"]
         if m.get("file_kind") == "resources":
@@ -252,7 +251,7 @@ class FileFetcher:
             # A re-check that failed (a 404 now, a network error): the archive keeps
             # the capture it has; the next re-crawl asks again.
             what = m.get("file_kind", "files")
-            self.spider._inc(site.key, f"{'attachments' if what == 'files' else 'resources'}/recheck_failed")
+            self.spider._inc(site.key, f"{_label(what)}/recheck_failed")
             logger.info("re-check of %s failed: %s", m["file_url"], failure.value)
             yield from self._next(m["file_of"], site, m.get("key"), m["file_todo"])
             return
@@ -278,7 +277,7 @@ class FileFetcher:
         what = m.get("file_kind", "files")
         if row["fetch"] == "failed":   # not archived: the next crawl asks again
             (self.seen if what == "files" else self.seen_resources).discard(canonical_url(m["file_url"]))
-        self.spider._inc(site.key, f"{'attachments' if what == 'files' else 'resources'}/{row['fetch']}")
+        self.spider._inc(site.key, f"{_label(what)}/{row['fetch']}")
         getattr(m["file_of"], what).append(row)
         yield from self._next(m["file_of"], site, m.get("key"), m["file_todo"])
 
@@ -315,6 +314,11 @@ class FileFetcher:
 
     def spider_closed(self, spider=None, reason=None):
         self.worker.close()
+
+
+def _label(what: str) -> str:
+    """The stats prefix of a file request's kind ("files": attachments)."""
+    return "attachments" if what == "files" else "resources"
 
 
 def _row(url: str, **kw) -> dict:
