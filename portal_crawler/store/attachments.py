@@ -49,15 +49,17 @@ def known_resource_urls(conn: sqlite3.Connection) -> set[str]:
 
 
 def recheck_validators(conn: sqlite3.Connection, table: str) -> dict[str, dict]:
-    """Canonical URL -> {etag, last_modified, sha256} of each ``ok`` capture in ``table``
-    (``attachments`` or ``resources``) that the server gave a validator for: what a
-    re-crawl asks for conditionally. One without a validator is not re-checked (asking
-    again would download the whole file each time)."""
+    """Canonical URL -> {etag, last_modified, sha256, warc_file, warc_offset} of each
+    ``ok`` capture in ``table`` (``attachments`` or ``resources``) that the server gave a
+    validator for: what a re-crawl asks for conditionally, and the capture a 304
+    confirms. One without a validator is not re-checked (asking again would download the
+    whole file each time)."""
     from portal_crawler.urls import canonical_url
     assert table in ("attachments", "resources")
-    return {canonical_url(u): {"etag": e, "last_modified": m, "sha256": h} for u, e, m, h in conn.execute(
-        f"SELECT url, etag, last_modified, sha256 FROM {table} WHERE fetch = 'ok' "
-        "AND (etag IS NOT NULL OR last_modified IS NOT NULL)")}
+    return {canonical_url(u): {"etag": e, "last_modified": m, "sha256": h, "warc_file": f, "warc_offset": o}
+            for u, e, m, h, f, o in conn.execute(
+                f"SELECT url, etag, last_modified, sha256, warc_file, warc_offset FROM {table} WHERE fetch = 'ok' "
+                "AND (etag IS NOT NULL OR last_modified IS NOT NULL)")}
 
 
 RESOURCE_COLS = ("fetch", "status", "content_type", "size", "sha256", "warc_file", "warc_offset", "revisit",

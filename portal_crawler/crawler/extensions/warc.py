@@ -252,10 +252,13 @@ class WarcWriter:
             return
         original = ref = None
         try:
-            if request.meta.get("refresh") and response.status in (200, 304):
+            found = None
+            if response.status == 304:
+                found = self._confirmed(request.meta.get("recheck") or {})
+            if found is None and request.meta.get("refresh") and response.status in (200, 304):
                 found = self.files.previous(response.url)
-                if found:
-                    original, ref = found
+            if found:
+                original, ref = found
             dedupe = request.meta.get("payload_dedupe") and response.status == 200
             digest = payload_digest(response.body) if dedupe else None
             if dedupe and original is None and digest in self.digests:
@@ -285,6 +288,18 @@ class WarcWriter:
             self.stats.inc_value(WARC_REVISIT_BYTES_SAVED, len(response.body))
         else:
             self.stats.inc_value(WARC_BYTES, len(response.body))
+
+    def _confirmed(self, check: dict) -> tuple[Capture, tuple[str, int]] | None:
+        """The capture a 304 confirms: the one the archive's row points at (a page
+        resource's may be a response under another URL); None where this process's
+        folder does not hold it (a scale-out worker writing elsewhere)."""
+        if not check.get("warc_file"):
+            return None
+        ref = (check["warc_file"], int(check["warc_offset"]))
+        try:
+            return read_record(self.files.folder, *ref, body=False), ref
+        except (OSError, ValueError):
+            return None
 
     def spider_closed(self, spider=None, reason=None):
         self.files.close()
