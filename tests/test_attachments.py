@@ -427,3 +427,44 @@ def test_attachments_obey_robots_txt_page_resources_do_not(tmp_path):
     images = {i["url"] for t in truth for i in t["images"]}
     got = {u for (u,) in con.execute("SELECT url FROM resources WHERE fetch = 'ok'")}
     assert images and images <= got and all(paths.get(urlsplit(u).path) == 1 for u in images)
+
+
+def test_replica_validators_and_conditional_answers():
+    """The replica's files carry ETag / Last-Modified; a request still matching either
+    (If-None-Match decides when present, RFC 9110 13.1) is a 304 with no body; a new
+    revision changes both and is sent whole."""
+    import urllib.error
+    import urllib.request
+    with ReplicaProcess(seed=SEED, sites=SITES, scale="tiny") as rep:
+        url = next(a["url"] for t in rep.truth() for a in t["attachments"]
+                   if A.spec(SEED, urlsplit(a["url"]).path).kind == "docx")
+        p = urlsplit(url).path
+
+        def get(**headers):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+                    return r.status, r.headers, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers, e.read()
+        status, h, body = get()
+        assert status == 200 and body == A.content(SEED, p) and h["ETag"] and h["Last-Modified"]
+        assert get(**{"If-None-Match": h["ETag"]})[::2] == (304, b"")
+        assert get(**{"If-Modified-Since": h["Last-Modified"]})[::2] == (304, b"")
+        assert get(**{"If-None-Match": '"other"', "If-Modified-Since": h["Last-Modified"]})[0] == 200
+        rep.revise(p)
+        status, h2, body2 = get(**{"If-None-Match": h["ETag"], "If-Modified-Since": h["Last-Modified"]})
+        assert status == 200 and body2 == A.content(SEED, p, 1) != body
+        assert h2["ETag"] != h["ETag"] and h2["Last-Modified"] != h["Last-Modified"]
+        bytes_sent = rep.stats()["bytes"]["zhejiang"]["attachment"]
+    assert bytes_sent == len(body) * 2 + len(body2)      # the two 304s sent no body
+
+
+def test_recheck_setting_off_never_asks_for_an_archived_file(tmp_path):
+    with ReplicaProcess(seed=SEED, sites=SITES, scale="tiny") as rep:
+        rep.sites_file(tmp_path / "sites.toml")
+        args = dict(sites_file=tmp_path / "sites.toml", delay=0, concurrency=4, settings={"FILES_RECHECK": False})
+        assert crawl(tmp_path / "a.db", SITES, **args).exit_code == 0
+        rep.reset_stats()
+        assert crawl(tmp_path / "a.db", SITES, refresh_days=100000, **args).exit_code == 0
+        paths = rep.stats(paths=True)["paths"]["zhejiang"]
+    assert paths and not [p for p in paths if p.startswith(("/uploads/", "/templets/"))]
