@@ -123,17 +123,20 @@ def test_doc_files_are_word97_as_libreoffice_reads_and_writes_them(tmp_path):
 def test_ofd_text_layer_is_read():
     assert read_text(_ofd(["关于促进中小企业", "发展的通知。", "附件：名单"])) == \
         ("ok", "ofd", "关于促进中小企业发展的通知。\n附件：名单")
+    # an OFD whose page would unpack to 300 MB is refused from its declared sizes
+    assert read_text(_bomb(300, "ofd", "Doc_0/Pages/Page_0/Content.xml"), "ofd") == ("zip_bomb", "ofd", None)
 
 
-def _bomb(mb: int) -> bytes:
-    """A DOCX whose document.xml unpacks to ``mb`` MB (a few hundred KB packed)."""
-    good = A.content(SEED, _paths("docx")[0])
+def _bomb(mb: int, kind: str = "docx", member: str = "word/document.xml") -> bytes:
+    """A DOCX (or another zip document of the replica) whose ``member`` unpacks to ``mb``
+    MB (a few hundred KB packed)."""
+    good = A.content(SEED, _paths(kind)[0])
     src = zipfile.ZipFile(io.BytesIO(good))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for info in src.infolist():
-            if info.filename == "word/document.xml":
-                with z.open("word/document.xml", "w", force_zip64=True) as f:
+            if info.filename == member:
+                with z.open(member, "w", force_zip64=True) as f:
                     chunk = b" " * (1 << 20)
                     for _ in range(mb):
                         f.write(chunk)
