@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -583,7 +584,12 @@ def _truth_date(iso):
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 
 
-DEFAULT_CORPUS = Path("/work/eval-extra/cwced")
+# The public corpus's checkout, beside the repository like ../shared (never inside it);
+# PORTAL_CRAWLER_CWCED overrides. .ci/run clones it there at CORPUS_COMMIT.
+CORPUS_URL = "https://github.com/immortal-autumn/Chinese-Web-Content-Extraction-Dataset"
+CORPUS_COMMIT = "99d0ef0"
+DEFAULT_CORPUS = Path(os.environ.get("PORTAL_CRAWLER_CWCED")
+                      or Path(__file__).resolve().parent.parent.parent / "eval-extra" / "cwced")
 
 
 def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None) -> dict:
