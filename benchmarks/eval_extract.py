@@ -1,6 +1,6 @@
 """Extraction benchmark: our extractor vs GNE, trafilatura, readability-lxml and magic-html.
 
-    python -m benchmarks.eval_extract [EVAL_DIR] [--final] [--cv K] [--replica] [--json] [-v]
+    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--final] [--cv K] [--replica] [--json] [-v]
 
 EVAL_DIR (default ``<repo>/../shared/eval``; pages are read in place, never copied)
 holds ``cwced-dev/`` (23 pages with their own truth) and ``gne-unlabelled/`` (67 pages,
@@ -13,7 +13,13 @@ extractor side by side, per field, on:
   fold the rule choices of ``portal_crawler.extract.rules.GRID`` are picked on the
   other folds and scored on this one (other extractors have no choices);
 - gne-held-aside (``--final`` only): the third fixed with the labels
-  (``held_aside``), scored once at the end, never used to choose a rule.
+  (``held_aside``), scored once at the end, never used to choose a rule;
+- cwced-new-dev / cwced-new-held-aside: the public corpus's other 46 pages (``--cwced-corpus
+  DIR``, its native layout ``original/ author/ date/ cleaned/``; the 23 pages of cwced-dev are
+  dropped), split by a hash of the page name (``cwced_held_aside``) fixed before any page
+  was opened; the held-aside third is scored with ``--final`` only, with the corpus's own
+  labels (never opened here), the dev two thirds with the reviewed labels of
+  ``benchmarks/labels/cwced-corpus.json``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -266,6 +273,63 @@ def label_truth(lab: dict, raw: bytes) -> dict:
             "editor": lab.get("editor"), "page_type": lab.get("page_type")}
 
 
+# ---------- the public corpus in its native layout ---------------------------------------
+_LABEL_DATE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?)?)?$")
+
+
+def corpus_date(text: str | None) -> str | None:
+    """The corpus's date label ('2005-5-7 21:23:57', '2021-3', 'UNKNOWN') -> zero-padded
+    'YYYY[-MM[-DD[ HH:MM[:SS]]]]' at the precision labelled; None when unknown or not a
+    date (one label file holds a name: a labelling slip, not scored)."""
+    m = _LABEL_DATE.match((text or "").strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, sec = m.groups()
+    out = y + "".join(f"-{int(x):02d}" for x in (mo, d) if x)
+    if h:
+        out += f" {int(h):02d}:{int(mi):02d}" + (f":{int(sec):02d}" if sec else "")
+    return out
+
+
+def corpus_authors(text: str | None) -> list[str] | None:
+    """'名一 名二' -> ['名一', '名二']; 'UNKNOWN' (the corpus's word for none) -> []."""
+    names = (text or "").split()
+    return [] if not names or names == ["UNKNOWN"] else names
+
+
+def cwced_held_aside(name: str) -> bool:
+    """The corpus's held-aside third: pages (one site each, no shared templates) whose
+    sha1("portal-crawler:cwced:" + NAME) % 3 == 1, fixed before any page was opened."""
+    return int(hashlib.sha1(("portal-crawler:cwced:" + name).encode()).hexdigest(), 16) % 3 == 1
+
+
+def load_cwced_corpus(root: Path, exclude=(), part: str | None = None, labels: Path | None = None):
+    """[(name, bytes, truth)] from the corpus's native layout (``original/NAME.html``,
+    ``author/ date/ cleaned/NAME.txt``), without the names in ``exclude`` (cwced-dev's).
+    ``part``: "dev" or "held" keeps the pages outside / inside ``cwced_held_aside``.
+    Reviewed labels (``labels``, default benchmarks/labels/cwced-corpus.json) replace
+    the corpus's author and date on the pages they cover (the dev part only: the
+    held-aside third keeps the corpus's labels, its pages are never opened)."""
+    labels = labels or LABELS_DIR / "cwced-corpus.json"
+    reviewed = json.loads(labels.read_text("utf-8"))["pages"] if labels.is_file() else {}
+    out = []
+    for h in sorted((root / "original").glob("*.html")):
+        name = h.stem
+        if name in exclude or (part is not None and cwced_held_aside(name) != (part == "held")):
+            continue
+        read = lambda sub: (root / sub / f"{name}.txt").read_text("utf-8", "replace") \
+            if (root / sub / f"{name}.txt").is_file() else None  # noqa: E731
+        authors, date = corpus_authors(read("author")), corpus_date(read("date"))
+        lab = reviewed.get(name) if not cwced_held_aside(name) else None
+        if lab is not None:
+            authors, date = lab.get("authors"), lab.get("publish_time")
+        out.append((name, h.read_bytes(), {
+            "title": None, "author": " ".join(authors) if authors else None,
+            "no_author": authors is not None and not authors,
+            "publish_time": date, "content": read("cleaned") or None}))
+    return out
+
+
 # ---------- the held-aside third ---------------------------------------------------------
 def site_of(name: str) -> str:
     """'vis_163_1' -> '163': pages of one site share a template, so they stay together."""
@@ -425,10 +489,15 @@ def _page_scores(truth: dict, out: dict) -> dict:
 
 
 def _objective(scores: list[dict]) -> float:
-    """Mean of date accuracy, author accuracy and body F1 over the pages given."""
+    """Mean of date accuracy, author accuracy and body F1 over the pages given.  The
+    author part counts both sides: a labelled writer found, and no writer returned
+    where the page names none (a rule that adds one hit and one false author gains
+    nothing)."""
     parts = []
     for key in ("date", "author", "F1"):
         xs = [x for s in scores for x in s[key]]
+        if key == "author":
+            xs += [not fp for s in scores for fp in s.get("author_fp", [])]
         if xs:
             parts.append(sum(xs) / len(xs))
     return sum(parts) / len(parts) if parts else 0.0
@@ -515,9 +584,18 @@ def _truth_date(iso):
 DEFAULT_EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
 
 
-def eval_sets(eval_dir: Path, final: bool = False) -> dict:
-    """{set name: [(name, bytes, truth, url, group)]}: cwced-dev, the gne dev two-thirds
-    and, with ``final``, the held-aside third (scored only at the very end)."""
+# The public corpus's checkout, beside the repository like ../shared (never inside it);
+# PORTAL_CRAWLER_CWCED overrides. .ci/run clones it there at CORPUS_COMMIT.
+CORPUS_URL = "https://github.com/immortal-autumn/Chinese-Web-Content-Extraction-Dataset"
+CORPUS_COMMIT = "99d0ef0"
+DEFAULT_CORPUS = Path(os.environ.get("PORTAL_CRAWLER_CWCED")
+                      or Path(__file__).resolve().parent.parent.parent / "eval-extra" / "cwced")
+
+
+def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None) -> dict:
+    """{set name: [(name, bytes, truth, url, group)]}: cwced-dev, the gne dev two-thirds,
+    the corpus's new dev two-thirds (``corpus``: its checkout, where present) and, with
+    ``final``, the held-aside thirds (scored only at the very end)."""
     sets = {}
     cw = eval_dir / "cwced-dev"
     if cw.is_dir():
@@ -527,6 +605,13 @@ def eval_sets(eval_dir: Path, final: bool = False) -> dict:
         sets["gne-dev"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="dev")]
         if final:
             sets["gne-held-aside"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="held")]
+    if corpus is not None and (corpus / "original").is_dir():
+        seen = {h.stem for h in cw.glob("*.html")} if cw.is_dir() else set()
+        for part, set_name in (("dev", "cwced-new-dev"), ("held", "cwced-new-held-aside")):
+            if part == "held" and not final:
+                continue
+            sets[set_name] = [(n, b, t, None, "cwced:" + n)
+                              for n, b, t in load_cwced_corpus(corpus, exclude=seen, part=part)]
     return sets
 
 
@@ -534,8 +619,11 @@ def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.eval_extract")
     ap.add_argument("eval_dir", nargs="?", default=str(DEFAULT_EVAL),
                     help="folder holding cwced-dev/ and gne-unlabelled/ (default: <repo>/../shared/eval)")
+    ap.add_argument("--cwced-corpus", default=str(DEFAULT_CORPUS), metavar="DIR",
+                    help="checkout of the public Chinese-Web-Content-Extraction-Dataset (its native "
+                         f"layout; default {DEFAULT_CORPUS}; skipped when absent)")
     ap.add_argument("--final", action="store_true",
-                    help="also score the held-aside third of gne-unlabelled (only at the very end)")
+                    help="also score the held-aside thirds (only at the very end)")
     ap.add_argument("--replica", action="store_true", help="also score replica pages")
     ap.add_argument("--only", default=",".join(EXTRACTORS))
     ap.add_argument("--json", action="store_true")
@@ -554,19 +642,22 @@ def main(argv=None) -> dict:
             names.append(n)
     names = tuple(names)
     figures: dict = {"unavailable": {n: unavailable(n) for n in EXTRACTORS if unavailable(n)}}
-    sets = eval_sets(Path(args.eval_dir), args.final)
+    corpus = Path(args.cwced_corpus)
+    if not (corpus / "original").is_dir():
+        print(f"cwced corpus: not present at {corpus} (its 46 new pages are not scored)", file=sys.stderr)
+    sets = eval_sets(Path(args.eval_dir), args.final, corpus)
     if not sets:
         print(f"no evaluation pages under {args.eval_dir}", file=sys.stderr)
     for set_name, pages in sets.items():
         figures[set_name] = evaluate([p[:4] for p in pages], names, args.verbose, args.repeat)
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
-    dev = sets.get("cwced-dev", []) + sets.get("gne-dev", [])
+    dev = sets.get("cwced-dev", []) + sets.get("gne-dev", []) + sets.get("cwced-new-dev", [])
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
         figures["cross-validated"] = cv
         if not args.json:
-            print_table(f"cross-validated: cwced-dev + gne-dev ({len(dev)} pages, {cv['folds']} folds by "
+            print_table(f"cross-validated: {' + '.join(k for k in sets if k.endswith('-dev'))} ({len(dev)} pages, {cv['folds']} folds by "
                         f"site; rule choices picked on the other folds)", {"ours": cv})
             print("choices per fold: " + ", ".join(f"{k} x{v}" for k, v in cv["choices"].items()))
             print("each setting on all dev pages (date, author, body F1):")

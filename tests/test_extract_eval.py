@@ -17,12 +17,19 @@ EVAL = SHARED / "eval"        # beside the repository, never copied into it
 pytestmark = pytest.mark.skipif(not (EVAL / "cwced-dev").is_dir() or not (EVAL / "gne-unlabelled").is_dir(),
                                 reason=f"evaluation pages not present at {EVAL} (<repo>/../shared/eval)")
 PEERS = ("ours", "trafilatura", "gne")
+# the public corpus's checkout (its 46 pages outside cwced-dev): not in CI, where these
+# tests say it is not present (benchmarks/README.md: how to get it)
+from benchmarks.eval_extract import DEFAULT_CORPUS as CORPUS  # noqa: E402
+corpus_present = pytest.mark.skipif(
+    not (CORPUS / "original").is_dir(),
+    reason=f"cwced corpus not present at {CORPUS} (git clone "
+           "https://github.com/immortal-autumn/Chinese-Web-Content-Extraction-Dataset there)")
 
 
-def _score(set_name):
+def _score(set_name, names=PEERS):
     from benchmarks.eval_extract import eval_sets, evaluate
-    pages = eval_sets(EVAL, final=True)[set_name]
-    return evaluate([p[:4] for p in pages], names=PEERS), len(pages)
+    pages = eval_sets(EVAL, final=True, corpus=CORPUS)[set_name]
+    return evaluate([p[:4] for p in pages], names=names), len(pages)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +45,16 @@ def gne_dev():
 @pytest.fixture(scope="module")
 def held():
     return _score("gne-held-aside")
+
+
+@pytest.fixture(scope="module")
+def new_dev():
+    return _score("cwced-new-dev", PEERS + ("readability",))
+
+
+@pytest.fixture(scope="module")
+def new_held():
+    return _score("cwced-new-held-aside", PEERS + ("readability",))
 
 
 # measured (docs/extraction-patterns.md, Figures): cwced-dev date 0.941 author 0.923
@@ -82,8 +99,9 @@ def test_held_aside_against_the_peers(held):
     before it: date level with GNE, body F1 0.007 behind, author ahead; see the Figures
     of docs/extraction-patterns.md).  The author target of issue 21 (0.8) is missed."""
     res, _ = held
-    # re-scored after the fields-authors rules (not clean): author 0.533, no false author
-    assert res["ours"]["author_acc"] >= 0.5 and res["ours"]["author_fp"] == 0
+    # re-scored after the fields-authors rules (not clean): author 0.533, no false
+    # author; after the round-2 rules (contaminated): 0.667
+    assert res["ours"]["author_acc"] >= 0.6 and res["ours"]["author_fp"] == 0
     for m in ("date_acc", "author_acc", "body_F1"):
         assert res["ours"][m] > res["trafilatura"][m]
         assert res["ours"][m] > res["gne"][m]
@@ -97,8 +115,9 @@ def test_no_page_refused_or_raising(request, fixture):
 
 # measured at the end (docs/extraction-patterns.md, Figures): first date 0.952, author
 # 0.400 (6/15), body F1 0.934; after PARSE-STRAY-END date 1.000, author 0.400, body 0.977;
-# re-scored after the fields-authors rules (not clean): date 1.000, author 0.533, body 0.978
-HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.5), ("body_F1", 0.96)]
+# re-scored after the fields-authors rules (not clean): date 1.000, author 0.533, body 0.978;
+# after the round-2 rules of the corpus's new dev pages (contaminated): 1.000 / 0.667 / 0.978
+HELD_FLOORS = [("date_acc", 0.95), ("author_acc", 0.6), ("body_F1", 0.96)]
 
 
 @pytest.mark.parametrize("metric,floor", HELD_FLOORS)
@@ -106,6 +125,53 @@ def test_held_aside_floor(held, metric, floor):
     res, n = held
     assert n == 21
     assert res["ours"][metric] >= floor
+
+
+# ---------- the public corpus's 46 new pages (issue 21, round 2) ---------------------------
+# new dev (32 pages, reviewed labels), measured before any rule change: ours date 0.655
+# author 0.296 body F1 0.861 (GNE 0.690 / 0.259 / 0.756, trafilatura 0.034 / 0.000 /
+# 0.761, readability body 0.901); after the round-2 rules: 0.821 / 0.846 / 0.906
+@corpus_present
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.80), ("author_acc", 0.82), ("body_F1", 0.89)])
+def test_corpus_new_dev_floor(new_dev, metric, floor):
+    res, n = new_dev
+    assert n == 32
+    assert res["ours"][metric] >= floor
+
+
+@corpus_present
+def test_corpus_new_dev_against_the_peers(new_dev):
+    res, _ = new_dev
+    for m in ("date_acc", "author_acc", "body_F1"):
+        assert res["ours"][m] > res["trafilatura"][m] and res["ours"][m] > res["gne"][m]
+    assert res["ours"]["body_F1"] > res["readability"]["body_F1"]
+    assert res["ours"]["author_fp"] == 0 and res["ours"]["errors"] == 0
+
+
+@corpus_present
+def test_corpus_new_held_aside_as_scored_once(new_held):
+    """The corpus's held-aside third (14 pages, its own labels, never opened), scored
+    once at the end: date 0.700, author 0.500 (1 false author of 4), body F1 0.830,
+    each ahead of GNE (0.600 / 0.200 / 0.729) and trafilatura (0.100 / 0.100 / 0.695),
+    body ahead of readability (0.825); the issue's targets (0.9 / 0.8 / 0.9) are missed.
+    Floors just below, so a later change cannot silently lose it."""
+    res, n = new_held
+    assert n == 14
+    assert res["ours"]["date_acc"] >= 0.7 and res["ours"]["author_acc"] >= 0.5 and res["ours"]["body_F1"] >= 0.82
+    for m in ("date_acc", "author_acc", "body_F1"):
+        assert res["ours"][m] > res["trafilatura"][m] and res["ours"][m] > res["gne"][m]
+    assert res["ours"]["errors"] == 0
+
+
+@corpus_present
+def test_corpus_every_page_parses_to_a_record():
+    """All 69 corpus pages (cwced-dev's 23 among them): no exception, a best record."""
+    from portal_crawler.extract import extract_page
+    pages = sorted((CORPUS / "original").glob("*.html"))
+    assert len(pages) == 69
+    for f in pages:
+        res = extract_page(f.read_bytes())
+        assert (res.record or res.best) is not None, f.name
 
 
 @pytest.mark.slow

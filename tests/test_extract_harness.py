@@ -2,8 +2,9 @@
 scoring, hand-label anchors, and the cross-validation loop."""
 import json
 
-from benchmarks.eval_extract import (cross_validate, held_aside, label_truth, load_folder, prf, same_author,
-                                     site_of, visible_text)
+from benchmarks.eval_extract import (corpus_date, cross_validate, cwced_held_aside, eval_sets, held_aside,
+                                     label_truth, load_cwced_corpus, load_folder, prf, same_author, site_of,
+                                     visible_text)
 
 NAMES = ["王小明", "李晓华", "张建国", "赵敏敏"]
 TEXT = ["市中小企业服务中心召开企业座谈会，听取企业意见建议。",
@@ -80,3 +81,69 @@ def test_cross_validation_picks_choices_on_the_other_folds():
     off = cross_validate(pages, k=0, grid={"body_byline": (False,)})
     assert off["folds"] == 4 and off["author_acc"] == 0.0
     assert off["choices"] == {"body_byline=False": 4}
+
+
+def test_corpus_date_labels_keep_their_precision():
+    assert corpus_date("2005-5-7 21:23:57") == "2005-05-07 21:23:57"
+    assert corpus_date("2022-02-06 9:48") == "2022-02-06 09:48"
+    assert corpus_date("2021-3") == "2021-03"
+    assert corpus_date("2019") == "2019"
+    assert corpus_date("UNKNOWN") is None and corpus_date("UNKNWON") is None
+    assert corpus_date("刘涛") is None  # a name in a date file: a labelling slip, not scored
+
+
+def _corpus(root, names):
+    for sub in ("original", "author", "date", "cleaned"):
+        (root / sub).mkdir(parents=True)
+    for i, n in enumerate(names):
+        (root / "original" / f"{n}.html").write_bytes(built(NAMES[i % 4]))
+        (root / "author" / f"{n}.txt").write_text(NAMES[i % 4] + " " + NAMES[(i + 1) % 4] if i else "UNKNOWN", "utf-8")
+        (root / "date" / f"{n}.txt").write_text("2021-10-2 8:05", "utf-8")
+        (root / "cleaned" / f"{n}.txt").write_text("".join(TEXT), "utf-8")
+
+
+def test_corpus_native_layout_split_and_reviewed_labels(tmp_path):
+    names = [f"page-{i:02d}" for i in range(30)]
+    _corpus(tmp_path / "cw", names)
+    dev = load_cwced_corpus(tmp_path / "cw", exclude={"page-00"}, part="dev", labels=tmp_path / "none.json")
+    held = load_cwced_corpus(tmp_path / "cw", exclude={"page-00"}, part="held", labels=tmp_path / "none.json")
+    got = {n for n, _, _ in dev} | {n for n, _, _ in held}
+    assert got == set(names) - {"page-00"} and not {n for n, _, _ in dev} & {n for n, _, _ in held}
+    assert all(cwced_held_aside(n) for n, _, _ in held) and 5 <= len(held) <= 15
+    n, _, t = dev[0]
+    i = names.index(n)
+    assert t["author"] == f"{NAMES[i % 4]} {NAMES[(i + 1) % 4]}" and t["publish_time"] == "2021-10-02 08:05"
+    assert t["content"] == "".join(TEXT) and not t["no_author"]
+    # reviewed labels replace the corpus's on dev pages, never on held-aside ones
+    lab = tmp_path / "lab.json"
+    h = held[0][0]
+    lab.write_text(json.dumps({"pages": {n: {"authors": [], "publish_time": "2021-10-03"},
+                                         h: {"authors": ["某某"], "publish_time": "1999-01-01"}}}), "utf-8")
+    dev2 = dict((n, t) for n, _, t in load_cwced_corpus(tmp_path / "cw", part="dev", labels=lab))
+    assert dev2[n]["author"] is None and dev2[n]["no_author"] and dev2[n]["publish_time"] == "2021-10-03"
+    held2 = dict((n, t) for n, _, t in load_cwced_corpus(tmp_path / "cw", part="held", labels=lab))
+    assert held2[h]["publish_time"] == "2021-10-02 08:05"
+
+
+def test_corpus_absent_is_skipped_and_the_rest_scored(tmp_path):
+    _corpus(tmp_path / "cw", ["a", "b", "c", "d"])
+    sets = eval_sets(tmp_path / "no-eval", final=True, corpus=tmp_path / "missing")
+    assert sets == {}
+    sets = eval_sets(tmp_path / "no-eval", final=True, corpus=tmp_path / "cw")
+    assert sorted(len(v) for v in sets.values()) == sorted(
+        [sum(not cwced_held_aside(n) for n in "abcd"), sum(cwced_held_aside(n) for n in "abcd")])
+
+
+def test_harness_says_the_corpus_is_not_present(tmp_path, capsys):
+    from benchmarks.eval_extract import main
+    folder = tmp_path / "eval" / "cwced-dev"
+    folder.mkdir(parents=True)
+    (folder / "p1.html").write_bytes(built("王小明"))
+    (folder / "p1.json").write_text(json.dumps({"author": "王小明", "publish_time": "2021-10-22",
+                                                "content": "".join(TEXT)}), "utf-8")
+    figures = main([str(tmp_path / "eval"), "--cwced-corpus", str(tmp_path / "absent"), "--cv", "-1",
+                    "--only", "ours", "--json"])
+    err = capsys.readouterr().err
+    assert f"cwced corpus: not present at {tmp_path / 'absent'}" in err
+    assert set(figures) == {"unavailable", "cwced-dev"}  # the rest is still scored
+    assert figures["cwced-dev"]["ours"]["author_acc"] == 1.0

@@ -568,3 +568,149 @@ def test_a_staff_id_after_a_name_is_dropped(value, name):
     assert F.person(value) == name
     rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [f"责任编辑：{value}"]))
     assert rec["editor"] == name
+
+
+# ---------- issue 21, round 2 (patterns from the corpus's new dev pages) ------------------
+@pytest.mark.parametrize("last,author", [
+    ("省工信厅负责人表示，将持续优化政策环境，推动工业高质量发展。（记者 胡某蓉）", "胡某蓉"),
+    ("该剧目将于今年春节期间在全国上演，观众可通过网络购票。（总台记者 张某）", "张某"),
+    ("电价改革的核心，是让价格反映成本与供求关系的变化。（姚某 上海报道）", "姚某"),
+    ("文章的最后一段，写到了改革的初衷和未来的方向。（文/王某）", "王某"),
+    ("这里的风景四季不同，每年吸引大量游客前来参观。（新华社发）", None),   # an agency, no name
+    ("今年的活动比往年规模更大，参加的企业数量也更多。（上海报道）", None),  # a place, no name
+])
+def test_trailing_byline(last, author):
+    # AUTH-TRAILING-BYLINE: a byline, not bare names, in the bracket closing the text
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=PARAS + [last]))
+    assert rec["author"] == author
+
+
+def test_trailing_byline_is_a_rule_choice():
+    from portal_crawler.extract.rules import use_rules
+    # a paragraph longer than the 60 characters AUTH-BODY-BYLINE reads of a line
+    html = page(info="发布时间：2021-10-22", paras=PARAS + [
+        "会议还对下一步工作作出了安排和部署，要求各地各部门压实责任、细化措施，确保各项任务落到实处、见到实效。（记者 胡某蓉）"])
+    assert rec_of(html)["author"] == "胡某蓉"
+    with use_rules(body_byline=False):  # this pattern alone finds it
+        assert rec_of(html)["author"] == "胡某蓉"
+    with use_rules(body_byline=False, trailing_byline=False):
+        assert rec_of(html)["author"] is None
+
+
+def test_a_lone_bracketed_name_closing_the_text():
+    # AUTH-TRAILING-CREDIT on a line of its own: （袁某）
+    assert rec_of(page(info="发布时间：2021-10-22", paras=PARAS + ["（袁某）"]))["author"] == "袁某"
+
+
+def test_a_reporter_word_inside_a_sentence_names_no_one():
+    # AUTH-NOT-NAME: 告诉记者：<a clause> is a sentence, not 记者：<name>
+    line = "就在6月4日，一位年轻的医生微笑着告诉记者：被称之为最缺乏手术根治信心的肺癌，可以治。"
+    rec = rec_of(page(info="发布时间：2021-10-22", paras=[line] + PARAS))
+    assert rec["author"] is None
+
+
+def test_a_heading_after_the_role_word_is_no_name():
+    # AUTH-NOT-NAME: 该作者文章 (the author's articles) is a link list's heading
+    side = ("<table id='relativeAuthorWords'><tr><td>■<span class='main'><strong>该作者文章</strong></span></td></tr>"
+            "<tr><td><a href='/1'>旧文一篇</a></td></tr></table>")
+    assert rec_of(page(info="发布时间：2021-10-22", side=side))["author"] is None
+
+
+@pytest.mark.parametrize("lines,author", [
+    (["作者：芊某凡 时间：2005-08-22 19:13:18"], "芊某凡"),        # a forum post's header
+    (["02日14:25 作者： 赵某 出自：某某出版社"], "赵某"),          # the name up to the next word
+    (["执笔人：闵某夫 赵某波 刘某"], "闵某夫、赵某波、刘某"),
+])
+def test_labelled_author_anywhere(lines, author):
+    # AUTH-LABELLED-ANYWHERE: the labelled writer printed away from the title and body
+    side = "<div class='post'>" + "".join(f"<div>{x}</div>" for x in lines) + "</div>"
+    rec = rec_of(page(info="发布时间：2021-10-22", side=side))
+    assert rec["author"] == author
+    from portal_crawler.extract.rules import use_rules
+    with use_rules(labelled_anywhere=False):
+        assert rec_of(page(info="发布时间：2021-10-22", side=side))["author"] in (None, author)
+
+
+def test_a_name_leading_the_info_row():
+    # AUTH-ROW-NAME: 2004年7月16日08:19 [ 黄某 ] 来源：[ 国际金融报 ]
+    rec = rec_of(page(info="BUSINESS.EXAMPLE.COM 2004年7月16日08:19 [ 黄某 ] 来源：[ 国际金融报 ]"))
+    assert rec["author"] == "黄某" and rec["source"].startswith("国际金融报")
+    # a medium leading the row is no writer
+    assert rec_of(page(info="2004年7月16日08:19 新华网 来源：新华网"))["author"] is None
+
+
+def test_a_credit_line_ending_reporter_and_names():
+    # AUTH-ROLE-PREFIX with any medium before 记者 (新华日报·交汇点记者 徐某)
+    rec = rec_of(page(info="2022-02-13 20:04:17", paras=PARAS + ["整合 新华日报·交汇点记者 徐某翔"]))
+    assert rec["author"] == "徐某翔"
+
+
+def test_a_name_under_the_heading_and_an_account_with_a_follow_button():
+    # AUTH-NAME-UNDER-HEADING: a person's name alone under the title
+    rec = rec_of(page(info="胡某", paras=PARAS))
+    assert rec["author"] == "胡某"
+    # ... or an account name with its 关注 button
+    rec = rec_of(page(info="<div>魑某</div><div>关注</div><div>同人连载 2022-02-14 03:01</div>"))
+    assert rec["author"] == "魑某"
+    # a word under the title that is no name is not taken
+    assert rec_of(page(info="<div>综合</div><div>2022-02-14</div>"))["author"] is None
+
+
+def test_date_line_just_above_the_body():
+    # PUB-DATE-LINE: no label, a line that is a date and little else
+    rec = rec_of(page(title="书记市长这一周", info="<div>新华日报</div><div>2022-02-13 20:04:17</div>"))
+    assert rec["published_at"] == "2022-02-13T20:04:17+08:00"
+    # a sentence holding a date is not a date line
+    from portal_crawler.extract.byline import date_line
+    assert date_line(["会议于2021年10月21日召开并取得圆满成功"]) is None
+    assert date_line(["2005年1月2日", "作者：某某"]).value == "2005-01-02"
+
+
+def test_issue_month_closing_the_text():
+    # PUB-ISSUE: ——《北京之春》1998年3月号 (month precision)
+    from portal_crawler.extract.dates import issue_date
+    assert issue_date("——《北京之春》1998年3月号").value == "1998-03"
+    assert issue_date("见《读书》杂志") is None
+    rec = rec_of(page(info="", paras=PARAS + ["——《北京之春》1998年3月号"]))
+    assert rec["published_at"] == "1998-03" and rec["date_flag"] is None
+
+
+def test_a_hosted_blogs_title_names_its_owner():
+    # AUTH-BLOG-OWNER: "OWNER | blog.host" titles a hosted blog's pages
+    res = extract_page(page(doc_title="海某娘 | blog.example.com", info="2005-06-14 03:25:55"))
+    assert res.page_type == "blog" and res.record["author"] == "海某娘"
+
+
+def test_a_posts_footer_ends_the_body_before_its_comments():
+    # BODY-POST-FOOTER: 发表于 DATE - (阅读:…;评论:…) closes a blog post; the comments
+    # below (each longer than the post together) are no part of it
+    post = ["承蒙朋友的邀请，很高兴在这里开了博客。以后这里会集中写一些技术文章，欢迎大家交流。",
+            "简单介绍一下我的情况：做了多年软件开发，也写过一些书，希望以后和各位多多交流。"]
+    comments = []
+    for i in range(12):
+        comments += [f"# re: 很高兴开博 2004-12-27 12:{10 + i} 网友{i}",
+                     "欢迎欢迎，期待更多的好文章，以后一定常来看看，也希望多写一些入门的内容，谢谢分享。"]
+    rec = rec_of(page(info="", paras=post + ["发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)", "评论"] + comments))
+    assert rec["body"].split("\n") == post
+
+
+def test_loose_paragraphs_in_a_layout_cell_join_the_body():
+    # BODY-SIBLING-RUN: unclosed <p>s in the one <td> that also holds the title, the
+    # related links and a headline list (an old portal's template)
+    paras = ["像许多女性一样，她一直等到30岁出头才结婚，在决定结婚后便把精力放在建立新家庭上，两人结婚已经十五年。",
+             "据英国媒体报道，目前每年平均有200名这样的女性到诊所寻求帮助，医生说这一数字在过去十年里增长了一倍多。",
+             "医生的短期治疗方案颇具特色，在病人花费两万日元寻求咨询后，他便会给出一套循序渐进的建议，效果明显。",
+             "这是一个比较严重的社会问题。一项对600名女性的调查显示，有相当比例的人表示对现状不满却无可奈何。"]
+    links = "".join(f"<a href='/r{i}'>·相关新闻标题第{i}条 某地某事发生变化（2005-04-0{i}）</a><br>" for i in range(1, 7))
+    heads = "".join(f"<a href='/h{i}'>[头条] 今日要闻标题第{i}条 某某事件引发关注</a><br>" for i in range(1, 16))
+    html = ("<html><head><meta charset='utf-8'><title>标题_某网</title></head><body><table><tr><td>"
+            "<b style='font-size:20px'>夫妻生活问题调查</b><br>2005-04-05 06:40更新 来源：转载文章"
+            + "".join(f"<p> {p}" for p in paras) + "<p>来源：新闻晨报<br>相关报道：<br>" + links + heads
+            + "</td></tr></table></body></html>").encode("utf-8")
+    body = extract_page(html).record["body"]
+    assert all(p in body for p in paras)
+    assert "头条" not in body and "相关新闻" not in body
+    from portal_crawler.extract.rules import use_rules
+    with use_rules(sibling_run=False):
+        body = extract_page(html).record["body"]
+    assert not all(p in body for p in paras)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.dates import YEAR, date_from_url, find_date, labelled_date
+from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date
 from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
-from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
+from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
+                                           TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
                                            COMPOUND_SURNAMES, FONT_SIZES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.rules import current as rules
@@ -72,6 +73,7 @@ def writer_names(value: str | None) -> str | None:
     return names(v)
 
 
+_REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
 
@@ -80,6 +82,12 @@ def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
     s = ln if len(ln) <= 60 else ln[:60]
     m = BODY_BYLINE_RX.search(s)
+    if not m and len(s) <= 40:
+        # AUTH-ROLE-PREFIX, any medium: a short credit line ending 记者 + names
+        # (整合 新华日报·交汇点记者 徐某): the names must look like people's
+        e = _REPORTER_END.search(s)
+        if e and person_like(writer_names(e.group(1))):
+            return writer_names(e.group(1))
     if not m:
         # AUTH-MEDIUM-AFTER as a line of its own: 石某/中国青年报 (a person, a medium)
         b = _MEDIUM_AFTER.match(s.strip()) if len(s.strip()) <= 30 else None
@@ -168,7 +176,7 @@ def _line_date(ln):
 def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
-        v = writer_names(_CUT_AUTHOR.split(lab["author"])[0])
+        v = leading_names(writer_names(_CUT_AUTHOR.split(lab["author"])[0]))
         return v if F.person(v) and _plausible_name(v) else None
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
@@ -180,10 +188,20 @@ def _line_author(ln):
 
 def _plausible_name(v: str) -> bool:
     """AUTH-NOT-NAME: no markup or digits, not a sentence, not a place (北京) or a
-    font-size switch (超大) standing alone."""
+    font-size switch (超大) standing alone, and no Han run longer than a name that is
+    not an office's (告诉记者：被称之为最缺乏…: the label word inside a sentence)."""
     return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
         and not squash(v).isdigit() and not (v.isascii() and "," in v) \
-        and squash(v) not in _NOT_NAMES
+        and squash(v) not in _NOT_NAMES and not any(_fragment(p) for p in NAME_SPLIT_RX.split(v))
+
+
+_HAN_RUN = re.compile(r"^[\u4e00-\u9fff]{7,}$")
+
+
+def _fragment(part: str) -> bool:
+    """A run of 7+ Han characters that is not an office or a body (市工业和信息化局):
+    a sentence fragment, never a name (transliterated names carry a ·)."""
+    return bool(_HAN_RUN.match(part)) and not ORG_RX.match(part)
 
 
 _NOT_NAMES = frozenset(PLACES + FONT_SIZES)
@@ -302,6 +320,13 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             pd = _line_date(lines[i])
             if pd is not None:
                 break
+    if pd is None and R.date_line:
+        pd = date_line([lines[i] for i in range(max(0, b0 - 12), min(len(lines), b0 + 4))])
+    if pd is None and R.issue_date:  # PUB-ISSUE: ——《北京之春》1998年3月号 closing the text
+        for i in tail:
+            pd = issue_date(lines[i]) if len(lines[i]) <= 40 else None
+            if pd is not None:
+                break
     if pd is None:
         for ln in _page_lines(root, None, index)[0]:
             pd = _line_date(ln)
@@ -361,6 +386,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 author = lines[i]
                 drop.update((i - 1, i) if i - 1 >= b0 else (i,))
                 break
+    if not author and R.name_under_heading:
+        author = name_under_heading(lines, ti if ti is not None else b0, b0)
     if not author:
         for i in head + tail:
             a = _line_author(lines[i])
@@ -371,6 +398,11 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
+    if not author and R.row_name:
+        author = next((a for a in map(row_name, Z) if a), None)
+    if not author and R.source_person and rec["source"] and person_like(rec["source"]) \
+            and not ORG_RX.match(rec["source"]) and not MEDIUM_RX.match(rec["source"]):
+        author = rec["source"]  # AUTH-SOURCE-PERSON: 来源: 尹某 names the writer
     kind = page_type_of(root, title, url)
     # on a self-published post or a thread the account / poster is the author: any
     # account-like name, not only a person's (AUTH-ACCOUNT)
@@ -398,6 +430,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if m:
                 author = m.group(1)
                 break
+    if not author and R.labelled_anywhere:
+        author = next((a for a in map(labelled_author, _page_lines(root, None, index)[0]) if a), None)
     if not author and R.plain_editor_author:
         # AUTH-PLAIN-EDITOR: a byline that names no 作者 but a plain 编辑 (not 责任编辑/
         # 责编): that person wrote the web piece (the author labelled on CWCED).
@@ -450,6 +484,78 @@ def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
     return None
 
 
+_FOLLOW = re.compile(r"^[+＋]?\s*(?:关注|已关注|加关注|\+关注)$")
+
+
+def name_under_heading(lines: list[str], ti: int, b0: int) -> str | None:
+    """AUTH-NAME-UNDER-HEADING: right under the heading line ``ti`` (the title, or the
+    body's first line when the page's title was not found), a line that is only a
+    person's name (`犬儒病(上)` / `胡某`); or, within the lines down to the body, an
+    account's name with its follow button on the next line (`魑某` / `关注`)."""
+    if 0 <= ti + 1 < len(lines) and person_like(lines[ti + 1].strip()):
+        return lines[ti + 1].strip()
+    for k in range(ti + 1, min(len(lines) - 1, max(b0, ti + 2), ti + 10)):
+        v = lines[k].strip()
+        if _FOLLOW.match(lines[k + 1].strip()) and _account_like(v) and _plausible_name(v):
+            return v
+    return None
+
+
+def labelled_author(ln: str) -> str | None:
+    """AUTH-LABELLED-ANYWHERE: `作者：X` (撰稿人, 执笔人) in a short line anywhere on the
+    page: a forum post's header (`作者：X 时间：…`), a byline printed away from the title."""
+    if len(ln) > 60 or not _WRITER_LABEL.search(ln):
+        return None
+    v = parse_labelled(ln).get("author")
+    v = leading_names(writer_names(_CUT_AUTHOR.split(v)[0])) if v else None
+    return v if v and F.person(v) and _plausible_name(v) else None
+
+
+def leading_names(v: str | None) -> str | None:
+    """AUTH-NOT-NAME: the names of a labelled value up to the first word after the
+    first name that is not a person's (`赵某 出自：…` -> 赵某)."""
+    if not v or "、" not in v:
+        return v
+    parts = v.split("、")
+    keep = parts[:1]
+    for p in parts[1:]:
+        if not person_like(p):
+            break
+        keep.append(p)
+    return "、".join(keep)
+
+
+_WRITER_LABEL = re.compile(r"(?:^|[\s|｜" + re.escape("【[（(") + r"])(?:作者|撰稿人|执笔人?)" + COLON)
+# AUTH-ROW-NAME: an info row led by a bare name before its 来源： label
+_ROW_LEAD = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff·]))[\s\[【（(]*([\u4e00-\u9fff·]{2,4})[\s\]】）)\ue000-\uf8ff]*"
+                       + alternation(SOURCE) + COLON)
+
+
+def row_name(ln: str) -> str | None:
+    """AUTH-ROW-NAME: `[ 黄某 ] 来源：[ 国际金融报 ]` / `2004-07-16 王某 来源：…`: the name
+    leading an info row, before its 来源 label, when it looks like a person's."""
+    if len(ln) > 80:
+        return None
+    pd = find_date(ln)
+    s = ln.replace(pd.raw, " ", 1) if pd is not None and pd.raw else ln
+    m = _ROW_LEAD.search(s)
+    return m.group(1) if m and person_like(m.group(1)) else None
+
+
+def date_line(lines: list[str]):
+    """PUB-DATE-LINE: the date of the line nearest the body (the last of ``lines``
+    first) that is a date and little else (`2022-02-13 20:04:17`, `2005年1月2日`), when
+    no labelled date was found."""
+    for ln in reversed(lines):
+        s = ln.strip()
+        if len(s) > 40:
+            continue
+        pd = find_date(s)
+        if pd is not None and pd.value and pd.raw and len(squash(pd.raw)) >= 0.6 * len(squash(s)):
+            return pd
+    return None
+
+
 _YEAR_ALONE = re.compile(r"^" + YEAR + r"$")
 
 
@@ -472,7 +578,7 @@ def trailing_credit(last_lines: list[str]) -> str | None:
     `…趋稳趋优。（德清县发改局）`.  Each name must start with a common surname, so a
     photo agency (`（视觉中国）`) or `（完）` is not taken for a writer."""
     for ln in reversed(last_lines):
-        if len(ln) < 12:  # a paragraph's end, not a caption or a lone credit line
+        if len(ln) < 12 and not _LONE_CREDIT.match(ln):  # a paragraph's end, not a caption
             continue
         m = TRAILING_OFFICE_RX.search(ln)
         if m:
@@ -482,7 +588,30 @@ def trailing_credit(last_lines: list[str]) -> str | None:
             parts = [p for p in NAME_SPLIT_RX.split(m.group(1)) if p]
             if parts and all(2 <= len(p) <= 4 and p[0] in SURNAMES for p in parts):
                 return "、".join(parts)
+        if rules().trailing_byline:
+            a = trailing_byline(ln)
+            if a:
+                return a
     return None
+
+
+# the credit on a line of its own closing the text: （袁某） / （王某 李某）
+_LONE_CREDIT = re.compile(r"^\s*[（(]\s*[\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,2}\s*[）)]\s*$")
+
+
+def trailing_byline(ln: str) -> str | None:
+    """AUTH-TRAILING-BYLINE: a byline in the bracket closing a paragraph: `（记者 胡某）`,
+    `（总台记者 张某）`, `（文/王某）`, `（姚某 上海报道）` (the dateline's place dropped).
+    The names must look like people's (AUTH-PERSON-SHAPE)."""
+    m = TRAILING_BRACKET_RX.search(ln)
+    if not m:
+        return None
+    inner = PLACE_REPORT_END_RX.sub("", m.group(1)).strip()
+    a = _body_byline("（" + inner + "）") if inner else None
+    if not a:
+        parts = [p for p in NAME_SPLIT_RX.split(inner) if p]
+        a = "、".join(parts) if parts and inner != m.group(1).strip() else None
+    return a if a and person_like(a) else None
 
 
 _ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")
@@ -514,9 +643,11 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
 
 
 def blog_owner(root) -> str | None:
-    """AUTH-BLOG-OWNER: `X的博客` / `X的专栏` in the document title names the owner."""
+    """AUTH-BLOG-OWNER: `X的博客` / `X的专栏` in the document title names the owner,
+    and so does a hosted blog's title `X | blog.host`."""
     t = root.find(".//title")
-    m = BLOG_OWNER_RX.search(clean(raw_text(t)) or "") if t is not None else None
+    text = clean(raw_text(t)) or "" if t is not None else ""
+    m = BLOG_OWNER_RX.search(text) or BLOG_TITLE_RX.match(text)
     return m.group(1) if m and F.person(m.group(1)) else None
 
 

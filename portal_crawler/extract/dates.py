@@ -238,6 +238,19 @@ def find_date(text: str | None, now: datetime | None = None) -> ParsedDate | Non
     return None
 
 
+# PUB-ISSUE: a text closing with the periodical it appeared in, ——《北京之春》1998年3月号
+_ISSUE = re.compile(r"《[^》]{1,20}》\s*(?P<y>" + YEAR + r")\s*年\s*(?P<m>[01]?\d)\s*月号")
+
+
+def issue_date(text: str | None) -> ParsedDate | None:
+    """PUB-ISSUE: the month of a periodical's issue named in ``text`` (month precision)."""
+    m = _ISSUE.search(text or "")
+    if not m:
+        return None
+    res = parse_date(f"{m.group('y')}年{int(m.group('m'))}月")
+    return res if res.value else None
+
+
 def labelled_date(text: str | None, now: datetime | None = None) -> ParsedDate | None:
     """The date right after a date label (PUB-LABEL: 发布日期： 日期： 发表于 更新时间…)."""
     if not text:

@@ -168,9 +168,51 @@ def _expand(el, stats):
         # a character or two per tag, a data table a few more
         density = (added - added_links) / max(1, ps[G] - st[G])
         if added_links / added > 0.15 or added > 3 * st[T] or density < 3:
+            if rules().sibling_run:
+                return _sibling_run(el, stats)
             break
         el = p
     return el
+
+
+_RUN_TAGS = frozenset("p div font span center b strong blockquote".split())
+
+
+def _sibling_run(el, stats):
+    """BODY-SIBLING-RUN: a paragraph left loose in a layout cell with its article's other
+    paragraphs beside it (unclosed `<p>`s in a `<td>` that also holds the title, the
+    related links and a headline list): the contiguous run of text siblings around
+    ``el`` (link share ≤ 15 %, images and breaks allowed) is wrapped in one element and
+    becomes the body, when it holds at least 1.5 times ``el``'s text."""
+    parent = el.getparent()
+    if el.tag != "p" or parent is None:
+        return el
+
+    def text_sibling(s) -> bool:
+        if not isinstance(s.tag, str):
+            return False
+        if s.tag in ("br", "img"):
+            return True
+        st = stats.get(s)
+        return s.tag in _RUN_TAGS and st is not None and (st[T] == 0 or st[L] <= 0.15 * st[T])
+
+    sibs = list(parent)
+    i = sibs.index(el)
+    lo, hi = i, i
+    while lo > 0 and text_sibling(sibs[lo - 1]):
+        lo -= 1
+    while hi + 1 < len(sibs) and text_sibling(sibs[hi + 1]):
+        hi += 1
+    run = sibs[lo:hi + 1]
+    total = sum(stats[s][T] - stats[s][L] for s in run if s in stats)
+    if total < 1.5 * (stats[el][T] - stats[el][L]):
+        return el
+    wrap = etree.Element("div")
+    parent.insert(lo, wrap)
+    for s in run:
+        wrap.append(s)  # moves the element with its tail text
+    stats[wrap] = [sum(stats[s][k] for s in run if s in stats) for k in (T, L, G)] + [0.0, 0]
+    return wrap
 
 
 def _noise_subtrees(el, stats) -> set:
@@ -231,7 +273,7 @@ _LABEL_START = INFO_START_RX
 _SENTENCE = re.compile(r"[，。？！?!；]")
 _DATE_START = re.compile(r"^[\[【(（]?\s*" + YEAR + r"[-/.年]")
 _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文章|专题|资讯)|延伸阅读|热门评论|最新评论|"
-                     r"网友评论|更多评论|我要评论|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
+                     r"网友评论|更多评论|我要评论|评论|发表评论|评论列表|全部评论|读者评论|网友留言|热点推荐|热门推荐|推荐阅读|相关推荐|猜你喜欢|精彩推荐|今日推荐)\s*[】\]]?\s*[:：]?\s*$")
 
 
 # BODY-END-NOTICE: a platform's or site's disclaimer closes the article
@@ -241,13 +283,23 @@ _NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声
 _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|获得)|【下载地址】|下载客户端")
 
 
+# BODY-POST-FOOTER: a blog/forum post's footer (发表于 2004年12月27日 12:40 - (阅读:…;评论:…)):
+# the post ends there, its comments follow
+_POST_FOOTER = re.compile(r"^(?:[|｜]\s*)?(?:发表于|发布于|posted\s+(?:on|at|@)?)\s*[:：]?\s*(?:" + YEAR
+                          + r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))", re.I)
+
+
 def cut_tail(paras: list[str]) -> list[str]:
-    """Stop at a "相关报道：" / "热门评论" heading or a disclaimer (BODY-END-NOTICE) found
-    after the first third of the text; drop app promotions at either end (BODY-PROMO)."""
+    """Stop at a "相关报道：" / "热门评论" / "评论" heading or a disclaimer (BODY-END-NOTICE)
+    found after the first third of the text, or at a post's footer (BODY-POST-FOOTER)
+    after 80 characters of text; drop app promotions at either end (BODY-PROMO)."""
     total = sum(len(p) for p in paras)
     seen = 0
     for i, p in enumerate(paras):
-        if seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p)):
+        # a post's footer ends it wherever it comes after some text: the comments
+        # under a short post outweigh it
+        if (seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p))) \
+                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)):
             paras = paras[:i]
             break
         seen += len(p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract.dates import ParsedDate, find_date, parse_date
-from portal_crawler.extract.labels import (BLOG_OWNER_RX, CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, FORUM_MARKERS,
+from portal_crawler.extract.labels import (BLOG_OWNER_RX, BLOG_TITLE_RX, CRUMB_LABEL_RX, CRUMB_NOT_CHANNEL, FORUM_MARKERS,
                                            NOT_A_PERSON, NOT_WRITER, NOTICE_CHANNEL_RX, NOTICE_TITLE_RX, ORG_RX,
                                            PLACEHOLDERS, PLATFORM_HOSTS, PLATFORM_MARKERS, REPORTER,
                                            REPRINT_MARKERS, REPRINT_NOTE_RX, REPRINT_TITLE_RX)
@@ -109,7 +109,7 @@ def page_kind_of_text(text: str, title: str | None, url: str | None = None, doc_
     if any(m in text for m in REPRINT_MARKERS):
         return "reprint"
     if any(m in text for m in PLATFORM_MARKERS) or (url and any(h in url for h in PLATFORM_HOSTS)) \
-            or BLOG_OWNER_RX.search(doc_title or title or ""):
+            or BLOG_OWNER_RX.search(doc_title or title or "") or BLOG_TITLE_RX.match(doc_title or ""):
         return "blog"
     if sum(m in text for m in FORUM_MARKERS) >= 2:
         return "forum"

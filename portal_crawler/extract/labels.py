@@ -18,7 +18,7 @@ PUBLISHED = ("发布时间", "发布日期", "发表时间", "发表日期", "�
 # labels a date follows WITHOUT a colon ("发表于2014-08-24", "发布于 2021年…")
 PUBLISHED_BARE = ("发表于", "发布于", "发布时间", "发布日期", "更新于", "posted on", "Posted on")
 SOURCE = ("信息来源", "文章来源", "新闻来源", "稿件来源", "本文来源", "来源于", "来源", "稿源", "出处")
-AUTHOR = ("作者", "撰稿人", "撰稿", "执笔", "采写", "记者", "文")
+AUTHOR = ("作者", "撰稿人", "撰稿", "执笔人", "执笔", "采写", "记者", "文")
 EDITOR = ("责任编辑", "责编", "编辑")
 REVIEWER = ("审核", "审校", "终审", "审稿")
 # labels that end a value but are not extracted
@@ -46,7 +46,9 @@ NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "�
 PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
                 "admin", "none", "null")
 # ... and, for a person, values that name no one (来源：本站 is a source, 作者：本站 no one)
-NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合")
+NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合",
+                               # a link list's heading read after its role word (该作者文章, 作者简介)
+                               "文章", "简介", "主页", "专栏", "更多", "最新文章", "其他文章", "更多文章")
 
 # --- breadcrumbs -------------------------------------------------------------------------
 CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置", "您的当前位置", "当前位置",
@@ -140,6 +142,8 @@ PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.
                   "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")
 # AUTH-BLOG-OWNER / KIND-PLATFORM: "X的博客" in the title or the header names the blog's owner
 BLOG_OWNER_RX = re.compile(r"([^\s_|｜\-—:：]{2,20}?)的(?:博客|博文|个人空间|个人主页|专栏)")
+# AUTH-BLOG-OWNER / KIND-PLATFORM: a hosted blog's document title "OWNER | blog.host"
+BLOG_TITLE_RX = re.compile(r"^\s*([^\s|｜_]{2,20})\s*[|｜_-]+\s*blog\.[a-z0-9.-]+\.[a-z]{2,}\s*$", re.I)
 # KIND-FORUM: a thread (the author is the poster)
 FORUM_MARKERS = ("楼主", "只看该作者", "只看楼主", "回复本楼", "主题帖", "板凳")
 # KIND-NOTICE: a document issued by an office (title form; the issuer before 关于)
@@ -178,6 +182,10 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 # a medium's own name (环球网, 参考消息, 中国青年报): the source, never a writer
 MEDIUM_RX = re.compile(r"^\S{2,}(?:" + "|".join(("报", "网", "社", "台", "杂志", "消息", "新闻", "财经",
                                                  "频道", "客户端", "周刊", "资讯")) + r")$")
+# AUTH-TRAILING-BYLINE: any short bracket closing the paragraph, read as a byline
+TRAILING_BRACKET_RX = re.compile(r"[（(]\s*([^（）()]{2,30}?)\s*[）)]\s*$")
+# ... without the place of a dateline it ends with (姚某 上海报道, 记者 X 北京电)
+PLACE_REPORT_END_RX = re.compile(r"\s*[\u4e00-\u9fff]{2,6}(?:报道|电|讯)$")
 TRAILING_CREDIT_RX = re.compile(r"[（(]\s*((?:[\u4e00-\u9fff]{2,4}(?:\s+|、)?){1,3}?)\s*[）)]\s*$")
 TRAILING_OFFICE_RX = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,16}" + alternation(OFFICE_SUFFIX) + r")\s*[）)]\s*$")
 

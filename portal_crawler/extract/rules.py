@@ -45,6 +45,25 @@ class Rules:
     jsonld_author: bool = True
     # PUB-JSONLD / PUB-TIME-TAG: JSON-LD datePublished, <time datetime> after the metas
     jsonld_date: bool = True
+    # AUTH-TRAILING-BYLINE: （记者 胡某）/ （总台记者 X）/ （姚某 上海报道） closing the last paragraph
+    trailing_byline: bool = True
+    # AUTH-LABELLED-ANYWHERE: 作者：X in a short line anywhere (a forum post header) as the last resort
+    labelled_anywhere: bool = True
+    # AUTH-ROW-NAME: an unlabelled name leading the info row before 来源： ([ 黄某 ] 来源：…)
+    row_name: bool = True
+    # AUTH-SOURCE-PERSON: 来源：X where X is a person's name, not a medium: the writer
+    # (off: a two-character source 商讯 looks like a name as much as 尹某 does)
+    source_person: bool = False
+    # AUTH-NAME-UNDER-HEADING: a line that is only a person's name right under the
+    # heading, or an account name with its 关注 (follow) button beside it
+    name_under_heading: bool = True
+
+    # PUB-DATE-LINE: a line that is only a date just above the body, when nothing is labelled
+    date_line: bool = True
+    # PUB-ISSUE: ——《刊名》1998年3月号 closing the text: the issue's month
+    issue_date: bool = True
+    # BODY-SIBLING-RUN: loose paragraphs beside the best one in a layout cell join it
+    sibling_run: bool = True
 
 
 DEFAULT = Rules()
@@ -66,6 +85,14 @@ GRID = {
     "markup_author": (True, False),
     "jsonld_author": (True, False),
     "jsonld_date": (True, False),
+    "trailing_byline": (True, False),
+    "labelled_anywhere": (True, False),
+    "row_name": (True, False),
+    "source_person": (True, False),
+    "name_under_heading": (True, False),
+    "date_line": (True, False),
+    "issue_date": (True, False),
+    "sibling_run": (True, False),
 }
 
 _current = [DEFAULT]
