@@ -69,6 +69,30 @@ def test_index_runs_buffer_and_load_agree():
     assert len(small._runs) <= 4
 
 
+def test_capped_runs_answer_as_one_run():
+    """Runs stop merging at MAX_RUN keys (the writer's peak memory, issue #19); queries
+    over many capped runs equal those of the uncapped index, added one by one or loaded."""
+    s = Synth(3)
+    texts = [normalise_body("\n".join(s.article())) for _ in range(80)]
+    texts += [t[: int(len(t) * 0.9)] for t in texts[:30]]         # near copies
+    sigs, ok = MinHasher().signatures(texts)
+    whole = NearDupIndex(buffer_size=7)
+    capped, loaded = NearDupIndex(buffer_size=7), NearDupIndex()
+    capped.MAX_RUN = loaded.MAX_RUN = 10 * capped.bands         # ten entries a run at most
+    for i in range(80):
+        whole.add(i, i, sigs[i])
+        capped.add(i, i, sigs[i])
+    loaded.load(np.arange(80), np.arange(80), sigs[:80])
+    for idx in (capped, loaded):
+        assert len(idx._runs) >= 8 and all(len(k) <= idx.MAX_RUN for k, _ in idx._runs)
+    assert len(whole._runs) <= 4
+    for i in range(80, 110):
+        got = whole.query(sigs[i])
+        assert got and got[0][0] == i - 80
+        assert capped.query(sigs[i]) == got == loaded.query(sigs[i])
+        assert (capped.candidates(sigs[i]) == whole.candidates(sigs[i])).all()
+
+
 def test_repost_rules():
     assert is_repost("harbin", "哈尔滨日报", None)
     assert is_repost("national", "中国中小企业哈尔滨网", None)

@@ -67,6 +67,9 @@ DOWNLOADER_MIDDLEWARES = {
     "portal_crawler.crawler.downloader.integrity.IntegrityCheck": 560,
     "portal_crawler.crawler.downloader.blocking.BlockGuard": 580,   # sees answers before retry does
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # Scrapy's meta refresh (580), skipping pages without the word "refresh" (middlewares.py)
+    "portal_crawler.crawler.downloader.middlewares.MetaRefreshGuard": 579,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
 }
 # Dropped or failed items are logged by URL, not printed whole (crawler/logformatter.py).
 LOG_FORMATTER = "portal_crawler.crawler.logformatter.PortalLogFormatter"

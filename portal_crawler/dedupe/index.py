@@ -4,7 +4,8 @@ Entries are (entry id, owner id, signature); a query returns the owners whose
 estimated Jaccard similarity reaches `threshold`, best first.  Band keys live in
 sorted numpy runs merged like a binary counter (a log-structured index), plus a
 small dict for recent additions, so adding n entries costs O(n log n) overall and
-memory is ~ bands*8 + num_perm*2 + 8 bytes per entry.  `load` bulk-builds from
+memory is ~ bands*8 + num_perm*2 + 8 bytes per entry (runs stop merging at MAX_RUN keys,
+so a merge never holds a second copy of the whole index).  `load` bulk-builds from
 persisted signatures in one sort: the whole archive is searchable at open.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = ["NearDupIndex"]
 
 class NearDupIndex:
     ROWS = 4     # slots per band: four uint16 slots = one uint64 word
+    MAX_RUN = 1 << 21   # band keys a merged run may hold (16 MB of keys and ids; 32,768 entries at 64 bands)
 
     def __init__(self, num_perm: int = 128, bands: int = 64, threshold: float = THRESHOLD,
                  buffer_size: int = 4096, max_bucket: int = 256):
@@ -86,9 +88,11 @@ class NearDupIndex:
         if not len(ids):
             return
         self._store(ids, np.asarray(owners, dtype=np.int64), sigs)
-        keys = self.band_keys(sigs).ravel()
-        eids = np.repeat(ids.astype(np.int32), self.bands)
-        self._push_run(keys, eids)
+        step = max(1, self.MAX_RUN // self.bands)   # runs of at most MAX_RUN keys (see _push_run)
+        for i in range(0, len(ids), step):
+            keys = self.band_keys(sigs[i:i + step]).ravel()
+            eids = np.repeat(ids[i:i + step].astype(np.int32), self.bands)
+            self._push_run(keys, eids)
         self.size += len(ids)
 
     def _flush(self) -> None:
@@ -102,8 +106,13 @@ class NearDupIndex:
     def _push_run(self, keys: np.ndarray, eids: np.ndarray) -> None:
         order = np.argsort(keys, kind="stable")
         self._runs.append((keys[order], eids[order]))
-        # Binary-counter merging keeps O(log n) runs, each entry merged O(log n) times.
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
+        # Binary-counter merging keeps O(log n) runs, each entry merged O(log n) times,
+        # up to MAX_RUN keys a run: a merge holds its two inputs and its output at once,
+        # so merging everything into one run doubled the index's memory for a moment
+        # (the archive writer's peak, issue #19). Past that size runs stay apart; a
+        # query searches each (one searchsorted of the signature's 64 keys per run).
+        while (len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0])
+               and len(self._runs[-2][0]) + len(self._runs[-1][0]) <= self.MAX_RUN):
             (k2, e2), (k1, e1) = self._runs.pop(), self._runs.pop()
             self._runs.append(_merge(k1, e1, k2, e2))
 
