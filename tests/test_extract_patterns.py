@@ -714,3 +714,78 @@ def test_loose_paragraphs_in_a_layout_cell_join_the_body():
     with use_rules(sibling_run=False):
         body = extract_page(html).record["body"]
     assert not all(p in body for p in paras)
+
+
+# ---------- issue 21, round 3 (magic-html's pages): named patterns on snippets -------------
+def test_script_revealed_article_is_the_body():
+    # BODY-SCRIPT-REVEALED: the article hidden by visibility:hidden until a script lays
+    # it out (WeChat's js_content) is the body; hidden furniture beside it stays out
+    from portal_crawler.extract.rules import use_rules
+    html = ("<html><head><meta charset='utf-8'><title>企业座谈会召开</title></head><body>"
+            "<div class='wrap'><h1>企业座谈会召开</h1><div id='profile' style='display:none'>扫码关注我们的公众号获取更多资讯</div>"
+            "<div id='js_content' style='visibility: hidden;'>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + "</div></div></body></html>").encode("utf-8")
+    body = extract_page(html).record["body"]
+    assert body.split("\n") == PARAS
+    with use_rules(script_revealed=False):
+        res = extract_page(html)
+    assert not ((res.record or res.best or {}).get("body") or "")
+
+
+def test_meta_author_naming_the_editor_is_no_writer():
+    # AUTH-META-EDITOR: a CMS fills <meta name=author> with the editor's account
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024-05-13 13:48 来源：某网", head="<meta name='author' content='刘某凌'>",
+                paras=PARAS + ["【责任编辑：刘某凌】"])
+    rec = rec_of(html)
+    assert rec["author"] is None and rec["editor"] == "刘某凌"
+    with use_rules(meta_editor_guard=False):
+        assert rec_of(html)["author"] == "刘某凌"
+    # a writer who also edits is still the writer: one of the meta's names is no editor
+    both = page(info="2024-05-13 13:48 来源：某网", head="<meta name='author' content='冯某、许某'>",
+                paras=PARAS + ["【责任编辑：冯某】"])
+    assert rec_of(both)["author"] == "冯某、许某"
+
+
+@pytest.mark.parametrize("lead,author", [
+    ("新华社北京5月19日电（刘某、杨某）", "刘某、杨某"),
+    ("本报讯（张某）", "张某"),
+    ("新华社北京5月19日电（国际观察）", None),   # a column name, not a person
+    ("本报讯（通讯员 王某）", None),            # a correspondent is no writer
+])
+def test_dateline_credit_names_the_writers(lead, author):
+    # AUTH-DATELINE-CREDIT: names in the bracket right after a wire dateline
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024-05-20 03:15 来源：光明日报", paras=[lead + PARAS[0]] + PARAS[1:])
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(dateline_credit=False):
+            assert rec_of(html)["author"] != author
+
+
+def test_labelled_line_or_button_is_no_account_name():
+    # AUTH-NOT-NAME-LABEL: on a self-published post, 发布于：北京市 (a labelled field) and
+    # a follow button marked as the author are never the account
+    from portal_crawler.extract.byline import account_name
+    from portal_crawler.extract.rules import use_rules
+    assert account_name(["2024-05-20 06:48", "发布于：北京市"], "标题") is None
+    with use_rules(label_not_name=False):
+        assert account_name(["2024-05-20 06:48", "发布于：北京市"], "标题") == "发布于：北京市"
+    html = page(info="2024-05-20 13:09", side="<div class='author'>关注</div>")
+    assert rec_of(html)["author"] is None
+
+
+def test_the_one_article_element_holds_the_body():
+    # BODY-ARTICLE-ELEMENT: a short article in the page's one <article> beats a longer
+    # teaser in a recommendation list beside it
+    from portal_crawler.extract.rules import use_rules
+    short = ["（某社罗马19日电）德国网球好手今天以6比4、7比5击败智利选手，拿下他两年来最重要的冠军。"]
+    teaser = ["根据世界卫生组织国际癌症研究总署，一级致癌物是指有充足证据证明其具有致癌性的物质，致癌物则指能诱发人体患癌的坏物质。"] * 4
+    html = ("<html><head><meta charset='utf-8'><title>网球公开赛 某某封王</title></head><body>"
+            "<article class='post'><h1>网球公开赛 某某封王</h1><div class='body'>"
+            + "".join(f"<p>{p}</p>" for p in short) + "</div></article>"
+            "<ul class='stream'><li class='item'><div>" + "".join(f"<p>{p}</p>" for p in teaser)
+            + "</div></li></ul></body></html>").encode("utf-8")
+    assert extract_page(html).record["body"] == short[0]
+    with use_rules(article_scope=False):
+        assert short[0] not in (extract_page(html).record["body"] or "")

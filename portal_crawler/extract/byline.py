@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
+from portal_crawler.extract.credits import credited_editors, names_editors
 from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date
 from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
@@ -104,6 +105,22 @@ def _body_byline(ln: str) -> str | None:
         if len(parts) > 1:
             value = " ".join(parts[:-1])
     return writer_names(value)
+
+
+# AUTH-DATELINE-CREDIT: a wire dateline (新华社北京5月19日电, 本报讯) and the names in the
+# bracket right after it: the writers, credited without 记者
+_DATELINE_CREDIT = re.compile(r"^[^\s，。,]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)\s*[（(]\s*([^（()）]{2,30}?)\s*[）)]")
+
+
+def dateline_credit(ln: str) -> str | None:
+    """AUTH-DATELINE-CREDIT: `新华社北京5月19日电（刘某、杨某）…` -> 刘某、杨某; every name
+    must look like a person's (`电（记者 X）` is AUTH-BODY-BYLINE's, `讯（通讯员…）`, a
+    place or a sentence in the bracket is nobody)."""
+    m = _DATELINE_CREDIT.match(ln)
+    if not m:
+        return None
+    v = writer_names(m.group(1))
+    return v if person_like(v) else None
 
 
 def _page_lines(root, scope=None, index=None):
@@ -366,7 +383,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
         for i in head + inside[-3:]:
-            a = _body_byline(lines[i])
+            a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
             if a and _plausible_name(a):
                 author = a
                 if len(lines[i]) <= 30 and i >= b0:
@@ -407,8 +424,19 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     # on a self-published post or a thread the account / poster is the author: any
     # account-like name, not only a person's (AUTH-ACCOUNT)
     shape = _account_like if kind in ("blog", "forum") else _person_or_office
+    editors = None  # AUTH-META-EDITOR: the editors credited anywhere on the page, lazily
+
+    def editor_account(a: str | None) -> bool:
+        nonlocal editors
+        if not (a and R.meta_editor_guard):
+            return False
+        if editors is None:
+            editors = credited_editors(_page_lines(root, None, index)[0]) | {squash(rec["editor"] or "")}
+        return names_editors(a, editors)
+
     if not author and R.markup_author:
         author = markup_author(root, rec["source"], site_name, shape)
+        author = None if editor_account(author) else author
     if not author and R.jsonld_author:
         a = jsonld_value(root, "author")
         author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
@@ -422,7 +450,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
-                not _in_title_suffix(root, a) and shape(writer_names(a)):
+                not _in_title_suffix(root, a) and shape(writer_names(a)) and not editor_account(a):
             author = a
     if not author and R.photo_author:
         for i in head:
@@ -479,7 +507,8 @@ def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
             if not (shape or person_like)(a):
                 continue
         a = F.person(a)
-        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):
+        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a) \
+                and not (rules().label_not_name and squash(a) in ACCOUNT_NOT_NAME):
             return a
     return None
 
@@ -617,6 +646,9 @@ def trailing_byline(ln: str) -> str | None:
 _ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")
 
 
+_LABELLED_VALUE = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")
+
+
 def account_name(zone_lines: list[str], title: str | None) -> str | None:
     """AUTH-ACCOUNT: on a self-published post, the account named under the title:
     the first short line left once dates, `来源：`, `原创`, `关注`, `举报` and separators
@@ -632,6 +664,8 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
         if pd is not None and pd.raw:
             v = v.replace(pd.raw, " ")
         v = re.sub(r"\d{1,4}[-/:：.]\d{1,2}(?:[-/:：.]\d{1,2})*", " ", v)
+        if rules().label_not_name and _LABELLED_VALUE.search(_ACCOUNT_JUNK.sub(" ", v)):
+            continue  # AUTH-NOT-NAME-LABEL: 发布于：北京市 is a labelled field, no account
         v = _ACCOUNT_JUNK.sub(" ", v)
         v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
         if not v or " " in v.strip() and len(v.split()) > 2:
