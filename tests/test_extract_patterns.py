@@ -789,3 +789,12 @@ def test_the_one_article_element_holds_the_body():
     assert extract_page(html).record["body"] == short[0]
     with use_rules(article_scope=False):
         assert short[0] not in (extract_page(html).record["body"] or "")
+
+
+def test_date_of_another_article_is_not_the_pages():
+    # PUB-NOT-OTHER: a blog header names the latest recommended article's date first
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="最新推荐文章于 2023-09-04 17:53:10 发布<br>某作者<br>于 2023-03-12 13:08:03 发布")
+    assert rec_of(html)["published_at"].startswith("2023-03-12T13:08:03")
+    with use_rules(other_article_date=False):
+        assert rec_of(html)["published_at"].startswith("2023-09-04")

@@ -107,6 +107,9 @@ def _body_byline(ln: str) -> str | None:
     return writer_names(value)
 
 
+# PUB-NOT-OTHER: 最新推荐文章于 2023-09-04 发布 / 相关文章 / 上一篇: another article's line
+_OTHER_ARTICLE = re.compile(r"(?:推荐|最新|相关|热门)(?:文章|阅读|新闻)|上一篇|下一篇")
+
 # AUTH-DATELINE-CREDIT: a wire dateline (新华社北京5月19日电, 本报讯) and the names in the
 # bracket right after it: the writers, credited without 记者
 _DATELINE_CREDIT = re.compile(r"^[^\s，。,]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)\s*[（(]\s*([^（()）]{2,30}?)\s*[）)]")
@@ -306,13 +309,15 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
 
     # --- date: labelled near the title, metas, any near the title, labelled anywhere
     cands = []
-    for ln in Z:
+    # PUB-NOT-OTHER: a line about another article dates that article
+    Zd = [ln for ln in Z if not (R.other_article_date and _OTHER_ARTICLE.search(ln))]
+    for ln in Zd:
         pd = _line_date(ln)
         if pd is not None:
             cands.append(pd)
             break
     if not cands:
-        pd = split_date(Z)
+        pd = split_date(Zd)
         if pd is not None:
             cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
@@ -321,7 +326,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             or F.parse_any_date(time_datetime(root))
     if not R.visible_date_first:
         cands.append(meta_date)
-    for ln in Z:
+    for ln in Zd:
         pd = find_date(ln) if len(ln) <= 80 else None  # an info line, not a sentence
         if pd is not None:
             cands.append(pd)

@@ -79,6 +79,9 @@ class Rules:
     # BODY-ARTICLE-ELEMENT: a page with one <article> element holding text says where
     # its article is: the body is looked for inside it
     article_scope: bool = True
+    # PUB-NOT-OTHER: a date in a line about another article (最新推荐文章于 … 发布) is not
+    # this page's
+    other_article_date: bool = True
 
 
 DEFAULT = Rules()
@@ -113,6 +116,7 @@ GRID = {
     "dateline_credit": (True, False),
     "label_not_name": (True, False),
     "article_scope": (True, False),
+    "other_article_date": (True, False),
 }
 
 _current = [DEFAULT]
