@@ -798,3 +798,17 @@ def test_date_of_another_article_is_not_the_pages():
     assert rec_of(html)["published_at"].startswith("2023-03-12T13:08:03")
     with use_rules(other_article_date=False):
         assert rec_of(html)["published_at"].startswith("2023-09-04")
+
+
+@pytest.mark.parametrize("line,author", [
+    ("本报记者 王乐某 方 某", "王乐某、方某"),
+    ("本报记者 王某 张某", "王某、张某"),
+])
+def test_padded_two_character_name_is_one_name(line, author):
+    # AUTH-PADDED-NAME: a two-character name printed with a space to a width of three
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024年05月10日06:58 来源：人民网", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if " 某" in line:
+        with use_rules(padded_name=False):
+            assert rec_of(html)["author"] != author

@@ -47,6 +47,21 @@ _MEDIUM_AFTER = re.compile(r"^(.+?)\s*[/／]\s*([^/／\s]{2,20})$")
 _PHOTO_AFTER = re.compile(r"^\s*[/／]?\s*(?:摄影|摄)(?![\u4e00-\u9fff])")
 
 
+def _join_padded(parts: list[str]) -> list[str]:
+    """AUTH-PADDED-NAME: [王某某, 方, 某] -> [王某某, 方某]: a pair of single Han characters
+    among longer names is one name printed with a space to fill the width of three."""
+    out, i = [], 0
+    while i < len(parts):
+        if i + 1 < len(parts) and len(parts[i]) == 1 == len(parts[i + 1]) \
+                and "\u4e00" <= parts[i] <= "\u9fff" and "\u4e00" <= parts[i + 1] <= "\u9fff":
+            out.append(parts[i] + parts[i + 1])
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
 def writer_names(value: str | None) -> str | None:
     """The writers' names of a byline value, joined by 、: the role prefix and the photo
     credit dropped, trailing text glued to the last name cut (余毅菁 向雪妮返回富达 ->
@@ -63,6 +78,8 @@ def writer_names(value: str | None) -> str | None:
     parts = [p for p in NAME_SPLIT_RX.split(v) if p]
     if len(parts) > 1 and all(len(p) == 1 for p in parts):
         return "".join(parts)  # one name spaced out to fill the line (赵 培)
+    if rules().padded_name and len(parts) > 2:
+        parts = _join_padded(parts)
     if len(parts) > 1 and not v.isascii():
         keep = []
         for p in parts:
@@ -77,6 +94,9 @@ def writer_names(value: str | None) -> str | None:
 _REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
+
+
+_PADDED_NEXT = re.compile(r"^\s+([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?=\s|$)")
 
 
 def _body_byline(ln: str) -> str | None:
@@ -98,6 +118,9 @@ def _body_byline(ln: str) -> str | None:
     value = m.group(1)
     if _PHOTO_AFTER.match(s[m.end():]):
         return None
+    pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
+    if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
+        value += " " + pad.group(1) + " " + pad.group(2)
     if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
         return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):

@@ -82,6 +82,9 @@ class Rules:
     # PUB-NOT-OTHER: a date in a line about another article (最新推荐文章于 … 发布) is not
     # this page's
     other_article_date: bool = True
+    # AUTH-PADDED-NAME: 本报记者 王某某 方 某: two single characters in a names list are
+    # one two-character name spaced to the width of three
+    padded_name: bool = True
 
 
 DEFAULT = Rules()
@@ -117,6 +120,7 @@ GRID = {
     "label_not_name": (True, False),
     "article_scope": (True, False),
     "other_article_date": (True, False),
+    "padded_name": (True, False),
 }
 
 _current = [DEFAULT]
