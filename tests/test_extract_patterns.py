@@ -812,3 +812,15 @@ def test_padded_two_character_name_is_one_name(line, author):
     if " 某" in line:
         with use_rules(padded_name=False):
             assert rec_of(html)["author"] != author
+
+
+def test_day_of_a_meta_takes_the_time_printed_on_the_page():
+    # PUB-REFINE-PAGE: the meta gives the day, an info row far from the title the time;
+    # a related story's headline with the same day and another time is not read
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="", head="<meta name='publishdate' content='2024-05-20'>",
+                side="<ul><li>另一条新闻的标题在这里 2024-05-20 09:00</li></ul>"
+                     "<div>发稿时间：2024-05-20 13:15:00 来源：央视新闻客户端</div>")
+    assert rec_of(html)["published_at"] == "2024-05-20T13:15:00+08:00"
+    with use_rules(refine_from_page=False):
+        assert rec_of(html)["published_at"] == "2024-05-20"

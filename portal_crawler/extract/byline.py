@@ -8,7 +8,7 @@ import re
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.credits import credited_editors, names_editors
-from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date
+from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date, refine_day
 from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
@@ -387,6 +387,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if pd is None:
         pd = date_from_url(url)
+    if pd is not None and pd.precision == "date" and R.refine_from_page:
+        pd = refine_day(pd, _page_lines(root, None, index)[0])
     rec = F.date_fields(pd)
 
     # --- labelled fields: the info zone first, then the body's head and tail

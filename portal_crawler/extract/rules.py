@@ -85,6 +85,9 @@ class Rules:
     # AUTH-PADDED-NAME: 本报记者 王某某 方 某: two single characters in a names list are
     # one two-character name spaced to the width of three
     padded_name: bool = True
+    # PUB-REFINE-PAGE: a day-precision date (a meta) takes its time from a short line of
+    # the page printing the same day with a time (发稿时间：2024-05-20 13:15:00)
+    refine_from_page: bool = True
 
 
 DEFAULT = Rules()
@@ -121,6 +124,7 @@ GRID = {
     "article_scope": (True, False),
     "other_article_date": (True, False),
     "padded_name": (True, False),
+    "refine_from_page": (True, False),
 }
 
 _current = [DEFAULT]
