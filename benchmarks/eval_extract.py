@@ -1,6 +1,7 @@
 """Extraction benchmark: our extractor vs GNE, trafilatura, readability-lxml and magic-html.
 
-    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--final] [--cv K] [--replica] [--json] [-v]
+    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--magic-html DIR] [--final] [--cv K]
+                                      [--parse-errors] [--replica] [--json] [-v]
 
 EVAL_DIR (default ``<repo>/../shared/eval``; pages are read in place, never copied)
 holds ``cwced-dev/`` (23 pages with their own truth) and ``gne-unlabelled/`` (67 pages,
@@ -20,6 +21,10 @@ extractor side by side, per field, on:
   was opened; the held-aside third is scored with ``--final`` only, with the corpus's own
   labels (never opened here), the dev two thirds with the reviewed labels of
   ``benchmarks/labels/cwced-corpus.json``.
+- magic-article-dev / magic-forum-dev (and -held-aside with ``--final``): the Chinese
+  pages of opendatalab/magic-html's benchmark (``--magic-html DIR``; ``is_chinese``,
+  ``magic_held_aside``), body truth the benchmark's ``content``, author and date of the
+  article pages from ``benchmarks/labels/magic-html.json``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
