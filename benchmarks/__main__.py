@@ -20,7 +20,8 @@ KEYS = ("crawl_ratio", "crawl_pages_per_s", "extract_speedup_vs_trafilatura", "s
         "search_speedup_vs_like", "snapshot_zip_ratio", "verify_sha256sum_ratio", "snapshot_rss_growth_ratio",
         "verify_rss_growth_ratio", "revisit_bytes_ratio", "scaleout_speedup_2w", "scaleout_min_gap_ratio",
         "scaleout_restart_items_lost", "scaleout_hosts_min_gap_ratio",
-        "attach_text_f1_min", "attach_pdf_vs_pdftotext", "capture_pages_ratio", "capture_recrawl_bytes_ratio")
+        "attach_text_f1_min", "attach_pdf_vs_pdftotext", "capture_pages_ratio", "capture_recrawl_bytes_ratio",
+        "capture_refresh_file_bytes_ratio")
 BENCHES = ("crawl", "extract", "storage", "recrawl", "polite", "search", "snapshot", "scaleout", "attach")
 
 
@@ -215,7 +216,7 @@ def rows(f: dict) -> list[dict]:
     at, ac = ad.get("text") or {}, ad.get("crawl") or {}
     pv = at.get("pdf_vs_pdftotext") or {}
     out += [
-        {"metric": "attachment text char F1 vs the replica's text, worst of PDF (CID, TrueType), DOCX, XLSX ("
+        {"metric": "attachment text char F1 vs the replica's text, worst of PDF (CID, TrueType), DOCX, XLSX, DOC, XLS, OFD ("
                    + ", ".join(f"{k} {v['f1_min']}" for k, v in at.items() if k != "pdf_vs_pdftotext") + ")",
          "ours": f.get("attach_text_f1_min"), "baseline": 1.0, "ratio": f.get("attach_text_f1_min"),
          "target": ">= 0.98", "met": met(f.get("attach_text_f1_min"), lambda v: v >= 0.98)},
@@ -232,6 +233,10 @@ def rows(f: dict) -> list[dict]:
          "met": met(f.get("capture_recrawl_bytes_ratio"),
                     lambda v: ac.get("recrawl_bytes") is not None
                     and ac["recrawl_bytes"] <= ac.get("recrawl_bytes_off", 0))},
+        {"metric": "file body bytes sent, re-crawl fetching every article again (files re-checked) vs first crawl",
+         "ours": ac.get("refresh_file_bytes"), "baseline": ac.get("first_file_bytes"),
+         "ratio": f.get("capture_refresh_file_bytes_ratio"), "target": "0 (every re-check a 304)",
+         "met": met(f.get("capture_refresh_file_bytes_ratio"), lambda v: v == 0)},
     ]
     return out
 

@@ -1,12 +1,15 @@
 """Attachments and page resources (issue 25), ratios measured in one run:
 
 * attachment text: character F1 (multiset of non-space characters) of our text against
-  the replica's known text, per format (both PDF producers, DOCX, XLSX);
+  the replica's known text, per format (both PDF producers, DOCX, XLSX, DOC, XLS, OFD);
 * PDF reading ms per MB: ours (pdfminer.six, in the bounded child) against poppler's
   ``pdftotext`` on the same files (both as one process per file, the way each runs);
 * crawl pages/s with capture (attachments + resources) on / off, the same replica,
   runs alternated;
-* bytes fetched by an unchanged re-crawl / the first crawl, with capture on.
+* bytes fetched by an unchanged re-crawl / the first crawl, with capture on;
+* file body bytes (attachments, images, stylesheets) the replica sent to a re-crawl that
+  fetches every article again (``refresh_days``: each archived file re-checked with a
+  conditional request) / those it sent to the first crawl (target 0: all 304s).
 """
 from __future__ import annotations
 
@@ -34,10 +37,10 @@ def f1(got: str | None, want: str) -> float:
 
 def _files(per_kind: int) -> dict[str, list[str]]:
     from portal_crawler.replica import attachments as A
-    out: dict[str, list[str]] = {k: [] for k in ("pdf_cid", "pdf_ttf", "docx", "xlsx")}
+    out: dict[str, list[str]] = {k: [] for k in ("pdf_cid", "pdf_ttf", "docx", "xlsx", "doc", "xls", "ofd")}
     i = 0
     while any(len(v) < per_kind for v in out.values()) and i < 100_000:
-        for ext in ("pdf", "docx", "xlsx"):
+        for ext in ("pdf", "docx", "xlsx", "doc", "xls", "ofd"):
             p = f"/uploads/soft/210101/1-210101{i:06d}0.{ext}"
             k = A.spec(SEED, p).kind
             if k in out and len(out[k]) < per_kind:
@@ -102,7 +105,8 @@ def child(args: dict) -> dict:
     sites = common.load_sites(args["sites_file"], args["keys"], download_delay=0, concurrency=4,
                               randomize_delay=False)
     t0 = time.monotonic()
-    st = crawl(args["db"], sites, settings={"PACING_ADAPTIVE": False, **args["settings"]}).stats
+    st = crawl(args["db"], sites, settings={"PACING_ADAPTIVE": False, **args["settings"]},
+               refresh_days=args.get("refresh_days")).stats
     return {"elapsed_s": time.monotonic() - t0, "responses": st.get("downloader/response_count", 0),
             "articles": st.get("archive/new", 0) + st.get("archive/duplicate", 0),
             "bytes": st.get("downloader/response_bytes", 0), "requests": st.get("downloader/request_count", 0)}
@@ -117,14 +121,21 @@ def crawls(keys, scale, rounds: int = 2) -> dict:
             for rnd in range(rounds):
                 for mode in ("off", "on") if rnd == 0 else ("on", "off"):
                     on = mode == "on"
+                    rep.reset_stats()
                     r = common.run_child("benchmarks.bench_attach:child", {
                         "sites_file": str(sf), "keys": keys, "db": str(work / f"{mode}{rnd}.db"),
                         "settings": {"ATTACHMENTS_ENABLED": on, "RESOURCES_ENABLED": on}})
                     r["articles_per_s"] = round(r["articles"] / r["elapsed_s"], 2)
+                    r["file_body_bytes"] = _file_bytes(rep.stats())
                     out[mode].append(r)
             again = common.run_child("benchmarks.bench_attach:child", {
                 "sites_file": str(sf), "keys": keys, "db": str(work / "on0.db"),
                 "settings": {"ATTACHMENTS_ENABLED": True, "RESOURCES_ENABLED": True}})
+            rep.reset_stats()
+            refresh = common.run_child("benchmarks.bench_attach:child", {
+                "sites_file": str(sf), "keys": keys, "db": str(work / "on0.db"), "refresh_days": 100000,
+                "settings": {"ATTACHMENTS_ENABLED": True, "RESOURCES_ENABLED": True}})
+            refresh["file_body_bytes"] = _file_bytes(rep.stats())
             off_again = common.run_child("benchmarks.bench_attach:child", {
                 "sites_file": str(sf), "keys": keys, "db": str(work / "off0.db"),
                 "settings": {"ATTACHMENTS_ENABLED": False, "RESOURCES_ENABLED": False}})
@@ -137,7 +148,16 @@ def crawls(keys, scale, rounds: int = 2) -> dict:
             "first_bytes": first["bytes"], "recrawl_bytes": again["bytes"],
             "recrawl_bytes_ratio": round(again["bytes"] / first["bytes"], 4),
             "recrawl_bytes_off": off_again["bytes"], "first_bytes_off": out["off"][0]["bytes"],
-            "recrawl_bytes_ratio_off": round(off_again["bytes"] / out["off"][0]["bytes"], 4)}
+            "recrawl_bytes_ratio_off": round(off_again["bytes"] / out["off"][0]["bytes"], 4),
+            "refresh_file_bytes": refresh["file_body_bytes"], "first_file_bytes": first["file_body_bytes"],
+            "refresh_file_bytes_ratio": round(refresh["file_body_bytes"] / first["file_body_bytes"], 4),
+            "refresh_requests": refresh["requests"]}
+
+
+def _file_bytes(stats: dict) -> int:
+    """Body bytes of files (attachments, images, stylesheets) the replica sent, all sites."""
+    return sum(n for kinds in stats.get("bytes", {}).values() for k, n in kinds.items()
+               if k in ("attachment", "upload", "static"))
 
 
 def run(quick: bool) -> dict:
@@ -147,4 +167,5 @@ def run(quick: bool) -> dict:
     f1_min = min(v["f1_min"] for k, v in q.items() if k != "pdf_vs_pdftotext")
     return {"attach_text_f1_min": f1_min, "attach_pdf_vs_pdftotext": q["pdf_vs_pdftotext"]["ratio"],
             "capture_pages_ratio": c["capture_ratio"], "capture_recrawl_bytes_ratio": c["recrawl_bytes_ratio"],
+            "capture_refresh_file_bytes_ratio": c["refresh_file_bytes_ratio"],
             "attach_detail": {"text": q, "crawl": c, "sites": keys, "scale": scale}}

@@ -241,6 +241,36 @@ def test_incremental_recrawl_on_workers_fetches_only_new(replica_net, redis_serv
 
 
 @pytest.mark.slow
+def test_workers_fetch_no_archived_file_again_and_recheck_each_once(replica_net, redis_server, tmp_path):
+    """Workers know the archive's attachments and page resources (they never open it):
+    a re-crawl on workers that fetches every article again downloads no file the archive
+    holds; each is re-checked once across the run, conditionally (304: no body bytes)."""
+    db = tmp_path / "shared.db"
+    _check_ok(Cluster(redis_server.url, _args(replica_net, db), workers=2).wait())
+    first = replica_net.stats(paths=True)
+    replica_net.reset_stats()
+    _check_ok(Cluster(redis_server.url, _args(replica_net, db, "--refresh-days", "100000"), workers=2).wait())
+    second = replica_net.stats(paths=True)
+    files = ("attachment", "upload", "static")
+    assert sum(first["bytes"][s].get(k, 0) for s in first["bytes"] for k in files) > 100_000
+    assert {s: {k: v for k, v in b.items() if k in files} for s, b in second["bytes"].items()} == \
+        {s: {k: 0 for k in b if k in files} for s, b in second["bytes"].items()}
+    con = sqlite3.connect(db)
+    checked = {u for (u,) in con.execute("SELECT url FROM attachments WHERE fetch = 'ok' AND etag IS NOT NULL "
+                                         "UNION SELECT url FROM resources WHERE fetch = 'ok' AND etag IS NOT NULL")}
+    assert checked
+    asked = {}
+    for site, paths in second["paths"].items():
+        for p, n in paths.items():
+            if p.startswith(("/uploads/", "/templets/")):
+                asked[(site, p)] = n
+    assert asked and max(asked.values()) == 1     # once across the coordinator and both workers
+    assert len(asked) == len(checked)
+    assert con.execute("SELECT count(*) FROM attachments WHERE fetch = 'ok' AND etag IS NOT NULL "
+                       "AND checked_at IS NULL").fetchone()[0] == 0
+
+
+@pytest.mark.slow
 def test_workers_command_and_a_frozen_workers_leases_returned(replica_net, redis_server, tmp_path):
     """`workers --redis URL` lists the live processes with their leases and last heartbeat;
     a worker that stops heartbeating (SIGSTOP: frozen, holding its leases) has them back

@@ -121,8 +121,14 @@ def test_recheck_writes_revisits_for_unchanged_pages(replica_net, tmp_path):
     served = replica_net.stats()["sites"]
     pages = sum(served[s].get("article", 0) + served[s].get("article_page", 0) for s in E2E_SITES)
     recheck = sorted(set(warc_dir(db).glob("*.warc.gz")) - set(first))
-    kinds = [h["WARC-Type"] for _, h, _, _ in _records(recheck)]
-    assert kinds.count("revisit") == pages > 100
+    revisits = [h for _, h, _, _ in _records(recheck) if h["WARC-Type"] == "revisit"]
+    profiles = [h["WARC-Profile"].rsplit("/", 1)[1] for h in revisits]
+    assert profiles.count("identical-payload-digest") == pages > 100
+    # ... and every file re-checked (crawler/files.py) answered 304: a server-not-modified
+    # revisit each, of a URL the replica served a file at
+    files = sum(served[s].get(k, 0) for s in E2E_SITES for k in ("attachment", "upload", "static"))
+    assert profiles.count("server-not-modified") == files > 0
+    assert len(profiles) == pages + files
     # What that saves: the re-check stores list pages and headers only (~37% here).
     assert recheck[0].stat().st_size < 0.5 * sum(f.stat().st_size for f in first)
     first = first + recheck

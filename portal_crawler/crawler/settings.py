@@ -133,10 +133,20 @@ ATTACHMENT_TEXT_MAXSIZE = 64 * 1024 * 1024
 # Page resources (crawler/files.py): the images and stylesheets an article page loads,
 # captured once per archive (the same payload under another URL: a revisit record), so
 # its replay looks as the page did. They are fetched at the site's pace; robots.txt
-# rules them only with RESOURCES_OBEY_ROBOTS (DedeCMS sites disallow /templets, where
-# their stylesheets live: obeying it replays every page unstyled).
+# rules them only with RESOURCES_OBEY_ROBOTS. Off by default: they are page requisites,
+# which a reader's browser loads with every page and archival crawlers (Heritrix,
+# Browsertrix) fetch regardless, and DedeCMS sites disallow /templets, where their
+# stylesheets live (obeying it replays every page unstyled). Attachments are documents
+# of their own: they obey robots.txt like pages (ROBOTSTXT_OBEY; a disallowed one is
+# recorded ``skipped``).
 RESOURCES_ENABLED = True
 RESOURCES_OBEY_ROBOTS = False
+# Re-checks (crawler/files.py): an archived attachment or page resource is asked for
+# again, conditionally (If-None-Match / If-Modified-Since with its stored validators),
+# once per run when an article linking it is fetched. A 304 costs a request and no
+# body; a changed file is captured anew (the earlier capture stays). Off: an archived
+# file is never asked for again, and a changed one goes unnoticed.
+FILES_RECHECK = True
 
 # Blocked answers: anti-bot challenges, firewalls, rate limits (crawler/downloader/blocking.py,
 # docs/operators.md "Blocks and back-off"). A site whose last BLOCK_BACKOFF_WINDOW answers were at

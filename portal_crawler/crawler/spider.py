@@ -37,7 +37,7 @@ from portal_crawler.crawler.lock import ArchiveLock
 from portal_crawler.crawler.sitesettings import apply_site_settings
 from portal_crawler.sites.registry import Site, resolve_sites
 from portal_crawler.store.archive import Archive
-from portal_crawler.store.attachments import known_file_urls, known_resource_urls
+from portal_crawler.store.attachments import known_file_urls, known_resource_urls, recheck_validators
 from portal_crawler.urls import canonical_url, identity_key
 from portal_crawler.crawler.stats import CHANNEL_FILTER, ERRORS, site_key
 from portal_crawler.crawler.stopping import StopRequested
@@ -81,7 +81,7 @@ class PortalSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, sites=None, sites_file=None, known=None, backfill=None,
-                     known_files=None, known_resources=None, **kwargs):
+                     known_files=None, known_resources=None, recheck=None, **kwargs):
         """Also the entry of ``scrapy crawl portal -a sites=harbin,zhejiang -a sites_file=F
         -s PORTAL_DB=PATH``: ``-a`` values arrive as strings and are parsed here."""
         s = crawler.settings
@@ -99,6 +99,8 @@ class PortalSpider(scrapy.Spider):
             files_known, res_known = state.pop("known_files"), state.pop("known_resources")
             known_files = files_known if known_files is None else known_files
             known_resources = res_known if known_resources is None else known_resources
+            recheck = state.pop("recheck") if recheck is None else recheck
+            state.pop("recheck", None)
             for key, value in state.items():
                 kwargs.setdefault(key, value)
         apply_site_settings(s, chosen)
@@ -106,7 +108,8 @@ class PortalSpider(scrapy.Spider):
         if spider.overlap is None:
             spider.overlap = s.getint("INCREMENTAL_OVERLAP_PAGES")
         spider.limits = {k: site_limits(site, s) for k, site in spider.sites.items()}
-        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set(), known_resources or set())
+        spider.files = FileFetcher.from_crawler(crawler, spider, known_files or set(), known_resources or set(),
+                                                recheck)
         return spider
 
     # -- helpers -------------------------------------------------------------------------
@@ -490,7 +493,9 @@ def archive_state(ar: Archive, sites: list[Site], full_lists: bool) -> tuple[dic
              "retry": {k: ar.retry_requests(k) for k in keys},
              "full_lists": full_lists or ar.last_run_unfinished(keys),
              "known_files": known_file_urls(ar.conn),     # attachments and page resources:
-             "known_resources": known_resource_urls(ar.conn)}   # fetched once per archive
+             "known_resources": known_resource_urls(ar.conn),   # fetched once per archive,
+             "recheck": {"files": recheck_validators(ar.conn, "attachments"),   # re-checked
+                         "resources": recheck_validators(ar.conn, "resources")}}   # conditionally
     return known, state
 
 

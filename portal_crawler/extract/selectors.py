@@ -61,4 +61,4 @@ BODY_DROP_LINES = [
 ]
 
 # Attachment extensions (links in the body).
-ATTACHMENT_EXT = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "zip", "rar", "ppt", "pptx")
+ATTACHMENT_EXT = ("pdf", "doc", "docx", "xls", "xlsx", "wps", "ofd", "zip", "rar", "ppt", "pptx")

@@ -1,6 +1,7 @@
 """A document's plain text: PDF (pdfminer.six), DOCX (python-docx), XLSX (openpyxl),
-OFD (its XML text layer, zipfile + lxml). Legacy DOC/XLS/WPS, archives and the rest
-are kept as files only (``unsupported``).
+OFD (its XML text layer, zipfile + lxml), legacy Word 97-2003 DOC (olefile and the
+format's piece table) and legacy XLS (xlrd). WPS/ET, archives and the rest are kept as
+files only (``unsupported``).
 
 ``read_text(data, ext, content_type) -> (status, format, text)``; status is one of
 ``ok``, ``empty`` (a document without text), ``no_text_layer`` (a PDF whose pages
@@ -88,20 +89,39 @@ def _docx(data: bytes) -> tuple[str, str | None]:
     return _result("\n".join(p.strip() for p in parts if p.strip()))
 
 
+def _sheet_text(rows) -> tuple[str, str | None]:
+    """A workbook's text as the sheets show it: cells joined by tabs (trailing empty
+    ones dropped), rows by newlines; a whole number stored as a float shows as one."""
+    out = []
+    for row in rows:
+        cells = ["" if v is None or v == "" else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+                 for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            out.append("\t".join(cells))
+    return _result("\n".join(out))
+
+
 def _xlsx(data: bytes) -> tuple[str, str | None]:
     import openpyxl
     _check_zip(data)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    rows = []
-    for ws in wb.worksheets:
-        for row in ws.iter_rows(values_only=True):
-            cells = ["" if v is None else str(v) for v in row]
-            while cells and cells[-1] == "":
-                cells.pop()
-            if cells:
-                rows.append("\t".join(cells))
-    wb.close()
-    return _result("\n".join(rows))
+    try:
+        return _sheet_text(row for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
+def _xls(data: bytes) -> tuple[str, str | None]:
+    """Legacy Excel (BIFF8 in an OLE2 file) with xlrd, which reads .xls only."""
+    import xlrd
+    book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    try:
+        return _sheet_text(book.sheet_by_index(i).row_values(r)
+                           for i in range(book.nsheets) for r in range(book.sheet_by_index(i).nrows))
+    finally:
+        book.release_resources()
 
 
 def _ofd(data: bytes) -> tuple[str, str | None]:
@@ -128,11 +148,90 @@ def _ofd(data: bytes) -> tuple[str, str | None]:
     return _result(join_wrapped("\n".join(out)))
 
 
+def _doc(data: bytes) -> tuple[str, str | None]:
+    """Word 97-2003 binary ([MS-DOC]): the compound file opened with olefile, the main
+    document's text read through the piece table (``Clx`` in the table stream), each
+    piece UTF-16LE or, compressed, cp1252 (2.4.1). Field instructions are dropped and
+    their results kept; paragraph, cell and page marks become line breaks.
+
+    Not antiword or catdoc (Debian): on Word 97 files LibreOffice writes from Chinese
+    text, antiword printed nothing or ``?`` and refused short ones ("text stream too
+    small"), and catdoc garbled some UTF-16 runs (tests/test_attachments.py reads such
+    files)."""
+    import olefile
+    import struct
+    ole = olefile.OleFileIO(data)
+    try:
+        if not ole.exists("WordDocument"):
+            return "unsupported", None
+        wd = ole.openstream("WordDocument").read()
+        u16 = lambda b, i: struct.unpack_from("<H", b, i)[0]   # noqa: E731
+        u32 = lambda b, i: struct.unpack_from("<I", b, i)[0]   # noqa: E731
+        if u16(wd, 0) != 0xA5EC:
+            return "error: not a Word 97-2003 document (FIB)", None
+        flags = u16(wd, 10)
+        if flags & 0x0100:                                   # fEncrypted
+            return "encrypted", None
+        table = "1Table" if flags & 0x0200 else "0Table"    # fWhichTblStm
+        p = 34 + 2 * u16(wd, 32)                            # past FibBase, csw, fibRgW
+        ccp_text = u32(wd, p + 2 + 3 * 4)                   # fibRgLw.ccpText
+        p += 2 + 4 * u16(wd, p)                             # past cslw, fibRgLw
+        fc_clx, lcb_clx = u32(wd, p + 2 + 33 * 8), u32(wd, p + 2 + 33 * 8 + 4)
+        if not ole.exists(table) or not lcb_clx:
+            return "error: no piece table", None
+        clx = ole.openstream(table).read()[fc_clx:fc_clx + lcb_clx]
+    finally:
+        ole.close()
+    i = 0
+    while i < len(clx) and clx[i] == 1:                    # Prc entries before the Pcdt
+        i += 3 + u16(clx, i + 1)
+    if i >= len(clx) or clx[i] != 2:
+        return "error: bad piece table", None
+    plc = clx[i + 5:i + 5 + u32(clx, i + 1)]
+    n = (len(plc) - 4) // 12
+    cps = [u32(plc, 4 * k) for k in range(n + 1)]
+    out = []
+    for k in range(n):
+        start, end = cps[k], min(cps[k + 1], ccp_text)     # the main document only
+        if start >= end:
+            break
+        fc = u32(plc, 4 * (n + 1) + 8 * k + 2)
+        if fc & 0x40000000:                                 # fCompressed: 8-bit, at fc / 2
+            at = (fc & 0x3FFFFFFF) // 2
+            out.append(wd[at:at + end - start].decode("cp1252", "replace"))
+        else:
+            out.append(wd[fc:fc + 2 * (end - start)].decode("utf-16-le", "replace"))
+    return _result(_doc_marks("".join(out)))
+
+
+def _doc_marks(text: str) -> str:
+    """Word's control characters: fields (0x13 instruction 0x14 result 0x15) keep their
+    result; paragraph (CR), cell (0x07), line (0x0B) and page (0x0C) marks end lines;
+    other controls (anchors of pictures, footnotes) go."""
+    out, depth, hidden = [], 0, []
+    for ch in text:
+        if ch == "\x13":
+            depth += 1
+            hidden.append(True)
+        elif ch == "\x14" and depth:
+            hidden[-1] = False
+        elif ch == "\x15" and depth:
+            depth -= 1
+            hidden.pop()
+        elif hidden and hidden[-1]:
+            continue
+        elif ch in "\r\x07\x0b\x0c":
+            out.append("\n")
+        elif ch >= " " or ch == "\t":
+            out.append(ch)
+    return "\n".join(ln.strip() for ln in "".join(out).split("\n") if ln.strip())
+
+
 def _result(text: str) -> tuple[str, str | None]:
     return ("ok", text) if text.strip() else ("empty", None)
 
 
-_READERS = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "ofd": _ofd}
+_READERS = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "ofd": _ofd, "doc": _doc, "xls": _xls}
 
 
 def read_text(data: bytes, ext: str | None = None, content_type: str | None = None

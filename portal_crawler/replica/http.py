@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from twisted.internet import protocol
 
-REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 400: "Bad Request",
+REASONS = {200: "OK", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request",
            404: "Not Found", 405: "Method Not Allowed", 412: "Precondition Failed",
            429: "Too Many Requests", 500: "Internal Server Error",
            503: "Service Unavailable"}

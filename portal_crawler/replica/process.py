@@ -92,6 +92,16 @@ class ReplicaProcess:
     def stats(self, paths: bool = False) -> dict:
         return self._control("stats?paths=1" if paths else "stats")
 
+    def disallow(self, prefix: str) -> list[str]:
+        """Every site's robots.txt disallows ``prefix`` from now on (to all agents)."""
+        from urllib.parse import quote
+        return self._control("robots?disallow=" + quote(prefix))["disallow"]
+
+    def revise(self, path: str) -> int:
+        """Publish a new revision of the attachment at ``path`` (attachments.py); returns it."""
+        from urllib.parse import quote
+        return self._control("revise?path=" + quote(path))["revision"]
+
     def reset_stats(self):
         self._control("stats/reset")
 

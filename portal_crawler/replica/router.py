@@ -39,8 +39,9 @@ def _int(qs: dict, name: str) -> int | None:
 
 
 class SiteRouter:
-    def __init__(self, net: Network, m: SiteModel):
+    def __init__(self, net: Network, m: SiteModel, revisions: dict[str, int] | None = None):
         self.net, self.m = net, m
+        self.revisions = {} if revisions is None else revisions   # attachment path -> revision
         self.by_path = {c.path: t for t, c in m.channels.items()}
 
     def html(self, kind: str, text: str | None):
@@ -137,12 +138,13 @@ class SiteRouter:
 
     def attachment(self, path: str):
         """A document with known text (replica/attachments.py); the 200 MB one streamed."""
-        s = A.spec(self.net.seed, path)
+        rev = self.revisions.get(path, 0)
+        s = A.spec(self.net.seed, path, rev)
         if s.status == 404:
             return self.not_found()
         if s.doc == "huge":
             return "attachment", 200, s.content_type, Stream(A.HUGE_SIZE, lambda: A.huge_chunks(self.net.seed, path))
-        return "attachment", 200, s.content_type, A.content(self.net.seed, path)
+        return "attachment", 200, s.content_type, A.content(self.net.seed, path, rev)
 
     def route_trs(self, path: str):
         net, m = self.net, self.m

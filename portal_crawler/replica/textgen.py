@@ -159,6 +159,9 @@ def generate(seed: int, site_idx: int, site_key: str, aid: int, tid: int,
         d = entry.strftime("%y%m%d")
         for j in range(rng.randint(1, 2)):
             ext = rng.choice(V.ATTACH_EXT)
+            # Half the archives are OFD documents instead (decided by a hash, not the
+            # generator: every other draw of the article stays as it was).
+            ext = "ofd" if ext == "zip" and mix(seed, site_idx, aid, 4 + j) % 2 else ext
             name = f"{rng.choice(V.OBJECTS)}{rng.choice(V.ATTACH_NAMES)}.{ext}"
             href = f"/uploads/soft/{d}/1-{d}{aid:06d}{j}.{ext}"
             paras.append(("att", f"附件{j + 1}：", href, name))

@@ -33,6 +33,9 @@ class ScaleoutSpider(PortalSpider):
                                  sh.key("walks"))
             else:
                 sh.clear()
+            f = spider.files   # before the config: a worker reads both once it sees the config
+            sh.publish_files({"known_files": sorted(f.seen), "known_resources": sorted(f.seen_resources),
+                              "recheck": f.recheck})
             run_args = s.getdict("PORTAL_RUN_ARGS")
             folder = warcship.warc_folder(s)
             folder.mkdir(parents=True, exist_ok=True)

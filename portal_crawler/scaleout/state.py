@@ -234,6 +234,16 @@ class SharedRun:
                 self.server.sadd(self.key("known", site), *keys[i:i + 5000])
         self.server.set(self.key("config"), json.dumps(config, ensure_ascii=False))
 
+    def publish_files(self, files: dict) -> None:
+        """What the archive holds of attachments and page resources (crawler/files.py:
+        ``known_files``, ``known_resources``, ``recheck``), for workers, which never open
+        the archive: they fetch no file it has, and re-check it as one process would."""
+        self.server.set(self.key("archive_files"), json.dumps(files, ensure_ascii=False))
+
+    def archive_files(self) -> dict:
+        raw = self.server.get(self.key("archive_files"))
+        return json.loads(raw) if raw else {}
+
     def config(self) -> dict | None:
         raw = self.server.get(self.key("config"))
         return json.loads(raw) if raw else None

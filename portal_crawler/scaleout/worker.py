@@ -58,4 +58,8 @@ def work(redis_url: str, *, prefix: str | None = None, warc_dir: str | None = No
     s.set("WARC_DIR", str(warc_dir or config["warc_dir"]))
     s.set("SCALEOUT_COORDINATOR", config["coordinator"])  # a worker never outlives it
     known = probe.known([x.key for x in sites])
-    return run_crawler(s, ScaleoutSpider, sites, known=known, backfill=config["backfill"], **config["spider_args"])
+    files = probe.archive_files()    # the archive's files: none fetched again, re-checked once per run
+    return run_crawler(s, ScaleoutSpider, sites, known=known, backfill=config["backfill"],
+                       known_files=set(files.get("known_files", ())),
+                       known_resources=set(files.get("known_resources", ())),
+                       recheck=files.get("recheck"), **config["spider_args"])

@@ -108,8 +108,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "replaced_at": "When the next version replaced it.",
         }),
     "attachments": (
-        "Files linked from an article's body (pdf, doc(x), xls(x), wps, zip, ...), their "
-        "capture (fetched at most once per archive) and their text.", {
+        "Files linked from an article's body (pdf, doc(x), xls(x), ofd, wps, zip, ...), their "
+        "capture (downloaded once per archive, re-checked conditionally) and their text.", {
             "id": "Integer primary key (the rowid of attachments_fts).",
             "article_id": "The article (articles.id).",
             "url": "Absolute URL of the file.",
@@ -124,11 +124,32 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "warc_file": "WARC file holding the file's capture.",
             "warc_offset": "Offset of that record in the WARC file.",
             "reason": "Why the file was skipped or failed.",
-            "format": "What the bytes are: pdf, docx, xlsx, ofd, doc/xls/wps (OLE), zip, html, unknown.",
+            "format": "What the bytes are: pdf, docx, xlsx, ofd, doc, xls (by their OLE streams), wps, zip, html, unknown.",
             "text_status": "ok, empty, no_text_layer (a scanned PDF: no text to read), unsupported "
                            "(kept as a file only), too_large, timeout, memory_limit, zip_bomb, error: ...",
             "body": "The file's plain text (NULL unless text_status is ok).",
             "fetched_at": "When the file was fetched (UTC).",
+            "etag": "ETag the server sent with the capture (a re-crawl's If-None-Match).",
+            "last_modified": "Last-Modified the server sent with it (a re-crawl's If-Modified-Since).",
+            "checked_at": "When a re-crawl last found the file unchanged (a 304, or the same SHA-256).",
+        }),
+    "attachment_captures": (
+        "Earlier captures of attachments whose content has changed since: the attachments "
+        "rows hold the newest; the WARC keeps every capture's bytes.", {
+            "url": "Absolute URL of the file.",
+            "sha256": "Hex SHA-256 of that earlier capture's bytes.",
+            "status": "HTTP status of that capture.",
+            "content_type": "Content-Type the server sent then.",
+            "size": "Bytes of that capture.",
+            "warc_file": "WARC file holding that capture.",
+            "warc_offset": "Offset of that record in the WARC file.",
+            "format": "What those bytes were (see attachments.format).",
+            "text_status": "How its text was read (see attachments.text_status).",
+            "body": "Its plain text then.",
+            "etag": "ETag the server sent then.",
+            "last_modified": "Last-Modified the server sent then.",
+            "fetched_at": "When that capture was fetched (UTC).",
+            "replaced_at": "When a re-crawl found other content at the URL.",
         }),
     "resources": (
         "Page resources (the images and stylesheets an article page loads), each captured "
@@ -146,6 +167,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                        "(the WARC holds a revisit record).",
             "reason": "Why it was skipped or failed.",
             "fetched_at": "When it was fetched (UTC).",
+            "etag": "ETag the server sent with the capture (a re-crawl's If-None-Match).",
+            "last_modified": "Last-Modified the server sent with it (a re-crawl's If-Modified-Since).",
+            "checked_at": "When a re-crawl last found it unchanged.",
         }),
     "images": (
         "Images of an article's body.", {

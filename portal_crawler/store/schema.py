@@ -264,7 +264,32 @@ CREATE TABLE requeue (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS, _V_FILES]
+# v9: files re-checked on a re-crawl (issue 25, crawler/files.py): each capture's validators
+# (the server's ETag and Last-Modified, sent back as If-None-Match / If-Modified-Since)
+# and when it was last found unchanged; an attachment whose content changed keeps its
+# earlier captures in attachment_captures (the WARC keeps their bytes).
+_V_RECHECK = """
+ALTER TABLE attachments ADD COLUMN etag TEXT;
+ALTER TABLE attachments ADD COLUMN last_modified TEXT;
+ALTER TABLE attachments ADD COLUMN checked_at TEXT;   -- last re-check that found it unchanged
+ALTER TABLE resources ADD COLUMN etag TEXT;
+ALTER TABLE resources ADD COLUMN last_modified TEXT;
+ALTER TABLE resources ADD COLUMN checked_at TEXT;
+CREATE TABLE attachment_captures (
+  url TEXT NOT NULL,          -- an attachment URL whose content has changed since
+  sha256 TEXT NOT NULL,       -- that earlier capture's payload
+  status INTEGER, content_type TEXT, size INTEGER,
+  warc_file TEXT, warc_offset INTEGER,
+  format TEXT, text_status TEXT, body TEXT,
+  etag TEXT, last_modified TEXT,
+  fetched_at TEXT,            -- when it was captured
+  replaced_at TEXT,           -- when a re-check found other content
+  PRIMARY KEY (url, sha256)
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS, _V_FILES,
+                         _V_RECHECK]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

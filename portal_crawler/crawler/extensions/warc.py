@@ -6,7 +6,9 @@ request line and a ``Host`` header), linked by ``WARC-Concurrent-To`` as
 ``warcinfo`` (``WARC-Warcinfo-ID``) and the server's address where known. A page
 fetched again to re-check it (``--refresh-days``) whose payload has not changed is
 written as a ``revisit`` record (identical-payload-digest profile) pointing at the
-original capture, which stays the one the archive rows point at.
+original capture, which stays the one the archive rows point at. A file re-checked
+with a conditional request (crawler/files.py) that answers ``304 Not Modified`` is a
+``revisit`` record of the server-not-modified profile pointing at the capture it confirms.
 
 Each record is its own gzip member, so ``(file, offset)`` is enough to read one
 capture back (``store.warcread.read_capture``). The body is stored as Scrapy hands
@@ -43,6 +45,7 @@ _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
 # standard (one gzip member per record), about 15% larger.
 GZIP_LEVEL = 1
 WARC_VERSION = "1.1"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
@@ -110,8 +113,9 @@ class WarcFiles:
               original_ref: tuple[str, int] | None = None) -> tuple[str, int]:
         """Write one exchange; returns the (file, offset) of the capture to point at.
 
-        With ``original`` (an earlier response of this URL) and an identical payload,
-        the response is a ``revisit`` and the returned pointer is ``original_ref``.
+        With ``original`` (an earlier response of this URL) and an identical payload, or
+        a ``304`` answer, the response is a ``revisit`` and the returned pointer is
+        ``original_ref``.
         """
         if self.fh is None or self.fh.tell() >= self.max_bytes:
             self.close()
@@ -122,9 +126,14 @@ class WarcFiles:
             common["WARC-IP-Address"] = ip
         http = StatusAndHeaders(f"{status} {_reason(status)}", headers + [("Content-Length", str(len(body)))],
                                 protocol="HTTP/1.1")
-        if original is not None and original.digest == digest:
-            resp = self.writer.create_revisit_record(url, digest, original.url, original.date,
+        if original is not None and (original.digest == digest or status == 304):
+            # 304: the server said the file is the one captured (a conditional re-check,
+            # crawler/files.py): WARC 1.1's server-not-modified revisit, which names the
+            # capture it stands for as the identical-payload-digest profile does.
+            resp = self.writer.create_revisit_record(url, original.digest, original.url, original.date,
                                                      http_headers=http, warc_headers_dict=dict(common))
+            if status == 304:
+                resp.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
             resp.rec_headers.add_header("WARC-Refers-To", original.record_id)
             self.saved_bytes += len(body)
         else:
@@ -243,10 +252,13 @@ class WarcWriter:
             return
         original = ref = None
         try:
-            if request.meta.get("refresh") and response.status == 200:
+            found = None
+            if response.status == 304:
+                found = self._confirmed(request.meta.get("recheck") or {})
+            if found is None and request.meta.get("refresh") and response.status in (200, 304):
                 found = self.files.previous(response.url)
-                if found:
-                    original, ref = found
+            if found:
+                original, ref = found
             dedupe = request.meta.get("payload_dedupe") and response.status == 200
             digest = payload_digest(response.body) if dedupe else None
             if dedupe and original is None and digest in self.digests:
@@ -276,6 +288,18 @@ class WarcWriter:
             self.stats.inc_value(WARC_REVISIT_BYTES_SAVED, len(response.body))
         else:
             self.stats.inc_value(WARC_BYTES, len(response.body))
+
+    def _confirmed(self, check: dict) -> tuple[Capture, tuple[str, int]] | None:
+        """The capture a 304 confirms: the one the archive's row points at (a page
+        resource's may be a response under another URL); None where this process's
+        folder does not hold it (a scale-out worker writing elsewhere)."""
+        if not check.get("warc_file"):
+            return None
+        ref = (check["warc_file"], int(check["warc_offset"]))
+        try:
+            return read_record(self.files.folder, *ref, body=False), ref
+        except (OSError, ValueError):
+            return None
 
     def spider_closed(self, spider=None, reason=None):
         self.files.close()
