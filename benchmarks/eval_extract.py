@@ -1,6 +1,7 @@
 """Extraction benchmark: our extractor vs GNE, trafilatura, readability-lxml and magic-html.
 
-    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--final] [--cv K] [--replica] [--json] [-v]
+    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--magic-html DIR] [--final] [--cv K]
+                                      [--parse-errors] [--replica] [--json] [-v]
 
 EVAL_DIR (default ``<repo>/../shared/eval``; pages are read in place, never copied)
 holds ``cwced-dev/`` (23 pages with their own truth) and ``gne-unlabelled/`` (67 pages,
@@ -20,6 +21,10 @@ extractor side by side, per field, on:
   was opened; the held-aside third is scored with ``--final`` only, with the corpus's own
   labels (never opened here), the dev two thirds with the reviewed labels of
   ``benchmarks/labels/cwced-corpus.json``.
+- magic-article-dev / magic-forum-dev (and -held-aside with ``--final``): the Chinese
+  pages of opendatalab/magic-html's benchmark (``--magic-html DIR``; ``is_chinese``,
+  ``magic_held_aside``), body truth the benchmark's ``content``, author and date of the
+  article pages from ``benchmarks/labels/magic-html.json``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -330,6 +335,59 @@ def load_cwced_corpus(root: Path, exclude=(), part: str | None = None, labels: P
     return out
 
 
+# ---------- magic-html's benchmark pages (opendatalab/magic-html) -------------------------
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def is_chinese(text: str | None) -> bool:
+    """A page is Chinese when Han characters are at least half of the letters
+    (``str.isalpha``) of its truth content: decided on the benchmark's own text, so
+    the page itself need not be opened to choose it."""
+    letters = [c for c in text or "" if c.isalpha()]
+    return bool(letters) and 2 * sum(1 for c in letters if _HAN.match(c)) >= len(letters)
+
+
+def magic_held_aside(name: str) -> bool:
+    """The held-aside third of magic-html's pages: sha1("portal-crawler:magic:" + NAME)
+    % 3 == 1, fixed before any page was opened (pages are named by a hash of their own;
+    most are one page per site, so the split is by page)."""
+    return int(hashlib.sha1(("portal-crawler:magic:" + name).encode()).hexdigest(), 16) % 3 == 1
+
+
+def load_magic_html(root: Path, kind: str = "article", part: str | None = None,
+                    labels: Path | None = None):
+    """[(name, bytes, truth, url)] for the Chinese pages of magic-html's ``kind`` set
+    (``benchmark/data/KIND/base.json``: NAME -> {url, content}; the page is
+    ``htmls/NAME.html``).  ``part``: "dev" or "held" keeps the pages outside / inside
+    ``magic_held_aside``.  The body truth is the benchmark's ``content``; hand labels
+    (``labels``, default benchmarks/labels/magic-html.json) add author and date."""
+    labels = labels or LABELS_DIR / "magic-html.json"
+    hand = json.loads(labels.read_text("utf-8"))["pages"] if labels.is_file() else {}
+    base = root / "benchmark" / "data" / kind
+    out = []
+    for name, entry in sorted(json.loads((base / "base.json").read_text("utf-8")).items()):
+        if not is_chinese(entry.get("content")):
+            continue
+        if part is not None and magic_held_aside(name) != (part == "held"):
+            continue
+        lab = hand.get(name) or {}
+        authors = lab.get("authors")
+        out.append((name, (base / "htmls" / f"{name}.html").read_bytes(), {
+            "title": None, "author": "、".join(authors) if authors else None,
+            "no_author": "authors" in lab and not authors,
+            "publish_time": lab.get("publish_time"), "content": entry.get("content") or None,
+            "page_type": lab.get("page_type")}, entry.get("url")))
+    return out
+
+
+def all_magic_pages(root: Path):
+    """Every page of both sets (Chinese or not): (set, name, bytes, url), for the error count."""
+    for kind in ("article", "forum"):
+        base = root / "benchmark" / "data" / kind
+        for name, entry in sorted(json.loads((base / "base.json").read_text("utf-8")).items()):
+            yield kind, name, (base / "htmls" / f"{name}.html").read_bytes(), entry.get("url")
+
+
 # ---------- the held-aside third ---------------------------------------------------------
 def site_of(name: str) -> str:
     """'vis_163_1' -> '163': pages of one site share a template, so they stay together."""
@@ -590,12 +648,52 @@ CORPUS_URL = "https://github.com/immortal-autumn/Chinese-Web-Content-Extraction-
 CORPUS_COMMIT = "99d0ef0"
 DEFAULT_CORPUS = Path(os.environ.get("PORTAL_CRAWLER_CWCED")
                       or Path(__file__).resolve().parent.parent.parent / "eval-extra" / "cwced")
+# magic-html's benchmark pages, the same way (PORTAL_CRAWLER_MAGIC_HTML overrides).
+MAGIC_URL = "https://github.com/opendatalab/magic-html"
+MAGIC_COMMIT = "47d4a7f"
+DEFAULT_MAGIC = Path(os.environ.get("PORTAL_CRAWLER_MAGIC_HTML")
+                     or Path(__file__).resolve().parent.parent.parent / "eval-extra" / "magic-html")
+
+# Optional checkouts beside the repository: (flag's dest, the file that says it is there,
+# what goes unscored without it).  One "not present" line each when absent.
+EXTRA_SOURCES = {
+    "cwced_corpus": ("original", "cwced corpus", "its 46 new pages are not scored"),
+    "magic_html": ("benchmark/data/article/base.json", "magic-html",
+                   "its Chinese article and forum pages are not scored"),
+}
 
 
-def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None) -> dict:
+def extra_present(key: str, root: Path | None) -> bool:
+    """Whether the optional checkout ``key`` (EXTRA_SOURCES) is at ``root``."""
+    return root is not None and (root / EXTRA_SOURCES[key][0]).exists()
+
+
+def say_absent(key: str, root: Path) -> None:
+    if not extra_present(key, root):
+        _, label, lost = EXTRA_SOURCES[key]
+        print(f"{label}: not present at {root} ({lost})", file=sys.stderr)
+
+
+_GENERIC_LABELS = frozenset("com cn org net gov edu ac co jp hk tw uk www".split())
+
+
+def magic_site(url: str | None, name: str) -> str:
+    """A magic-html page's site, the CV group: the last label of its URL's host that is
+    not a generic suffix (news.sina.com.cn and finance.sina.cn are both ``sina``), so
+    one organisation's templates stay in one fold."""
+    from urllib.parse import urlsplit
+    labels = [x for x in (urlsplit(url or "").hostname or "").split(".") if x]
+    while labels and labels[-1] in _GENERIC_LABELS:
+        labels.pop()
+    return "magic:" + (labels[-1] if labels else name)
+
+
+def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
+              magic: Path | None = None) -> dict:
     """{set name: [(name, bytes, truth, url, group)]}: cwced-dev, the gne dev two-thirds,
-    the corpus's new dev two-thirds (``corpus``: its checkout, where present) and, with
-    ``final``, the held-aside thirds (scored only at the very end)."""
+    the corpus's new dev two-thirds (``corpus``: its checkout, where present), magic-html's
+    Chinese article and forum dev two-thirds (``magic``: its checkout, where present) and,
+    with ``final``, the held-aside thirds (scored only at the very end)."""
     sets = {}
     cw = eval_dir / "cwced-dev"
     if cw.is_dir():
@@ -605,14 +703,40 @@ def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None) -
         sets["gne-dev"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="dev")]
         if final:
             sets["gne-held-aside"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="held")]
-    if corpus is not None and (corpus / "original").is_dir():
+    if extra_present("cwced_corpus", corpus):
         seen = {h.stem for h in cw.glob("*.html")} if cw.is_dir() else set()
         for part, set_name in (("dev", "cwced-new-dev"), ("held", "cwced-new-held-aside")):
             if part == "held" and not final:
                 continue
             sets[set_name] = [(n, b, t, None, "cwced:" + n)
                               for n, b, t in load_cwced_corpus(corpus, exclude=seen, part=part)]
+    if extra_present("magic_html", magic):
+        for kind in ("article", "forum"):
+            for part, suffix in (("dev", "dev"), ("held", "held-aside")):
+                if part == "held" and not final:
+                    continue
+                sets[f"magic-{kind}-{suffix}"] = [(n, b, t, u, magic_site(u, n))
+                                                  for n, b, t, u in load_magic_html(magic, kind, part)]
     return sets
+
+
+def parse_errors(root: Path) -> dict:
+    """Our extractor on every page of magic-html's two sets: {set: {pages, errors,
+    refused, failed: [names]}} (an error is an exception; a refusal, no body)."""
+    out: dict = {}
+    for kind, name, raw, url in all_magic_pages(root):
+        c = out.setdefault(kind, {"pages": 0, "errors": 0, "refused": 0, "failed": []})
+        c["pages"] += 1
+        try:
+            body = run_ours(raw, url).get("body")
+        except Exception as e:  # counted, the run goes on
+            c["errors"] += 1
+            c["failed"].append(f"{name[:12]}: {e!r}"[:100])
+            continue
+        if not body:
+            c["refused"] += 1
+            c["failed"].append(f"{name[:12]}: no body")
+    return out
 
 
 def main(argv=None) -> dict:
@@ -622,6 +746,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--cwced-corpus", default=str(DEFAULT_CORPUS), metavar="DIR",
                     help="checkout of the public Chinese-Web-Content-Extraction-Dataset (its native "
                          f"layout; default {DEFAULT_CORPUS}; skipped when absent)")
+    ap.add_argument("--magic-html", default=str(DEFAULT_MAGIC), metavar="DIR",
+                    help=f"checkout of {MAGIC_URL} at {MAGIC_COMMIT} (its benchmark's Chinese article "
+                         f"and forum pages; default {DEFAULT_MAGIC}; skipped when absent)")
+    ap.add_argument("--parse-errors", action="store_true",
+                    help="run our extractor on every magic-html page (all languages) and count "
+                         "errors and refusals")
     ap.add_argument("--final", action="store_true",
                     help="also score the held-aside thirds (only at the very end)")
     ap.add_argument("--replica", action="store_true", help="also score replica pages")
@@ -642,17 +772,21 @@ def main(argv=None) -> dict:
             names.append(n)
     names = tuple(names)
     figures: dict = {"unavailable": {n: unavailable(n) for n in EXTRACTORS if unavailable(n)}}
-    corpus = Path(args.cwced_corpus)
-    if not (corpus / "original").is_dir():
-        print(f"cwced corpus: not present at {corpus} (its 46 new pages are not scored)", file=sys.stderr)
-    sets = eval_sets(Path(args.eval_dir), args.final, corpus)
+    corpus, magic = Path(args.cwced_corpus), Path(args.magic_html)
+    say_absent("cwced_corpus", corpus)
+    say_absent("magic_html", magic)
+    if args.parse_errors and extra_present("magic_html", magic):
+        figures["magic-parse"] = parse_errors(magic)
+        if not args.json:
+            print(f"\nours on every magic-html page: {json.dumps(figures['magic-parse'])}")
+    sets = eval_sets(Path(args.eval_dir), args.final, corpus, magic)
     if not sets:
         print(f"no evaluation pages under {args.eval_dir}", file=sys.stderr)
     for set_name, pages in sets.items():
         figures[set_name] = evaluate([p[:4] for p in pages], names, args.verbose, args.repeat)
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
-    dev = sets.get("cwced-dev", []) + sets.get("gne-dev", []) + sets.get("cwced-new-dev", [])
+    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev") for p in sets.get(k, [])]
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
         figures["cross-validated"] = cv

@@ -142,8 +142,55 @@ def test_harness_says_the_corpus_is_not_present(tmp_path, capsys):
     (folder / "p1.json").write_text(json.dumps({"author": "王小明", "publish_time": "2021-10-22",
                                                 "content": "".join(TEXT)}), "utf-8")
     figures = main([str(tmp_path / "eval"), "--cwced-corpus", str(tmp_path / "absent"), "--cv", "-1",
-                    "--only", "ours", "--json"])
+                    "--magic-html", str(tmp_path / "no-magic"), "--only", "ours", "--json"])
     err = capsys.readouterr().err
     assert f"cwced corpus: not present at {tmp_path / 'absent'}" in err
+    assert f"magic-html: not present at {tmp_path / 'no-magic'}" in err
     assert set(figures) == {"unavailable", "cwced-dev"}  # the rest is still scored
     assert figures["cwced-dev"]["ours"]["author_acc"] == 1.0
+
+
+# ---------- magic-html's benchmark layout (a checkout beside the repository) -------------
+def _magic(root, pages: dict, kind="article"):
+    """A checkout in magic-html's layout: base.json NAME -> {url, content}, htmls/NAME.html."""
+    base = root / "benchmark" / "data" / kind
+    (base / "htmls").mkdir(parents=True)
+    for name, (content, html) in pages.items():
+        (base / "htmls" / f"{name}.html").write_bytes(html)
+    (base / "base.json").write_text(json.dumps(
+        {n: {"url": f"https://news.example.com.cn/{n}.html", "content": c} for n, (c, _) in pages.items()},
+        ensure_ascii=False), "utf-8")
+
+
+def test_magic_html_chinese_pages_split_and_labelled(tmp_path):
+    from benchmarks.eval_extract import is_chinese, load_magic_html, magic_held_aside, magic_site
+    assert is_chinese("中小企业 SME 服务中心") and not is_chinese("The SME portal 中心")
+    assert not is_chinese("") and is_chinese("会议 2021 指出")  # digits are no letters
+    names = [f"p{i}" for i in range(9)]
+    pages = {n: ("".join(TEXT), built("王小明")) for n in names}
+    pages["en"] = ("An English page about portals and small firms.", built("王小明"))
+    _magic(tmp_path / "m", pages)
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"pages": {"p0": {"authors": ["王小明"], "publish_time": "2021-10-22"},
+                                            "p1": {"authors": None, "publish_time": None}}}), "utf-8")
+    dev = load_magic_html(tmp_path / "m", "article", "dev", labels)
+    held = load_magic_html(tmp_path / "m", "article", "held", labels)
+    assert sorted(n for n, *_ in dev + held) == names  # the English page is left out
+    assert all(magic_held_aside(n) for n, *_ in held) and not any(magic_held_aside(n) for n, *_ in dev)
+    t = {n: tr for n, _, tr, _ in dev + held}
+    assert t["p0"]["author"] == "王小明" and t["p0"]["publish_time"] == "2021-10-22"
+    assert t["p1"]["no_author"] is True and t["p2"]["no_author"] is False  # unlabelled: not scored
+    assert t["p2"]["content"] == "".join(TEXT)
+    assert magic_site("https://news.sina.com.cn/a.html", "x") == magic_site("https://finance.sina.cn/b", "y")
+
+
+def test_magic_html_scored_as_its_own_sets(tmp_path):
+    from benchmarks.eval_extract import eval_sets, magic_held_aside
+    names = [f"p{i}" for i in range(6)]
+    _magic(tmp_path / "m", {n: ("".join(TEXT), built("王小明")) for n in names})
+    _magic(tmp_path / "m", {"f1": ("".join(TEXT), built("王小明"))}, kind="forum")
+    sets = eval_sets(tmp_path / "no-eval", final=False, magic=tmp_path / "m")
+    assert set(sets) == {"magic-article-dev", "magic-forum-dev"}
+    assert len(sets["magic-article-dev"]) == sum(not magic_held_aside(n) for n in names)
+    final = eval_sets(tmp_path / "no-eval", final=True, magic=tmp_path / "m")
+    assert len(final["magic-article-held-aside"]) == sum(magic_held_aside(n) for n in names)

@@ -714,3 +714,113 @@ def test_loose_paragraphs_in_a_layout_cell_join_the_body():
     with use_rules(sibling_run=False):
         body = extract_page(html).record["body"]
     assert not all(p in body for p in paras)
+
+
+# ---------- issue 21, round 3 (magic-html's pages): named patterns on snippets -------------
+def test_script_revealed_article_is_the_body():
+    # BODY-SCRIPT-REVEALED: the article hidden by visibility:hidden until a script lays
+    # it out (WeChat's js_content) is the body; hidden furniture beside it stays out
+    from portal_crawler.extract.rules import use_rules
+    html = ("<html><head><meta charset='utf-8'><title>企业座谈会召开</title></head><body>"
+            "<div class='wrap'><h1>企业座谈会召开</h1><div id='profile' style='display:none'>扫码关注我们的公众号获取更多资讯</div>"
+            "<div id='js_content' style='visibility: hidden;'>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + "</div></div></body></html>").encode("utf-8")
+    body = extract_page(html).record["body"]
+    assert body.split("\n") == PARAS
+    with use_rules(script_revealed=False):
+        res = extract_page(html)
+    assert not ((res.record or res.best or {}).get("body") or "")
+
+
+def test_meta_author_naming_the_editor_is_no_writer():
+    # AUTH-META-EDITOR: a CMS fills <meta name=author> with the editor's account
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024-05-13 13:48 来源：某网", head="<meta name='author' content='刘某凌'>",
+                paras=PARAS + ["【责任编辑：刘某凌】"])
+    rec = rec_of(html)
+    assert rec["author"] is None and rec["editor"] == "刘某凌"
+    with use_rules(meta_editor_guard=False):
+        assert rec_of(html)["author"] == "刘某凌"
+    # a writer who also edits is still the writer: one of the meta's names is no editor
+    both = page(info="2024-05-13 13:48 来源：某网", head="<meta name='author' content='冯某、许某'>",
+                paras=PARAS + ["【责任编辑：冯某】"])
+    assert rec_of(both)["author"] == "冯某、许某"
+
+
+@pytest.mark.parametrize("lead,author", [
+    ("新华社北京5月19日电（刘某、杨某）", "刘某、杨某"),
+    ("本报讯（张某）", "张某"),
+    ("新华社北京5月19日电（国际观察）", None),   # a column name, not a person
+    ("本报讯（通讯员 王某）", None),            # a correspondent is no writer
+])
+def test_dateline_credit_names_the_writers(lead, author):
+    # AUTH-DATELINE-CREDIT: names in the bracket right after a wire dateline
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024-05-20 03:15 来源：光明日报", paras=[lead + PARAS[0]] + PARAS[1:])
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(dateline_credit=False):
+            assert rec_of(html)["author"] != author
+
+
+def test_labelled_line_or_button_is_no_account_name():
+    # AUTH-NOT-NAME-LABEL: on a self-published post, 发布于：北京市 (a labelled field) and
+    # a follow button marked as the author are never the account
+    from portal_crawler.extract.byline import account_name
+    from portal_crawler.extract.rules import use_rules
+    assert account_name(["2024-05-20 06:48", "发布于：北京市"], "标题") is None
+    with use_rules(label_not_name=False):
+        assert account_name(["2024-05-20 06:48", "发布于：北京市"], "标题") == "发布于：北京市"
+    html = page(info="2024-05-20 13:09", side="<div class='author'>关注</div>")
+    assert rec_of(html)["author"] is None
+
+
+def test_the_one_article_element_holds_the_body():
+    # BODY-ARTICLE-ELEMENT: a short article in the page's one <article> beats a longer
+    # teaser in a recommendation list beside it
+    from portal_crawler.extract.rules import use_rules
+    short = ["（某社罗马19日电）德国网球好手今天以6比4、7比5击败智利选手，拿下他两年来最重要的冠军。"]
+    teaser = ["根据世界卫生组织国际癌症研究总署，一级致癌物是指有充足证据证明其具有致癌性的物质，致癌物则指能诱发人体患癌的坏物质。"] * 4
+    html = ("<html><head><meta charset='utf-8'><title>网球公开赛 某某封王</title></head><body>"
+            "<article class='post'><h1>网球公开赛 某某封王</h1><div class='body'>"
+            + "".join(f"<p>{p}</p>" for p in short) + "</div></article>"
+            "<ul class='stream'><li class='item'><div>" + "".join(f"<p>{p}</p>" for p in teaser)
+            + "</div></li></ul></body></html>").encode("utf-8")
+    assert extract_page(html).record["body"] == short[0]
+    with use_rules(article_scope=False):
+        assert short[0] not in (extract_page(html).record["body"] or "")
+
+
+def test_date_of_another_article_is_not_the_pages():
+    # PUB-NOT-OTHER: a blog header names the latest recommended article's date first
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="最新推荐文章于 2023-09-04 17:53:10 发布<br>某作者<br>于 2023-03-12 13:08:03 发布")
+    assert rec_of(html)["published_at"].startswith("2023-03-12T13:08:03")
+    with use_rules(other_article_date=False):
+        assert rec_of(html)["published_at"].startswith("2023-09-04")
+
+
+@pytest.mark.parametrize("line,author", [
+    ("本报记者 王乐某 方 某", "王乐某、方某"),
+    ("本报记者 王某 张某", "王某、张某"),
+])
+def test_padded_two_character_name_is_one_name(line, author):
+    # AUTH-PADDED-NAME: a two-character name printed with a space to a width of three
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2024年05月10日06:58 来源：人民网", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if " 某" in line:
+        with use_rules(padded_name=False):
+            assert rec_of(html)["author"] != author
+
+
+def test_day_of_a_meta_takes_the_time_printed_on_the_page():
+    # PUB-REFINE-PAGE: the meta gives the day, an info row far from the title the time;
+    # a related story's headline with the same day and another time is not read
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="", head="<meta name='publishdate' content='2024-05-20'>",
+                side="<ul><li>另一条新闻的标题在这里 2024-05-20 09:00</li></ul>"
+                     "<div>发稿时间：2024-05-20 13:15:00 来源：央视新闻客户端</div>")
+    assert rec_of(html)["published_at"] == "2024-05-20T13:15:00+08:00"
+    with use_rules(refine_from_page=False):
+        assert rec_of(html)["published_at"] == "2024-05-20"

@@ -2,6 +2,8 @@
 keeps as many connections per host as the sites on that host may have in flight."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from scrapy.settings import Settings
 
 from portal_crawler.crawler import settings as defaults
@@ -34,3 +36,14 @@ def test_pool_size_never_lowered():
     s = _applied([_site("a", "http://127.0.0.1:8001/", 1), _site("b", "http://127.0.0.1:8002/")])
     assert s.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == defaults.CONCURRENT_REQUESTS_PER_DOMAIN
     assert s.getdict("DOWNLOAD_SLOTS")["b"]["concurrency"] == defaults.CONCURRENT_REQUESTS_PER_DOMAIN
+
+
+def test_the_settings_module_gives_each_default_once():
+    """One definition of each fact: a second assignment of a name in crawler/settings.py
+    silently overrides the first (two different comments, possibly two values)."""
+    import ast
+    from collections import Counter
+    tree = ast.parse(Path(defaults.__file__).read_text(encoding="utf-8"))
+    names = Counter(t.id for node in tree.body if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Name))
+    assert [n for n, c in names.items() if c > 1] == []

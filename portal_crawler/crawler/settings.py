@@ -197,6 +197,4 @@ SCALEOUT_RESUME = False        # the coordinator keeps the interrupted run's que
 SCALEOUT_ROLE = None           # set per process: "coordinator" or "worker"
 SCALEOUT_WORKER_ID = None      # set per process
 SCALEOUT_COORDINATOR = None    # a worker's coordinator (it stops when that one's heartbeat does)
-PACING_BOOK = None             # a PaceBook class shared by processes (scale-out: RedisPaceBook)
 PACING_LEASE_TTL = 10.0        # s: an in-flight send of a dead process frees its site's slot after this
-PACING_LOG_SENDS = False       # keep every send time (politeness measurements of tests and benchmarks)

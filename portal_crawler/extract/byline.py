@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date
+from portal_crawler.extract.credits import credited_editors, names_editors
+from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date, refine_day
 from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
@@ -46,6 +47,21 @@ _MEDIUM_AFTER = re.compile(r"^(.+?)\s*[/／]\s*([^/／\s]{2,20})$")
 _PHOTO_AFTER = re.compile(r"^\s*[/／]?\s*(?:摄影|摄)(?![\u4e00-\u9fff])")
 
 
+def _join_padded(parts: list[str]) -> list[str]:
+    """AUTH-PADDED-NAME: [王某某, 方, 某] -> [王某某, 方某]: a pair of single Han characters
+    among longer names is one name printed with a space to fill the width of three."""
+    out, i = [], 0
+    while i < len(parts):
+        if i + 1 < len(parts) and len(parts[i]) == 1 == len(parts[i + 1]) \
+                and "\u4e00" <= parts[i] <= "\u9fff" and "\u4e00" <= parts[i + 1] <= "\u9fff":
+            out.append(parts[i] + parts[i + 1])
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
 def writer_names(value: str | None) -> str | None:
     """The writers' names of a byline value, joined by 、: the role prefix and the photo
     credit dropped, trailing text glued to the last name cut (余毅菁 向雪妮返回富达 ->
@@ -62,6 +78,8 @@ def writer_names(value: str | None) -> str | None:
     parts = [p for p in NAME_SPLIT_RX.split(v) if p]
     if len(parts) > 1 and all(len(p) == 1 for p in parts):
         return "".join(parts)  # one name spaced out to fill the line (赵 培)
+    if rules().padded_name and len(parts) > 2:
+        parts = _join_padded(parts)
     if len(parts) > 1 and not v.isascii():
         keep = []
         for p in parts:
@@ -76,6 +94,9 @@ def writer_names(value: str | None) -> str | None:
 _REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
+
+
+_PADDED_NEXT = re.compile(r"^\s+([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?=\s|$)")
 
 
 def _body_byline(ln: str) -> str | None:
@@ -97,6 +118,9 @@ def _body_byline(ln: str) -> str | None:
     value = m.group(1)
     if _PHOTO_AFTER.match(s[m.end():]):
         return None
+    pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
+    if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
+        value += " " + pad.group(1) + " " + pad.group(2)
     if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
         return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
@@ -104,6 +128,25 @@ def _body_byline(ln: str) -> str | None:
         if len(parts) > 1:
             value = " ".join(parts[:-1])
     return writer_names(value)
+
+
+# PUB-NOT-OTHER: 最新推荐文章于 2023-09-04 发布 / 相关文章 / 上一篇: another article's line
+_OTHER_ARTICLE = re.compile(r"(?:推荐|最新|相关|热门)(?:文章|阅读|新闻)|上一篇|下一篇")
+
+# AUTH-DATELINE-CREDIT: a wire dateline (新华社北京5月19日电, 本报讯) and the names in the
+# bracket right after it: the writers, credited without 记者
+_DATELINE_CREDIT = re.compile(r"^[^\s，。,]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)\s*[（(]\s*([^（()）]{2,30}?)\s*[）)]")
+
+
+def dateline_credit(ln: str) -> str | None:
+    """AUTH-DATELINE-CREDIT: `新华社北京5月19日电（刘某、杨某）…` -> 刘某、杨某; every name
+    must look like a person's (`电（记者 X）` is AUTH-BODY-BYLINE's, `讯（通讯员…）`, a
+    place or a sentence in the bracket is nobody)."""
+    m = _DATELINE_CREDIT.match(ln)
+    if not m:
+        return None
+    v = writer_names(m.group(1))
+    return v if person_like(v) else None
 
 
 def _page_lines(root, scope=None, index=None):
@@ -289,13 +332,15 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
 
     # --- date: labelled near the title, metas, any near the title, labelled anywhere
     cands = []
-    for ln in Z:
+    # PUB-NOT-OTHER: a line about another article dates that article
+    Zd = [ln for ln in Z if not (R.other_article_date and _OTHER_ARTICLE.search(ln))]
+    for ln in Zd:
         pd = _line_date(ln)
         if pd is not None:
             cands.append(pd)
             break
     if not cands:
-        pd = split_date(Z)
+        pd = split_date(Zd)
         if pd is not None:
             cands.append(pd)
     meta_date = F.parse_any_date(meta(root, _META_DATES))
@@ -304,7 +349,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             or F.parse_any_date(time_datetime(root))
     if not R.visible_date_first:
         cands.append(meta_date)
-    for ln in Z:
+    for ln in Zd:
         pd = find_date(ln) if len(ln) <= 80 else None  # an info line, not a sentence
         if pd is not None:
             cands.append(pd)
@@ -342,6 +387,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if pd is None:
         pd = date_from_url(url)
+    if pd is not None and pd.precision == "date" and R.refine_from_page:
+        pd = refine_day(pd, _page_lines(root, None, index)[0])
     rec = F.date_fields(pd)
 
     # --- labelled fields: the info zone first, then the body's head and tail
@@ -366,7 +413,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
         for i in head + inside[-3:]:
-            a = _body_byline(lines[i])
+            a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
             if a and _plausible_name(a):
                 author = a
                 if len(lines[i]) <= 30 and i >= b0:
@@ -407,8 +454,19 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     # on a self-published post or a thread the account / poster is the author: any
     # account-like name, not only a person's (AUTH-ACCOUNT)
     shape = _account_like if kind in ("blog", "forum") else _person_or_office
+    editors = None  # AUTH-META-EDITOR: the editors credited anywhere on the page, lazily
+
+    def editor_account(a: str | None) -> bool:
+        nonlocal editors
+        if not (a and R.meta_editor_guard):
+            return False
+        if editors is None:
+            editors = credited_editors(_page_lines(root, None, index)[0]) | {squash(rec["editor"] or "")}
+        return names_editors(a, editors)
+
     if not author and R.markup_author:
         author = markup_author(root, rec["source"], site_name, shape)
+        author = None if editor_account(author) else author
     if not author and R.jsonld_author:
         a = jsonld_value(root, "author")
         author = writer_names(a) if a and _plausible_name(a) and not _same_org(a, rec["source"], site_name) \
@@ -422,7 +480,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         a = meta(root, ["author", "Author", "article:author"])
         if a and not (rec["source"] and squash(a) == squash(rec["source"])) and \
                 not (site_name and a in site_name) and _plausible_name(a) and \
-                not _in_title_suffix(root, a) and shape(writer_names(a)):
+                not _in_title_suffix(root, a) and shape(writer_names(a)) and not editor_account(a):
             author = a
     if not author and R.photo_author:
         for i in head:
@@ -479,7 +537,8 @@ def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
             if not (shape or person_like)(a):
                 continue
         a = F.person(a)
-        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a):
+        if a and _plausible_name(a) and not _same_org(a, source, site_name) and not _in_title_suffix(root, a) \
+                and not (rules().label_not_name and squash(a) in ACCOUNT_NOT_NAME):
             return a
     return None
 
@@ -617,6 +676,9 @@ def trailing_byline(ln: str) -> str | None:
 _ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")
 
 
+_LABELLED_VALUE = re.compile(r"[\u4e00-\u9fff]\s*[:：]\s*\S")
+
+
 def account_name(zone_lines: list[str], title: str | None) -> str | None:
     """AUTH-ACCOUNT: on a self-published post, the account named under the title:
     the first short line left once dates, `来源：`, `原创`, `关注`, `举报` and separators
@@ -632,6 +694,8 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
         if pd is not None and pd.raw:
             v = v.replace(pd.raw, " ")
         v = re.sub(r"\d{1,4}[-/:：.]\d{1,2}(?:[-/:：.]\d{1,2})*", " ", v)
+        if rules().label_not_name and _LABELLED_VALUE.search(_ACCOUNT_JUNK.sub(" ", v)):
+            continue  # AUTH-NOT-NAME-LABEL: 发布于：北京市 is a labelled field, no account
         v = _ACCOUNT_JUNK.sub(" ", v)
         v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
         if not v or " " in v.strip() and len(v.split()) > 2:

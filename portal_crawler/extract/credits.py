@@ -16,7 +16,7 @@ from portal_crawler.extract.labels import (CREDIT_FIELD, CREDIT_IN_ROW_RX, CREDI
                                            CREDIT_LINE_RX, CREDIT_TAIL_RX)
 from portal_crawler.extract.text import paragraphs
 
-__all__ = ["credit_values", "credit_line", "credit_row", "split_tail", "split_row", "credits_after"]
+__all__ = ["credit_values", "credited_editors", "names_editors", "credit_line", "credit_row", "split_tail", "split_row", "credits_after"]
 
 _NAME_SEP = re.compile(r"\s*[、，,]\s*|\s+")
 
@@ -34,6 +34,27 @@ def credit_values(text: str) -> dict:
         if v:
             out[f] = v
     return out
+
+
+def credited_editors(lines) -> set[str]:
+    """AUTH-META-EDITOR: every name of an editor credit on the page (`【责任编辑：X】`,
+    `[ 责编：X ]`), whitespace removed.  A CMS that fills <meta name=author> (or a box
+    marked author) with its editor account names X there too, and X is no writer."""
+    out = set()
+    for ln in lines:
+        if len(ln) <= 80 and "编" in ln:
+            v = credit_values(ln).get("editor")
+            if v:
+                out.update(n for n in ("".join(x.split()) for x in v.split("、")) if len(n) >= 2)
+    return out
+
+
+def names_editors(value: str | None, editors: set[str]) -> bool:
+    """AUTH-META-EDITOR: every name of ``value`` is (or ends with) a credited editor's
+    (`青网新闻张某` with `责任编辑：张某`); a writer who also edits (`冯某、许某` with
+    `编辑：冯某`) is still the writer."""
+    parts = ["".join(p.split()) for p in _NAME_SEP.split(value or "") if p.strip()]
+    return bool(parts) and all(any(e and e in p for e in editors) for p in parts)
 
 
 def credit_line(line: str) -> dict | None:

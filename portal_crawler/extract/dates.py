@@ -278,6 +278,29 @@ _SHORT_YEAR = re.compile(r"\s*(?P<y>\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)\s*(?P<H>
                          r"(?::(?P<S>[0-5]\d))?(?P<ampm>)(?P<tz>)(?!\d)")
 
 
+_LABEL_ONLY = 8  # characters besides an unlabelled date on its line (发布于 北京)
+
+
+def refine_day(pd: ParsedDate | None, lines) -> ParsedDate | None:
+    """PUB-REFINE-PAGE: ``pd`` at day precision (a meta's 2024-05-20) takes the time of
+    the first short line of ``lines`` that prints the same day with a time
+    (`发稿时间：2024-05-20 13:15:00 来源：…`, `2024-05-13 13:48`): a date after a date
+    label, or an unlabelled one with at most a few characters beside it (a related
+    story's headline and time is not read)."""
+    if pd is None or not pd.value or pd.precision != "date" or not _rules().refine_from_page:
+        return pd
+    for ln in lines:
+        if len(ln) > 80:
+            continue
+        c = labelled_date(ln)  # 发稿时间：… in an info row with other labels
+        if c is None and len(ln) <= 40:
+            c = find_date(ln)
+            c = c if c is not None and len(ln.replace(c.raw or "", "").strip()) <= _LABEL_ONLY else None
+        if c is not None and c.value and c.precision in ("minute", "second") and c.value[:10] == pd.value[:10]:
+            return c
+    return pd
+
+
 def _rules():
     from portal_crawler.extract.rules import current
     return current()

@@ -130,9 +130,12 @@ def find_body(root, title_el=None):
     best, best_score = None, 0.0
     order = {el: i for i, el in enumerate(elems)} if title_el is not None else None
     t_at = order.get(title_el) if order else None
+    within = _only_article(root, stats) if rules().article_scope else None
     for el in elems:
         st = stats[el]
         if st[S] <= 0 or st[T] == 0 or el.tag in ("a", "body", "html"):
+            continue
+        if within is not None and el not in within:
             continue
         ld = st[L] / st[T]
         sc = st[S] * (1.0 - ld) ** 2
@@ -150,6 +153,19 @@ def find_body(root, title_el=None):
         if sc > best_score:
             best, best_score = el, sc
     return _expand(best, stats), stats
+
+
+def _only_article(root, stats) -> set | None:
+    """BODY-ARTICLE-ELEMENT: the elements of the page's one <article> (itself included)
+    when there is exactly one and it holds some text of its own (not links); None
+    otherwise (no <article>, or a list of teasers each marked <article>)."""
+    arts = [a for a in root.iter("article")]
+    if len(arts) != 1 or arts[0] not in stats:
+        return None
+    st = stats[arts[0]]
+    if st[T] - st[L] < 20:
+        return None
+    return set(arts[0].iter())
 
 
 def _expand(el, stats):
@@ -229,8 +245,9 @@ def _noise_subtrees(el, stats) -> set:
             continue
         style = (d.get("style") or "").replace(" ", "").lower()
         if "display:none" in style or "visibility:hidden" in style:
-            drop.add(d)
-            continue
+            if not (rules().script_revealed and "visibility:hidden" in style and _holds_most(d, el, stats)):
+                drop.add(d)
+                continue
         if tag in BLOCK and st is not None and st[T] > 0:
             ld = st[L] / st[T]
             if (ld > 0.6 and (st[T] < 400 or ld > 0.8)) or (ld > 0.35 and _links(d) >= 3):
@@ -240,6 +257,14 @@ def _noise_subtrees(el, stats) -> set:
             if c.strip() and _NEG.search(c) and not _POS.search(c) and st[S] < 20:
                 drop.add(d)
     return drop
+
+
+def _holds_most(d, el, stats) -> bool:
+    """BODY-SCRIPT-REVEALED: ``d`` holds at least half of ``el``'s non-link text.  A
+    page that hides its article with visibility:hidden until a script has laid it out
+    (WeChat's js_content) still holds it; hidden furniture is a small part of a body."""
+    sd, se = stats.get(d), stats.get(el)
+    return sd is not None and se is not None and (sd[T] - sd[L]) >= 0.5 * max(1, se[T] - se[L])
 
 
 def _links(el) -> int:

@@ -64,6 +64,30 @@ class Rules:
     issue_date: bool = True
     # BODY-SIBLING-RUN: loose paragraphs beside the best one in a layout cell join it
     sibling_run: bool = True
+    # BODY-SCRIPT-REVEALED: a visibility:hidden block holding most of the body's text is
+    # the article a script reveals (WeChat's js_content), not hidden furniture
+    script_revealed: bool = True
+    # AUTH-META-EDITOR: a <meta name=author> / marked author naming the page's credited
+    # editor is the CMS's editor account, not the writer
+    meta_editor_guard: bool = True
+    # AUTH-DATELINE-CREDIT: 新华社北京5月19日电（刘某、杨某）: names in brackets right after
+    # a dateline credit the writers even without 记者
+    dateline_credit: bool = True
+    # AUTH-NOT-NAME-LABEL: a labelled value (发布于：北京市) or a button word (关注) is
+    # never an account's or a marked author's name
+    label_not_name: bool = True
+    # BODY-ARTICLE-ELEMENT: a page with one <article> element holding text says where
+    # its article is: the body is looked for inside it
+    article_scope: bool = True
+    # PUB-NOT-OTHER: a date in a line about another article (最新推荐文章于 … 发布) is not
+    # this page's
+    other_article_date: bool = True
+    # AUTH-PADDED-NAME: 本报记者 王某某 方 某: two single characters in a names list are
+    # one two-character name spaced to the width of three
+    padded_name: bool = True
+    # PUB-REFINE-PAGE: a day-precision date (a meta) takes its time from a short line of
+    # the page printing the same day with a time (发稿时间：2024-05-20 13:15:00)
+    refine_from_page: bool = True
 
 
 DEFAULT = Rules()
@@ -93,6 +117,14 @@ GRID = {
     "date_line": (True, False),
     "issue_date": (True, False),
     "sibling_run": (True, False),
+    "script_revealed": (True, False),
+    "meta_editor_guard": (True, False),
+    "dateline_credit": (True, False),
+    "label_not_name": (True, False),
+    "article_scope": (True, False),
+    "other_article_date": (True, False),
+    "padded_name": (True, False),
+    "refine_from_page": (True, False),
 }
 
 _current = [DEFAULT]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from portal_crawler.extract import fields as F
-from portal_crawler.extract.credits import credit_row, credits_after, split_row, split_tail
+from portal_crawler.extract.credits import credit_row, credited_editors, credits_after, names_editors, split_row, split_tail
+from portal_crawler.extract.rules import current as rules
+from portal_crawler.extract.dates import refine_day
 from portal_crawler.extract.dom import first, meta, parse_labelled, select
 from portal_crawler.extract.labels import CLOSE, OPEN, WRAPPED_LINE_RX
 from portal_crawler.extract.selectors import BODY_DROP_LINES
@@ -75,6 +77,8 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
         pd = F.parse_any_date(labelled["published"])
     if pd is None and info is not None:
         pd = F.parse_any_date(_info_text(info))
+    if pd is not None and pd.precision == "date" and rules().refine_from_page:
+        pd = refine_day(pd, paragraphs(root.find("body") if root.find("body") is not None else root))
     rec.update(F.date_fields(pd))
     src = meta(root, sset["source_meta"]) if sset.get("source_meta") else None
     rec["source"] = F.source(src or labelled.get("source"))
@@ -106,6 +110,14 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
         rec["body"] = "\n".join(paras) or None
     else:
         body_el, rec["body"] = None, None
+    if au and rules().meta_editor_guard and rec["author"] == F.person(au):
+        # AUTH-META-EDITOR: the author meta is the editor's CMS account (青网新闻张某 with
+        # 责任编辑：张某).  On a portal template the Author meta is the writer's field: the
+        # bare name of a writer who also edits (李某 with 【责任编辑：李某】) stays
+        eds = credited_editors(paragraphs(root.find("body") if root.find("body") is not None else root))
+        eds.add("".join((rec.get("editor") or "").split()))
+        if names_editors(au, eds) and "".join(au.split()) not in eds:
+            rec["author"] = F.person(labelled.get("author"))
     rec["_body_el"] = body_el
     return rec
 
