@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from archived import crawl_twice
-from conftest import cli, crawl_args, RUN_DIR
+from conftest import E2E_SITES, cli, crawl_args, RUN_DIR
 
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.store.warcread import read_record
@@ -157,7 +157,10 @@ def test_bad_input(arc, tmp_path):
 
 def test_incremental_snapshot(replica_net, tmp_path):
     db = tmp_path / "a.db"
-    cli(*crawl_args(replica_net.sites_path, db), check=True)
+    # Two of the four sites (GBK dedecms, TRS): what is asserted (the delta of files,
+    # records and runs, Depends-On, pointers elsewhere) does not depend on how many.
+    sites = [E2E_SITES[0], E2E_SITES[3]]
+    cli(*crawl_args(replica_net.sites_path, db, sites), check=True)
     p = cli("snapshot", tmp_path / "s1", "--db", db, "--since-snapshot")
     assert p.returncode == 2 and "no earlier snapshot" in p.stderr
     cli("snapshot", tmp_path / "s1", "--db", db, check=True)
@@ -165,7 +168,7 @@ def test_incremental_snapshot(replica_net, tmp_path):
     p = cli("snapshot", tmp_path / "s0", "--db", db, "--since-snapshot")
     assert p.returncode == 2 and "nothing new" in p.stderr
     replica_net.advance()
-    cli(*crawl_args(replica_net.sites_path, db), check=True)
+    cli(*crawl_args(replica_net.sites_path, db, sites), check=True)
     cli("snapshot", tmp_path / "s2", "--db", db, "--since-snapshot", check=True)
     s1 = json.loads((tmp_path / "s1/data/snapshot.json").read_text(encoding="utf-8"))
     s2 = json.loads((tmp_path / "s2/data/snapshot.json").read_text(encoding="utf-8"))

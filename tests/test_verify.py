@@ -1,9 +1,12 @@
 """`verify` passes a sound snapshot, bag, WACZ and live archive, and names each
 problem of a damaged one: a tampered byte, a truncated WARC, a missing file, a
-capture the index lost."""
+capture the index lost. Its lean WARC reader (store/warcscan.py) reads sound files
+exactly as warcio does and hands anything else back to warcio."""
 from __future__ import annotations
 
 import gzip
+import importlib
+import io
 import re
 import shutil
 import zlib
@@ -11,18 +14,24 @@ from pathlib import Path
 
 import pytest
 from conftest import E2E_SITES, cli, crawl_args, replica_network
+from warcio.archiveiterator import ArchiveIterator
 
 from portal_crawler.store.paths import warc_dir
 from portal_crawler.snapshot import verify
-from portal_crawler.store import cdxj
+from portal_crawler.store import cdxj, warcscan
+
+verify_module = importlib.import_module("portal_crawler.snapshot.verify")   # the package exports the function
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    """One crawled archive and its snapshot, copied fresh for each test to damage."""
+    """One crawled archive (and re-checked: revisit records) and its snapshot, copied
+    fresh for each test to damage."""
     tmp = tmp_path_factory.mktemp("verify")
     with replica_network(tmp, sites=E2E_SITES[:2]) as rep:
-        cli(*crawl_args(rep.sites_path, tmp / "a.db", E2E_SITES[:2]), check=True)
+        args = crawl_args(rep.sites_path, tmp / "a.db", E2E_SITES[:2])
+        cli(*args, check=True)
+        cli(*args, "--refresh-days", "100000", check=True)
     cli("snapshot", tmp / "snap", "--db", tmp / "a.db", check=True)
     return tmp
 
@@ -131,7 +140,8 @@ def test_missing_index_is_caught_and_rebuilt_by_snapshot(work):
     idx.unlink()
     rep = verify(work / "a.db")
     assert any(p.kind == "index" and p.where == idx.name[:-len(".cdxj")] + ".warc.gz" for p in rep.problems)
-    assert sum(p.kind == "index" for p in rep.problems) == 1 + rep.counts["captures"]
+    # the missing file, then each of its captures (the lines the index held)
+    assert sum(p.kind == "index" for p in rep.problems) == 1 + len(want.splitlines())
     cli("snapshot", work / "again", "--db", work / "a.db", check=True)
     assert idx.read_text(encoding="utf-8") == want        # rebuilt from the WARC, the same index
     assert verify(work / "a.db").ok
@@ -200,3 +210,97 @@ def test_a_damaged_live_warc_is_one_damaged_file(work):
     assert p.returncode == 1
     assert re.match(rf"1 file damaged: {re.escape(warc.name)} \(", out[0]), out
     assert len(out) <= 2
+
+
+# -- the lean WARC scan (store/warcscan.py) against warcio ----------------------------
+def _warcio_rows(path):
+    """What verify's warcio path records for a file: (offset, type, url, declared, actual)."""
+    rep = verify_module.Report(str(path), "archive")
+    with verify_module._Ledger() as led:
+        with open(path, "rb") as fh:
+            verify_module._scan_warc(fh, path.name, led, rep, path.stat().st_size)
+        rows = led.db.execute("SELECT off, type, url, declared, actual FROM rec ORDER BY rowid").fetchall()
+    assert not rep.problems
+    return rows
+
+
+def test_lean_scan_reads_sound_files_as_warcio_reads_them(pristine):
+    """store/warcscan.py, the reader verify uses first: the same rows as warcio."""
+    warcs = sorted(warc_dir(pristine / "a.db").glob("*.warc.gz"))
+    types = set()
+    for path in warcs:
+        with open(path, "rb") as fh:
+            lean = [(r.offset, r.rec_type, r.url, r.declared, r.actual)
+                    for r in warcscan.scan(fh, path.stat().st_size)]
+        assert lean == _warcio_rows(path)
+        types |= {r[1] for r in lean}
+        # lengths: each member ends where the next begins, the last at the file's end
+        with open(path, "rb") as fh:
+            recs = list(warcscan.scan(fh))
+        assert all(a.offset + a.length == b.offset for a, b in zip(recs, recs[1:]))
+        assert recs[-1].offset + recs[-1].length == path.stat().st_size
+        with open(path, "rb") as fh:          # head_at: the headers warcio gives at each offset
+            it = ArchiveIterator(fh)
+            for rec in it:
+                off = it.get_record_offset()
+                with open(path, "rb") as fh2:
+                    h = warcscan.head_at(fh2, off)
+                assert h.get("warc-target-uri") == rec.rec_headers.get_header("WARC-Target-URI")
+                assert h.get("warc-date") == rec.rec_headers.get_header("WARC-Date")
+    assert {"warcinfo", "request", "response", "revisit"} <= types
+
+
+def _irregular(data: bytes, size=None):
+    with pytest.raises(warcscan.Irregular):
+        list(warcscan.scan(io.BytesIO(data), len(data) if size is None else size))
+
+
+def test_lean_scan_hands_anything_else_back(pristine):
+    warc = sorted(warc_dir(pristine / "a.db").glob("*.warc.gz"))[0]
+    data = warc.read_bytes()
+    with open(warc, "rb") as fh:
+        recs = list(warcscan.scan(fh))
+    resp = next(r for r in recs if r.rec_type == "response")
+    _irregular(data[:resp.offset + resp.length // 2])                 # cut inside a member
+    flipped = bytearray(data)
+    flipped[resp.offset + resp.length // 2] ^= 0xFF                    # a damaged member
+    _irregular(bytes(flipped))
+    _irregular(data + b"trailing bytes")                               # not a member
+    _irregular(gzip.decompress(data))                                  # plain, uncompressed WARC
+    two = zlib.compressobj(1, zlib.DEFLATED, 31)                       # two records in one member
+    plain = gzip.decompress(data[recs[0].offset:recs[2].offset])
+    _irregular(two.compress(plain) + two.flush())
+    folded = gzip.decompress(data[resp.offset:resp.offset + resp.length]).replace(
+        b"\r\nWARC-Date:", b"\r\n WARC-Date:", 1)
+    _irregular(gzip.compress(folded))
+
+
+def _findings(path, lean: bool, monkeypatch) -> list[str]:
+    with monkeypatch.context() as m:
+        if not lean:
+            def refuse(*a, **k):
+                raise warcscan.Irregular("the warcio path only")
+            m.setattr(verify_module, "_scan_lean", refuse)
+        return [str(p) for p in verify_module.verify(path).problems]
+
+
+@pytest.mark.parametrize("where", [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95])
+def test_damage_is_reported_as_warcio_reports_it(pristine, tmp_path, monkeypatch, where):
+    """A flipped byte anywhere in the WACZ, or in a live WARC: verify's findings are
+    those of the warcio-only reader (the lean scan hands damaged files back to it)."""
+    shutil.copytree(pristine / "snap", tmp_path / "snap")
+    wacz = tmp_path / "snap/data/archive.wacz"
+    data = bytearray(wacz.read_bytes())
+    data[int(len(data) * where)] ^= 0x1b
+    wacz.write_bytes(bytes(data))
+    lean = _findings(tmp_path / "snap", True, monkeypatch)
+    assert lean and lean == _findings(tmp_path / "snap", False, monkeypatch)
+
+    shutil.copy(pristine / "a.db", tmp_path / "a.db")
+    shutil.copytree(warc_dir(pristine / "a.db"), warc_dir(tmp_path / "a.db"))
+    warc = sorted(warc_dir(tmp_path / "a.db").glob("*.warc.gz"))[0]
+    data = bytearray(warc.read_bytes())
+    data[int(len(data) * where)] ^= 0x1b
+    warc.write_bytes(bytes(data))
+    lean = _findings(tmp_path / "a.db", True, monkeypatch)
+    assert lean == _findings(tmp_path / "a.db", False, monkeypatch), lean
