@@ -824,3 +824,20 @@ def test_day_of_a_meta_takes_the_time_printed_on_the_page():
     assert rec_of(html)["published_at"] == "2024-05-20T13:15:00+08:00"
     with use_rules(refine_from_page=False):
         assert rec_of(html)["published_at"] == "2024-05-20"
+
+
+@pytest.mark.parametrize("lead,tail,author", [
+    ("新华社深圳5月12日电（记者戴某、印某）", None, "戴某、印某"),   # 印: no common surname
+    (None, "庭审最后，法庭宣布休庭，择期宣判。（总台央视记者 奚某某 张某）", "奚某某、张某"),
+    ("新华社深圳5月12日电（记者了解到，）", None, None),             # a sentence, not a list
+])
+def test_names_split_by_separators_after_a_reporter_word(lead, tail, author):
+    # AUTH-SPLIT-NAMES: the separators of a names list closing the bracket, not a
+    # surname list, say the names are people's
+    from portal_crawler.extract.rules import use_rules
+    paras = ([lead + PARAS[0]] + PARAS[1:]) if lead else PARAS + [tail]
+    html = page(info="2024-05-12 20:15 来源：某网", paras=paras)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(split_names=False):
+            assert rec_of(html)["author"] != author

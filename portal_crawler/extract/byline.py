@@ -97,6 +97,20 @@ _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
 
 
 _PADDED_NEXT = re.compile(r"^\s+([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?=\s|$)")
+# AUTH-SPLIT-NAMES: 记者戴某、印某） / 央视记者 奚某 张某）: two or more names split by
+# 、 or spaces that fill the rest of the bracket (or the line) after a reporter word
+_CLOSES_BYLINE = re.compile(r"^\s*(?:[）)]|$)")
+_REPORTER_END_CLOSED = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){1,3})\s*[）)]\s*$")
+
+
+def split_names(value: str, rest: str) -> bool:
+    """AUTH-SPLIT-NAMES: after a reporter word, a list of 2+ names of 2-4 Han characters
+    split by 、 or spaces and closed by the bracket (or the line's end) is people, whatever
+    their surnames: the separators, not a surname list, say where each name ends (a
+    sentence glued to 记者 has no such list)."""
+    parts = [p for p in NAME_SPLIT_RX.split(value.strip()) if p]
+    return rules().split_names and len(parts) >= 2 and bool(_CLOSES_BYLINE.match(rest)) \
+        and all(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p) for p in parts)
 
 
 def _body_byline(ln: str) -> str | None:
@@ -108,6 +122,9 @@ def _body_byline(ln: str) -> str | None:
         # (整合 新华日报·交汇点记者 徐某): the names must look like people's
         e = _REPORTER_END.search(s)
         if e and person_like(writer_names(e.group(1))):
+            return writer_names(e.group(1))
+        e = _REPORTER_END_CLOSED.search(s)
+        if e and split_names(e.group(1), ")"):
             return writer_names(e.group(1))
     if not m:
         # AUTH-MEDIUM-AFTER as a line of its own: 石某/中国青年报 (a person, a medium)
@@ -121,7 +138,8 @@ def _body_byline(ln: str) -> str | None:
     pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
     if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
         value += " " + pad.group(1) + " " + pad.group(2)
-    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
+            and not split_names(value, ln[m.end():]):
         return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
@@ -666,11 +684,11 @@ def trailing_byline(ln: str) -> str | None:
     if not m:
         return None
     inner = PLACE_REPORT_END_RX.sub("", m.group(1)).strip()
-    a = _body_byline("（" + inner + "）") if inner else None
+    a = by = _body_byline("（" + inner + "）") if inner else None
     if not a:
         parts = [p for p in NAME_SPLIT_RX.split(inner) if p]
         a = "、".join(parts) if parts and inner != m.group(1).strip() else None
-    return a if a and person_like(a) else None
+    return a if a and (person_like(a) or (a == by and split_names(a, ")"))) else None
 
 
 _ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")

@@ -88,6 +88,9 @@ class Rules:
     # PUB-REFINE-PAGE: a day-precision date (a meta) takes its time from a short line of
     # the page printing the same day with a time (发稿时间：2024-05-20 13:15:00)
     refine_from_page: bool = True
+    # AUTH-SPLIT-NAMES: （记者戴某、印某）: 2+ names split by 、/spaces closing the bracket
+    # after a reporter word are people without the surname check
+    split_names: bool = True
 
 
 DEFAULT = Rules()
@@ -125,6 +128,7 @@ GRID = {
     "other_article_date": (True, False),
     "padded_name": (True, False),
     "refine_from_page": (True, False),
+    "split_names": (True, False),
 }
 
 _current = [DEFAULT]
