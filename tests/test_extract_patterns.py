@@ -841,3 +841,15 @@ def test_names_split_by_separators_after_a_reporter_word(lead, tail, author):
     if author:
         with use_rules(split_names=False):
             assert rec_of(html)["author"] != author
+
+
+def test_labelled_medium_yields_to_people_credited_in_the_text():
+    # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row is the medium; the reporters
+    # closing the text are the writers, and without them the medium stays
+    from portal_crawler.extract.rules import use_rules
+    info = "2024年05月16日 17:02 新京报作者：新京报"
+    credited = page(info=info, paras=PARAS + ["（总台央视记者 王某某 张某）"])
+    assert rec_of(credited)["author"] == "王某某、张某"
+    with use_rules(medium_defers=False):
+        assert rec_of(credited)["author"] == "新京报"
+    assert rec_of(page(info=info))["author"] == "新京报"

@@ -428,11 +428,16 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
                 drop.add(i)  # a byline line inside the body block is not text
             break
+    medium = None
+    if author and R.medium_defers and MEDIUM_RX.match(author) and not person_like(author):
+        # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row names the medium; a person
+        # credited in the text (（总台央视记者 X Y）) is the writer, the medium the fallback
+        medium, author = author, None
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
         for i in head + inside[-3:]:
             a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
-            if a and _plausible_name(a):
+            if a and _plausible_name(a) and a != medium:
                 author = a
                 if len(lines[i]) <= 30 and i >= b0:
                     drop.add(i)  # a line that is only the byline is not text
@@ -456,13 +461,14 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author:
         for i in head + tail:
             a = _line_author(lines[i])
-            if a:
+            if a and a != medium:
                 author = a
                 if len(lines[i]) <= 20 and i >= b0:
                     drop.add(i)
                 break
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
+    author = author or medium
     if not author and R.row_name:
         author = next((a for a in map(row_name, Z) if a), None)
     if not author and R.source_person and rec["source"] and person_like(rec["source"]) \

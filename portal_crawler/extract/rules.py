@@ -91,6 +91,9 @@ class Rules:
     # AUTH-SPLIT-NAMES: （记者戴某、印某）: 2+ names split by 、/spaces closing the bracket
     # after a reporter word are people without the surname check
     split_names: bool = True
+    # AUTH-MEDIUM-DEFERS: a labelled author that is a medium's name (作者：新京报) yields
+    # to people credited in the text's first or last lines
+    medium_defers: bool = True
 
 
 DEFAULT = Rules()
@@ -129,6 +132,7 @@ GRID = {
     "padded_name": (True, False),
     "refine_from_page": (True, False),
     "split_names": (True, False),
+    "medium_defers": (True, False),
 }
 
 _current = [DEFAULT]
