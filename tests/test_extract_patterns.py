@@ -853,3 +853,18 @@ def test_labelled_medium_yields_to_people_credited_in_the_text():
     with use_rules(medium_defers=False):
         assert rec_of(credited)["author"] == "新京报"
     assert rec_of(page(info=info))["author"] == "新京报"
+
+
+@pytest.mark.parametrize("line,author", [
+    ("文丨某某网特约评论员 韩某", "韩某"),
+    ("本报评论员 李某某", "李某某"),
+    ("评论员观察：稳经济要快马加鞭", None),   # a column heading, nobody named
+])
+def test_commentators_credit_line_names_the_writer(line, author):
+    # AUTH-COMMENTATOR: a commentary's first line crediting its commentator
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2022-06-02 09:12 来源：某网", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(commentator_byline=False):
+            assert rec_of(html)["author"] != author

@@ -91,6 +91,9 @@ def writer_names(value: str | None) -> str | None:
     return names(v)
 
 
+# AUTH-COMMENTATOR: a commentary's short credit line ending with the commentator's name
+# (文丨某某特约评论员 X, 本报评论员 X): the name must look like a person's
+_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4})\s*$")
 _REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
@@ -123,6 +126,9 @@ def _body_byline(ln: str) -> str | None:
         e = _REPORTER_END.search(s)
         if e and person_like(writer_names(e.group(1))):
             return writer_names(e.group(1))
+        e = _COMMENTATOR_END.search(s) if rules().commentator_byline else None
+        if e and person_like(e.group(1)):
+            return e.group(1)
         e = _REPORTER_END_CLOSED.search(s)
         if e and split_names(e.group(1), ")"):
             return writer_names(e.group(1))

@@ -94,6 +94,8 @@ class Rules:
     # AUTH-MEDIUM-DEFERS: a labelled author that is a medium's name (作者：新京报) yields
     # to people credited in the text's first or last lines
     medium_defers: bool = True
+    # AUTH-COMMENTATOR: 文丨某某特约评论员 X / 本报评论员 X: a commentary's writer
+    commentator_byline: bool = True
 
 
 DEFAULT = Rules()
@@ -133,6 +135,7 @@ GRID = {
     "refine_from_page": (True, False),
     "split_names": (True, False),
     "medium_defers": (True, False),
+    "commentator_byline": (True, False),
 }
 
 _current = [DEFAULT]
