@@ -868,3 +868,27 @@ def test_commentators_credit_line_names_the_writer(line, author):
     if author:
         with use_rules(commentator_byline=False):
             assert rec_of(html)["author"] != author
+
+
+def test_template_page_crediting_only_an_editor_reads_the_texts_byline():
+    # AUTH-TEMPLATE-BYLINE: a TRS page gives date, source and editor; the reporter
+    # credited in the text's last line is the writer, and nothing else found around the
+    # template (a source line) is taken for one
+    from portal_crawler.extract.rules import use_rules
+
+    def trs(last):
+        return ("<html><head><meta charset='utf-8'><title>养老服务专业受青睐</title>"
+                "<meta name='PubDate' content='2024-05-13 06:03'>"
+                "<meta name='ContentSource' content='中国青年报'></head><body>"
+                "<div class='article'><h1>养老服务专业受青睐</h1>"
+                "<div class='info'>2024-05-13 06:03 来源：中国青年报 责任编辑：杨某某</div>"
+                "<div class='TRS_Editor'>" + "".join(f"<p>{p}</p>" for p in PARAS + [last])
+                + "</div></div></body></html>").encode("utf-8")
+    html = trs("中青报·中青网记者 魏某某 来源：中国青年报")
+    from lxml import html as lh
+    from portal_crawler.extract.detect import family
+    assert family(lh.fromstring(html)) == "trs"
+    assert rec_of(html)["author"] == "魏某某" and rec_of(html)["editor"] == "杨某某"
+    with use_rules(template_byline=False):
+        assert rec_of(html)["author"] is None
+    assert rec_of(trs("来源：中国青年报"))["author"] is None

@@ -96,6 +96,8 @@ class Rules:
     medium_defers: bool = True
     # AUTH-COMMENTATOR: 文丨某某特约评论员 X / 本报评论员 X: a commentary's writer
     commentator_byline: bool = True
+    # AUTH-TEMPLATE-BYLINE: a template page crediting only an editor has its text's byline read
+    template_byline: bool = True
 
 
 DEFAULT = Rules()
@@ -136,6 +138,7 @@ GRID = {
     "split_names": (True, False),
     "medium_defers": (True, False),
     "commentator_byline": (True, False),
+    "template_byline": (True, False),
 }
 
 _current = [DEFAULT]
