@@ -824,3 +824,71 @@ def test_day_of_a_meta_takes_the_time_printed_on_the_page():
     assert rec_of(html)["published_at"] == "2024-05-20T13:15:00+08:00"
     with use_rules(refine_from_page=False):
         assert rec_of(html)["published_at"] == "2024-05-20"
+
+
+@pytest.mark.parametrize("lead,tail,author", [
+    ("新华社深圳5月12日电（记者戴某、印某）", None, "戴某、印某"),   # 印: no common surname
+    (None, "庭审最后，法庭宣布休庭，择期宣判。（总台央视记者 奚某某 张某）", "奚某某、张某"),
+    ("新华社深圳5月12日电（记者了解到，）", None, None),             # a sentence, not a list
+])
+def test_names_split_by_separators_after_a_reporter_word(lead, tail, author):
+    # AUTH-SPLIT-NAMES: the separators of a names list closing the bracket, not a
+    # surname list, say the names are people's
+    from portal_crawler.extract.rules import use_rules
+    paras = ([lead + PARAS[0]] + PARAS[1:]) if lead else PARAS + [tail]
+    html = page(info="2024-05-12 20:15 来源：某网", paras=paras)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(split_names=False):
+            assert rec_of(html)["author"] != author
+
+
+def test_labelled_medium_yields_to_people_credited_in_the_text():
+    # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row is the medium; the reporters
+    # closing the text are the writers, and without them the medium stays
+    from portal_crawler.extract.rules import use_rules
+    info = "2024年05月16日 17:02 新京报作者：新京报"
+    credited = page(info=info, paras=PARAS + ["（总台央视记者 王某某 张某）"])
+    assert rec_of(credited)["author"] == "王某某、张某"
+    with use_rules(medium_defers=False):
+        assert rec_of(credited)["author"] == "新京报"
+    assert rec_of(page(info=info))["author"] == "新京报"
+
+
+@pytest.mark.parametrize("line,author", [
+    ("文丨某某网特约评论员 韩某", "韩某"),
+    ("本报评论员 李某某", "李某某"),
+    ("评论员观察：稳经济要快马加鞭", None),   # a column heading, nobody named
+])
+def test_commentators_credit_line_names_the_writer(line, author):
+    # AUTH-COMMENTATOR: a commentary's first line crediting its commentator
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2022-06-02 09:12 来源：某网", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(commentator_byline=False):
+            assert rec_of(html)["author"] != author
+
+
+def test_template_page_crediting_only_an_editor_reads_the_texts_byline():
+    # AUTH-TEMPLATE-BYLINE: a TRS page gives date, source and editor; the reporter
+    # credited in the text's last line is the writer, and nothing else found around the
+    # template (a source line) is taken for one
+    from portal_crawler.extract.rules import use_rules
+
+    def trs(last):
+        return ("<html><head><meta charset='utf-8'><title>养老服务专业受青睐</title>"
+                "<meta name='PubDate' content='2024-05-13 06:03'>"
+                "<meta name='ContentSource' content='中国青年报'></head><body>"
+                "<div class='article'><h1>养老服务专业受青睐</h1>"
+                "<div class='info'>2024-05-13 06:03 来源：中国青年报 责任编辑：杨某某</div>"
+                "<div class='TRS_Editor'>" + "".join(f"<p>{p}</p>" for p in PARAS + [last])
+                + "</div></div></body></html>").encode("utf-8")
+    html = trs("中青报·中青网记者 魏某某 来源：中国青年报")
+    from lxml import html as lh
+    from portal_crawler.extract.detect import family
+    assert family(lh.fromstring(html)) == "trs"
+    assert rec_of(html)["author"] == "魏某某" and rec_of(html)["editor"] == "杨某某"
+    with use_rules(template_byline=False):
+        assert rec_of(html)["author"] is None
+    assert rec_of(trs("来源：中国青年报"))["author"] is None

@@ -91,12 +91,29 @@ def writer_names(value: str | None) -> str | None:
     return names(v)
 
 
+# AUTH-COMMENTATOR: a commentary's short credit line ending with the commentator's name
+# (文丨某某特约评论员 X, 本报评论员 X): the name must look like a person's
+_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4})\s*$")
 _REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
 
 
 _PADDED_NEXT = re.compile(r"^\s+([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?=\s|$)")
+# AUTH-SPLIT-NAMES: 记者戴某、印某） / 央视记者 奚某 张某）: two or more names split by
+# 、 or spaces that fill the rest of the bracket (or the line) after a reporter word
+_CLOSES_BYLINE = re.compile(r"^\s*(?:[）)]|$)")
+_REPORTER_END_CLOSED = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){1,3})\s*[）)]\s*$")
+
+
+def split_names(value: str, rest: str) -> bool:
+    """AUTH-SPLIT-NAMES: after a reporter word, a list of 2+ names of 2-4 Han characters
+    split by 、 or spaces and closed by the bracket (or the line's end) is people, whatever
+    their surnames: the separators, not a surname list, say where each name ends (a
+    sentence glued to 记者 has no such list)."""
+    parts = [p for p in NAME_SPLIT_RX.split(value.strip()) if p]
+    return rules().split_names and len(parts) >= 2 and bool(_CLOSES_BYLINE.match(rest)) \
+        and all(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p) for p in parts)
 
 
 def _body_byline(ln: str) -> str | None:
@@ -108,6 +125,12 @@ def _body_byline(ln: str) -> str | None:
         # (整合 新华日报·交汇点记者 徐某): the names must look like people's
         e = _REPORTER_END.search(s)
         if e and person_like(writer_names(e.group(1))):
+            return writer_names(e.group(1))
+        e = _COMMENTATOR_END.search(s) if rules().commentator_byline else None
+        if e and person_like(e.group(1)):
+            return e.group(1)
+        e = _REPORTER_END_CLOSED.search(s)
+        if e and split_names(e.group(1), ")"):
             return writer_names(e.group(1))
     if not m:
         # AUTH-MEDIUM-AFTER as a line of its own: 石某/中国青年报 (a person, a medium)
@@ -121,7 +144,8 @@ def _body_byline(ln: str) -> str | None:
     pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
     if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
         value += " " + pad.group(1) + " " + pad.group(2)
-    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)):
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
+            and not split_names(value, ln[m.end():]):
         return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
@@ -410,11 +434,16 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
                 drop.add(i)  # a byline line inside the body block is not text
             break
+    medium = None
+    if author and R.medium_defers and MEDIUM_RX.match(author) and not person_like(author):
+        # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row names the medium; a person
+        # credited in the text (（总台央视记者 X Y）) is the writer, the medium the fallback
+        medium, author = author, None
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
         for i in head + inside[-3:]:
             a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
-            if a and _plausible_name(a):
+            if a and _plausible_name(a) and a != medium:
                 author = a
                 if len(lines[i]) <= 30 and i >= b0:
                     drop.add(i)  # a line that is only the byline is not text
@@ -438,13 +467,14 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author:
         for i in head + tail:
             a = _line_author(lines[i])
-            if a:
+            if a and a != medium:
                 author = a
                 if len(lines[i]) <= 20 and i >= b0:
                     drop.add(i)
                 break
     if not author and R.trailing_credit:
         author = trailing_credit([lines[i] for i in inside[-2:]])
+    author = author or medium
     if not author and R.row_name:
         author = next((a for a in map(row_name, Z) if a), None)
     if not author and R.source_person and rec["source"] and person_like(rec["source"]) \
@@ -666,11 +696,11 @@ def trailing_byline(ln: str) -> str | None:
     if not m:
         return None
     inner = PLACE_REPORT_END_RX.sub("", m.group(1)).strip()
-    a = _body_byline("（" + inner + "）") if inner else None
+    a = by = _body_byline("（" + inner + "）") if inner else None
     if not a:
         parts = [p for p in NAME_SPLIT_RX.split(inner) if p]
         a = "、".join(parts) if parts and inner != m.group(1).strip() else None
-    return a if a and person_like(a) else None
+    return a if a and (person_like(a) or (a == by and split_names(a, ")"))) else None
 
 
 _ACCOUNT_JUNK = re.compile(r"(?:" + alternation(ACCOUNT_NOT_NAME) + r")\s*[:：]?")

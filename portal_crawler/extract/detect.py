@@ -6,6 +6,7 @@ import re
 from portal_crawler.extract import byline, generic, template
 from portal_crawler.extract.dom import compile_selector, select
 from portal_crawler.extract.labels import ERROR_MESSAGES, alternation
+from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.selectors import DEDECMS, MARKER_HINTS, MARKERS, TRS
 from portal_crawler.extract.text import raw_text, squash
 from portal_crawler.extract.dates import YEAR
@@ -69,7 +70,11 @@ def extract_fields(root, url=None, site=None, html=None) -> tuple[dict, str]:
 
 def _fill_from_generic(root, rec, url, site_name):
     """A template found title+body but missed a date/source/author: look around."""
-    if rec.get("published_at") and rec.get("source") and (rec.get("author") or rec.get("editor")):
+    # AUTH-TEMPLATE-BYLINE: an editor credited is no writer: a template page naming
+    # only its editor still has its text's byline read (中青网记者 X 来源：…), and a
+    # person's name found there is the writer
+    if rec.get("published_at") and rec.get("source") and (
+            rec.get("author") or (rec.get("editor") and not rules().template_byline)):
         return
     g = byline.find_meta_fields(root, rec.get("title"), None, rec.get("_body_el"), url, site_name)
     for k in ("source", "author", "editor", "reviewer"):
@@ -79,6 +84,8 @@ def _fill_from_generic(root, rec, url, site_name):
             # is for pages with no 作者 field at all)
             if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer")):
                 continue
+            if k == "author" and rec.get("editor") and not byline.person_like(g[k]):
+                continue  # AUTH-TEMPLATE-BYLINE: beside an editor, only a person's name
             rec[k] = g[k]
     if not rec.get("published_at") and g.get("published_at"):
         for k in ("published_at", "published_raw", "date_flag"):

@@ -88,6 +88,16 @@ class Rules:
     # PUB-REFINE-PAGE: a day-precision date (a meta) takes its time from a short line of
     # the page printing the same day with a time (发稿时间：2024-05-20 13:15:00)
     refine_from_page: bool = True
+    # AUTH-SPLIT-NAMES: （记者戴某、印某）: 2+ names split by 、/spaces closing the bracket
+    # after a reporter word are people without the surname check
+    split_names: bool = True
+    # AUTH-MEDIUM-DEFERS: a labelled author that is a medium's name (作者：新京报) yields
+    # to people credited in the text's first or last lines
+    medium_defers: bool = True
+    # AUTH-COMMENTATOR: 文丨某某特约评论员 X / 本报评论员 X: a commentary's writer
+    commentator_byline: bool = True
+    # AUTH-TEMPLATE-BYLINE: a template page crediting only an editor has its text's byline read
+    template_byline: bool = True
 
 
 DEFAULT = Rules()
@@ -125,6 +135,10 @@ GRID = {
     "other_article_date": (True, False),
     "padded_name": (True, False),
     "refine_from_page": (True, False),
+    "split_names": (True, False),
+    "medium_defers": (True, False),
+    "commentator_byline": (True, False),
+    "template_byline": (True, False),
 }
 
 _current = [DEFAULT]
