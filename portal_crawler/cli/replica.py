@@ -33,7 +33,11 @@ def replica_serve(site_list, seed, scale, write_sites_file):
     if write_sites_file:
         check_sites_target(write_sites_file)
     stop = []
+    # Both signals set a flag: SIGINT too, explicitly, because a process started in the
+    # background of a non-interactive shell inherits SIGINT ignored, and Python then never
+    # raises KeyboardInterrupt (Ctrl-C or `kill -INT` would not stop the replica).
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     with ReplicaProcess(seed=seed, sites=keys, scale=scale) as rep:
         for k, u in rep.base_urls.items():
             out.print(f"{k:<14} {u}")
@@ -43,8 +47,5 @@ def replica_serve(site_list, seed, scale, write_sites_file):
             out.print(f"wrote {write_sites_file}: crawl with `{command('crawl', '--sites-file', write_sites_file, '--all')}`",
                       markup=False)
         out.print("serving; Ctrl-C stops")
-        try:
-            while not stop:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        while not stop:
+            time.sleep(0.2)
