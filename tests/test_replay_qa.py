@@ -15,12 +15,28 @@ from conftest import cli
 from portal_crawler import crawl
 from portal_crawler.replica import ReplicaProcess
 from portal_crawler.snapshot.package import snapshot
-from portal_crawler.snapshot.qa import replay_qa, ssim, text_match
+from portal_crawler.snapshot.qa import replay_qa, spread_sample, ssim, text_match
 
 CHROMIUM = os.environ.get("PORTAL_CRAWLER_CHROMIUM", "/usr/bin/chromium")
-pytestmark = pytest.mark.slow
 
 
+def test_the_sample_spreads_over_sites_whatever_the_order_of_pages_jsonl():
+    pages = [{"url": f"http://127.0.0.1:{port}/a/{i}.html"} for port in (1001, 1002, 1003)
+             for i in range(10 if port == 1001 else 3)]
+    one = spread_sample(pages, 6, seed=0)
+    assert len(one) == 6 and len({d["url"] for d in one}) == 6
+    hosts = [d["url"].split("/")[2] for d in one]
+    assert {h: hosts.count(h) for h in set(hosts)} == {"127.0.0.1:1001": 2, "127.0.0.1:1002": 2,
+                                                      "127.0.0.1:1003": 2}
+    assert spread_sample(list(reversed(pages)), 6, seed=0) == one          # order-independent
+    assert len(spread_sample(pages, 100)) == len(pages)                    # never more than there are
+    hosts = [d["url"].split("/")[2] for d in spread_sample(pages, 2, seed=3)]
+    assert len(set(hosts)) == 2                                             # 2 picks: 2 sites
+
+
+
+
+@pytest.mark.slow
 def test_text_match_and_ssim_measure_what_they_say():
     assert text_match("中小企业  发展\n", "中小企业 发展") == 1.0
     assert 0.5 < text_match("中小企业发展", "中小企业进展") < 1.0
@@ -37,6 +53,7 @@ def test_text_match_and_ssim_measure_what_they_say():
     assert ssim(png(0), png(8)) < 0.95
 
 
+@pytest.mark.slow
 def test_snapshot_replays_as_the_live_site_and_an_unstyled_one_does_not(pywb_bin, tmp_path):
     assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM} (.ci/run installs it)"
     sites = ["zhejiang", "xiamen"]           # DedeCMS (stylesheet, images) and TRS

@@ -192,6 +192,24 @@ def _visit(context, url: str) -> tuple[str, bytes]:
         page.close()
 
 
+def spread_sample(pages: list[dict], n: int, seed: int = 0) -> list[dict]:
+    """``n`` pages drawn at random (seeded) but spread over the snapshot's hosts: one per
+    host in turn, so every site of a multi-site snapshot is looked at as soon as ``n``
+    allows (a plain random sample can miss a whole site, and a broken site is what QA is
+    for). The draw does not depend on the order of ``pages.jsonl``."""
+    rng = random.Random(seed)
+    by_host: dict[str, list[dict]] = {}
+    for d in sorted(pages, key=lambda d: d["url"]):
+        by_host.setdefault(d["url"].split("/")[2], []).append(d)
+    queues = [rng.sample(v, len(v)) for _, v in sorted(by_host.items())]
+    chosen: list[dict] = []
+    while len(chosen) < min(n, len(pages)):
+        for q in queues:
+            if q and len(chosen) < n:
+                chosen.append(q.pop())
+    return chosen
+
+
 def replay_qa(snapshot: str | os.PathLike, *, sample: int = 10, seed: int = 0, pywb: str | os.PathLike | None = None,
               chromium: str = CHROMIUM, screenshots: str | os.PathLike | None = None,
               min_text: float = 1.0, min_similarity: float = 0.95) -> QAReport:
@@ -202,7 +220,7 @@ def replay_qa(snapshot: str | os.PathLike, *, sample: int = 10, seed: int = 0, p
         raise QAError(f"{wacz} lists no pages")
     if not Path(chromium).exists():
         raise QAError(f"no Chromium at {chromium} (apt-get install chromium fonts-wqy-microhei)")
-    chosen = sorted(random.Random(seed).sample(pages, min(sample, len(pages))), key=lambda d: d["url"])
+    chosen = sorted(spread_sample(pages, sample, seed), key=lambda d: d["url"])
     shots = Path(screenshots) if screenshots else None
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
