@@ -94,7 +94,12 @@ def writer_names(value: str | None) -> str | None:
 # AUTH-COMMENTATOR: a commentary's short credit line ending with the commentator's name
 # (文丨某某特约评论员 X, 本报评论员 X): the name must look like a person's
 _COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4})\s*$")
-_REPORTER_END = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,3})\s*$")
+# 记者 and one to four 2-4 character names split by spaces or 、 (min_more: names after the first)
+def _reporter_names(min_more: int) -> str:
+    return r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){%d,3})" % min_more
+
+
+_REPORTER_END = re.compile(_reporter_names(0) + r"\s*$")
 # AUTH-PLACE-REPORT: 记者 张三 北京报道 / 记者 张三 北京电: the last "name" is a place
 _PLACE_REPORT = re.compile(r"^\s*(?:报道|电|讯|消息)")
 
@@ -103,7 +108,7 @@ _PADDED_NEXT = re.compile(r"^\s+([\u4e00-\u9fff])\s([\u4e00-\u9fff])(?=\s|$)")
 # AUTH-SPLIT-NAMES: 记者戴某、印某） / 央视记者 奚某 张某）: two or more names split by
 # 、 or spaces that fill the rest of the bracket (or the line) after a reporter word
 _CLOSES_BYLINE = re.compile(r"^\s*(?:[）)]|$)")
-_REPORTER_END_CLOSED = re.compile(r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){1,3})\s*[）)]\s*$")
+_REPORTER_END_CLOSED = re.compile(_reporter_names(1) + r"\s*[）)]\s*$")
 
 
 def split_names(value: str, rest: str) -> bool:
