@@ -15,18 +15,22 @@ import numpy as np
 from portal_crawler.dedupe.minhash import _mix
 from portal_crawler.dedupe.rule import THRESHOLD
 
-__all__ = ["NearDupIndex"]
+__all__ = ["NearDupIndex", "Banding", "best_owners", "NUM_PERM", "BANDS", "MAX_BUCKET"]
+
+NUM_PERM = 128      # signature slots (the archive stores these)
+BANDS = 64          # LSH bands of 4 slots (the archive's dedupe_bands rows)
+MAX_BUCKET = 256    # entries of one band key looked at: a huge bucket is shared boilerplate
 
 
-class NearDupIndex:
+class Banding:
+    """Which slots make each band, and a band's key: one definition for the in-memory
+    index and the archive's on-disk one (store/neardup.py)."""
     ROWS = 4     # slots per band: four uint16 slots = one uint64 word
-    MAX_RUN = 1 << 21   # band keys a merged run may hold (16 MB of keys and ids; 32,768 entries at 64 bands)
 
-    def __init__(self, num_perm: int = 128, bands: int = 64, threshold: float = THRESHOLD,
-                 buffer_size: int = 4096, max_bucket: int = 256):
+    def __init__(self, num_perm: int = NUM_PERM, bands: int = BANDS):
         if num_perm % self.ROWS:
             raise ValueError("num_perm must be a multiple of 4")
-        self.num_perm, self.bands, self.threshold = num_perm, bands, threshold
+        self.num_perm, self.bands = num_perm, bands
         # More bands than num_perm/4: extra bands come from fixed permutations of the
         # slots (overlapping bands: nearly the recall of independent ones, no extra
         # signature bytes).
@@ -34,6 +38,34 @@ class NearDupIndex:
         rng = np.random.default_rng(20211022)
         self._slots = np.concatenate([np.arange(num_perm)] + [
             rng.permutation(num_perm) for _ in range(n_sets - 1)])[: bands * self.ROWS]
+        self._salt = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+
+    def band_keys(self, sigs: np.ndarray) -> np.ndarray:
+        """(m, bands) uint32: each band's 4 slots as one word, mixed with the band number.
+        32 bits suffice: a chance key collision only adds a candidate, verified anyway."""
+        m = sigs.shape[0]
+        words = np.ascontiguousarray(sigs[:, self._slots]).view(np.uint64).reshape(m, self.bands)
+        return (_mix(words ^ self._salt) >> np.uint64(32)).astype(np.uint32)
+
+
+def best_owners(owners, sims: np.ndarray, threshold: float) -> list[tuple[int, float]]:
+    """[(owner, similarity)] of the candidates at or above `threshold` (an owner: its best
+    entry), best first, ties by owner: the one answer of both indexes' `query`."""
+    ok = sims >= threshold
+    best: dict[int, float] = {}
+    for o, s in zip(np.asarray(owners)[ok].tolist(), sims[ok].tolist()):
+        if s > best.get(o, -1.0):
+            best[o] = s
+    return sorted(best.items(), key=lambda x: (-x[1], x[0]))
+
+
+class NearDupIndex:
+    MAX_RUN = 1 << 21   # band keys a merged run may hold (16 MB of keys and ids; 32,768 entries at 64 bands)
+
+    def __init__(self, num_perm: int = NUM_PERM, bands: int = BANDS, threshold: float = THRESHOLD,
+                 buffer_size: int = 4096, max_bucket: int = MAX_BUCKET):
+        self.banding = Banding(num_perm, bands)
+        self.num_perm, self.bands, self.threshold = num_perm, bands, threshold
         self.buffer_size, self.max_bucket = buffer_size, max_bucket
         self._sig = np.zeros((1024, num_perm), dtype=np.uint16)
         self._owner = np.full(1024, -1, dtype=np.int64)
@@ -42,16 +74,10 @@ class NearDupIndex:
         self._over: dict[int, list[int]] = {}     # ... keys shared by several recent entries
         self._buf_keys: list[np.ndarray] = []
         self._buf_ids: list[int] = []
-        self._salt = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
         self.size = 0
 
-    # -- keys ------------------------------------------------------------------
     def band_keys(self, sigs: np.ndarray) -> np.ndarray:
-        """(m, bands) uint32: each band's 4 slots as one word, mixed with the band number.
-        32 bits suffice: a chance key collision only adds a candidate, verified anyway."""
-        m = sigs.shape[0]
-        words = np.ascontiguousarray(sigs[:, self._slots]).view(np.uint64).reshape(m, self.bands)
-        return (_mix(words ^ self._salt) >> np.uint64(32)).astype(np.uint32)
+        return self.banding.band_keys(sigs)
 
     def _store(self, ids: np.ndarray, owners: np.ndarray, sigs: np.ndarray) -> None:
         top = int(ids.max()) + 1
@@ -147,13 +173,8 @@ class NearDupIndex:
         cand = self.candidates(sig, keys)
         if not len(cand):
             return []
-        sims = (self._sig[cand] == sig).mean(axis=1)
-        ok = (sims >= t) & (self._owner[cand] >= 0)
-        best: dict[int, float] = {}
-        for o, s in zip(self._owner[cand[ok]].tolist(), sims[ok].tolist()):
-            if s > best.get(o, -1.0):
-                best[o] = s
-        return sorted(best.items(), key=lambda x: (-x[1], x[0]))
+        cand = cand[self._owner[cand] >= 0]          # removed entries
+        return best_owners(self._owner[cand], (self._sig[cand] == sig).mean(axis=1), t)
 
     def set_owner(self, entry_ids, owner: int) -> None:
         self._owner[np.asarray(entry_ids, dtype=np.int64)] = owner

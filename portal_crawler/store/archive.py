@@ -6,7 +6,8 @@ Write semantics of `write_articles` (one transaction per batch):
   `article_versions`, the record is updated, version += 1 -> `updated`
   (a non-canonical copy updates its `article_urls` row, and becomes the record if it
   now wins the canonical rule);
-- a new URL: candidates by exact body hash and MinHash LSH over the whole archive,
+- a new URL: candidates by exact body hash and MinHash LSH over the whole archive
+  (the band keys in the archive: store/neardup.py),
   then the same-article rule (dedupe.rule: R1 exact, or body + title + date, against
   EVERY copy of the candidate article); a match joins that article as another
   `article_urls` row (its own 来源, title, similarity, capture) and takes over the
@@ -20,10 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
-
 from portal_crawler import urls
-from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher, NearDupIndex
+from portal_crawler.dedupe import CONTENT_FIELDS, MinHasher
 from portal_crawler.dedupe.grouping import TITLE_CANDIDATES, find_article
 from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.dedupe.rule import RULE, Member, Rule, member
@@ -33,6 +32,7 @@ from portal_crawler.store.attachments import delete_rows, insert_rows, record_fi
 from portal_crawler.store.fts import bigrams
 from portal_crawler.store.search import SearchResult, search as _search
 from portal_crawler.store.records import ARTICLE_COLS, Copy, attachment_ext, now_iso, prepare
+from portal_crawler.store.neardup import ArchiveNearDupIndex
 from portal_crawler.store.paths import ArchivePaths
 from portal_crawler.store.schema import BUSY_TIMEOUT, check_version, connect, connect_readonly, describe, migrate
 
@@ -122,7 +122,7 @@ class Archive:
             check_archive_file(p, allow_empty=create)
         return cls(p, readonly=readonly, **kw)
 
-    def __init__(self, path: str | Path, *, readonly: bool = False, num_perm: int = 128, bands: int = 64,
+    def __init__(self, path: str | Path, *, readonly: bool = False,
                  threshold: float | None = None, rule: Rule | None = None,
                  busy_timeout: float = BUSY_TIMEOUT):
         self.path = Path(path)
@@ -149,23 +149,17 @@ class Archive:
         except BaseException:
             self.conn.close()
             raise
-        self.hasher = MinHasher(num_perm)
+        self.hasher = MinHasher()
         # The same-article rule (dedupe.rule); `LENIENT` reproduces pre-v3 archives.
         self.rule = rule or RULE
         if threshold is not None:
             from dataclasses import replace
             self.rule = replace(self.rule, threshold=threshold)
-        self._index_args = dict(num_perm=num_perm, bands=bands, threshold=self.rule.threshold)
-        self._index: NearDupIndex | None = None      # loaded by the first write
+        # On disk (dedupe_bands, dedupe_minhash): nothing per article in memory.
+        self.index = ArchiveNearDupIndex(self.conn, threshold=self.rule.threshold)
         if not readonly:        # the rule an archive's groups were made by (before v3: 'body-only')
             self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dedupe_rule', ?)",
                               (self.rule.name,))
-
-    @property
-    def index(self) -> NearDupIndex:
-        if self._index is None:
-            self._load_index()
-        return self._index
 
     # -- lifecycle ---------------------------------------------------------------
     def __enter__(self) -> "Archive":
@@ -186,16 +180,6 @@ class Archive:
             import sqlite_utils
             self._db = sqlite_utils.Database(self.conn)
         return self._db
-
-    def _load_index(self) -> None:
-        # Rebuilt from the persisted signatures (one read, one sort): matching spans the
-        # whole archive.  Read-only uses (stats, search) never pay for it.
-        self._index = index = NearDupIndex(**self._index_args)
-        rows = self.conn.execute("SELECT url_id, article_id, sig FROM dedupe_minhash").fetchall()
-        if rows:
-            ids, owners, blobs = zip(*rows)
-            sigs = np.frombuffer(b"".join(blobs), dtype=np.uint16).reshape(len(rows), -1)
-            index.load(ids, owners, sigs)
 
     # -- runs --------------------------------------------------------------------
     def start_run(self, sites=None, args=None) -> int:
@@ -290,8 +274,8 @@ class Archive:
 
     @contextmanager
     def transaction(self):
-        """One write transaction; on any error everything rolls back, and the in-memory
-        index is dropped (it may hold entries of the rolled-back writes)."""
+        """One write transaction; on any error everything rolls back (the near-duplicate
+        index with it: it is in the archive)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -299,7 +283,6 @@ class Archive:
         except BaseException:
             if self.conn.in_transaction:  # SQLite already rolled back on a full disk
                 self.conn.execute("ROLLBACK")
-            self._index = None
             raise
 
     def write_copies(self, copies: list[Copy]) -> dict:
@@ -391,9 +374,7 @@ class Archive:
                                   r.get("warc_offset"), _refs(r), r.get("clicks"),
                                   new.title_key)).lastrowid
         if sig is not None:
-            ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
-               (url_id, aid, sig.tobytes()))
-            self.index.add(url_id, aid, sig, keys=keys)
+            self.index.put(url_id, aid, sig, keys=keys, new=True)
         if match is None:
             return "new"
         ex("UPDATE articles SET group_size = group_size + 1, last_seen = max(last_seen, ?) "
@@ -466,9 +447,7 @@ class Archive:
         if not is_canonical:        # an edited copy may now be the earliest / the origin
             self._rechoose(aid, url_id, c)
         if sig is not None:
-            ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
-               (url_id, aid, sig.tobytes()))
-            self.index.add(url_id, aid, sig, keys=keys)
+            self.index.put(url_id, aid, sig, keys=keys)
 
     def _media(self, aid: int, c: Copy, replace: bool) -> None:
         ex = self.conn.execute

@@ -63,13 +63,11 @@ def repair_blocks(archive, db_path, dry_run: bool = False) -> dict:
     if dry_run or not found:
         return summary
     conn, now = archive.conn, now_iso()
-    url_ids = []
     with archive.transaction():
         for f in found:
             aid = f["id"]
             ids = [r for (r,) in conn.execute("SELECT id FROM article_urls WHERE article_id = ?", (aid,))]
-            url_ids += ids
-            conn.executemany("DELETE FROM dedupe_minhash WHERE url_id = ?", [(i,) for i in ids])
+            archive.index.remove(ids)       # their signatures and band rows
             for table in ("article_urls", "article_versions", "attachments", "images"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (aid,))
             conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
@@ -82,6 +80,4 @@ def repair_blocks(archive, db_path, dry_run: bool = False) -> dict:
                              [(u, s, json.dumps({"clicks": c} if c is not None else {}),
                                f"block page ({f['kind']}) removed by dedupe --recheck", now)
                               for u, s, c in f["urls"]])
-        if url_ids:
-            archive.index.remove(url_ids)
     return summary

@@ -109,8 +109,7 @@ def recheck_archive(archive, db_path, reg=None, dry_run: bool = False) -> dict:
     with archive.transaction():
         for aid, r, _ in moves:
             conn.execute("DELETE FROM article_urls WHERE id = ?", (r["id"],))
-            conn.execute("DELETE FROM dedupe_minhash WHERE url_id = ?", (r["id"],))
-            index.remove([r["id"]])
+            index.remove([r["id"]])          # its signature and band rows
         for aid in {a for a, _, _ in moves}:
             conn.execute("UPDATE articles SET group_size = (SELECT count(*) FROM article_urls "
                          "WHERE article_id = ?) WHERE id = ?", (aid, aid))

@@ -12,6 +12,7 @@ from pathlib import Path
 from portal_crawler.dedupe.normalise import normalise_title
 from portal_crawler.extract.fields import authorship, page_type
 from portal_crawler.store.fts import index_text
+from portal_crawler.store.neardup import BANDS, band_key_of
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "connect"]
 
@@ -288,8 +289,25 @@ CREATE TABLE attachment_captures (
 );
 """
 
+# v10 (issue 19): the near-duplicate index on disk (store/neardup.py): the 64 LSH band keys
+# of every stored signature, looked up by key, so the archive writer no longer holds an
+# index of the whole archive in memory. Built from the stored signatures, sorted (one
+# pass of SQLite's sorter, then appends), with the one definition of a band key
+# (dedupe.index.Banding, registered as dedupe_band_key()).
+_V_BANDS = f"""
+CREATE TABLE dedupe_bands (
+  band_key INTEGER NOT NULL,  -- an LSH band key of the copy's MinHash signature (signed 32-bit)
+  url_id INTEGER NOT NULL,    -- the copy (article_urls.id; its signature: dedupe_minhash)
+  PRIMARY KEY (band_key, url_id)
+) WITHOUT ROWID;
+WITH RECURSIVE band(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM band WHERE i < {BANDS - 1})
+INSERT OR IGNORE INTO dedupe_bands (band_key, url_id)
+  SELECT dedupe_band_key(m.sig, band.i), m.url_id FROM dedupe_minhash m CROSS JOIN band
+  ORDER BY 1, 2;
+"""
+
 MIGRATIONS: list[str] = [_V1, _V2, _V3, _V_FRONTIER, _V_FAILURES, _V_AUTHORS, _V_MONITORS, _V_FILES,
-                         _V_RECHECK]
+                         _V_RECHECK, _V_BANDS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -310,6 +328,8 @@ def connect(path: str, busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection
     conn.create_function("author_names_json", 1, _author_names_json, deterministic=True)
     conn.create_function("author_kind_of", 1, lambda a: authorship(a)["author_kind"], deterministic=True)
     conn.create_function("page_type_of", 4, _page_type_of, deterministic=True)
+    # ... and of an LSH band key (migration v10)
+    conn.create_function("dedupe_band_key", 2, band_key_of, deterministic=True)
     return conn
 
 
