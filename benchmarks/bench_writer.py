@@ -22,8 +22,8 @@ from pathlib import Path
 from benchmarks import common
 
 # (articles, replica scale): the replica has 25 sites of `channels` x `articles_per_channel`
-SIZES = {"quick": [(2_000, {"channels": 2, "articles_per_channel": 40}),
-                   (10_000, "bench")],
+SIZES = {"quick": [(500, {"channels": 1, "articles_per_channel": 20}),   # the smoke run
+                   (2_000, {"channels": 2, "articles_per_channel": 40})],
          "full": [(10_000, "bench"),
                   (100_000, {"channels": 10, "articles_per_channel": 400})]}
 _TRUTH_ONLY = ("aid", "alt_urls", "edited_epoch", "epoch_added", "group", "origin", "series")

@@ -3,9 +3,10 @@
 Pipeline for a new URL (store.archive, grouping.find_article): `normalise_body` (letters
 and digits only; 来源 lines, `（本文转自…）` notes and the editor line removed) and
 `normalise_title` (site-name suffix, page suffix, 转载/转自 markers removed) -> candidates:
-articles with the same exact `body_hash`, owners of `NearDupIndex` hits (MinHash of
+articles with the same exact `body_hash`, owners of near-duplicate index hits (MinHash of
 character 5-shingles, 128 one-permutation slots of 16 bits; LSH 64 bands x 4 slots,
-verified on the full signature at Jaccard >= THRESHOLD = 0.3) and articles with the same
+verified on the full signature at Jaccard >= THRESHOLD = 0.3; `NearDupIndex` in memory,
+the archive's own on disk: store/neardup.py, same banding) and articles with the same
 normalised title -> the first candidate the same-article rule (rule.py: R1 exact, or
 body AND title AND a 7-day date window, against EVERY copy of the article) accepts.
 `repost.new_copy_wins` picks the canonical copy.

@@ -21,6 +21,7 @@ _TABLE_OPTIONS = {
     "attachments_fts": {"hidden": True},
     "resources": {"facets": ["fetch", "content_type", "revisit"], "label_column": "url"},
     "dedupe_minhash": {"hidden": True},
+    "dedupe_bands": {"hidden": True},
 }
 
 QUERIES = {

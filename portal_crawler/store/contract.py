@@ -257,11 +257,17 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "run_id": "The crawl run (crawl_runs.id) that wrote it.",
         }),
     "dedupe_minhash": (
-        "MinHash signature of every copy: the near-duplicate index is rebuilt from these "
-        "when an archive is opened.", {
+        "MinHash signature of every copy: read for the candidates dedupe_bands finds, "
+        "to verify their similarity.", {
             "url_id": "The copy (article_urls.id).",
             "article_id": "The article (articles.id).",
             "sig": "128 16-bit MinHash values.",
+        }),
+    "dedupe_bands": (
+        "The near-duplicate index: the 64 LSH band keys of every copy's MinHash signature; "
+        "copies sharing a key with a new copy are its candidates.", {
+            "band_key": "A band key of the signature (signed 32-bit).",
+            "url_id": "The copy (article_urls.id; its signature: dedupe_minhash).",
         }),
     "meta": (
         "Archive facts (schema_version).", {
