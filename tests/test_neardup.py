@@ -11,6 +11,7 @@ import pytest
 from benchmarks import dedupe_study
 from portal_crawler.dedupe import MinHasher, NearDupIndex, normalise_body
 from portal_crawler.store import Archive
+from portal_crawler.store import neardup
 from portal_crawler.store.neardup import band_rows
 
 
@@ -25,13 +26,19 @@ def series_sigs():
 
 
 def _bands(conn) -> set[tuple[int, int]]:
-    return set(conn.execute("SELECT band_key, url_id FROM dedupe_bands"))
+    """Band rows of both levels (a row is in one of them, never both)."""
+    main = set(conn.execute("SELECT band_key, url_id FROM dedupe_bands"))
+    recent = set(conn.execute("SELECT band_key, url_id FROM dedupe_bands_recent"))
+    assert not main & recent
+    return main | recent
 
 
-def test_on_disk_index_finds_the_same_pairs_as_the_in_memory_one(tmp_path, series_sigs):
+def test_on_disk_index_finds_the_same_pairs_as_the_in_memory_one(tmp_path, monkeypatch, series_sigs):
     """Every signature is queried before it is added (as a new copy is) in both indexes:
     the answers (owners, similarities, order) are equal, so are the near-duplicate pairs,
-    and they hold the replica's series siblings and reposts."""
+    and they hold the replica's series siblings and reposts. The recent level is merged
+    every 300 copies here, so answers come from both levels."""
+    monkeypatch.setattr(neardup, "RECENT_COPIES", 300)
     sigs, labels = series_sigs
     mem = NearDupIndex()
     with Archive(tmp_path / "a.db") as ar:
@@ -48,7 +55,9 @@ def test_on_disk_index_finds_the_same_pairs_as_the_in_memory_one(tmp_path, serie
                 disk.put(i, owner, sig, new=True)
             assert (disk.similarities([0, 5, 10**9], sigs[5]) == mem.similarities([0, 5, 10**9], sigs[5])).all()
             assert (disk.signature(7) == sigs[7]).all() and disk.signature(10**9) is None
-        n_rows = ar.conn.execute("SELECT count(*) FROM dedupe_bands").fetchone()[0]
+        n_rows = len(_bands(ar.conn))
+        merged = ar.conn.execute("SELECT count(*) FROM dedupe_bands").fetchone()[0]
+    assert merged >= 63.9 * 300 * (len(sigs) // 300)
     assert len(pairs) > 300 and same_label > 100, (len(pairs), same_label)
     # 64 band rows a copy (fewer only where two bands of one copy share a key)
     assert 63.9 * len(sigs) <= n_rows <= 64 * len(sigs)
@@ -70,11 +79,21 @@ def test_update_and_remove_keep_band_rows_in_step(tmp_path, series_sigs):
             ix.remove([1])
         assert ix.query(b) == [(2, 1.0)] and ix.signature(1) is None
         assert {u for _, u in _bands(ar.conn)} == {2}
+        with ar.transaction():                      # merged: the same answers from the large level
+            ix.merge()
+            ix.put(1, 1, a, new=True)
+        assert ar.conn.execute("SELECT DISTINCT url_id FROM dedupe_bands").fetchall() == [(2,)]
+        assert ix.query(a) == [(1, 1.0)] and ix.query(b) == [(2, 1.0)]
+        with ar.transaction():
+            ix.put(2, 2, a)                         # an edit of a merged copy replaces its rows
+            ix.remove([1])
+        assert ix.query(b) == [] and ix.query(a) == [(2, 1.0)]
+        assert _bands(ar.conn) == set(band_rows(ix.banding, 2, ix.band_keys(a[None, :])[0]))
         # a rolled-back write leaves the index as it was
         with pytest.raises(RuntimeError), ar.transaction():
-            ix.put(3, 3, a, new=True)
+            ix.put(3, 3, b, new=True)
             raise RuntimeError("rolled back")
-        assert ix.query(a) == [] and {u for _, u in _bands(ar.conn)} == {2}
+        assert ix.query(b) == [] and {u for _, u in _bands(ar.conn)} == {2}
 
 
 def test_existing_archive_gets_its_band_table_from_stored_signatures(tmp_path, monkeypatch, series_sigs):

@@ -22,6 +22,7 @@ _TABLE_OPTIONS = {
     "resources": {"facets": ["fetch", "content_type", "revisit"], "label_column": "url"},
     "dedupe_minhash": {"hidden": True},
     "dedupe_bands": {"hidden": True},
+    "dedupe_bands_recent": {"hidden": True},
 }
 
 QUERIES = {

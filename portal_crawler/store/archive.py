@@ -283,6 +283,7 @@ class Archive:
         except BaseException:
             if self.conn.in_transaction:  # SQLite already rolled back on a full disk
                 self.conn.execute("ROLLBACK")
+            self.index.rolled_back()
             raise
 
     def write_copies(self, copies: list[Copy]) -> dict:

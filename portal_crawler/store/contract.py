@@ -269,6 +269,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "band_key": "A band key of the signature (signed 32-bit).",
             "url_id": "The copy (article_urls.id; its signature: dedupe_minhash).",
         }),
+    "dedupe_bands_recent": (
+        "The near-duplicate index's rows of the latest copies (as dedupe_bands), merged into "
+        "dedupe_bands every 4,096 copies.", {
+            "band_key": "A band key of the signature (signed 32-bit).",
+            "url_id": "The copy (article_urls.id; its signature: dedupe_minhash).",
+        }),
     "meta": (
         "Archive facts (schema_version).", {
             "key": "Name.",

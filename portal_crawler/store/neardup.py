@@ -9,6 +9,15 @@ the archive groups copies as `dedupe.grouping.Grouper` does in memory. The proce
 holds no per-article state: what it keeps is SQLite's page cache, bounded by
 `PRAGMA cache_size` (issue #19: the writer's peak RSS at 100k articles / 10k).
 
+Two levels, as a log-structured index: a new copy's rows go to `dedupe_bands_recent`
+(same layout, at most RECENT_COPIES copies), which is merged into `dedupe_bands` in key
+order when full. Band keys are random, so inserting each copy's 64 rows straight into a
+table of the whole archive dirtied a page of it per row: at 30,000 copies a 200-copy
+transaction rewrote most of the table (~25 MB through the WAL) and a copy's rows cost
+1 ms of CPU, growing with the archive. The small table keeps each transaction's pages
+few; a merge writes the large one once per RECENT_COPIES copies, in order. Everything
+is in the caller's transaction (a rollback takes the index back with the archive).
+
 Band keys are stored as signed 32-bit integers (SQLite keeps one in 4 bytes; the
 unsigned value above 2**31 would take 6).
 """
@@ -24,6 +33,8 @@ from portal_crawler.dedupe.rule import THRESHOLD
 __all__ = ["ArchiveNearDupIndex", "band_rows", "band_key_of"]
 
 _LOOKUP_CHUNK = 500     # ids in one IN (...) list
+RECENT_COPIES = 4096    # copies whose band rows wait in dedupe_bands_recent (~3.4 MB of it)
+_TABLES = ("dedupe_bands", "dedupe_bands_recent")
 _BANDING = Banding(NUM_PERM, BANDS)
 _last: list = [None, None]      # the last signature band_key_of was asked about, its keys
 
@@ -51,10 +62,12 @@ class ArchiveNearDupIndex:
                  max_bucket: int = MAX_BUCKET):
         self.conn, self.threshold, self.max_bucket = conn, threshold, max_bucket
         self.banding = _BANDING
-        # One statement for a signature's 64 buckets (SQLite seeks each key in C; rows
-        # come by key, then copy: the earliest first), capped per key in Python.
-        self._lookup = (f"SELECT band_key, url_id FROM dedupe_bands "
-                        f"WHERE band_key IN ({', '.join('?' * BANDS)})")
+        self._recent: int | None = None      # rows in dedupe_bands_recent (None: count them)
+        # One statement for a signature's 64 buckets in both levels (SQLite seeks each key
+        # in C), by key, then copy (the earliest first), capped per key in Python.
+        keys = ", ".join(f"?{i + 1}" for i in range(BANDS))
+        self._lookup = " UNION ALL ".join(
+            f"SELECT band_key, url_id FROM {t} WHERE band_key IN ({keys})" for t in _TABLES) + " ORDER BY 1, 2"
 
     def band_keys(self, sigs: np.ndarray) -> np.ndarray:
         return self.banding.band_keys(sigs)
@@ -69,8 +82,26 @@ class ArchiveNearDupIndex:
             self._drop_bands([url_id])
         self.conn.execute("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
                           (url_id, article_id, sig.tobytes()))
-        self.conn.executemany("INSERT OR IGNORE INTO dedupe_bands (band_key, url_id) VALUES (?, ?)",
-                              band_rows(self.banding, url_id, keys))
+        rows = band_rows(self.banding, url_id, keys)
+        self.conn.executemany("INSERT OR IGNORE INTO dedupe_bands_recent (band_key, url_id) VALUES (?, ?)", rows)
+        if self._recent is None:
+            self._recent = self.conn.execute("SELECT count(*) FROM dedupe_bands_recent").fetchone()[0]
+        else:
+            self._recent += len(rows)
+        if self._recent >= RECENT_COPIES * BANDS:
+            self.merge()
+
+    def merge(self) -> None:
+        """Move the recent level's rows into dedupe_bands (read in key order: the large
+        table is written front to back, each page once)."""
+        self.conn.execute("INSERT OR IGNORE INTO dedupe_bands (band_key, url_id) "
+                          "SELECT band_key, url_id FROM dedupe_bands_recent ORDER BY band_key, url_id")
+        self.conn.execute("DELETE FROM dedupe_bands_recent")
+        self._recent = 0
+
+    def rolled_back(self) -> None:
+        """The caller's transaction rolled back: the recent level's count is unknown."""
+        self._recent = None
 
     def remove(self, url_ids) -> None:
         """Forget copies: their signatures and band rows."""
@@ -85,8 +116,10 @@ class ArchiveNearDupIndex:
             return
         ids = list(sigs)
         keys = self.band_keys(np.stack([sigs[i][1] for i in ids]))
-        self.conn.executemany("DELETE FROM dedupe_bands WHERE band_key = ? AND url_id = ?",
-                              [row for i, k in zip(ids, keys) for row in band_rows(self.banding, i, k)])
+        rows = [row for i, k in zip(ids, keys) for row in band_rows(self.banding, i, k)]
+        for t in _TABLES:
+            self.conn.executemany(f"DELETE FROM {t} WHERE band_key = ? AND url_id = ?", rows)
+        self._recent = None
 
     # -- reads -------------------------------------------------------------------
     def _signatures(self, url_ids) -> dict[int, tuple[int, np.ndarray]]:
