@@ -26,10 +26,15 @@ def series_sigs():
 
 
 def _bands(conn) -> set[tuple[int, int]]:
-    """Band rows of both levels (a row is in one of them, never both)."""
+    """Band rows of both levels (the recent level's from its copies' signatures; a copy is
+    in one level, never both)."""
     main = set(conn.execute("SELECT band_key, url_id FROM dedupe_bands"))
-    recent = set(conn.execute("SELECT band_key, url_id FROM dedupe_bands_recent"))
-    assert not main & recent
+    recent = set()
+    for u, sig in conn.execute("SELECT r.url_id, m.sig FROM dedupe_bands_recent r "
+                               "JOIN dedupe_minhash m ON m.url_id = r.url_id"):
+        recent |= set(band_rows(neardup._BANDING, u, neardup._BANDING.band_keys(
+            np.frombuffer(sig, dtype=np.uint16)[None, :])[0]))
+    assert not {u for _, u in main} & {u for _, u in recent}
     return main | recent
 
 
@@ -94,6 +99,13 @@ def test_update_and_remove_keep_band_rows_in_step(tmp_path, series_sigs):
             ix.put(3, 3, b, new=True)
             raise RuntimeError("rolled back")
         assert ix.query(b) == [] and {u for _, u in _bands(ar.conn)} == {2}
+        with ar.transaction():
+            ix.put(4, 4, b, new=True)               # in the recent level (not merged)
+    with Archive(tmp_path / "a.db") as ar, Archive(tmp_path / "a.db") as other:
+        assert ar.index.query(b) == [(4, 1.0)]      # the recent level is read from the archive
+        with other.transaction():                   # another connection's write is seen
+            other.index.put(5, 5, b, new=True)
+        assert ar.index.query(b) == [(4, 1.0), (5, 1.0)]
 
 
 def test_existing_archive_gets_its_band_table_from_stored_signatures(tmp_path, monkeypatch, series_sigs):

@@ -15,7 +15,7 @@ import numpy as np
 from portal_crawler.dedupe.minhash import _mix
 from portal_crawler.dedupe.rule import THRESHOLD
 
-__all__ = ["NearDupIndex", "Banding", "best_owners", "NUM_PERM", "BANDS", "MAX_BUCKET"]
+__all__ = ["NearDupIndex", "Banding", "best_owners", "merge_runs", "NUM_PERM", "BANDS", "MAX_BUCKET"]
 
 NUM_PERM = 128      # signature slots (the archive stores these)
 BANDS = 64          # LSH bands of 4 slots (the archive's dedupe_bands rows)
@@ -140,7 +140,7 @@ class NearDupIndex:
         while (len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0])
                and len(self._runs[-2][0]) + len(self._runs[-1][0]) <= self.MAX_RUN):
             (k2, e2), (k1, e1) = self._runs.pop(), self._runs.pop()
-            self._runs.append(_merge(k1, e1, k2, e2))
+            self._runs.append(merge_runs(k1, e1, k2, e2))
 
     # -- query -----------------------------------------------------------------
     def candidates(self, sig: np.ndarray, keys=None) -> np.ndarray:
@@ -206,7 +206,7 @@ class NearDupIndex:
         return runs + self._sig.nbytes + self._owner.nbytes
 
 
-def _merge(k1, e1, k2, e2):
+def merge_runs(k1, e1, k2, e2):
     """Merge two sorted runs in O(n) time and no more than the output's memory."""
     pos = np.searchsorted(k1, k2, side="right") + np.arange(len(k2))
     n = len(k1) + len(k2)

@@ -270,9 +270,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "url_id": "The copy (article_urls.id; its signature: dedupe_minhash).",
         }),
     "dedupe_bands_recent": (
-        "The near-duplicate index's rows of the latest copies (as dedupe_bands), merged into "
-        "dedupe_bands every 4,096 copies.", {
-            "band_key": "A band key of the signature (signed 32-bit).",
+        "The near-duplicate index's latest copies: their band keys (from their signatures) "
+        "are merged into dedupe_bands every 4,096 copies.", {
             "url_id": "The copy (article_urls.id; its signature: dedupe_minhash).",
         }),
     "meta": (

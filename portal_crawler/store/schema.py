@@ -291,8 +291,8 @@ CREATE TABLE attachment_captures (
 
 # v10 (issue 19): the near-duplicate index on disk (store/neardup.py): the 64 LSH band keys
 # of every stored signature, looked up by key, so the archive writer no longer holds an
-# index of the whole archive in memory (two levels: the latest copies' rows in a small
-# table merged into the large one in key order). Built from the stored signatures, sorted (one
+# index of the whole archive in memory (two levels: the latest copies, listed in
+# dedupe_bands_recent, are merged into dedupe_bands in key order). Built from the stored signatures, sorted (one
 # pass of SQLite's sorter, then appends), with the one definition of a band key
 # (dedupe.index.Banding, registered as dedupe_band_key()).
 _V_BANDS = f"""
@@ -301,11 +301,9 @@ CREATE TABLE dedupe_bands (
   url_id INTEGER NOT NULL,    -- the copy (article_urls.id; its signature: dedupe_minhash)
   PRIMARY KEY (band_key, url_id)
 ) WITHOUT ROWID;
-CREATE TABLE dedupe_bands_recent (  -- the same rows of the latest copies, merged into dedupe_bands
-  band_key INTEGER NOT NULL,
-  url_id INTEGER NOT NULL,
-  PRIMARY KEY (band_key, url_id)
-) WITHOUT ROWID;
+CREATE TABLE dedupe_bands_recent (  -- the latest copies, whose band rows are not in dedupe_bands yet
+  url_id INTEGER PRIMARY KEY         -- the copy (its keys: from its signature in dedupe_minhash)
+);
 WITH RECURSIVE band(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM band WHERE i < {BANDS - 1})
 INSERT OR IGNORE INTO dedupe_bands (band_key, url_id)
   SELECT dedupe_band_key(m.sig, band.i), m.url_id FROM dedupe_minhash m CROSS JOIN band
