@@ -892,3 +892,22 @@ def test_template_page_crediting_only_an_editor_reads_the_texts_byline():
     with use_rules(template_byline=False):
         assert rec_of(html)["author"] is None
     assert rec_of(trs("来源：中国青年报"))["author"] is None
+
+
+# ---------- Round 5 ----------------------------------------------------------------------
+@pytest.mark.parametrize("info,author", [
+    ("某某-码农小王 于 2023-03-12 13:08:03 发布", "某某-码农小王"),
+    ("Jane Doe 于 2024-05-06 15:47:53 发布", "Jane Doe"),
+    ("最新推荐文章于 2023-09-04 17:53:10 发布", None),   # another article's line (PUB-NOT-OTHER)
+    ("2023 于 2023-03-12 发布", None),                      # no name before 于
+])
+def test_posted_on_line_names_the_poster(info, author):
+    # AUTH-POSTED-ON: a blog host's "NAME 于 DATE 发布" row under the title
+    from portal_crawler.extract.rules import use_rules
+    html = page(info=info)
+    rec = rec_of(html)
+    assert rec["author"] == author
+    if author:
+        assert rec["published_at"].startswith(info.split("于 ")[1][:10])
+        with use_rules(posted_on=False):
+            assert rec_of(html)["author"] is None

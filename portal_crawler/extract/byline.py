@@ -25,6 +25,9 @@ _CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
 _NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
 # forum / blog "NAME 发表于 DATE"
 _POSTED = re.compile(r"^(\S{2,30}?)\s*" + alternation(PUBLISHED_BARE[:3]) + r"\s*[:：]?\s*(.+)$", re.I)
+# AUTH-POSTED-ON: "NAME 于 DATE 发布" (CSDN, blog hosts): the poster, then the date
+_POSTED_ON = re.compile(r"^(\S(?:[^\s]|\s(?=\S)){0,28}?)\s*于\s*(\d{4}[-/.年]\S*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"
+                        r"\s*(?:发布|发表|发帖|编辑)\s*$")
 _PHOTO = re.compile(r"(" + _CJK_NAME + r")\s*[/／]\s*摄")
 _CUT_AUTHOR = AUTHOR_CUT_RX
 
@@ -459,6 +462,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if m and F.person(m.group(1)) and not find_date(m.group(1)):
                 author = m.group(1)
                 break
+    if not author and R.posted_on:
+        author = next((a for a in map(posted_on, Zd + [lines[i] for i in head]) if a), None)
     if not author:
         for i in inside[:6]:
             prev = squash(lines[i - 1]) if i > 0 else ""
@@ -593,6 +598,17 @@ def name_under_heading(lines: list[str], ti: int, b0: int) -> str | None:
         if _FOLLOW.match(lines[k + 1].strip()) and _account_like(v) and _plausible_name(v):
             return v
     return None
+
+
+def posted_on(ln: str) -> str | None:
+    """AUTH-POSTED-ON: `NAME 于 2023-03-12 13:08:03 发布` (CSDN and blog hosts print the
+    poster and the posting time so): NAME, when it is a name (not a date, not a line about
+    another article: `最新推荐文章于 … 发布` is PUB-NOT-OTHER's and is skipped before)."""
+    m = _POSTED_ON.match(ln.strip()) if len(ln) <= 80 else None
+    if not m or find_date(m.group(2)) is None or _OTHER_ARTICLE.search(m.group(1)):
+        return None
+    v = m.group(1).strip()
+    return v if F.person(v) and _plausible_name(v) and not any(c.isdigit() for c in v) else None
 
 
 def labelled_author(ln: str) -> str | None:

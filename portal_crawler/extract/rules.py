@@ -98,6 +98,8 @@ class Rules:
     commentator_byline: bool = True
     # AUTH-TEMPLATE-BYLINE: a template page crediting only an editor has its text's byline read
     template_byline: bool = True
+    # AUTH-POSTED-ON: NAME 于 2023-03-12 13:08:03 发布 under the title names the poster
+    posted_on: bool = True
 
 
 DEFAULT = Rules()
@@ -139,6 +141,7 @@ GRID = {
     "medium_defers": (True, False),
     "commentator_byline": (True, False),
     "template_byline": (True, False),
+    "posted_on": (True, False),
 }
 
 _current = [DEFAULT]
