@@ -911,3 +911,63 @@ def test_posted_on_line_names_the_poster(info, author):
         assert rec["published_at"].startswith(info.split("于 ")[1][:10])
         with use_rules(posted_on=False):
             assert rec_of(html)["author"] is None
+
+
+def _platform_post(meta_row: str, notice: str = "免责声明：本内容来自某某平台创作者，不代表本网观点和立场。",
+                   side: str = "") -> bytes:
+    paras = "".join(f"<p>{p}</p>" for p in PARAS)
+    return ("<html><head><meta charset='utf-8'><title>某市召开企业座谈会_某某网</title></head><body>"
+            f"<ul class='nav'>{NAV}</ul>{side}<div class='article-content'><h1>某市召开企业座谈会</h1>"
+            f"<div class='article-meta'>{meta_row}</div><article>{paras}</article>"
+            f"<p class='notice'>{notice}</p></div></body></html>").encode("utf-8")
+
+
+FEED = ("<div class='feed'>" + "".join(
+    f"<div class='feed-card'><a href='/a/{i}'>别的文章标题第{i}篇</a>"
+    f"<div class='feed-card-footer-author'><a href='/u/{i}'>五彩某某</a></div></div>" for i in range(3))
+    + "</div>")
+
+
+@pytest.mark.parametrize("meta_row,author", [
+    # toutiao: time · account, a feed of other posts (their authors marked) before it
+    ("<span>2024-05-20 14:33</span><span class='dot'>·</span><span class='name'><a href='/u/x'>新华社</a></span>",
+     "新华社"),
+    # qq: the account's name in its own box, then time and place
+    ("<a href='/author/1'><p class='media-name'>某某时报新媒体</p></a><p class='media-meta'>"
+     "<span>2024-05-18 16:56</span><span>发布于北京</span></p>", "某某时报新媒体"),
+    # 360kuai: name and time inside one author box; the name's own element is read
+    ("<div class='author-info'><div class='author-info__name'>中国某某网</div>"
+     "<div class='author-info__desc'><time>2024-05-20 13:09</time></div></div>", "中国某某网"),
+    # a button or a label in the box is no account
+    ("<span>2024-05-20 14:33</span><span class='user-follow'>关注</span>", None),
+])
+def test_account_box_nearest_the_title_names_the_poster(meta_row, author):
+    # AUTH-ACCOUNT-BOX: on a platform post the box by the title, not a feed card's author
+    from portal_crawler.extract.rules import use_rules
+    html = _platform_post(meta_row, side=FEED if author else "")
+    rec = extract_page(html, url="http://example.cn/a/1.html").best
+    assert rec["page_type"] == "blog"
+    assert rec["author"] == author
+    if author == "新华社":  # without the rule the first marked box, a feed card's, won
+        with use_rules(account_box=False):
+            assert extract_page(html, url="http://example.cn/a/1.html").best["author"] == "五彩某某"
+
+
+def test_account_box_only_on_platform_posts():
+    # a news page's box named "media" holds its source, not a poster
+    html = _platform_post("<span>2024-05-20 14:33</span><span class='media-name'>某某日报</span>",
+                          notice="（来源：某某日报）")
+    rec = extract_page(html, url="http://example.cn/a/1.html").best
+    assert rec["page_type"] == "news" and rec["author"] is None
+
+
+@pytest.mark.parametrize("notice", [
+    "免责声明：本内容来自腾讯平台创作者，不代表腾讯新闻或腾讯网的观点和立场。",
+    "以上内容（包括图片及视频）为创作者平台“快传号”用户上传并发布，本平台仅提供信息存储服务",
+    "平台声明：该文观点仅代表作者本人，本平台仅提供信息存储空间服务。",
+])
+def test_platform_notice_says_the_page_is_a_self_published_post(notice):
+    # KIND-PLATFORM-NOTICE: the host's notice that a creator posted the text
+    rec = extract_page(_platform_post("<span>2024-05-20 14:33</span>", notice=notice),
+                       url="http://example.cn/a/1.html").best
+    assert rec["page_type"] == "blog"

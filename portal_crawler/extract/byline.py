@@ -504,6 +504,9 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             editors = credited_editors(_page_lines(root, None, index)[0]) | {squash(rec["editor"] or "")}
         return names_editors(a, editors)
 
+    if not author and kind in ("blog", "forum") and R.account_box:
+        author = account_box(root, title_el, body_el, index)
+        author = None if editor_account(author) else author
     if not author and R.markup_author:
         author = markup_author(root, rec["source"], site_name, shape)
         author = None if editor_account(author) else author
@@ -581,6 +584,47 @@ def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
                 and not (rules().label_not_name and squash(a) in ACCOUNT_NOT_NAME):
             return a
     return None
+
+
+# AUTH-ACCOUNT-BOX: a class/id that says the element holds the poster's name
+_ACCOUNT_CLASS = re.compile(r"author|name|nick|media|account|writer|user|poster|zuozhe", re.I)
+_NOT_ACCOUNT_CLASS = re.compile(r"title|editor|source|time|date|tag|channel|comment|avatar|img|btn|button", re.I)
+_ACCOUNT_BOX_REACH = 60  # elements after (or before) the title searched for the box
+
+
+def account_box(root, title_el, body_el, index) -> str | None:
+    """AUTH-ACCOUNT-BOX: on a self-published post (KIND-PLATFORM) or a thread, the
+    element nearest the title (after it first, down to the body; then before it) whose
+    class/id says author / name / nick / media / account / user and whose whole text is
+    one short account-like name: toutiao's `span.name`, qq's `p.media-name`, 360kuai's
+    `author-info__name`.  An account may be a medium's (新华社 posts on toutiao as
+    新华社), so a medium's name is kept here; a label, a date, a button word is not."""
+    if title_el is None or title_el not in index:
+        return None
+    order = list(index)
+    lo, hi = _span(title_el, index)
+    stop = index.get(body_el, hi + _ACCOUNT_BOX_REACH) if body_el is not None else hi + _ACCOUNT_BOX_REACH
+    stop = min(stop if stop > hi else hi + _ACCOUNT_BOX_REACH, hi + _ACCOUNT_BOX_REACH)
+    after = order[hi + 1:stop]
+    before = order[max(0, lo - _ACCOUNT_BOX_REACH):lo][::-1]
+    for el in after + before:
+        if not isinstance(el.tag, str):
+            continue
+        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if not _ACCOUNT_CLASS.search(cls) or _NOT_ACCOUNT_CLASS.search(cls):
+            continue
+        v = clean(raw_text(el)) or ""
+        if _account_name(v):
+            return v
+    return None
+
+
+def _account_name(v: str) -> bool:
+    """An account's name as printed alone in its box: one token of letters, digits,
+    Han, `·_-` (A-某老师-某学院), not digits alone, no label, no date, no button word."""
+    return 2 <= len(v) <= 20 and bool(_ACCOUNT_SHAPE.match(v)) and not v.isdigit() \
+        and find_date(v) is None and not parse_labelled(v + "：x") and squash(v) not in ACCOUNT_NOT_NAME \
+        and squash(v) not in _NOT_NAMES and not any(c in v for c in "=<>\"'{}@#")
 
 
 _FOLLOW = re.compile(r"^[+＋]?\s*(?:关注|已关注|加关注|\+关注)$")

@@ -136,7 +136,10 @@ PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r
 REPRINT_MARKERS = ("自媒体综合", "综合整理自", "整理自", "转载自", "本文转自", "原文链接", "网络整理")
 # KIND-PLATFORM: a self-published post on a platform account (text outside links)
 PLATFORM_MARKERS = ("自媒体", "网易号", "百家号", "头条号", "企鹅号", "澎湃号", "大风号", "搜狐号",
-                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者")
+                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者",
+                    # KIND-PLATFORM-NOTICE: the platform's notice that a user posted the
+                    # text and it only hosts it (the 信息存储空间 safe harbour of UGC hosts)
+                    "平台创作者", "创作者平台", "用户上传并发布", "仅提供信息存储")
 # ... or the platform's host
 PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.163.com",
                   "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")

@@ -100,6 +100,9 @@ class Rules:
     template_byline: bool = True
     # AUTH-POSTED-ON: NAME 于 2023-03-12 13:08:03 发布 under the title names the poster
     posted_on: bool = True
+    # AUTH-ACCOUNT-BOX: on a platform post, the box nearest the title marked as the
+    # account (class name/nick/media/author) names the poster, before AUTH-MARKUP
+    account_box: bool = True
 
 
 DEFAULT = Rules()
@@ -142,6 +145,7 @@ GRID = {
     "commentator_byline": (True, False),
     "template_byline": (True, False),
     "posted_on": (True, False),
+    "account_box": (True, False),
 }
 
 _current = [DEFAULT]
