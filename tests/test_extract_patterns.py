@@ -971,3 +971,33 @@ def test_platform_notice_says_the_page_is_a_self_published_post(notice):
     rec = extract_page(_platform_post("<span>2024-05-20 14:33</span>", notice=notice),
                        url="http://example.cn/a/1.html").best
     assert rec["page_type"] == "blog"
+
+
+@pytest.mark.parametrize("value,name", [
+    ("某某中心世界经济研究部部长，“一带一路”研究部部长、研究员徐某某）返回首页", "徐某某"),
+    ("某某大学经济学院教授 张某", "张某"),
+    ("某某大学经济学院教授", None),           # a post with no name after it
+    ("研究员说这是一个重要的问题）", None),    # a sentence: no name closes it
+])
+def test_titled_name_reads_the_name_after_the_writers_post(value, name):
+    # AUTH-TITLED-NAME: 作者：<affiliation and posts> NAME
+    from portal_crawler.extract.byline import titled_name
+    assert titled_name(value) == name
+
+
+def test_source_note_before_a_platform_disclaimer_names_the_writer():
+    # AUTH-TITLED-NAME + BODY-TEXT-END: `（本文来源：X 作者：…研究员NAME）` closes the text,
+    # then the host's disclaimer (平台声明, BODY-END-NOTICE) and a block of buttons and
+    # teasers inside the same container: the note is among the text's last lines
+    from portal_crawler.extract.rules import use_rules
+    paras = PARAS * 3 + ["（本文来源：某某日报 作者：某某中心世界经济研究部部长、研究员徐某某）返回首页，查看更多",
+                     "平台声明：该文观点仅代表作者本人，本平台仅提供信息存储空间服务。"]
+    extra = "".join(f"<p>{w}</p>" for w in ("首赞", "+1", "阅读 (42万)", "内容举报", "大家都在看", "广告", "更多"))
+    html = page(info="2024-05-13 06:15", paras=paras).replace(b"</div></div>", extra.encode() + b"</div></div>", 1)
+    rec = rec_of(html)
+    assert rec["author"] == "徐某某"
+    assert "平台声明" not in rec["body"] and rec["body"].endswith(PARAS[-1])
+    with use_rules(text_end_tail=False):
+        assert rec_of(html)["author"] is None
+    with use_rules(titled_name=False):
+        assert rec_of(html)["author"] is None

@@ -13,7 +13,8 @@ from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           COMPOUND_SURNAMES, FONT_SIZES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -252,13 +253,29 @@ def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
         v = leading_names(writer_names(_CUT_AUTHOR.split(lab["author"])[0]))
-        return v if F.person(v) and _plausible_name(v) else None
+        if F.person(v) and _plausible_name(v):
+            return v
+        return titled_name(lab["author"]) if rules().titled_name else None
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
         if a:
             a = NAME_END_RX.split(a)[0].strip()
             return a if a and _plausible_name(a) else None
     return None
+
+
+_TITLED_NAME = re.compile(alternation(WRITER_TITLES) + r"\s*([\u4e00-\u9fff]{2,3})\s*$")
+_NOTE_END = re.compile(r"[）)】\]。]")
+
+
+def titled_name(value: str) -> str | None:
+    """AUTH-TITLED-NAME: a labelled writer described before the name, the name last:
+    `作者：某某中心世界经济研究部部长，“一带一路”研究部部长、研究员徐某某）` -> 徐某某.  The
+    value ends at the note's closing bracket; the 2-3 Han characters after the last title
+    word (研究员, 教授, 主任, …) are the name when they look like a person's."""
+    v = _NOTE_END.split(value, 1)[0].strip()
+    m = _TITLED_NAME.search(v) if len(v) <= 80 else None
+    return m.group(1) if m and person_like(m.group(1)) else None
 
 
 def _plausible_name(v: str) -> bool:
@@ -357,6 +374,12 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         zone = list(range(max(0, b0 - 8), b0))
     head = [i for i in inside[:R.byline_lines]]
     tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
+    if R.text_end_tail and inside:
+        # BODY-TEXT-END: where the container holds more than the text (a disclaimer, a
+        # related-stories list after it), the text's own last lines close it too
+        end = text_end([lines[i] for i in inside])
+        if end < len(inside):
+            tail = [i for i in inside[max(0, end - 5):end] if i not in tail] + tail
     Z = [lines[i] for i in zone]
     drop: set[int] = set()
     if ti is not None and b0 <= ti <= b1:

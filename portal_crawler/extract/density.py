@@ -303,7 +303,7 @@ _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文�
 
 # BODY-END-NOTICE: a platform's or site's disclaimer closes the article
 # (免责声明：…, 特别声明：以上内容…, 声明：本文…); what follows is the page's furniture
-_NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声明|郑重声明|声明)\s*[:：】\]）)]")
+_NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声明|郑重声明|平台声明|声明)\s*[:：】\]）)]")
 # BODY-PROMO: an app/download promotion line at either end of the text
 _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|获得)|【下载地址】|下载客户端")
 
@@ -314,10 +314,10 @@ _POST_FOOTER = re.compile(r"^(?:[|｜]\s*)?(?:发表于|发布于|posted\s+(?:on
                           + r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))", re.I)
 
 
-def cut_tail(paras: list[str]) -> list[str]:
-    """Stop at a "相关报道：" / "热门评论" / "评论" heading or a disclaimer (BODY-END-NOTICE)
-    found after the first third of the text, or at a post's footer (BODY-POST-FOOTER)
-    after 80 characters of text; drop app promotions at either end (BODY-PROMO)."""
+def text_end(paras: list[str]) -> int:
+    """Where the text ends: the index of a "相关报道：" / "热门评论" / "评论" heading or a
+    disclaimer (BODY-END-NOTICE) found after the first third of the text, or of a post's
+    footer (BODY-POST-FOOTER) after 80 characters of text; else len(paras)."""
     total = sum(len(p) for p in paras)
     seen = 0
     for i, p in enumerate(paras):
@@ -325,9 +325,15 @@ def cut_tail(paras: list[str]) -> list[str]:
         # under a short post outweigh it
         if (seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p))) \
                 or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)):
-            paras = paras[:i]
-            break
+            return i
         seen += len(p)
+    return len(paras)
+
+
+def cut_tail(paras: list[str]) -> list[str]:
+    """The text up to its end (``text_end``); app promotions at either end dropped
+    (BODY-PROMO)."""
+    paras = paras[:text_end(paras)]
     while paras and len(paras) > 1 and len(paras[0]) <= 120 and _PROMO.search(paras[0]):
         paras = paras[1:]
     while paras and len(paras) > 1 and len(paras[-1]) <= 120 and _PROMO.search(paras[-1]):

@@ -42,6 +42,11 @@ GLUED_REPORTER = tuple(t for t in REPORTER if t.endswith("记者"))
 # credits that follow the writer's names and are not the writer
 NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
               "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
+# AUTH-TITLED-NAME: a writer's post printed before the name (作者：某大学教授张某)
+WRITER_TITLES = ("首席经济学家", "经济学家", "研究员", "副研究员", "教授", "副教授", "讲师", "博士后",
+                 "博士", "部长", "主任", "院长", "所长", "处长", "局长", "司长", "校长", "书记", "主席",
+                 "董事长", "总经理", "总裁", "总监", "分析师", "律师", "理事长", "会长", "秘书长", "专家",
+                 "学者")
 # field values that mean "nothing"
 PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
                 "admin", "none", "null")

@@ -103,6 +103,11 @@ class Rules:
     # AUTH-ACCOUNT-BOX: on a platform post, the box nearest the title marked as the
     # account (class name/nick/media/author) names the poster, before AUTH-MARKUP
     account_box: bool = True
+    # AUTH-TITLED-NAME: 作者：某中心研究部部长、研究员徐某某 (posts, then the name last)
+    titled_name: bool = True
+    # BODY-TEXT-END: the lines before the text's end (a disclaimer, a related list)
+    # are the text's last lines for trailing credits, not only the container's last
+    text_end_tail: bool = True
 
 
 DEFAULT = Rules()
@@ -146,6 +151,8 @@ GRID = {
     "template_byline": (True, False),
     "posted_on": (True, False),
     "account_box": (True, False),
+    "titled_name": (True, False),
+    "text_end_tail": (True, False),
 }
 
 _current = [DEFAULT]
