@@ -1001,3 +1001,10 @@ def test_source_note_before_a_platform_disclaimer_names_the_writer():
         assert rec_of(html)["author"] is None
     with use_rules(titled_name=False):
         assert rec_of(html)["author"] is None
+
+
+@pytest.mark.parametrize("line,author", [("目录", None), ("摘要", None), ("王某 李某某", "王某、李某某")])
+def test_a_section_heading_under_a_title_copy_is_no_names_line(line, author):
+    # AUTH-NOT-NAME: 目录 / 摘要 under the title's copy is a heading; names are names
+    html = page(title="某某学报2022年第4期", info="2022-08-01", paras=["某某学报2022年第4期", line] + PARAS)
+    assert rec_of(html)["author"] == author

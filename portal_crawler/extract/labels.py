@@ -53,7 +53,10 @@ PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚�
 # ... and, for a person, values that name no one (来源：本站 is a source, 作者：本站 no one)
 NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合",
                                # a link list's heading read after its role word (该作者文章, 作者简介)
-                               "文章", "简介", "主页", "专栏", "更多", "最新文章", "其他文章", "更多文章")
+                               "文章", "简介", "主页", "专栏", "更多", "最新文章", "其他文章", "更多文章",
+                               # AUTH-NOT-NAME: a document's section headings (a journal's
+                               # 目录 under its issue title read as a names line)
+                               "目录", "摘要", "前言", "引言", "导读", "编者按", "正文", "全文", "附件")
 
 # --- breadcrumbs -------------------------------------------------------------------------
 CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置", "您的当前位置", "当前位置",
