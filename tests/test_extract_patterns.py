@@ -1008,3 +1008,17 @@ def test_a_section_heading_under_a_title_copy_is_no_names_line(line, author):
     # AUTH-NOT-NAME: 目录 / 摘要 under the title's copy is a heading; names are names
     html = page(title="某某学报2022年第4期", info="2022-08-01", paras=["某某学报2022年第4期", line] + PARAS)
     assert rec_of(html)["author"] == author
+
+
+def test_a_hidden_author_box_names_nobody():
+    # AUTH-MARKUP-VISIBLE: a display:none copy of a columnists' sidebar (SEO text) holds
+    # a box marked author; the reader never sees it, the page credits no writer
+    from portal_crawler.extract.rules import use_rules
+    hidden = ("<div style='display: none; width:0px'><div class='slide'><div class='author'>"
+              "<a href='/zl/1'>吴某某</a></div><h2><a href='/zl/1'>别的专栏文章</a></h2></div></div>")
+    html = page(info="2016-05-25 10:10 来源：某某财经", side=hidden)
+    assert rec_of(html)["author"] is None
+    with use_rules(markup_visible=False):
+        assert rec_of(html)["author"] == "吴某某"
+    shown = hidden.replace("display: none; ", "")
+    assert rec_of(page(info="2016-05-25 10:10 来源：某某财经", side=shown))["author"] == "吴某某"

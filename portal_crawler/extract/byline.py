@@ -596,7 +596,7 @@ def _account_like(v: str | None) -> bool:
 def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
     """AUTH-MARKUP: the first element marked as the author (itemprop=author,
     class="author"…) whose text, once its label (作者：, 文/, 记者) is read, is a name."""
-    for v in author_markup(root):
+    for v in author_markup(root, visible_only=rules().markup_visible):
         a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
         if not a:
             a = writer_names(v)

@@ -108,6 +108,9 @@ class Rules:
     # BODY-TEXT-END: the lines before the text's end (a disclaimer, a related list)
     # are the text's last lines for trailing credits, not only the container's last
     text_end_tail: bool = True
+    # AUTH-MARKUP-VISIBLE: a box marked author inside a display:none block (hidden SEO
+    # copies of a sidebar) is not shown to the reader and names nobody
+    markup_visible: bool = True
 
 
 DEFAULT = Rules()
@@ -153,6 +156,7 @@ GRID = {
     "account_box": (True, False),
     "titled_name": (True, False),
     "text_end_tail": (True, False),
+    "markup_visible": (True, False),
 }
 
 _current = [DEFAULT]
