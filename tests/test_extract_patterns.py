@@ -1022,3 +1022,24 @@ def test_a_hidden_author_box_names_nobody():
         assert rec_of(html)["author"] == "吴某某"
     shown = hidden.replace("display: none; ", "")
     assert rec_of(page(info="2016-05-25 10:10 来源：某某财经", side=shown))["author"] == "吴某某"
+
+
+@pytest.mark.parametrize("text,value", [
+    ("Saturday, September 10th, 2005 10:56 am", "2005-09-10T10:56:00+08:00"),
+    ("posted on May 3rd, 2012 at 9:05 pm", "2012-05-03T21:05:00+08:00"),
+    ("Sept. 10, 2005", "2005-09-10"),
+    ("10 September 2005 14:32", "2005-09-10T14:32:00+08:00"),
+    ("Jan 1 2021 12:30 AM", "2021-01-01T00:30:00+08:00"),
+    ("Marching 10 2005", None),      # not a month's name
+    ("Mayor Lee, 2005", None),
+])
+def test_english_month_dates(text, value):
+    # PUB-EN-MONTH: blog hosts' English dates
+    from portal_crawler.extract.dates import find_date
+    pd = find_date(text)
+    assert (pd.value if pd else None) == value
+
+
+def test_english_date_line_above_a_blog_post_dates_it():
+    html = page(info="Saturday, September 10th, 2005 10:56 am", paras=PARAS)
+    assert rec_of(html)["published_at"] == "2005-09-10T10:56:00+08:00"

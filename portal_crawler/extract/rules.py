@@ -111,6 +111,8 @@ class Rules:
     # AUTH-MARKUP-VISIBLE: a box marked author inside a display:none block (hidden SEO
     # copies of a sidebar) is not shown to the reader and names nobody
     markup_visible: bool = True
+    # PUB-EN-MONTH: September 10th, 2005 10:56 am / 10 Sep 2005 found in a line
+    en_month: bool = True
 
 
 DEFAULT = Rules()
@@ -157,6 +159,7 @@ GRID = {
     "titled_name": (True, False),
     "text_end_tail": (True, False),
     "markup_visible": (True, False),
+    "en_month": (True, False),
 }
 
 _current = [DEFAULT]
