@@ -103,3 +103,15 @@ def test_dev_against_the_peers(dev):
         assert res["ours"][m] > res["trafilatura"][m] and res["ours"][m] > res["gne"][m]
     assert res["ours"]["body_F1"] > res["gne"]["body_F1"]
     assert res["ours"]["author_fp"] <= 2 and res["ours"]["errors"] == 0 and res["ours"]["refused"] == 0
+
+
+@needs_checkouts
+def test_only_final_adds_the_held_aside_third(tmp_path):
+    """The held-aside pages are loaded only with ``final`` (nothing is scored here)."""
+    from benchmarks.eval_extract import eval_sets
+    sets = eval_sets(tmp_path / "no-eval", zh_fixtures=EXTRA)
+    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 14}
+    sets = eval_sets(tmp_path / "no-eval", final=True, zh_fixtures=EXTRA)
+    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 14, "zh-fixtures-held-aside": 7}
+    assert all(zh_fixtures_held_aside(n) for n, *_ in sets["zh-fixtures-held-aside"])
+    assert {g for *_, g in sets["zh-fixtures-dev"]} >= {"zh:xinhuanet", "zh:people"}  # CV groups: the site
