@@ -26,9 +26,10 @@ extractor side by side, per field, on:
   pages of opendatalab/magic-html's benchmark (``--magic-html DIR``; ``is_chinese``,
   ``magic_held_aside``), body truth the benchmark's ``content``, author and date of the
   article pages from ``benchmarks/labels/magic-html.json``.
-- zh-fixtures-dev (and -held-aside with ``--final``): 21 Chinese article pages of other
-  projects' test fixtures (mozilla/readability, adbar/htmldate, GerapyAutoExtractor,
-  newspaper4k, fundus, PulsarRPA; ``--zh-fixtures DIR``, the folder holding their
+- zh-fixtures-dev (and -held-aside with ``--final``): 37 Chinese article pages of other
+  projects' test fixtures and samples (mozilla/readability, adbar/htmldate,
+  GerapyAutoExtractor, newspaper4k, fundus, PulsarRPA, twnews, cx-extractor-python;
+  ``--zh-fixtures DIR``, the folder holding their
   checkouts), hand labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the
   source ships one; split by ``zh_fixtures_held_aside``.
 
@@ -43,6 +44,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import lzma
 import os
 import re
 import statistics
@@ -419,9 +421,10 @@ def zh_fixtures_missing(root: Path, labels: Path | None = None) -> list[str]:
     return sorted(s for s in lab["sources"] if not (root / s / need.get(s, "")).is_file())
 
 
-def _read_maybe_gz(path: Path) -> bytes:
+def _read_page(path: Path) -> bytes:
+    """A source's page as published: some ship them gzip- or xz-compressed."""
     raw = path.read_bytes()
-    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+    return {".gz": gzip.decompress, ".xz": lzma.decompress}.get(path.suffix, bytes)(raw)
 
 
 def _readability_expected(path: Path) -> str:
@@ -462,7 +465,7 @@ def load_zh_fixtures(root: Path, part: str | None = None, labels: Path | None = 
             continue
         body = p.get("body")
         authors = p.get("authors")
-        out.append((pid, _read_maybe_gz(src / p["path"]), {
+        out.append((pid, _read_page(src / p["path"]), {
             "title": None, "author": "、".join(authors) if authors else None,
             "no_author": not authors, "publish_time": p.get("publish_time"),
             "content": BODY_FORMATS[body["format"]](src / body["path"]) if body else None,

@@ -1,6 +1,6 @@
 """Scores on zh-fixtures: Chinese article pages of other extraction projects' test fixtures
 (mozilla/readability, adbar/htmldate, GerapyAutoExtractor, newspaper4k, fundus,
-PulsarRPA), hand
+PulsarRPA, twnews, cx-extractor-python), hand
 labelled in benchmarks/labels/zh-fixtures.json (issue 21, new held-out material).
 
 The pages are the projects' own checkouts beside the repository
@@ -30,10 +30,10 @@ needs_checkouts = pytest.mark.skipif(
 
 def test_labels_are_complete_and_the_split_is_the_documented_hash():
     """Every page names its source, site and kind; the held-aside third is the seeded
-    hash of the page id (computed here independently), 7 of the 21 pages."""
+    hash of the page id (computed here independently), 12 of the 37 pages."""
     lab = json.loads(ZH_FIXTURES_LABELS.read_text("utf-8"))
     pages = lab["pages"]
-    assert len(pages) == 21 and len({p["site"] for p in pages.values()}) == 19
+    assert len(pages) == 37 and len({p["site"] for p in pages.values()}) == 24
     for pid, p in pages.items():
         assert p["source"] in lab["sources"] and p["path"] and p["site"]
         assert p["page_type"] in {"news", "notice", "blog", "forum", "reprint"}
@@ -41,9 +41,10 @@ def test_labels_are_complete_and_the_split_is_the_documented_hash():
         expect = int(hashlib.sha1(f"portal-crawler:zh-fixtures:{pid}".encode()).hexdigest(), 16) % 3 == 1
         assert zh_fixtures_held_aside(pid) == expect
     assert sorted(p for p in pages if zh_fixtures_held_aside(p)) == [
+        "cx-extractor-python:27", "cx-extractor-python:36", "cx-extractor-python:63",
         "htmldate:1500260110", "htmldate:1564888577", "htmldate:1728970162",
         "htmldate:sohu-likeqiang", "newspaper4k:chinese_article_001", "pulsar:html_example_3_news",
-        "pulsar:html_example_4_bbs"]
+        "pulsar:html_example_4_bbs", "twnews:chinatimes", "twnews:udn"]
     for s in lab["sources"].values():  # pinned full commits, a licence each
         assert len(s["commit"]) == 40 and s["licence"]
 
@@ -59,7 +60,7 @@ def test_the_harness_says_which_sources_are_absent(tmp_path, capsys):
                     str(tmp_path / "x"), "--zh-fixtures", str(tmp_path / "no-zh"), "--cv", "-1",
                     "--only", "ours", "--json"])
     err = capsys.readouterr().err
-    assert f"zh-fixtures: not present at {tmp_path / 'no-zh'}: fundus, gerapy-auto-extractor, htmldate" in err
+    assert f"zh-fixtures: not present at {tmp_path / 'no-zh'}: cx-extractor-python, fundus, gerapy-auto-extractor" in err
     assert set(figures) == {"unavailable"}
 
 
@@ -72,10 +73,10 @@ def dev():
 
 @needs_checkouts
 def test_dev_pages_and_their_truth(dev):
-    """14 dev pages; body truth on the 5 whose source ships one (readability's
+    """25 dev pages; body truth on the 5 whose source ships one (readability's
     expected.html, fundus's parser truth), taken from the source, not from a page."""
     _, pages = dev
-    assert len(pages) == 14 and not any(zh_fixtures_held_aside(n) for n, *_ in pages)
+    assert len(pages) == 25 and not any(zh_fixtures_held_aside(n) for n, *_ in pages)
     with_body = {n: t["content"] for n, _, t, _ in pages if t["content"]}
     assert sorted(with_body) == ["fundus:cn-People_2024_04_24", "readability:gmw", "readability:pixnet",
                                  "readability:qq", "readability:youth"]
@@ -83,14 +84,15 @@ def test_dev_pages_and_their_truth(dev):
     assert "4月24日，习近平主席向首届" in with_body["fundus:cn-People_2024_04_24"]
 
 
-# zh-fixtures-dev (14 pages), the unchanged extractor of main (e883981), one run:
-# ours date 0.929, author 0.333 (9 pages; 2 false authors on the 5 naming none), editor
-# 0.929, page type 0.857, body F1 0.983 (5 pages); GNE 0.714 / 0.000 (4 false) / 0.834;
-# trafilatura 0.071 (day 1.000) / 0.000 / 0.983; readability-lxml body 0.989 (its truth
-# on 4 of the 5 is readability.js's own expected output).
+# zh-fixtures-dev (25 pages), the unchanged extractor of main (e883981), one run:
+# ours date 0.960, author 0.308 (13 pages; 7 false authors on the 12 naming none, 5 of
+# them one template's "马上发表"), editor 0.960, page type 0.920, body F1 0.983 (5 pages);
+# GNE 0.840 / 0.000 (11 false) / 0.834; trafilatura 0.080 (day 1.000) / 0.000 (5 false) /
+# 0.983; readability-lxml body 0.989 (its truth on 4 of the 5 is readability.js's own
+# expected output).
 @needs_checkouts
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.92), ("author_acc", 0.33), ("body_F1", 0.97),
-                                          ("editor_acc", 0.92)])
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.95), ("author_acc", 0.30), ("body_F1", 0.97),
+                                          ("editor_acc", 0.95)])
 def test_dev_floor(dev, metric, floor):
     res, _ = dev
     assert res["ours"][metric] >= floor
@@ -102,7 +104,7 @@ def test_dev_against_the_peers(dev):
     for m in ("date_acc", "author_acc"):
         assert res["ours"][m] > res["trafilatura"][m] and res["ours"][m] > res["gne"][m]
     assert res["ours"]["body_F1"] > res["gne"]["body_F1"]
-    assert res["ours"]["author_fp"] <= 2 and res["ours"]["errors"] == 0 and res["ours"]["refused"] == 0
+    assert res["ours"]["author_fp"] <= 7 and res["ours"]["errors"] == 0 and res["ours"]["refused"] == 0
 
 
 @needs_checkouts
@@ -110,8 +112,8 @@ def test_only_final_adds_the_held_aside_third(tmp_path):
     """The held-aside pages are loaded only with ``final`` (nothing is scored here)."""
     from benchmarks.eval_extract import eval_sets
     sets = eval_sets(tmp_path / "no-eval", zh_fixtures=EXTRA)
-    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 14}
+    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 25}
     sets = eval_sets(tmp_path / "no-eval", final=True, zh_fixtures=EXTRA)
-    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 14, "zh-fixtures-held-aside": 7}
+    assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 25, "zh-fixtures-held-aside": 12}
     assert all(zh_fixtures_held_aside(n) for n, *_ in sets["zh-fixtures-held-aside"])
     assert {g for *_, g in sets["zh-fixtures-dev"]} >= {"zh:xinhuanet", "zh:people"}  # CV groups: the site
