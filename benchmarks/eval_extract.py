@@ -26,9 +26,10 @@ extractor side by side, per field, on:
   pages of opendatalab/magic-html's benchmark (``--magic-html DIR``; ``is_chinese``,
   ``magic_held_aside``), body truth the benchmark's ``content``, author and date of the
   article pages from ``benchmarks/labels/magic-html.json``.
-- zh-fixtures-dev (and -held-aside with ``--final``): 37 Chinese article pages of other
+- zh-fixtures-dev (and -held-aside with ``--final``): 63 Chinese article pages of other
   projects' test fixtures and samples (mozilla/readability, adbar/htmldate,
-  GerapyAutoExtractor, newspaper4k, fundus, PulsarRPA, twnews, cx-extractor-python;
+  GerapyAutoExtractor, newspaper4k, fundus, PulsarRPA, twnews, cx-extractor-python,
+  taiwanese_news_parser;
   ``--zh-fixtures DIR``, the folder holding their
   checkouts), hand labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the
   source ships one; split by ``zh_fixtures_held_aside``.
