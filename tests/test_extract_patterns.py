@@ -1043,3 +1043,38 @@ def test_english_month_dates(text, value):
 def test_english_date_line_above_a_blog_post_dates_it():
     html = page(info="Saturday, September 10th, 2005 10:56 am", paras=PARAS)
     assert rec_of(html)["published_at"] == "2005-09-10T10:56:00+08:00"
+
+
+@pytest.mark.parametrize("line,author", [
+    ("〔記者李某芳／台北報導〕最新消息！前主席今天宣布停止禁食，他下午透過網站發表公開信。", "李某芳"),
+    ("記者房某勤／新竹報導", "房某勤"),
+    ("【陳某妏╱綜合外電報導】日本前東京都知事因涉嫌非法收受政治獻金辭職下台。", "陳某妏"),
+    ("劉某／華盛頓4日電", "劉某"),
+    ("中國時報 陳某均／綜合報導 2013年11月27日 04:09", "陳某均"),
+    ("記者 王某 張某／台北報導", "王某、張某"),
+    ("圖／翻攝自網路", None),                 # a picture credit, no name
+    ("台北／綜合報導", None),                 # a place, no person
+])
+def test_slash_report_bylines_in_traditional_characters(line, author):
+    # LABEL-TRADITIONAL + AUTH-SLASH-REPORT: Taiwan's and overseas papers' bylines
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2014-04-05 01:28", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(slash_report=False, traditional_labels=False):
+            assert rec_of(html)["author"] is None
+
+
+def test_traditional_label_words_keep_the_names_as_printed():
+    # LABEL-TRADITIONAL: 來源 / 責任編輯 read as labels; the names are not converted
+    html = page(info="發布時間：2016-05-21 11:44 來源：某某日報 記者：陳某某", paras=PARAS + ["【責任編輯：張某】"])
+    rec = rec_of(html)
+    assert (rec["author"], rec["source"], rec["editor"]) == ("陳某某", "某某日報", "張某")
+    assert "責任編輯" not in rec["body"]
+
+
+def test_commentators_in_the_closing_bracket():
+    # AUTH-COMMENTATOR, several names: （评论员 罗某 萧某某） closing the last paragraph
+    html = page(info="2020-02-19 20:29:58 来源：某某网",
+                paras=PARAS + ["正是有了英勇的你们，才有这座英雄的城！（评论员 罗某 萧某某）"])
+    assert rec_of(html)["author"] == "罗某、萧某某"

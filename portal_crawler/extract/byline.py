@@ -13,7 +13,7 @@ from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
@@ -97,7 +97,7 @@ def writer_names(value: str | None) -> str | None:
 
 # AUTH-COMMENTATOR: a commentary's short credit line ending with the commentator's name
 # (文丨某某特约评论员 X, 本报评论员 X): the name must look like a person's
-_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4})\s*$")
+_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,2})\s*[）)]?\s*$")
 # 记者 and one to four 2-4 character names split by spaces or 、 (min_more: names after the first)
 def _reporter_names(min_more: int) -> str:
     return r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){%d,3})" % min_more
@@ -125,9 +125,31 @@ def split_names(value: str, rest: str) -> bool:
         and all(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p) for p in parts)
 
 
+# AUTH-SLASH-REPORT: 〔记者李某某／台北报道〕, 【陈某╱综合外电报道】, 刘某／华盛顿4日电,
+# 中国时报 张某某／特稿: the names, a slash, where and how the report was filed
+_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,8}\s+)?[（(【〔\[]?\s*(?:记者\s*)?"
+                           r"([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[／╱/]\s*"
+                           r"[\u4e00-\u9fff\d]{0,8}?(?:报道|\d{1,2}日电|电|专电|特稿|快讯)")
+
+
+def slash_report(ln: str) -> str | None:
+    """AUTH-SLASH-REPORT: a report's byline `NAMES／PLACE报道` (Taiwan's and overseas
+    papers: 记者X／台北报道, X／华盛顿4日电, X／综合外电报道, X／特稿), at the line's start,
+    inside its opening bracket or after the medium's name; every name a person's
+    (AUTH-PERSON-SHAPE), or several split by spaces or 、."""
+    m = _SLASH_REPORT.match(ln.strip()) if rules().slash_report else None
+    if not m:
+        return None
+    v = writer_names(m.group(1))
+    return v if v and (person_like(v) or "、" in v) and _plausible_name(v) else None
+
+
 def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
     s = ln if len(ln) <= 60 else ln[:60]
+    a = slash_report(s)
+    if a:
+        return a
     m = BODY_BYLINE_RX.search(s)
     if not m and len(s) <= 40:
         # AUTH-ROLE-PREFIX, any medium: a short credit line ending 记者 + names
@@ -136,8 +158,8 @@ def _body_byline(ln: str) -> str | None:
         if e and person_like(writer_names(e.group(1))):
             return writer_names(e.group(1))
         e = _COMMENTATOR_END.search(s) if rules().commentator_byline else None
-        if e and person_like(e.group(1)):
-            return e.group(1)
+        if e and person_like(writer_names(e.group(1))):
+            return writer_names(e.group(1))
         e = _REPORTER_END_CLOSED.search(s)
         if e and split_names(e.group(1), ")"):
             return writer_names(e.group(1))
@@ -184,14 +206,14 @@ def dateline_credit(ln: str) -> str | None:
 
 def _page_lines(root, scope=None, index=None):
     """Text lines of ``scope`` (default: the page) with the document-order number
-    where each starts."""
+    where each starts; label words simplified (LABEL-TRADITIONAL)."""
     if index is None:
         index = {el: i for i, el in enumerate(root.iter())}
     pos: list[int] = []
     if scope is None:
         scope = root.find("body")
     lines = paragraphs(scope if scope is not None else root, index=index, positions=pos)
-    return lines, pos, index
+    return [simplified_labels(ln) for ln in lines], pos, index
 
 
 def _scope(title_el, body_el):
@@ -567,7 +589,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     rec["author"] = F.person(author)
     rec["page_type"] = kind
-    rec["_drop"] = {lines[i] for i in drop}
+    rec["_drop"] = {lines[i] for i in drop}  # label words simplified: compare with simplified_labels
     rec["_title"] = new_title
     return rec
 

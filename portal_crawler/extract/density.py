@@ -13,7 +13,7 @@ from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
 from portal_crawler.extract.credits import credit_row
-from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
+from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX, simplified_labels
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 from portal_crawler.extract.dates import YEAR
@@ -274,8 +274,11 @@ def _links(el) -> int:
 def body_paragraphs(el, stats) -> list[str]:
     drop = _noise_subtrees(el, stats)
     # credit lines (LABEL-WRAPPED, EDITOR-LINE) are metadata, never body text
-    return [p for p in paragraphs(el, drop=drop)
-            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p) and credit_row(p) is None]
+    return [p for p in paragraphs(el, drop=drop) if not _credit_or_noise(simplified_labels(p))]
+
+
+def _credit_or_noise(p: str) -> bool:
+    return bool(_NOISE_LINE.search(p)) or bool(WRAPPED_LINE_RX.match(p)) or credit_row(p) is not None
 
 
 def is_info_line(p: str) -> bool:

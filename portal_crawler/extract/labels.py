@@ -47,6 +47,29 @@ WRITER_TITLES = ("首席经济学家", "经济学家", "研究员", "副研究�
                  "博士", "部长", "主任", "院长", "所长", "处长", "局长", "司长", "校长", "书记", "主席",
                  "董事长", "总经理", "总裁", "总监", "分析师", "律师", "理事长", "会长", "秘书长", "专家",
                  "学者")
+# LABEL-TRADITIONAL: label words printed in traditional characters (Taiwan, Hong Kong,
+# overseas portals) and their simplified form, same length each, so a line read through
+# them keeps every other character (the names) where it was
+TRADITIONAL_LABELS = {
+    "責任編輯": "责任编辑", "本報記者": "本报记者", "特約記者": "特约记者", "實習記者": "实习记者",
+    "發布時間": "发布时间", "發佈時間": "发布时间", "發表時間": "发表时间", "更新時間": "更新时间",
+    "發布日期": "发布日期", "發佈日期": "发布日期", "新聞來源": "新闻来源", "文章來源": "文章来源",
+    "記者": "记者", "編輯": "编辑", "責編": "责编", "來源": "来源", "時間": "时间", "報導": "报道",
+    "報道": "报道", "攝影": "摄影", "專電": "专电", "綜合": "综合", "外電": "外电", "撰稿": "撰稿",
+    "評論員": "评论员", "審核": "审核", "發表於": "发表于", "發布於": "发布于", "快訊": "快讯",
+    "日電": "日电",
+}
+TRADITIONAL_RX = re.compile("|".join(sorted(TRADITIONAL_LABELS, key=len, reverse=True)))
+
+
+def simplified_labels(ln: str) -> str:
+    """LABEL-TRADITIONAL: the line with its traditional label words (記者, 來源, 報導…)
+    in simplified form; the same length, every other character (a name) unchanged."""
+    from portal_crawler.extract.rules import current
+    if not current().traditional_labels:
+        return ln
+    return TRADITIONAL_RX.sub(lambda m: TRADITIONAL_LABELS[m.group(0)], ln)
+
 # field values that mean "nothing"
 PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
                 "admin", "none", "null")
@@ -186,7 +209,10 @@ SURNAMES = frozenset(
     "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
     "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
-    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝萧"
+    # the same surnames in traditional characters (Taiwan, Hong Kong: 陳 張 劉 楊 黃 …)
+    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒熊閆龍陶賀顧龔萬錢嚴莊聶魯歐關蘭寧紀單"
+    "裴塗駱藍辭靳鮑喻滕饒牟時農車項蘆婁竇費衛應臧閔鄔邊師欒隋榮鞏遲鄺溫齊喬龐顏湯葛")
 # two-character surnames (欧阳某, 司马某)
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
                      "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台")

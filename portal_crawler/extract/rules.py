@@ -113,6 +113,11 @@ class Rules:
     markup_visible: bool = True
     # PUB-EN-MONTH: September 10th, 2005 10:56 am / 10 Sep 2005 found in a line
     en_month: bool = True
+    # LABEL-TRADITIONAL: label words in traditional characters (記者, 來源, 報導) read as
+    # their simplified form
+    traditional_labels: bool = True
+    # AUTH-SLASH-REPORT: 记者X／台北报道, X／华盛顿4日电, 【X╱综合外电报道】
+    slash_report: bool = True
 
 
 DEFAULT = Rules()
@@ -160,6 +165,8 @@ GRID = {
     "text_end_tail": (True, False),
     "markup_visible": (True, False),
     "en_month": (True, False),
+    "traditional_labels": (True, False),
+    "slash_report": (True, False),
 }
 
 _current = [DEFAULT]
