@@ -1078,3 +1078,22 @@ def test_commentators_in_the_closing_bracket():
     html = page(info="2020-02-19 20:29:58 来源：某某网",
                 paras=PARAS + ["正是有了英勇的你们，才有这座英雄的城！（评论员 罗某 萧某某）"])
     assert rec_of(html)["author"] == "罗某、萧某某"
+
+
+def test_a_medium_and_role_without_a_name_names_no_one():
+    # AUTH-NOT-NAME: 新华社记者 on a line of its own under a dateline repeating the title
+    # (AUTH-NAMES-LINE's shape) is a role with no name
+    title = "促进航天技术更好惠及人民"
+    html = page(title=title, info="2024年04月24日23:52 | 来源：某某网",
+                paras=[f"新华社北京4月24日电 题：{title}", "新华社记者"] + PARAS)
+    assert rec_of(html)["author"] is None
+    html = page(title=title, info="2024年04月24日23:52 | 来源：某某网",
+                paras=[f"新华社北京4月24日电 题：{title}", "王某 李某某"] + PARAS)
+    assert rec_of(html)["author"] == "王某、李某某"
+
+
+@pytest.mark.parametrize("row", ["分享到：", "分享到： 微信 易信 QQ空间"])
+def test_a_share_bar_is_no_account(row):
+    # AUTH-ACCOUNT: a platform post's share bar (分享到：微信 易信) names no poster
+    html = _platform_post(f"<span>2020-07-04 01:55:04</span></div><div class='share'>{row}")
+    assert extract_page(html, url="http://example.cn/a/1.html").best["author"] is None

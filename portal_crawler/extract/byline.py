@@ -306,10 +306,12 @@ def _plausible_name(v: str) -> bool:
     not an office's (告诉记者：被称之为最缺乏…: the label word inside a sentence)."""
     return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
         and not squash(v).isdigit() and not (v.isascii() and "," in v) \
-        and squash(v) not in _NOT_NAMES and not any(_fragment(p) for p in NAME_SPLIT_RX.split(v))
+        and squash(v) not in _NOT_NAMES and not any(_fragment(p) or _ROLE_ONLY.search(p) for p in NAME_SPLIT_RX.split(v))
 
 
 _HAN_RUN = re.compile(r"^[\u4e00-\u9fff]{7,}$")
+# AUTH-NOT-NAME: a medium and a role with no name after it (新华社记者, 本报通讯员) names no one
+_ROLE_ONLY = re.compile(r"(?:记者|通讯员|评论员|撰稿人|特约作者)$")
 
 
 def _fragment(part: str) -> bool:
@@ -513,7 +515,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         for i in inside[:6]:
             prev = squash(lines[i - 1]) if i > 0 else ""
             t = squash(title or "")
-            if _NAMES_LINE.match(lines[i]) and prev and (prev in t or t in prev) and len(prev) >= 4:
+            if _NAMES_LINE.match(lines[i]) and prev and (prev in t or t in prev) and len(prev) >= 4 \
+                    and _plausible_name(lines[i]):
                 author = lines[i]
                 drop.update((i - 1, i) if i - 1 >= b0 else (i,))
                 break
@@ -837,7 +840,7 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
         if rules().label_not_name and _LABELLED_VALUE.search(_ACCOUNT_JUNK.sub(" ", v)):
             continue  # AUTH-NOT-NAME-LABEL: 发布于：北京市 is a labelled field, no account
         v = _ACCOUNT_JUNK.sub(" ", v)
-        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
+        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d:：]+", " ", v).strip()
         if not v or " " in v.strip() and len(v.split()) > 2:
             continue
         v = v.split()[0] if v.split() else v

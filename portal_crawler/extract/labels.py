@@ -188,7 +188,10 @@ OFFICE_SUFFIX = ("常务委员会", "委员会", "人民政府", "政府", "办�
 NOTICE_ISSUER_RX = re.compile(r"^(\S{2,30}?" + alternation(OFFICE_SUFFIX) + r")(?:关于|印发|发布)")
 # a self-published post's header lines that are not the account's name
 ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏", "评论", "订阅", "优质原创作者",
-                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×")
+                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×",
+                    # share buttons (分享到：微信 易信 QQ空间): the share bar is no account
+                    "微信", "微博", "易信", "QQ空间", "QQ", "朋友圈", "新浪微博", "腾讯微博", "豆瓣",
+                    "人人网", "分享到")
 # AUTH-NOT-NAME: a font-size switch beside the account (字号：超大 大 中 小) and place
 # names (记者 X 北京报道 leaves 北京 behind): never an author
 FONT_SIZES = ("超大", "特大", "大", "中", "小", "标准", "较大", "A+", "A-", "A")
