@@ -1097,3 +1097,28 @@ def test_a_share_bar_is_no_account(row):
     # AUTH-ACCOUNT: a platform post's share bar (分享到：微信 易信) names no poster
     html = _platform_post(f"<span>2020-07-04 01:55:04</span></div><div class='share'>{row}")
     assert extract_page(html, url="http://example.cn/a/1.html").best["author"] is None
+
+
+@pytest.mark.parametrize("line,author", [
+    ("（中央社記者楊某瑞台南4日電）台南市虱目魚養殖協會今天舉辦契作戶抽籤，理事長表示支持。", "楊某瑞"),
+    ("（中央社記者姜某珍仁川富平29日專電）中華代表隊選手今天在韓國仁川進行的預賽中晉級4強。", "姜某珍"),
+    ("（中央社記者台南4日電）台南市虱目魚養殖協會今天舉辦契作戶抽籤，理事長表示支持。", None),  # no name
+])
+def test_wire_dateline_with_the_name_glued_to_the_place(line, author):
+    # AUTH-WIRE-GLUED: the name and the place run together between 記者 and the day
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2014-04-05 01:28", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(wire_glued=False):
+            assert rec_of(html)["author"] is None
+
+
+@pytest.mark.parametrize("line,author", [
+    ("上報快訊／范姜某鈺 2020年03月12日 20:19:00", "范姜某鈺"),
+    ("作者︱春某", "春某"),
+])
+def test_medium_slash_name_and_the_vertical_bar(line, author):
+    # AUTH-SLASH-REPORT with the medium first; ︱ (U+FE31) separates like 丨
+    html = page(info="2020-03-12 20:19", paras=[line] + PARAS)
+    assert rec_of(html)["author"] == author

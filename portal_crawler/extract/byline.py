@@ -132,14 +132,32 @@ _SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,8}\s+)?[（(【〔\[
                            r"[\u4e00-\u9fff\d]{0,8}?(?:报道|\d{1,2}日电|电|专电|特稿|快讯)")
 
 
+# AUTH-WIRE-GLUED: （中央社记者姜某某仁川29日专电）: a wire dateline whose name runs into
+# the place; the name is the surname and the two characters after it
+_WIRE_GLUED = re.compile(r"^[（(]\s*[\u4e00-\u9fff]{1,6}?记者([\u4e00-\u9fff]{5,12}?)(?:\d{1,2}日)?(?:专电|电)\s*[）)]")
+# AUTH-SLASH-REPORT, the medium first: 某某快讯／范姜某某 2020年03月12日 20:19
+_MEDIUM_SLASH = re.compile(r"^[^\s／╱/]{2,8}(?:快讯|报道|专电)\s*[／╱/]\s*([\u4e00-\u9fff]{2,4})(?=\s|$)")
+
+
+def wire_glued(ln: str) -> str | None:
+    """AUTH-WIRE-GLUED: `（中央社记者楊某瑞台南4日电）`: name and place glued between 记者 and
+    the day; the name is three characters (surname + given name, the commonest length)
+    when the surname is a common one and at least two characters of place follow."""
+    m = _WIRE_GLUED.match(ln.strip()) if rules().wire_glued else None
+    if not m:
+        return None
+    name = m.group(1)[:3]
+    return name if person_like(name) and len(m.group(1)) >= 5 else None
+
+
 def slash_report(ln: str) -> str | None:
     """AUTH-SLASH-REPORT: a report's byline `NAMES／PLACE报道` (Taiwan's and overseas
     papers: 记者X／台北报道, X／华盛顿4日电, X／综合外电报道, X／特稿), at the line's start,
     inside its opening bracket or after the medium's name; every name a person's
     (AUTH-PERSON-SHAPE), or several split by spaces or 、."""
-    m = _SLASH_REPORT.match(ln.strip()) if rules().slash_report else None
+    m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if rules().slash_report else None
     if not m:
-        return None
+        return wire_glued(ln)
     v = writer_names(m.group(1))
     return v if v and (person_like(v) or "、" in v) and _plausible_name(v) else None
 

@@ -153,9 +153,9 @@ _NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + 
 _SEP_REPORTER = tuple(t for t in REPORTER if t != "文" and t not in GLUED_REPORTER)
 BODY_BYLINE_RX = re.compile(
     r"(?:(?:^|(?<=[\s|｜" + re.escape(OPEN) + r"讯电社网报台闻刊》]))(?:"
-    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜丨]?\s*"
-    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜丨]\s*|\s+)"
-    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨]\s*|文\s*[/／]\s*图\s+)"
+    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜丨︱]?\s*"
+    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜丨︱]\s*|\s+)"
+    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨︱]\s*|文\s*[/／]\s*图\s+)"
     # mid-line, after a space or a bar, 作者 may be glued to the name (…| 作者魏星)
     + r"|(?<=[\s|｜])" + alternation(_SEP_REPORTER) + r")(" + NAMES + r")" + _NAME_END)
 NAME_SPLIT_RX = re.compile(r"\s*[、，,&＆]\s*|\s+")

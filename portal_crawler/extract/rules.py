@@ -118,6 +118,8 @@ class Rules:
     traditional_labels: bool = True
     # AUTH-SLASH-REPORT: 记者X／台北报道, X／华盛顿4日电, 【X╱综合外电报道】
     slash_report: bool = True
+    # AUTH-WIRE-GLUED: （中央社记者X某某台南4日电）: a 3-character name glued to the place
+    wire_glued: bool = True
 
 
 DEFAULT = Rules()
@@ -167,6 +169,7 @@ GRID = {
     "en_month": (True, False),
     "traditional_labels": (True, False),
     "slash_report": (True, False),
+    "wire_glued": (True, False),
 }
 
 _current = [DEFAULT]
