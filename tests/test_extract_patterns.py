@@ -1122,3 +1122,16 @@ def test_medium_slash_name_and_the_vertical_bar(line, author):
     # AUTH-SLASH-REPORT with the medium first; ︱ (U+FE31) separates like 丨
     html = page(info="2020-03-12 20:19", paras=[line] + PARAS)
     assert rec_of(html)["author"] == author
+
+
+@pytest.mark.parametrize("stop", ["(本文发表于首页批评与建议, 已被阅读178次)", "新宠的评论", "12条评论", "评论（3）",
+                                  "本文引用通告(Trackback)链接: /wp-trackback.php?p=1700"])
+def test_a_blog_posts_note_or_comments_heading_ends_its_text(stop):
+    # BODY-POST-FOOTER (post_note): the comment under a short post is no part of it
+    from portal_crawler.extract.rules import use_rules
+    comment = "花10分钟时间，就能拥有一个自己的私人声音平台。这在以前是无法想象的天方夜谈，如今已成现实，人人都可以。" * 4
+    html = page(info="2005-09-10 10:56", paras=PARAS + [stop, "September 19th, 2005 at 7:32 pm", comment])
+    body = rec_of(html)["body"]
+    assert body.endswith(PARAS[-1]) and comment not in body
+    with use_rules(post_note=False):
+        assert comment in rec_of(html)["body"]

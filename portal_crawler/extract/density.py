@@ -315,6 +315,10 @@ _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|�
 # the post ends there, its comments follow
 _POST_FOOTER = re.compile(r"^(?:[|｜]\s*)?(?:发表于|发布于|posted\s+(?:on|at|@)?)\s*[:：]?\s*(?:" + YEAR
                           + r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))", re.I)
+# BODY-POST-FOOTER: a blog's note under the post (（本文发表于首页批评与建议, 已被阅读178次）) and a
+# comments heading (X的评论, 12条评论, 评论（12）, 引用通告 / Trackback): the post ends there
+_POST_NOTE = re.compile(r"^[（(]?\s*本文(?:发表|发布)于|^(?:本文)?(?:引用通告|通告引用)|^Trackback", re.I)
+_COMMENTS_HEAD = re.compile(r"^(?:\S{1,20}的评论|\d+\s*条评论|(?:网友)?评论\s*[（(]\d+[）)]|共有?\s*\d+\s*条评论)\s*[:：]?$")
 
 
 def text_end(paras: list[str]) -> int:
@@ -327,7 +331,8 @@ def text_end(paras: list[str]) -> int:
         # a post's footer ends it wherever it comes after some text: the comments
         # under a short post outweigh it
         if (seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p))) \
-                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)):
+                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)) \
+                or (rules().post_note and seen >= 80 and len(p) <= 80 and (_POST_NOTE.match(p) or _COMMENTS_HEAD.match(p))):
             return i
         seen += len(p)
     return len(paras)

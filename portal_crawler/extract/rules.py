@@ -120,6 +120,9 @@ class Rules:
     slash_report: bool = True
     # AUTH-WIRE-GLUED: （中央社记者X某某台南4日电）: a 3-character name glued to the place
     wire_glued: bool = True
+    # BODY-POST-FOOTER, notes and comment headings: （本文发表于…已被阅读N次）, X的评论,
+    # 12条评论, 引用通告 end a blog post's text
+    post_note: bool = True
 
 
 DEFAULT = Rules()
@@ -170,6 +173,7 @@ GRID = {
     "traditional_labels": (True, False),
     "slash_report": (True, False),
     "wire_glued": (True, False),
+    "post_note": (True, False),
 }
 
 _current = [DEFAULT]
