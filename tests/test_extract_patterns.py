@@ -1135,3 +1135,21 @@ def test_a_blog_posts_note_or_comments_heading_ends_its_text(stop):
     assert body.endswith(PARAS[-1]) and comment not in body
     with use_rules(post_note=False):
         assert comment in rec_of(html)["body"]
+
+
+def test_author_card_before_the_post_names_the_poster():
+    # AUTH-AUTHOR-CARD: sohu-style left column card (avatar, name, stats) before the post;
+    # the plain 编辑 credited under the text is the desk, not the account
+    from portal_crawler.extract.rules import use_rules
+    card = ("<div class='column left'><div class='user-info' id='user-info'><div class='user-pic'>"
+            "<a href='/profile?x=1'><img src='/a.jpg'></a></div><h4><a href='/profile?x=1'>某某广角</a></h4>"
+            "<div class='fox'><span>文章</span><span>1234</span></div></div></div>")
+    html = _platform_post("<span>2024-05-20 06:48</span>", side=card,
+                          notice="（编辑：小何）平台声明：该文观点仅代表作者本人，本平台仅提供信息存储空间服务。")
+    rec = extract_page(html, url="http://example.cn/a/1.html").best
+    assert rec["page_type"] == "blog" and rec["author"] == "某某广角"
+    with use_rules(author_card=False):
+        assert extract_page(html, url="http://example.cn/a/1.html").best["author"] != "某某广角"
+    # a commenter's card after the post names nobody
+    html = _platform_post("<span>2024-05-20 06:48</span>").replace(b"</body>", card.encode() + b"</body>")
+    assert extract_page(html, url="http://example.cn/a/1.html").best["author"] is None

@@ -9,7 +9,7 @@ import re
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.credits import credited_editors, names_editors
 from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date, refine_day
-from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
+from portal_crawler.extract.dom import author_markup, compile_selector, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
@@ -573,6 +573,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and kind in ("blog", "forum") and R.account_box:
         author = account_box(root, title_el, body_el, index)
         author = None if editor_account(author) else author
+    if not author and kind in ("blog", "forum") and R.author_card:
+        author = author_card(root, body_el, index)
     if not author and R.markup_author:
         author = markup_author(root, rec["source"], site_name, shape)
         author = None if editor_account(author) else author
@@ -680,8 +682,33 @@ def account_box(root, title_el, body_el, index) -> str | None:
         if not _ACCOUNT_CLASS.search(cls) or _NOT_ACCOUNT_CLASS.search(cls):
             continue
         v = clean(raw_text(el)) or ""
-        if _account_name(v):
+        if _account_name(v) and len(paragraphs(el)) == 1:  # one line: not a card's lines run together
             return v
+    return None
+
+
+# AUTH-AUTHOR-CARD: a sidebar / header card presenting the poster (sohu's user-info,
+# blog hosts' profile / blogger boxes)
+_CARD_XP = "|".join(f"//*[contains(translate(@class,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{w}') "
+                    f"or contains(translate(@id,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{w}')]"
+                    for w in ("user-info", "userinfo", "user_info", "author-info", "authorinfo", "author_info",
+                              "author-card", "authorcard", "profile", "blogger", "bloger", "media-info"))
+
+
+def author_card(root, body_el, index) -> str | None:
+    """AUTH-AUTHOR-CARD: on a platform post or a thread with no poster found by the title,
+    the first card presenting a user (class/id `user-info`, `author-info`, `profile`,
+    `blogger` …) that comes before the body in the page: its first line that is an
+    account's name (`_account_name`: not a button, a label, a date or a number).  Cards
+    after the body (commenters') are not read."""
+    start = index.get(body_el) if body_el is not None else None
+    for card in compile_selector(_CARD_XP)(root):
+        if start is not None and index.get(card, start) >= start:
+            break
+        for ln in paragraphs(card)[:4]:
+            v = ln.strip()
+            if _account_name(v):
+                return v
     return None
 
 

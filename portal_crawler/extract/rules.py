@@ -123,6 +123,8 @@ class Rules:
     # BODY-POST-FOOTER, notes and comment headings: （本文发表于…已被阅读N次）, X的评论,
     # 12条评论, 引用通告 end a blog post's text
     post_note: bool = True
+    # AUTH-AUTHOR-CARD: a platform post's user card before the body (sohu's user-info)
+    author_card: bool = True
 
 
 DEFAULT = Rules()
@@ -174,6 +176,7 @@ GRID = {
     "slash_report": (True, False),
     "wire_glued": (True, False),
     "post_note": (True, False),
+    "author_card": (True, False),
 }
 
 _current = [DEFAULT]
