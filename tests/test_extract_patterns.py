@@ -1153,3 +1153,9 @@ def test_author_card_before_the_post_names_the_poster():
     # a commenter's card after the post names nobody
     html = _platform_post("<span>2024-05-20 06:48</span>").replace(b"</body>", card.encode() + b"</body>")
     assert extract_page(html, url="http://example.cn/a/1.html").best["author"] is None
+
+
+def test_a_value_ends_at_the_closing_bracket():
+    # LABEL-FIELD: （编辑：小何）返回首页，查看更多 -> editor 小何 (the bracket closes the value)
+    html = page(info="2024-05-20 06:48", paras=PARAS + ["（编辑：小何）返回首页，查看更多"])
+    assert rec_of(html)["editor"] == "小何"

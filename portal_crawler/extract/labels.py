@@ -135,7 +135,7 @@ WRAPPED_LINE_RX = re.compile(
 NAME_END_RX = re.compile(r"\s*" + alternation(EDITOR, REVIEWER, SOURCE, NOT_WRITER,
                                                ("时间", "日期", "发布")))
 # a value of an author label stops at punctuation or a wide gap
-AUTHOR_CUT_RX = re.compile(r"[：:，,（(|｜;；【\[]|\s{3,}")
+AUTHOR_CUT_RX = re.compile(r"[：:，,（(）)】|｜;；【\[\]]|\s{3,}")
 CRUMB_LABEL_RX = re.compile(r"^.*?" + alternation(CRUMB_LABELS) + r"\s*[:：]?\s*")
 
 _CJK = r"[\u4e00-\u9fff·]"
