@@ -1159,3 +1159,18 @@ def test_a_value_ends_at_the_closing_bracket():
     # LABEL-FIELD: （编辑：小何）返回首页，查看更多 -> editor 小何 (the bracket closes the value)
     html = page(info="2024-05-20 06:48", paras=PARAS + ["（编辑：小何）返回首页，查看更多"])
     assert rec_of(html)["editor"] == "小何"
+
+
+@pytest.mark.parametrize("card,author", [
+    ("<div class='side'><p><a href='/?author=102'>太某心</a></p><p>[作者简介] (个人情况保密)</p></div>", "太某心"),
+    ("<div class='side'><h3>个人资料</h3><p>某某的小屋</p><p>访问：1234</p></div>", "某某的小屋"),
+    ("<div class='side'><h3>个人资料</h3><p>访问：1234</p></div>", None),
+])
+def test_profile_card_heading_names_the_blogger(card, author):
+    # AUTH-PROFILE-HEADING: a blog's sidebar card, the name above [作者简介] or below 个人资料
+    from portal_crawler.extract.rules import use_rules
+    html = page(info="2005-09-10 10:56", side=card)
+    assert rec_of(html)["author"] == author
+    if author:
+        with use_rules(profile_heading=False):
+            assert rec_of(html)["author"] is None

@@ -601,6 +601,8 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     if not author and R.labelled_anywhere:
         author = next((a for a in map(labelled_author, _page_lines(root, None, index)[0]) if a), None)
+    if not author and R.profile_heading:
+        author = profile_name(_page_lines(root, None, index)[0])
     if not author and R.plain_editor_author:
         # AUTH-PLAIN-EDITOR: a byline that names no 作者 but a plain 编辑 (not 责任编辑/
         # 责编): that person wrote the web piece (the author labelled on CWCED).
@@ -709,6 +711,27 @@ def author_card(root, body_el, index) -> str | None:
             v = ln.strip()
             if _account_name(v):
                 return v
+    return None
+
+
+# AUTH-PROFILE-HEADING: a card's heading presenting the writer or the blog's owner
+_PROFILE_HEAD = re.compile(r"^[\[【〔(（]?\s*(?:作者简介|作者介绍|作者资料|个人资料|个人简介|博主资料|博主简介|关于博主|关于作者)"
+                           r"\s*[\]】〕)）]?\s*[:：]?")
+
+
+def profile_name(lines: list[str]) -> str | None:
+    """AUTH-PROFILE-HEADING: a blog's or a columnist's card: the name printed on the line
+    right above its heading (`太小心` / `[作者简介] (个人情况保密)`) or, when the heading
+    comes first, right below it (`个人资料` / `某某`); an account-like name, alone on its
+    line."""
+    for i, ln in enumerate(lines):
+        if not _PROFILE_HEAD.match(ln):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(lines):
+                v = lines[j].strip().strip("[]【】")
+                if _account_name(v) and _plausible_name(v):
+                    return v
     return None
 
 

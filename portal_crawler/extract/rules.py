@@ -125,6 +125,8 @@ class Rules:
     post_note: bool = True
     # AUTH-AUTHOR-CARD: a platform post's user card before the body (sohu's user-info)
     author_card: bool = True
+    # AUTH-PROFILE-HEADING: the name beside a 作者简介 / 个人资料 / 博主资料 card heading
+    profile_heading: bool = True
 
 
 DEFAULT = Rules()
@@ -177,6 +179,7 @@ GRID = {
     "wire_glued": (True, False),
     "post_note": (True, False),
     "author_card": (True, False),
+    "profile_heading": (True, False),
 }
 
 _current = [DEFAULT]
