@@ -1174,3 +1174,9 @@ def test_profile_card_heading_names_the_blogger(card, author):
     if author:
         with use_rules(profile_heading=False):
             assert rec_of(html)["author"] is None
+
+
+def test_a_back_link_glued_to_the_last_line_is_no_part_of_a_name():
+    # the portal's "返回X，查看更多" link glued to 作者：X Y (sohu-style templates)
+    html = page(info="2019-09-11", paras=PARAS + ["作者：余某菁 向某妮返回某某，查看更多"])
+    assert rec_of(html)["author"] == "余某菁、向某妮"

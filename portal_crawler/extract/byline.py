@@ -231,7 +231,11 @@ def _page_lines(root, scope=None, index=None):
     if scope is None:
         scope = root.find("body")
     lines = paragraphs(scope if scope is not None else root, index=index, positions=pos)
-    return [simplified_labels(ln) for ln in lines], pos, index
+    return [_BACK_LINK.sub("", simplified_labels(ln)) for ln in lines], pos, index
+
+
+# a portal's back link glued to the text's last line (作者：X Y返回搜狐，查看更多): no part of a value
+_BACK_LINK = re.compile(r"返回[^\s，,。]{1,8}[，,]\s*查看更多\s*$")
 
 
 def _scope(title_el, body_el):
