@@ -394,6 +394,13 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     """
     R = rules()
     lines, pos, index = _page_lines(root, _scope(title_el, body_el))
+    whole: list = []
+
+    def page_text() -> list[str]:
+        """The whole page's lines, read once (several fallbacks search them)."""
+        if not whole:
+            whole.append(_page_lines(root, None, index)[0])
+        return whole[0]
     ti = _title_line(lines, pos, title, title_el, index)
     if body_el is not None and body_el in index:
         lo, hi = _span(body_el, index)
@@ -474,7 +481,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if pd is not None:
                 break
     if pd is None:
-        for ln in _page_lines(root, None, index)[0]:
+        for ln in page_text():
             pd = _line_date(ln)
             if pd is not None:
                 break
@@ -489,7 +496,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if pd is None:
         pd = date_from_url(url)
     if pd is not None and pd.precision == "date" and R.refine_from_page:
-        pd = refine_day(pd, _page_lines(root, None, index)[0])
+        pd = refine_day(pd, page_text())
     rec = F.date_fields(pd)
 
     # --- labelled fields: the info zone first, then the body's head and tail
@@ -571,7 +578,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if not (a and R.meta_editor_guard):
             return False
         if editors is None:
-            editors = credited_editors(_page_lines(root, None, index)[0]) | {squash(rec["editor"] or "")}
+            editors = credited_editors(page_text()) | {squash(rec["editor"] or "")}
         return names_editors(a, editors)
 
     if not author and kind in ("blog", "forum") and R.account_box:
@@ -604,9 +611,9 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 author = m.group(1)
                 break
     if not author and R.labelled_anywhere:
-        author = next((a for a in map(labelled_author, _page_lines(root, None, index)[0]) if a), None)
+        author = next((a for a in map(labelled_author, page_text()) if a), None)
     if not author and R.profile_heading:
-        author = profile_name(_page_lines(root, None, index)[0])
+        author = profile_name(page_text())
     if not author and R.plain_editor_author:
         # AUTH-PLAIN-EDITOR: a byline that names no 作者 but a plain 编辑 (not 责任编辑/
         # 责编): that person wrote the web piece (the author labelled on CWCED).
