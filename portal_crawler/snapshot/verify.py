@@ -169,10 +169,11 @@ class VerifyInputError(FileNotFoundError):
 class _Ledger:
     def __enter__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="verify-")
-        self.db = sqlite3.connect(Path(self.tmp.name) / "ledger.db")
-        self.db.executescript("""
+        self.folder = Path(self.tmp.name)           # the ledger, and the scan workers' parts
+        self.db = sqlite3.connect(self.folder / "ledger.db")
+        self.db.executescript(f"""
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE rec (file TEXT, off INTEGER, type TEXT, url TEXT, declared TEXT, actual TEXT);
+            CREATE TABLE {warcscan.RECORDS};
             CREATE TABLE idx (file TEXT, off INTEGER, url TEXT, digest TEXT, capture INTEGER);
             CREATE TABLE ptr (file TEXT, off INTEGER, what TEXT);
             CREATE TABLE files (file TEXT PRIMARY KEY);
@@ -280,13 +281,35 @@ def _scan_warc(fh, name: str, led: _Ledger, rep: Report, size: int) -> None:
 _NOT_LEAN = (Irregular, OSError, EOFError, zipfile.BadZipFile)
 
 
-def _scan_lean(fh, name: str, led: _Ledger, size: int) -> None:
+def _scan_lean(fh, name: str, led: _Ledger, size: int, span: tuple[Path, int] | None = None) -> None:
     """The lean scan (store/warcscan.py) of a whole stream, or _NOT_LEAN: then its rows
     are dropped, and the caller reads the stream again with warcio (``_scan_warc``),
-    which names the damage; a sound file gives the same rows either way."""
+    which names the damage; a sound file gives the same rows either way.
+
+    ``span`` (file, offset): where the stream's bytes lie as they are in a file (a live
+    WARC, a WACZ's stored entry): a large one is scanned there in pieces by worker
+    processes (``warcscan.Pieces``) while this thread reads ``fh`` through, if it is
+    hashed (the entry's sha256 and zip CRC need every byte)."""
     led.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (name,))
-    rows = []
+    n = warcscan.workers()
     try:
+        if span is not None and n > 1 and size >= 2 * warcscan.PIECE_MIN:
+            pieces = warcscan.Pieces(span[0], span[1], size, name, led.folder, n)
+            try:
+                if isinstance(fh, _Hashing):
+                    fh.drain()
+                parts = pieces.parts()
+            finally:
+                pieces.close()
+            led.db.commit()                        # no ATTACH inside a transaction
+            for part in parts:
+                led.db.execute("ATTACH DATABASE ? AS part", (str(part),))
+                led.db.execute("INSERT INTO rec SELECT * FROM part.rec")
+                led.db.commit()
+                led.db.execute("DETACH DATABASE part")
+                part.unlink()
+            return
+        rows = []
         for r in warcscan.scan(fh, size):
             rows.append((name, r.offset, r.rec_type, r.url, r.declared, r.actual))
             if len(rows) >= 5000:
@@ -405,7 +428,7 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
                     try:
                         with z.open(name) as raw:
                             hr = _Hashing(raw)
-                            _scan_lean(hr, warc, led, z.getinfo(name).file_size)
+                            _scan_lean(hr, warc, led, z.getinfo(name).file_size, _stored_at(path, z.getinfo(name)))
                             hr.drain()
                     except _NOT_LEAN:
                         hr = None             # read again below, as warcio reads it
@@ -434,6 +457,19 @@ def _scan_wacz(path: Path, led: _Ledger, rep: Report, label: str) -> dict:
                 rep.problems.append(Problem("corrupt", f"{where}/{name}", f"unreadable index: {e}", "wacz"))
         rep.counts["wacz_entries"] = len(names)
         return package
+
+
+def _stored_at(path: Path, info: zipfile.ZipInfo) -> tuple[Path, int] | None:
+    """(``path``, offset of the entry's bytes) when a zip entry is stored as it is (the
+    WACZ's WARCs), so workers can read it in place; else None."""
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(info.header_offset)
+        head = fh.read(30)                    # the local header: its name and extra lengths
+    if len(head) != 30 or head[:4] != b"PK\x03\x04":
+        return None
+    return path, info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
 
 
 def _bag_fixity(p: Path, rep: Report) -> None:
@@ -528,7 +564,7 @@ def _verify_live(db: Path) -> Report:
         for warc in sorted(folder.glob("*.warc.gz")) if folder.exists() else []:
             try:
                 with open(warc, "rb") as fh:
-                    _scan_lean(fh, warc.name, led, warc.stat().st_size)
+                    _scan_lean(fh, warc.name, led, warc.stat().st_size, (warc, 0))
             except _NOT_LEAN:
                 with open(warc, "rb") as fh:
                     _scan_warc(fh, warc.name, led, rep, warc.stat().st_size)
