@@ -38,7 +38,8 @@ from portal_crawler.spawn import start_process
 __all__ = ["Irregular", "Scanned", "scan", "head_at", "Pieces", "RECORDS"]
 
 BLOCK = 1 << 20        # read size: large reads keep the per-call cost out of the loop
-_FEED = 1 << 14        # compressed bytes fed per call: what zlib copies into unused_data
+_FEED = 1 << 14        # compressed bytes fed per call after the first
+_FIRST = 1 << 12       # ... and the first: what is left of it zlib copies into unused_data
 
 
 class Irregular(ValueError):
@@ -130,32 +131,37 @@ def scan(fh: BinaryIO, size: int | None = None, at: int = 0) -> Iterator[Scanned
     the first thing that is not (the records before it were already given). ``at``:
     the stream's offset in the WARC file (a piece of it), which offsets count from."""
     buf, i, base = b"", 0, at         # buf[i:] not yet consumed; base: file offset of buf[0]
+    view = memoryview(buf)            # slices of it feed zlib without a copy
     eof = False
     while True:
         if len(buf) - i < _FEED and not eof:
             more = fh.read(BLOCK)
             eof = not more
             buf, base, i = buf[i:] + more, base + i, 0
+            view = memoryview(buf)
         if i >= len(buf):
             break
         start = base + i
         d = zlib.decompressobj(31)
         parts = []
+        feed = _FIRST
         try:
             while True:
-                piece = buf[i:i + _FEED]
+                piece = view[i:i + feed]
                 if not piece:
                     if eof:
                         raise Irregular(f"a gzip member cut short at {start}")
                     more = fh.read(BLOCK)
                     eof = not more
                     buf, base, i = buf[i:] + more, base + i, 0
+                    view = memoryview(buf)
                     continue
                 parts.append(d.decompress(piece))
                 if d.eof:
                     i += len(piece) - len(d.unused_data)
                     break
                 i += len(piece)
+                feed = _FEED
         except zlib.error as e:
             raise Irregular(f"gzip member at {start}: {e}") from None
         yield _record(b"".join(parts), start, base + i - start)
