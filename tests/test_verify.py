@@ -328,41 +328,33 @@ def test_pieces_give_the_rows_of_one_scan(pristine, tmp_path, monkeypatch):
     assert len(starts) == 3 and starts[0] == 0
     members = {r[1] for r in _lean_rows(warc)}
     assert set(starts) <= members                  # every piece begins at a record's member
-    pieces = warcscan.Pieces(warc, 0, size, warc.name, tmp_path, 3)
-    try:
-        parts = pieces.parts()
-    finally:
-        pieces.close()
-    assert len(parts) == 3
-    rows = []
-    for part in parts:
-        with closing(sqlite3.connect(part)) as db:
-            rows += db.execute("SELECT * FROM rec ORDER BY rowid").fetchall()
-    assert rows == _lean_rows(warc)
+    assert _piece_rows(warc, 0, size, warc.name, tmp_path, 3, parts=3) == _lean_rows(warc)
     # The same bytes inside a larger file (a WACZ's stored entry): offsets count from the WARC's start.
     inside = tmp_path / "inside.bin"
     inside.write_bytes(b"x" * 1000 + warc.read_bytes() + b"y" * 1000)
-    pieces = warcscan.Pieces(inside, 1000, size, warc.name, tmp_path, 2)
-    try:
-        parts = pieces.parts()
-    finally:
-        pieces.close()
-    rows = []
-    for part in parts:
-        with closing(sqlite3.connect(part)) as db:
-            rows += db.execute("SELECT * FROM rec ORDER BY rowid").fetchall()
-    assert rows == _lean_rows(warc)
+    assert _piece_rows(inside, 1000, size, warc.name, tmp_path, 2, parts=2) == _lean_rows(warc)
     # One flipped byte in the second piece: the pieces fail as one scan does.
     data = bytearray(warc.read_bytes())
     data[(starts[1] + starts[2]) // 2] ^= 0x1b
     bad = tmp_path / warc.name
     bad.write_bytes(bytes(data))
-    pieces = warcscan.Pieces(bad, 0, size, warc.name, tmp_path, 3)
+    with pytest.raises(warcscan.Irregular):
+        _piece_rows(bad, 0, size, warc.name, tmp_path, 3)
+
+
+def _piece_rows(path, origin, size, name, folder, n, parts=None):
+    """The rows of ``warcscan.Pieces`` over those bytes, parts in order."""
+    pieces = warcscan.Pieces(path, origin, size, name, folder, n)
     try:
-        with pytest.raises(warcscan.Irregular):
-            pieces.parts()
+        done = pieces.parts()
     finally:
         pieces.close()
+    assert parts is None or len(done) == parts
+    rows = []
+    for part in done:
+        with closing(sqlite3.connect(part)) as db:
+            rows += db.execute("SELECT * FROM rec ORDER BY rowid").fetchall()
+    return rows
 
 
 @pytest.mark.parametrize("where", [0.2, 0.5, 0.8])
@@ -378,12 +370,9 @@ def test_damage_is_reported_alike_when_scanned_in_pieces(pristine, tmp_path, mon
     monkeypatch.setattr(warcscan.Pieces, "__init__", lambda self, *a: (started.append(a), real(self, *a))[1])
     rep = verify(tmp_path / "snap")
     assert rep.ok and rep.counts == want and started
-    wacz = tmp_path / "snap/data/archive.wacz"
-    data = bytearray(wacz.read_bytes())
-    data[int(len(data) * where)] ^= 0x1b
-    wacz.write_bytes(bytes(data))
-    lean = _findings(tmp_path / "snap", True, monkeypatch)
-    assert lean and lean == _findings(tmp_path / "snap", False, monkeypatch)
+    _flip(tmp_path / "snap/data/archive.wacz", where, 0x1b)
+    in_pieces = _findings(tmp_path / "snap", True, monkeypatch)
+    assert in_pieces and in_pieces == _findings(tmp_path / "snap", False, monkeypatch)
 
 
 def test_pointers_are_every_reference_the_archive_rows_hold(pristine):

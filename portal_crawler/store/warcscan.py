@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import zlib
 from base64 import b32encode
@@ -32,8 +33,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
-
-from portal_crawler.spawn import start_process
 
 __all__ = ["Irregular", "Scanned", "scan", "head_at", "Pieces", "RECORDS"]
 
@@ -232,7 +231,7 @@ class _Window:
         return data
 
 
-def _scan_piece(path: str, origin: int, lo: int, hi: int, name: str, out: str) -> None:
+def _scan_piece(path: str, origin: int, lo: int, hi: int, name: str, out: str) -> int:
     """A worker: the records of bytes [lo, hi) of ``path`` (a WARC starting at
     ``origin``) into the SQLite part ``out``; exit status 3 when the range is not whole
     members (the parent then reads the file as one stream)."""
@@ -244,8 +243,16 @@ def _scan_piece(path: str, origin: int, lo: int, hi: int, name: str, out: str) -
                            ((name, r.offset, r.rec_type, r.url, r.declared, r.actual)
                             for r in scan(_Window(fh, hi - lo), hi - lo, at=lo - origin)))
             db.commit()
+        return 0
     except Exception:  # noqa: BLE001 - any failure: the parent scans the file itself, and names it
-        sys.exit(3)
+        return 3
+
+
+# The worker's command: this package, from where the parent has it, and nothing else (a
+# plain interpreter: multiprocessing's spawn would add its resource tracker process and
+# ~10 MB a worker; the user's script is never run again).
+_WORKER = ("import sys; sys.path.insert(0, sys.argv[1]); from portal_crawler.store import warcscan; "
+           "sys.exit(warcscan._scan_piece(sys.argv[2], *map(int, sys.argv[3:6]), *sys.argv[6:8]))")
 
 
 class Pieces:
@@ -258,34 +265,33 @@ class Pieces:
         with open(path, "rb") as fh:
             starts = _starts(fh, origin, size, max(1, min(workers, size // PIECE_MIN)))
         ends = starts[1:] + [origin + size]
+        root = str(Path(__file__).resolve().parents[2])
         self.procs = []
         try:
             for k, (lo, hi) in enumerate(zip(starts, ends)):
                 out = Path(folder) / f"part-{os.getpid()}-{id(self)}-{k}.db"
-                p = start_process(_scan_piece, (str(path), origin, lo, hi, name, str(out)),
-                                  name=f"verify-scan-{k}")
+                cmd = [sys.executable, "-c", _WORKER, root, str(path), str(origin), str(lo), str(hi), name, str(out)]
+                # stderr: a worker that fails is named by the parent's own reading of the file.
+                p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 self.procs.append((p, out))
         except BaseException:
             self.close()
             raise
 
     def parts(self) -> list[Path]:
-        for p, _ in self.procs:
-            p.join()
-        bad = [p.exitcode for p, _ in self.procs if p.exitcode != 0]
+        codes = [p.wait() for p, _ in self.procs]
+        bad = [c for c in codes if c != 0]
         if bad:
             raise Irregular(f"{len(bad)} of {len(self.procs)} pieces are not whole records (exit {bad[0]})")
         return [out for _, out in self.procs]
 
     def close(self) -> None:
         for p, _ in self.procs:
-            if p.is_alive():
+            if p.poll() is None:
                 p.kill()
-            p.join()
+            p.wait()
 
 
 def workers() -> int:
-    """Worker processes worth starting: the cores this process may run on (none from a
-    daemonic process, which may not start any)."""
-    import multiprocessing
-    return 1 if multiprocessing.current_process().daemon else len(os.sched_getaffinity(0))
+    """Worker processes worth starting: the cores this process may run on."""
+    return len(os.sched_getaffinity(0))
