@@ -292,6 +292,10 @@ class Pieces:
             p.wait()
 
 
+MAX_WORKERS = 4          # ~25 MB each; past a few, the main thread's reading is the longer path
+
+
 def workers() -> int:
-    """Worker processes worth starting: the cores this process may run on."""
-    return len(os.sched_getaffinity(0))
+    """Worker processes worth starting: the cores this process may run on, at most
+    ``MAX_WORKERS``."""
+    return min(MAX_WORKERS, len(os.sched_getaffinity(0)))
