@@ -202,7 +202,7 @@ class _Ledger:
         except (zipfile.BadZipFile, OSError):
             return
         for entry, (span, size) in spans.items():
-            if span is not None:
+            if span is not None and _warc_entry(entry) not in self.started:
                 self.started[_warc_entry(entry)] = warcscan.Pieces(span[0], span[1], size, _warc_entry(entry), self.folder, n)
 
     def finish(self, rep: Report) -> None:
