@@ -298,4 +298,5 @@ MAX_WORKERS = 4          # ~25 MB each; past a few, the main thread's reading is
 def workers() -> int:
     """Worker processes worth starting: the cores this process may run on, at most
     ``MAX_WORKERS``."""
-    return min(MAX_WORKERS, len(os.sched_getaffinity(0)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(MAX_WORKERS, cores)
