@@ -29,10 +29,9 @@ extractor side by side, per field, on:
 - zh-fixtures-dev (and -held-aside with ``--final``): 63 Chinese article pages of other
   projects' test fixtures and samples (mozilla/readability, adbar/htmldate,
   GerapyAutoExtractor, newspaper4k, fundus, PulsarRPA, twnews, cx-extractor-python,
-  taiwanese_news_parser;
-  ``--zh-fixtures DIR``, the folder holding their
-  checkouts), hand labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the
-  source ships one; split by ``zh_fixtures_held_aside``.
+  taiwanese_news_parser; ``--zh-fixtures DIR``, the folder holding their checkouts), hand
+  labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the source ships
+  one; split by ``zh_fixtures_held_aside``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -415,8 +414,8 @@ def zh_fixtures_sources(labels: Path | None = None) -> dict:
 
 
 def zh_fixtures_missing(root: Path, labels: Path | None = None) -> list[str]:
-    """The sources whose checkout is not under ``root`` (``root/<short name>/.git`` or a
-    tree holding the labelled files)."""
+    """The sources whose checkout is not under ``root``: one of its labelled pages is
+    looked for at ``root/<short name>/<path>``."""
     lab = json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
     need = {p["source"]: p["path"] for p in lab["pages"].values()}
     return sorted(s for s in lab["sources"] if not (root / s / need.get(s, "")).is_file())

@@ -122,3 +122,43 @@ def test_only_final_adds_the_held_aside_third(tmp_path):
     assert {k: len(v) for k, v in sets.items()} == {"zh-fixtures-dev": 41, "zh-fixtures-held-aside": 22}
     assert all(zh_fixtures_held_aside(n) for n, *_ in sets["zh-fixtures-held-aside"])
     assert {g for *_, g in sets["zh-fixtures-dev"]} >= {"zh:xinhuanet", "zh:people"}  # CV groups: the site
+
+
+def test_loader_reads_each_format_and_keeps_the_split(tmp_path):
+    """A made-up source tree (no checkout needed): plain, .gz and .xz pages, both body
+    formats, the split by the hash, and a page whose source is absent."""
+    import gzip
+    import lzma
+    page = "<html><body><h1>标题</h1><p>正文第一段。</p></body></html>".encode("utf-8")
+    src = tmp_path / "src"
+    (src / "t").mkdir(parents=True)
+    (src / "t" / "a.html").write_bytes(page)
+    (src / "t" / "b.html.gz").write_bytes(gzip.compress(page))
+    (src / "t" / "c.html.xz").write_bytes(lzma.compress(page))
+    (src / "t" / "expected.html").write_text("<div><p>正文第一段。</p>\n<p>第二段</p></div>", "utf-8")
+    (src / "t" / "truth.json").write_text(json.dumps({"V1": {"body": {
+        "summary": ["导语"], "sections": [{"headline": ["小标题"], "paragraphs": ["第一段", "第二段"]}]}}},
+        ensure_ascii=False), "utf-8")
+    ids = sorted(f"src:{n}" for n in range(12))
+    held = {i for i in ids if zh_fixtures_held_aside(i)}
+    assert held and len(held) < len(ids)  # the made-up ids fall on both sides
+    files = ["t/a.html", "t/b.html.gz", "t/c.html.xz"]
+    bodies = [{"format": "readability-expected", "path": "t/expected.html"},
+              {"format": "fundus-json", "path": "t/truth.json"}, None]
+    pages = {i: {"source": "src", "path": files[n % 3], "site": f"s{n}", "url": None, "page_type": "news",
+                 "publish_time": "2024-01-02", "authors": ["王五"] if n % 2 else None, "editor": None,
+                 **({"body": bodies[n % 3]} if bodies[n % 3] else {})}
+             for n, i in enumerate(ids)}
+    pages["gone:x"] = {"source": "gone", "path": "x.html", "site": "g", "authors": None}
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"sources": {"src": {}, "gone": {}}, "pages": pages}, ensure_ascii=False), "utf-8")
+    assert zh_fixtures_missing(tmp_path, labels) == ["gone"]
+    dev = load_zh_fixtures(tmp_path, "dev", labels)
+    held_pages = load_zh_fixtures(tmp_path, "held", labels)
+    assert {n for n, *_ in dev} == set(ids) - held and {n for n, *_ in held_pages} == held
+    for name, raw, truth, _ in dev + held_pages:
+        n = ids.index(name)
+        assert raw == page  # decompressed to the page's own bytes
+        assert truth["content"] == ["正文第一段。第二段", "导语\n小标题\n第一段\n第二段", None][n % 3]
+        assert truth["author"] == ("王五" if n % 2 else None) and truth["no_author"] == (not n % 2)
+        assert truth["site"] == f"s{n}"
