@@ -1,6 +1,7 @@
 """Extraction benchmark: our extractor vs GNE, trafilatura, readability-lxml and magic-html.
 
-    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--magic-html DIR] [--final] [--cv K]
+    python -m benchmarks.eval_extract [EVAL_DIR] [--cwced-corpus DIR] [--magic-html DIR] [--zh-fixtures DIR]
+                                      [--final] [--cv K]
                                       [--parse-errors] [--replica] [--json] [-v]
 
 EVAL_DIR (default ``<repo>/../shared/eval``; pages are read in place, never copied)
@@ -25,6 +26,12 @@ extractor side by side, per field, on:
   pages of opendatalab/magic-html's benchmark (``--magic-html DIR``; ``is_chinese``,
   ``magic_held_aside``), body truth the benchmark's ``content``, author and date of the
   article pages from ``benchmarks/labels/magic-html.json``.
+- zh-fixtures-dev (and -held-aside with ``--final``): 63 Chinese article pages of other
+  projects' test fixtures and samples (mozilla/readability, adbar/htmldate,
+  GerapyAutoExtractor, newspaper4k, fundus, PulsarRPA, twnews, cx-extractor-python,
+  taiwanese_news_parser; ``--zh-fixtures DIR``, the folder holding their checkouts), hand
+  labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the source ships
+  one; split by ``zh_fixtures_held_aside``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -34,8 +41,10 @@ and refusals (no body) counted per extractor.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
+import lzma
 import os
 import re
 import statistics
@@ -388,6 +397,83 @@ def all_magic_pages(root: Path):
             yield kind, name, (base / "htmls" / f"{name}.html").read_bytes(), entry.get("url")
 
 
+# ---------- Chinese pages of other projects' test fixtures (zh-fixtures) -------------------
+ZH_FIXTURES_LABELS = LABELS_DIR / "zh-fixtures.json"
+
+
+def zh_fixtures_held_aside(page_id: str) -> bool:
+    """The held-aside third of zh-fixtures: pages whose sha1("portal-crawler:zh-fixtures:"
+    + ID) % 3 == 1 (ID is ``source:name``), fixed from the ids before any page was read."""
+    return int(hashlib.sha1(("portal-crawler:zh-fixtures:" + page_id).encode()).hexdigest(), 16) % 3 == 1
+
+
+def zh_fixtures_sources(labels: Path | None = None) -> dict:
+    """{short name: {repo, commit, licence, truth}}: the checkouts the pages are read from
+    (``<eval-extra>/<short name>``; .ci/run clones them from this same table)."""
+    return json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))["sources"]
+
+
+def zh_fixtures_missing(root: Path, labels: Path | None = None) -> list[str]:
+    """The sources whose checkout is not under ``root``: one of its labelled pages is
+    looked for at ``root/<short name>/<path>``."""
+    lab = json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
+    need = {p["source"]: p["path"] for p in lab["pages"].values()}
+    return sorted(s for s in lab["sources"] if not (root / s / need.get(s, "")).is_file())
+
+
+def _read_page(path: Path) -> bytes:
+    """A source's page as published: some ship them gzip- or xz-compressed."""
+    raw = path.read_bytes()
+    return {".gz": gzip.decompress, ".xz": lzma.decompress}.get(path.suffix, bytes)(raw)
+
+
+def _readability_expected(path: Path) -> str:
+    """mozilla/readability's expected.html -> its text (rendered independently of
+    every extractor: the standard-library tokenizer of ``visible_text``)."""
+    return visible_text(path.read_bytes())
+
+
+def _fundus_body(path: Path) -> str:
+    """fundus's test truth (``{version: {"body": {"summary", "sections": [{"headline",
+    "paragraphs"}]}}}``, the newest version) -> the article's text."""
+    versions = json.loads(path.read_text("utf-8"))
+    body = versions[sorted(versions)[-1]]["body"]
+    parts = list(body.get("summary") or [])
+    for sec in body.get("sections") or []:
+        parts += list(sec.get("headline") or []) + list(sec.get("paragraphs") or [])
+    return "\n".join(parts)
+
+
+# The body truths the sources ship, by format (zh-fixtures.json: page["body"]["format"]).
+BODY_FORMATS = {"readability-expected": _readability_expected, "fundus-json": _fundus_body}
+
+
+def load_zh_fixtures(root: Path, part: str | None = None, labels: Path | None = None):
+    """[(id, bytes, truth, url)] for the labelled pages of benchmarks/labels/zh-fixtures.json
+    whose source checkout is under ``root`` (``root/<source>/<path>``).  ``part``: "dev" or
+    "held" keeps the pages outside / inside ``zh_fixtures_held_aside``.  Author, date,
+    editor and page type are the hand labels; the body truth is the source's own, where it
+    ships one (else the body is not scored on that page).  ``truth["site"]``: the
+    publisher, the page's cross-validation group."""
+    lab = json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
+    out = []
+    for pid, p in sorted(lab["pages"].items()):
+        if part is not None and zh_fixtures_held_aside(pid) != (part == "held"):
+            continue
+        src = root / p["source"]
+        if not (src / p["path"]).is_file():
+            continue
+        body = p.get("body")
+        authors = p.get("authors")
+        out.append((pid, _read_page(src / p["path"]), {
+            "title": None, "author": "、".join(authors) if authors else None,
+            "no_author": not authors, "publish_time": p.get("publish_time"),
+            "content": BODY_FORMATS[body["format"]](src / body["path"]) if body else None,
+            "editor": p.get("editor"), "page_type": p.get("page_type"),
+            "site": p["site"]}, p.get("url")))
+    return out
+
+
 # ---------- the held-aside third ---------------------------------------------------------
 def site_of(name: str) -> str:
     """'vis_163_1' -> '163': pages of one site share a template, so they stay together."""
@@ -654,6 +740,12 @@ MAGIC_COMMIT = "47d4a7f"
 DEFAULT_MAGIC = Path(os.environ.get("PORTAL_CRAWLER_MAGIC_HTML")
                      or Path(__file__).resolve().parent.parent.parent / "eval-extra" / "magic-html")
 
+# zh-fixtures: the checkouts of the projects whose test pages it labels, each at
+# <eval-extra>/<short name> (benchmarks/labels/zh-fixtures.json "sources"; .ci/run clones
+# them); PORTAL_CRAWLER_EVAL_EXTRA overrides the folder holding them.
+DEFAULT_EVAL_EXTRA = Path(os.environ.get("PORTAL_CRAWLER_EVAL_EXTRA")
+                          or Path(__file__).resolve().parent.parent.parent / "eval-extra")
+
 # Optional checkouts beside the repository: (flag's dest, the file that says it is there,
 # what goes unscored without it).  One "not present" line each when absent.
 EXTRA_SOURCES = {
@@ -689,11 +781,13 @@ def magic_site(url: str | None, name: str) -> str:
 
 
 def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
-              magic: Path | None = None) -> dict:
+              magic: Path | None = None, zh_fixtures: Path | None = None) -> dict:
     """{set name: [(name, bytes, truth, url, group)]}: cwced-dev, the gne dev two-thirds,
     the corpus's new dev two-thirds (``corpus``: its checkout, where present), magic-html's
-    Chinese article and forum dev two-thirds (``magic``: its checkout, where present) and,
-    with ``final``, the held-aside thirds (scored only at the very end)."""
+    Chinese article and forum dev two-thirds (``magic``: its checkout, where present), the
+    zh-fixtures dev two-thirds (``zh_fixtures``: the folder holding its sources' checkouts;
+    the pages of the sources present) and, with ``final``, the held-aside thirds (scored
+    only at the very end)."""
     sets = {}
     cw = eval_dir / "cwced-dev"
     if cw.is_dir():
@@ -717,6 +811,13 @@ def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
                     continue
                 sets[f"magic-{kind}-{suffix}"] = [(n, b, t, u, magic_site(u, n))
                                                   for n, b, t, u in load_magic_html(magic, kind, part)]
+    if zh_fixtures is not None:
+        for part, set_name in (("dev", "zh-fixtures-dev"), ("held", "zh-fixtures-held-aside")):
+            if part == "held" and not final:
+                continue
+            pages = [(n, b, t, u, "zh:" + t["site"]) for n, b, t, u in load_zh_fixtures(zh_fixtures, part)]
+            if pages:
+                sets[set_name] = pages
     return sets
 
 
@@ -749,6 +850,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--magic-html", default=str(DEFAULT_MAGIC), metavar="DIR",
                     help=f"checkout of {MAGIC_URL} at {MAGIC_COMMIT} (its benchmark's Chinese article "
                          f"and forum pages; default {DEFAULT_MAGIC}; skipped when absent)")
+    ap.add_argument("--zh-fixtures", default=str(DEFAULT_EVAL_EXTRA), metavar="DIR",
+                    help="folder holding the checkouts of the projects whose Chinese test pages "
+                         "benchmarks/labels/zh-fixtures.json labels (DIR/<source>; default "
+                         f"{DEFAULT_EVAL_EXTRA}; the pages of absent sources are skipped)")
     ap.add_argument("--parse-errors", action="store_true",
                     help="run our extractor on every magic-html page (all languages) and count "
                          "errors and refusals")
@@ -775,18 +880,24 @@ def main(argv=None) -> dict:
     corpus, magic = Path(args.cwced_corpus), Path(args.magic_html)
     say_absent("cwced_corpus", corpus)
     say_absent("magic_html", magic)
+    zh_root = Path(args.zh_fixtures)
+    missing = zh_fixtures_missing(zh_root)
+    if missing:
+        print(f"zh-fixtures: not present at {zh_root}: {', '.join(missing)} (their pages are not scored)",
+              file=sys.stderr)
     if args.parse_errors and extra_present("magic_html", magic):
         figures["magic-parse"] = parse_errors(magic)
         if not args.json:
             print(f"\nours on every magic-html page: {json.dumps(figures['magic-parse'])}")
-    sets = eval_sets(Path(args.eval_dir), args.final, corpus, magic)
+    sets = eval_sets(Path(args.eval_dir), args.final, corpus, magic, zh_root)
     if not sets:
         print(f"no evaluation pages under {args.eval_dir}", file=sys.stderr)
     for set_name, pages in sets.items():
         figures[set_name] = evaluate([p[:4] for p in pages], names, args.verbose, args.repeat)
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
-    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev") for p in sets.get(k, [])]
+    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev", "zh-fixtures-dev")
+           for p in sets.get(k, [])]
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
         figures["cross-validated"] = cv

@@ -60,7 +60,8 @@ def new_held():
 # measured (docs/extraction-patterns.md, Figures): cwced-dev date 0.941 author 0.923
 # body 0.993; gne-dev date 1.000 author 0.955 body 0.982 page type 0.978 editor 0.935
 # (EDITOR-STAFF-ID; 0.739 before); date/author/body unchanged by the
-# fields-authors rules, which cut the false authors instead: see test_gne_dev_few_false_authors)
+# fields-authors rules, which cut the false authors instead: see test_gne_dev_few_false_authors);
+# round 5: gne-dev author 1.000 (a back link glued to the last writer's name)
 @pytest.mark.parametrize("metric,floor", [("date_acc", 0.93), ("author_acc", 0.90), ("body_F1", 0.98)])
 def test_cwced_dev_floor(cwced, metric, floor):
     res, n = cwced
@@ -68,7 +69,7 @@ def test_cwced_dev_floor(cwced, metric, floor):
     assert res["ours"][metric] >= floor
 
 
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.97), ("author_acc", 0.90), ("body_F1", 0.97),
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.97), ("author_acc", 0.95), ("body_F1", 0.97),
                                           ("page_type_acc", 0.95), ("editor_acc", 0.90)])
 def test_gne_dev_floor(gne_dev, metric, floor):
     res, n = gne_dev
@@ -130,9 +131,10 @@ def test_held_aside_floor(held, metric, floor):
 # ---------- the public corpus's 46 new pages (issue 21, round 2) ---------------------------
 # new dev (32 pages, reviewed labels), measured before any rule change: ours date 0.655
 # author 0.296 body F1 0.861 (GNE 0.690 / 0.259 / 0.756, trafilatura 0.034 / 0.000 /
-# 0.761, readability body 0.901); after the round-2 rules: 0.821 / 0.846 / 0.906
+# 0.761, readability body 0.901); after the round-2 rules: 0.821 / 0.846 / 0.906; after
+# round 5: 0.857 / 0.885 / 0.914 (PUB-EN-MONTH, AUTH-PROFILE-HEADING, BODY-POST-FOOTER notes)
 @corpus_present
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.80), ("author_acc", 0.82), ("body_F1", 0.89)])
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.84), ("author_acc", 0.86), ("body_F1", 0.90)])
 def test_corpus_new_dev_floor(new_dev, metric, floor):
     res, n = new_dev
     assert n == 32

@@ -142,7 +142,8 @@ def test_harness_says_the_corpus_is_not_present(tmp_path, capsys):
     (folder / "p1.json").write_text(json.dumps({"author": "王小明", "publish_time": "2021-10-22",
                                                 "content": "".join(TEXT)}), "utf-8")
     figures = main([str(tmp_path / "eval"), "--cwced-corpus", str(tmp_path / "absent"), "--cv", "-1",
-                    "--magic-html", str(tmp_path / "no-magic"), "--only", "ours", "--json"])
+                    "--magic-html", str(tmp_path / "no-magic"), "--zh-fixtures", str(tmp_path / "no-zh"),
+                    "--only", "ours", "--json"])
     err = capsys.readouterr().err
     assert f"cwced corpus: not present at {tmp_path / 'absent'}" in err
     assert f"magic-html: not present at {tmp_path / 'no-magic'}" in err

@@ -16,6 +16,7 @@ from loopback import LoopbackSite
 ARTICLE = (Path(__file__).parent / "fixtures" / "extract" / "dedecms_v56_article.html").read_bytes()
 N_ARTICLES = 14
 HTML = "text/html; charset=utf-8"
+JITTER = 0.04  # s: arrival stamps vs send times on a loaded 2-core machine
 
 
 def _page(body: str) -> bytes:
@@ -70,6 +71,8 @@ def test_each_site_keeps_its_own_floor_at_send_time(two_sites, tmp_path, adaptiv
         paths = [p for _, p, _ in s.log]
         assert sum(p.endswith(".html") and "/2021/" in p for p in paths) == N_ARTICLES, paths
     # Both floors hold at send time: the slow site is never paced at the fast one's delay,
-    # and concurrency 2 never lets two sends of one site go out together.
-    assert slow.min_gap() >= 0.9 * delays["slow"], slow.min_gap()
-    assert fast.min_gap() >= 0.9 * delays["fast"], fast.min_gap()
+    # and concurrency 2 never lets two sends of one site go out together. The server stamps
+    # arrivals, which a loaded machine's scheduler can bunch by some ms (JITTER); a
+    # floor lost would show gaps near 0 (two sends together) or near the fast delay.
+    assert slow.min_gap() >= delays["slow"] - JITTER, slow.min_gap()
+    assert fast.min_gap() >= delays["fast"] - JITTER, fast.min_gap()

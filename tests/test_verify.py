@@ -7,9 +7,12 @@ from __future__ import annotations
 import gzip
 import importlib
 import io
+import json
 import re
 import shutil
+import sqlite3
 import zlib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -304,3 +307,96 @@ def test_damage_is_reported_as_warcio_reports_it(pristine, tmp_path, monkeypatch
     warc.write_bytes(bytes(data))
     lean = _findings(tmp_path / "a.db", True, monkeypatch)
     assert lean == _findings(tmp_path / "a.db", False, monkeypatch), lean
+
+
+# -- the scan in pieces (worker processes) and the pointers read in SQL (issue #19) ---
+def _lean_rows(path):
+    with open(path, "rb") as fh:
+        return [(path.name, r.offset, r.rec_type, r.url, r.declared, r.actual)
+                for r in warcscan.scan(fh, path.stat().st_size)]
+
+
+def test_pieces_give_the_rows_of_one_scan(pristine, tmp_path, monkeypatch):
+    """A WARC cut into pieces at member starts, each scanned by its own worker process:
+    together the rows of one scan from the start, in order; a damaged piece fails the
+    whole (then verify reads the file with warcio)."""
+    monkeypatch.setattr(warcscan, "PIECE_MIN", 1)
+    warc = max(warc_dir(pristine / "a.db").glob("*.warc.gz"), key=lambda p: p.stat().st_size)
+    size = warc.stat().st_size
+    with open(warc, "rb") as fh:
+        starts = warcscan._starts(fh, 0, size, 3)
+    assert len(starts) == 3 and starts[0] == 0
+    members = {r[1] for r in _lean_rows(warc)}
+    assert set(starts) <= members                  # every piece begins at a record's member
+    assert _piece_rows(warc, 0, size, warc.name, tmp_path, 3, parts=3) == _lean_rows(warc)
+    # The same bytes inside a larger file (a WACZ's stored entry): offsets count from the WARC's start.
+    inside = tmp_path / "inside.bin"
+    inside.write_bytes(b"x" * 1000 + warc.read_bytes() + b"y" * 1000)
+    assert _piece_rows(inside, 1000, size, warc.name, tmp_path, 2, parts=2) == _lean_rows(warc)
+    # One flipped byte in the second piece: the pieces fail as one scan does.
+    data = bytearray(warc.read_bytes())
+    data[(starts[1] + starts[2]) // 2] ^= 0x1b
+    bad = tmp_path / warc.name
+    bad.write_bytes(bytes(data))
+    with pytest.raises(warcscan.Irregular):
+        _piece_rows(bad, 0, size, warc.name, tmp_path, 3)
+
+
+def _piece_rows(path, origin, size, name, folder, n, parts=None):
+    """The rows of ``warcscan.Pieces`` over those bytes, parts in order."""
+    pieces = warcscan.Pieces(path, origin, size, name, folder, n)
+    try:
+        done = pieces.parts()
+    finally:
+        pieces.close()
+    assert parts is None or len(done) == parts
+    rows = []
+    for part in done:
+        with closing(sqlite3.connect(part)) as db:
+            rows += db.execute("SELECT * FROM rec ORDER BY rowid").fetchall()
+    return rows
+
+
+@pytest.mark.parametrize("where", [0.2, 0.5, 0.8])
+def test_damage_is_reported_alike_when_scanned_in_pieces(pristine, tmp_path, monkeypatch, where):
+    """verify with every WARC scanned in pieces by workers: a sound package gives the
+    counts of one scan, and a damaged one the findings of the warcio-only reader."""
+    shutil.copytree(pristine / "snap", tmp_path / "snap")
+    want = verify(tmp_path / "snap").counts
+    monkeypatch.setattr(warcscan, "PIECE_MIN", 1)
+    monkeypatch.setattr(warcscan, "workers", lambda: 3)
+    started = []
+    real = warcscan.Pieces.__init__
+    monkeypatch.setattr(warcscan.Pieces, "__init__", lambda self, *a: (started.append(a), real(self, *a))[1])
+    rep = verify(tmp_path / "snap")
+    assert rep.ok and rep.counts == want and started
+    _flip(tmp_path / "snap/data/archive.wacz", where, 0x1b)
+    in_pieces = _findings(tmp_path / "snap", True, monkeypatch)
+    assert in_pieces and in_pieces == _findings(tmp_path / "snap", False, monkeypatch)
+
+
+def test_pointers_are_every_reference_the_archive_rows_hold(pristine):
+    """The ledger's pointers (read in SQL: json_each, labels by ||) are what a plain
+    reading of the rows gives: every page of every article, copies, versions,
+    attachments and resources, with their labels, in order."""
+    conn = sqlite3.connect(pristine / "a.db")
+    want = []
+    for aid, url, refs in conn.execute("SELECT id, url, warc_refs FROM articles WHERE warc_refs IS NOT NULL"):
+        want += [(f, int(o), f"article {aid} ({url}) page {k + 1}") for k, (f, o) in enumerate(json.loads(refs))]
+    for table, label in (("article_urls", "copy"), ("article_versions", "version"), ("attachments", "attachment")):
+        want += [(f, o, f"{label} {i} ({u})") for i, u, f, o in conn.execute(
+            f"SELECT id, url, warc_file, warc_offset FROM {table} WHERE warc_file IS NOT NULL")]
+    want += [(f, o, f"resource {u}") for u, f, o in conn.execute(
+        "SELECT url, warc_file, warc_offset FROM resources WHERE warc_file IS NOT NULL")]
+    assert sum(w[2].startswith("article") for w in want) > 50 and any(w[2].startswith("copy") for w in want)
+    with verify_module._Ledger() as led:
+        assert verify_module._add_pointers(conn, led) == 0
+        got = led.db.execute("SELECT file, off, what FROM ptr ORDER BY rowid").fetchall()
+        files = {w[0] for w in want}
+        keep = {sorted(files)[0]}
+        led.db.execute("DELETE FROM ptr")
+        elsewhere = verify_module._add_pointers(conn, led, only=keep)
+        kept = led.db.execute("SELECT file, off, what FROM ptr ORDER BY rowid").fetchall()
+    conn.close()
+    assert got == want
+    assert kept == [w for w in want if w[0] in keep] and elsewhere == len(want) - len(kept)

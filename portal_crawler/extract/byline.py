@@ -9,11 +9,12 @@ import re
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.credits import credited_editors, names_editors
 from portal_crawler.extract.dates import YEAR, date_from_url, find_date, issue_date, labelled_date, refine_day
-from portal_crawler.extract.dom import author_markup, jsonld_value, meta, parse_labelled, time_datetime
+from portal_crawler.extract.dom import author_markup, compile_selector, jsonld_value, meta, parse_labelled, time_datetime
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           COMPOUND_SURNAMES, FONT_SIZES, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
@@ -25,6 +26,9 @@ _CJK_NAME = r"[\u4e00-\u9fff·]{2,5}"
 _NAMES_LINE = re.compile(r"^" + _CJK_NAME + r"(?:\s*[、，,\s]\s*" + _CJK_NAME + r"){0,4}$")
 # forum / blog "NAME 发表于 DATE"
 _POSTED = re.compile(r"^(\S{2,30}?)\s*" + alternation(PUBLISHED_BARE[:3]) + r"\s*[:：]?\s*(.+)$", re.I)
+# AUTH-POSTED-ON: "NAME 于 DATE 发布" (CSDN, blog hosts): the poster, then the date
+_POSTED_ON = re.compile(r"^(\S(?:[^\s]|\s(?=\S)){0,28}?)\s*于\s*(\d{4}[-/.年]\S*(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"
+                        r"\s*(?:发布|发表|发帖|编辑)\s*$")
 _PHOTO = re.compile(r"(" + _CJK_NAME + r")\s*[/／]\s*摄")
 _CUT_AUTHOR = AUTHOR_CUT_RX
 
@@ -93,7 +97,7 @@ def writer_names(value: str | None) -> str | None:
 
 # AUTH-COMMENTATOR: a commentary's short credit line ending with the commentator's name
 # (文丨某某特约评论员 X, 本报评论员 X): the name must look like a person's
-_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4})\s*$")
+_COMMENTATOR_END = re.compile(r"评论员\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){0,2})\s*[）)]?\s*$")
 # 记者 and one to four 2-4 character names split by spaces or 、 (min_more: names after the first)
 def _reporter_names(min_more: int) -> str:
     return r"记者\s*[:：]?\s*([\u4e00-\u9fff]{2,4}(?:[\s、]+[\u4e00-\u9fff]{2,4}){%d,3})" % min_more
@@ -121,9 +125,49 @@ def split_names(value: str, rest: str) -> bool:
         and all(re.fullmatch(r"[\u4e00-\u9fff]{2,4}", p) for p in parts)
 
 
+# AUTH-SLASH-REPORT: 〔记者李某某／台北报道〕, 【陈某╱综合外电报道】, 刘某／华盛顿4日电,
+# 中国时报 张某某／特稿: the names, a slash, where and how the report was filed
+_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,8}\s+)?[（(【〔\[]?\s*(?:记者\s*)?"
+                           r"([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[／╱/]\s*"
+                           r"[\u4e00-\u9fff\d]{0,8}?(?:报道|\d{1,2}日电|电|专电|特稿|快讯)")
+
+
+# AUTH-WIRE-GLUED: （中央社记者姜某某仁川29日专电）: a wire dateline whose name runs into
+# the place; the name is the surname and the two characters after it
+_WIRE_GLUED = re.compile(r"^[（(]\s*[\u4e00-\u9fff]{1,6}?记者([\u4e00-\u9fff]{5,12}?)(?:\d{1,2}日)?(?:专电|电)\s*[）)]")
+# AUTH-SLASH-REPORT, the medium first: 某某快讯／范姜某某 2020年03月12日 20:19
+_MEDIUM_SLASH = re.compile(r"^[^\s／╱/]{2,8}(?:快讯|报道|专电)\s*[／╱/]\s*([\u4e00-\u9fff]{2,4})(?=\s|$)")
+
+
+def wire_glued(ln: str) -> str | None:
+    """AUTH-WIRE-GLUED: `（中央社记者楊某瑞台南4日电）`: name and place glued between 记者 and
+    the day; the name is three characters (surname + given name, the commonest length)
+    when the surname is a common one and at least two characters of place follow."""
+    m = _WIRE_GLUED.match(ln.strip()) if rules().wire_glued else None
+    if not m:
+        return None
+    name = m.group(1)[:3]
+    return name if person_like(name) and len(m.group(1)) >= 5 else None
+
+
+def slash_report(ln: str) -> str | None:
+    """AUTH-SLASH-REPORT: a report's byline `NAMES／PLACE报道` (Taiwan's and overseas
+    papers: 记者X／台北报道, X／华盛顿4日电, X／综合外电报道, X／特稿), at the line's start,
+    inside its opening bracket or after the medium's name; every name a person's
+    (AUTH-PERSON-SHAPE), or several split by spaces or 、."""
+    m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if rules().slash_report else None
+    if not m:
+        return wire_glued(ln)
+    v = writer_names(m.group(1))
+    return v if v and (person_like(v) or "、" in v) and _plausible_name(v) else None
+
+
 def _body_byline(ln: str) -> str | None:
     """AUTH-BODY-BYLINE in a short line (or the start of a longer one)."""
     s = ln if len(ln) <= 60 else ln[:60]
+    a = slash_report(s)
+    if a:
+        return a
     m = BODY_BYLINE_RX.search(s)
     if not m and len(s) <= 40:
         # AUTH-ROLE-PREFIX, any medium: a short credit line ending 记者 + names
@@ -132,8 +176,8 @@ def _body_byline(ln: str) -> str | None:
         if e and person_like(writer_names(e.group(1))):
             return writer_names(e.group(1))
         e = _COMMENTATOR_END.search(s) if rules().commentator_byline else None
-        if e and person_like(e.group(1)):
-            return e.group(1)
+        if e and person_like(writer_names(e.group(1))):
+            return writer_names(e.group(1))
         e = _REPORTER_END_CLOSED.search(s)
         if e and split_names(e.group(1), ")"):
             return writer_names(e.group(1))
@@ -180,14 +224,18 @@ def dateline_credit(ln: str) -> str | None:
 
 def _page_lines(root, scope=None, index=None):
     """Text lines of ``scope`` (default: the page) with the document-order number
-    where each starts."""
+    where each starts; label words simplified (LABEL-TRADITIONAL)."""
     if index is None:
         index = {el: i for i, el in enumerate(root.iter())}
     pos: list[int] = []
     if scope is None:
         scope = root.find("body")
     lines = paragraphs(scope if scope is not None else root, index=index, positions=pos)
-    return lines, pos, index
+    return [_BACK_LINK.sub("", simplified_labels(ln)) for ln in lines], pos, index
+
+
+# a portal's back link glued to the text's last line (作者：X Y返回搜狐，查看更多): no part of a value
+_BACK_LINK = re.compile(r"返回[^\s，,。]{1,8}[，,]\s*查看更多\s*$")
 
 
 def _scope(title_el, body_el):
@@ -249,7 +297,9 @@ def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
         v = leading_names(writer_names(_CUT_AUTHOR.split(lab["author"])[0]))
-        return v if F.person(v) and _plausible_name(v) else None
+        if F.person(v) and _plausible_name(v):
+            return v
+        return titled_name(lab["author"]) if rules().titled_name else None
     if len(ln) <= 60 and rules().body_byline:
         a = _body_byline(ln)
         if a:
@@ -258,16 +308,32 @@ def _line_author(ln):
     return None
 
 
+_TITLED_NAME = re.compile(alternation(WRITER_TITLES) + r"\s*([\u4e00-\u9fff]{2,3})\s*$")
+_NOTE_END = re.compile(r"[）)】\]。]")
+
+
+def titled_name(value: str) -> str | None:
+    """AUTH-TITLED-NAME: a labelled writer described before the name, the name last:
+    `作者：某某中心世界经济研究部部长，“一带一路”研究部部长、研究员徐某某）` -> 徐某某.  The
+    value ends at the note's closing bracket; the 2-3 Han characters after the last title
+    word (研究员, 教授, 主任, …) are the name when they look like a person's."""
+    v = _NOTE_END.split(value, 1)[0].strip()
+    m = _TITLED_NAME.search(v) if len(v) <= 80 else None
+    return m.group(1) if m and person_like(m.group(1)) else None
+
+
 def _plausible_name(v: str) -> bool:
     """AUTH-NOT-NAME: no markup or digits, not a sentence, not a place (北京) or a
     font-size switch (超大) standing alone, and no Han run longer than a name that is
     not an office's (告诉记者：被称之为最缺乏…: the label word inside a sentence)."""
     return not any(c in v for c in "=<>\"'{}@#") and len(squash(v)) <= 30 \
         and not squash(v).isdigit() and not (v.isascii() and "," in v) \
-        and squash(v) not in _NOT_NAMES and not any(_fragment(p) for p in NAME_SPLIT_RX.split(v))
+        and squash(v) not in _NOT_NAMES and not any(_fragment(p) or _ROLE_ONLY.search(p) for p in NAME_SPLIT_RX.split(v))
 
 
 _HAN_RUN = re.compile(r"^[\u4e00-\u9fff]{7,}$")
+# AUTH-NOT-NAME: a medium and a role with no name after it (新华社记者, 本报通讯员) names no one
+_ROLE_ONLY = re.compile(r"(?:记者|通讯员|评论员|撰稿人|特约作者)$")
 
 
 def _fragment(part: str) -> bool:
@@ -328,6 +394,13 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     """
     R = rules()
     lines, pos, index = _page_lines(root, _scope(title_el, body_el))
+    whole: list = []
+
+    def page_text() -> list[str]:
+        """The whole page's lines, read once (several fallbacks search them)."""
+        if not whole:
+            whole.append(_page_lines(root, None, index)[0])
+        return whole[0]
     ti = _title_line(lines, pos, title, title_el, index)
     if body_el is not None and body_el in index:
         lo, hi = _span(body_el, index)
@@ -354,6 +427,12 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         zone = list(range(max(0, b0 - 8), b0))
     head = [i for i in inside[:R.byline_lines]]
     tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
+    if R.text_end_tail and inside:
+        # BODY-TEXT-END: where the container holds more than the text (a disclaimer, a
+        # related-stories list after it), the text's own last lines close it too
+        end = text_end([lines[i] for i in inside])
+        if end < len(inside):
+            tail = [i for i in inside[max(0, end - 5):end] if i not in tail] + tail
     Z = [lines[i] for i in zone]
     drop: set[int] = set()
     if ti is not None and b0 <= ti <= b1:
@@ -402,7 +481,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if pd is not None:
                 break
     if pd is None:
-        for ln in _page_lines(root, None, index)[0]:
+        for ln in page_text():
             pd = _line_date(ln)
             if pd is not None:
                 break
@@ -417,7 +496,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if pd is None:
         pd = date_from_url(url)
     if pd is not None and pd.precision == "date" and R.refine_from_page:
-        pd = refine_day(pd, _page_lines(root, None, index)[0])
+        pd = refine_day(pd, page_text())
     rec = F.date_fields(pd)
 
     # --- labelled fields: the info zone first, then the body's head and tail
@@ -459,11 +538,14 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
             if m and F.person(m.group(1)) and not find_date(m.group(1)):
                 author = m.group(1)
                 break
+    if not author and R.posted_on:
+        author = next((a for a in map(posted_on, Zd + [lines[i] for i in head]) if a), None)
     if not author:
         for i in inside[:6]:
             prev = squash(lines[i - 1]) if i > 0 else ""
             t = squash(title or "")
-            if _NAMES_LINE.match(lines[i]) and prev and (prev in t or t in prev) and len(prev) >= 4:
+            if _NAMES_LINE.match(lines[i]) and prev and (prev in t or t in prev) and len(prev) >= 4 \
+                    and _plausible_name(lines[i]):
                 author = lines[i]
                 drop.update((i - 1, i) if i - 1 >= b0 else (i,))
                 break
@@ -496,9 +578,14 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         if not (a and R.meta_editor_guard):
             return False
         if editors is None:
-            editors = credited_editors(_page_lines(root, None, index)[0]) | {squash(rec["editor"] or "")}
+            editors = credited_editors(page_text()) | {squash(rec["editor"] or "")}
         return names_editors(a, editors)
 
+    if not author and kind in ("blog", "forum") and R.account_box:
+        author = account_box(root, title_el, body_el, index)
+        author = None if editor_account(author) else author
+    if not author and kind in ("blog", "forum") and R.author_card:
+        author = author_card(root, body_el, index)
     if not author and R.markup_author:
         author = markup_author(root, rec["source"], site_name, shape)
         author = None if editor_account(author) else author
@@ -524,7 +611,9 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 author = m.group(1)
                 break
     if not author and R.labelled_anywhere:
-        author = next((a for a in map(labelled_author, _page_lines(root, None, index)[0]) if a), None)
+        author = next((a for a in map(labelled_author, page_text()) if a), None)
+    if not author and R.profile_heading:
+        author = profile_name(page_text())
     if not author and R.plain_editor_author:
         # AUTH-PLAIN-EDITOR: a byline that names no 作者 but a plain 编辑 (not 责任编辑/
         # 责编): that person wrote the web piece (the author labelled on CWCED).
@@ -536,7 +625,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
                 break
     rec["author"] = F.person(author)
     rec["page_type"] = kind
-    rec["_drop"] = {lines[i] for i in drop}
+    rec["_drop"] = {lines[i] for i in drop}  # label words simplified: compare with simplified_labels
     rec["_title"] = new_title
     return rec
 
@@ -565,7 +654,7 @@ def _account_like(v: str | None) -> bool:
 def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
     """AUTH-MARKUP: the first element marked as the author (itemprop=author,
     class="author"…) whose text, once its label (作者：, 文/, 记者) is read, is a name."""
-    for v in author_markup(root):
+    for v in author_markup(root, visible_only=rules().markup_visible):
         a = _line_author(v) if (":" in v or "：" in v or "/" in v or "记者" in v) else None
         if not a:
             a = writer_names(v)
@@ -576,6 +665,93 @@ def markup_author(root, source=None, site_name=None, shape=None) -> str | None:
                 and not (rules().label_not_name and squash(a) in ACCOUNT_NOT_NAME):
             return a
     return None
+
+
+# AUTH-ACCOUNT-BOX: a class/id that says the element holds the poster's name
+_ACCOUNT_CLASS = re.compile(r"author|name|nick|media|account|writer|user|poster|zuozhe", re.I)
+_NOT_ACCOUNT_CLASS = re.compile(r"title|editor|source|time|date|tag|channel|comment|avatar|img|btn|button", re.I)
+_ACCOUNT_BOX_REACH = 60  # elements after (or before) the title searched for the box
+
+
+def account_box(root, title_el, body_el, index) -> str | None:
+    """AUTH-ACCOUNT-BOX: on a self-published post (KIND-PLATFORM) or a thread, the
+    element nearest the title (after it first, down to the body; then before it) whose
+    class/id says author / name / nick / media / account / user and whose whole text is
+    one short account-like name: toutiao's `span.name`, qq's `p.media-name`, 360kuai's
+    `author-info__name`.  An account may be a medium's (新华社 posts on toutiao as
+    新华社), so a medium's name is kept here; a label, a date, a button word is not."""
+    if title_el is None or title_el not in index:
+        return None
+    order = list(index)
+    lo, hi = _span(title_el, index)
+    stop = index.get(body_el, hi + _ACCOUNT_BOX_REACH) if body_el is not None else hi + _ACCOUNT_BOX_REACH
+    stop = min(stop if stop > hi else hi + _ACCOUNT_BOX_REACH, hi + _ACCOUNT_BOX_REACH)
+    after = order[hi + 1:stop]
+    before = order[max(0, lo - _ACCOUNT_BOX_REACH):lo][::-1]
+    for el in after + before:
+        if not isinstance(el.tag, str):
+            continue
+        cls = (el.get("class") or "") + " " + (el.get("id") or "")
+        if not _ACCOUNT_CLASS.search(cls) or _NOT_ACCOUNT_CLASS.search(cls):
+            continue
+        v = clean(raw_text(el)) or ""
+        if _account_name(v) and len(paragraphs(el)) == 1:  # one line: not a card's lines run together
+            return v
+    return None
+
+
+# AUTH-AUTHOR-CARD: a sidebar / header card presenting the poster (sohu's user-info,
+# blog hosts' profile / blogger boxes)
+_CARD_XP = "|".join(f"//*[contains(translate(@class,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{w}') "
+                    f"or contains(translate(@id,'ABCDEFGHIJKLMNOPQRSTUVWXYZ','abcdefghijklmnopqrstuvwxyz'),'{w}')]"
+                    for w in ("user-info", "userinfo", "user_info", "author-info", "authorinfo", "author_info",
+                              "author-card", "authorcard", "profile", "blogger", "bloger", "media-info"))
+
+
+def author_card(root, body_el, index) -> str | None:
+    """AUTH-AUTHOR-CARD: on a platform post or a thread with no poster found by the title,
+    the first card presenting a user (class/id `user-info`, `author-info`, `profile`,
+    `blogger` …) that comes before the body in the page: its first line that is an
+    account's name (`_account_name`: not a button, a label, a date or a number).  Cards
+    after the body (commenters') are not read."""
+    start = index.get(body_el) if body_el is not None else None
+    for card in compile_selector(_CARD_XP)(root):
+        if start is not None and index.get(card, start) >= start:
+            break
+        for ln in paragraphs(card)[:4]:
+            v = ln.strip()
+            if _account_name(v):
+                return v
+    return None
+
+
+# AUTH-PROFILE-HEADING: a card's heading presenting the writer or the blog's owner
+_PROFILE_HEAD = re.compile(r"^[\[【〔(（]?\s*(?:作者简介|作者介绍|作者资料|个人资料|个人简介|博主资料|博主简介|关于博主|关于作者)"
+                           r"\s*[\]】〕)）]?\s*[:：]?")
+
+
+def profile_name(lines: list[str]) -> str | None:
+    """AUTH-PROFILE-HEADING: a blog's or a columnist's card: the name printed on the line
+    right above its heading (`太小心` / `[作者简介] (个人情况保密)`) or, when the heading
+    comes first, right below it (`个人资料` / `某某`); an account-like name, alone on its
+    line."""
+    for i, ln in enumerate(lines):
+        if not _PROFILE_HEAD.match(ln):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(lines):
+                v = lines[j].strip().strip("[]【】")
+                if _account_name(v) and _plausible_name(v):
+                    return v
+    return None
+
+
+def _account_name(v: str) -> bool:
+    """An account's name as printed alone in its box: one token of letters, digits,
+    Han, `·_-` (A-某老师-某学院), not digits alone, no label, no date, no button word."""
+    return 2 <= len(v) <= 20 and bool(_ACCOUNT_SHAPE.match(v)) and not v.isdigit() \
+        and find_date(v) is None and not parse_labelled(v + "：x") and squash(v) not in ACCOUNT_NOT_NAME \
+        and squash(v) not in _NOT_NAMES and not any(c in v for c in "=<>\"'{}@#")
 
 
 _FOLLOW = re.compile(r"^[+＋]?\s*(?:关注|已关注|加关注|\+关注)$")
@@ -593,6 +769,17 @@ def name_under_heading(lines: list[str], ti: int, b0: int) -> str | None:
         if _FOLLOW.match(lines[k + 1].strip()) and _account_like(v) and _plausible_name(v):
             return v
     return None
+
+
+def posted_on(ln: str) -> str | None:
+    """AUTH-POSTED-ON: `NAME 于 2023-03-12 13:08:03 发布` (CSDN and blog hosts print the
+    poster and the posting time so): NAME, when it is a name (not a date, not a line about
+    another article: `最新推荐文章于 … 发布` is PUB-NOT-OTHER's and is skipped before)."""
+    m = _POSTED_ON.match(ln.strip()) if len(ln) <= 80 else None
+    if not m or find_date(m.group(2)) is None or _OTHER_ARTICLE.search(m.group(1)):
+        return None
+    v = m.group(1).strip()
+    return v if F.person(v) and _plausible_name(v) and not any(c.isdigit() for c in v) else None
 
 
 def labelled_author(ln: str) -> str | None:
@@ -732,7 +919,7 @@ def account_name(zone_lines: list[str], title: str | None) -> str | None:
         if rules().label_not_name and _LABELLED_VALUE.search(_ACCOUNT_JUNK.sub(" ", v)):
             continue  # AUTH-NOT-NAME-LABEL: 发布于：北京市 is a labelled field, no account
         v = _ACCOUNT_JUNK.sub(" ", v)
-        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d]+", " ", v).strip()
+        v = re.sub(r"[·•|｜/\\()（）\[\]【】\d:：]+", " ", v).strip()
         if not v or " " in v.strip() and len(v.split()) > 2:
             continue
         v = v.split()[0] if v.split() else v

@@ -35,6 +35,17 @@ _YMD = re.compile(
 # D/M/YYYY or M/D/YYYY (ASP pages): AM/PM means the US order, else day first
 _DMY = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>" + YEAR + r")(?![\d/])"
                   r"(?:\s+(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[AaPp][Mm]))?)?")
+# PUB-EN-MONTH: an English month name, the WordPress / blog default
+# (`Saturday, September 10th, 2005 10:56 am`, `Sep 10, 2005`, `10 September 2005 14:32`)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_WORDS = frozenset(_MONTHS + ("january", "february", "march", "april", "june", "july", "august",
+                                    "sept", "september", "october", "november", "december"))
+_MONTH_NAME = r"(?P<mon>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*)\.?"
+_EN_TIME = r"(?:,?\s+(?:at\s+)?(?P<H>[0-2]?\d):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[AaPp]\.?[Mm]\.?))?)?"
+_MDY_EN = re.compile(r"(?<![A-Za-z])" + _MONTH_NAME + r"\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>" + YEAR
+                     + r")(?!\d)" + _EN_TIME, re.I)
+_DMY_EN = re.compile(r"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+" + _MONTH_NAME + r",?\s+(?P<y>" + YEAR
+                     + r")(?!\d)" + _EN_TIME, re.I)
 _MD = re.compile(r"(?<![\d年])(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日" + _TIME)
 # PUB-MONTH / PUB-YEAR: 1998年3月, 2003-05, 2003/5, 1998年 — only as a whole value or
 # right after a date label (in running text "2003-05" may be anything)
@@ -119,6 +130,35 @@ def _build_dmy(m: re.Match, raw: str, now: datetime) -> ParsedDate:
         return ParsedDate(None, None, "unparsed", raw)
 
 
+def _build_en(m: re.Match, raw: str, now: datetime) -> ParsedDate | None:
+    """PUB-EN-MONTH: `September 10th, 2005 10:56 am` (12-hour clock with am/pm)."""
+    word = m.group("mon").lower()
+    if word not in _MONTH_WORDS:
+        return None
+    mon = word[:3]
+    y, mo, d = int(m.group("y")), _MONTHS.index(mon) + 1, int(m.group("d"))
+    try:
+        if m.group("H") is None:
+            return _check(date(y, mo, d), "date", raw, now)
+        ap = (m.group("ap") or "").replace(".", "").lower()
+        h = int(m.group("H")) % 12 + (12 if ap == "pm" else 0) if ap else int(m.group("H"))
+        sec = m.group("S")
+        return _check(datetime(y, mo, d, h, int(m.group("M")), int(sec or 0), tzinfo=CN),
+                      "second" if sec else "minute", raw, now)
+    except ValueError:
+        return ParsedDate(None, None, "unparsed", raw)
+
+
+def _en_date(s: str, now: datetime, raw: str | None = None) -> ParsedDate | None:
+    for rx in (_MDY_EN, _DMY_EN):
+        m = rx.search(s)
+        if m:
+            res = _build_en(m, raw if raw is not None else m.group(0).strip(), now)
+            if res is not None:
+                return res
+    return None
+
+
 def _regex(s: str, now: datetime, raw: str) -> ParsedDate | None:
     m = _YMD.search(s)
     if m:
@@ -127,6 +167,10 @@ def _regex(s: str, now: datetime, raw: str) -> ParsedDate | None:
     m = _DMY.search(s)
     if m:
         return _build_dmy(m, raw, now)
+    if not s.isascii() or any(c.isalpha() for c in s):
+        res = _en_date(s, now, raw)
+        if res is not None:
+            return res
     m = _DAYWORD.search(s)
     if m:
         base = now - timedelta(days=("今天", "昨天", "前天").index(m.group("w")))
@@ -235,7 +279,8 @@ def find_date(text: str | None, now: datetime | None = None) -> ParsedDate | Non
     if digits:
         res = _regex(digits, _now(now), _CN_DATE.search(text).group(0))
         return res if res is not None and res.value else None
-    return None
+    res = _en_date(text, _now(now)) if _rules().en_month else None
+    return res if res is not None and res.value else None
 
 
 # PUB-ISSUE: a text closing with the periodical it appeared in, ——《北京之春》1998年3月号

@@ -13,7 +13,7 @@ from lxml import etree
 
 from portal_crawler.extract.dom import parse_labelled
 from portal_crawler.extract.credits import credit_row
-from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX
+from portal_crawler.extract.labels import INFO_START_RX, WRAPPED_LINE_RX, simplified_labels
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, SKIP, paragraphs, squash
 from portal_crawler.extract.dates import YEAR
@@ -274,8 +274,11 @@ def _links(el) -> int:
 def body_paragraphs(el, stats) -> list[str]:
     drop = _noise_subtrees(el, stats)
     # credit lines (LABEL-WRAPPED, EDITOR-LINE) are metadata, never body text
-    return [p for p in paragraphs(el, drop=drop)
-            if not _NOISE_LINE.search(p) and not WRAPPED_LINE_RX.match(p) and credit_row(p) is None]
+    return [p for p in paragraphs(el, drop=drop) if not _credit_or_noise(simplified_labels(p))]
+
+
+def _credit_or_noise(p: str) -> bool:
+    return bool(_NOISE_LINE.search(p)) or bool(WRAPPED_LINE_RX.match(p)) or credit_row(p) is not None
 
 
 def is_info_line(p: str) -> bool:
@@ -303,7 +306,7 @@ _CUT_AT = re.compile(r"^[【\[]?\s*(?:相关(?:报道|新闻|链接|阅读|文�
 
 # BODY-END-NOTICE: a platform's or site's disclaimer closes the article
 # (免责声明：…, 特别声明：以上内容…, 声明：本文…); what follows is the page's furniture
-_NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声明|郑重声明|声明)\s*[:：】\]）)]")
+_NOTICE_AT = re.compile(r"^[【\[（(]?\s*(?:免责声明|特别声明|版权声明|郑重声明|平台声明|声明)\s*[:：】\]）)]")
 # BODY-PROMO: an app/download promotion line at either end of the text
 _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|获得)|【下载地址】|下载客户端")
 
@@ -312,22 +315,33 @@ _PROMO = re.compile(r"(?:客户端|APP|App|app).{0,30}(?:下载|接收|领取|�
 # the post ends there, its comments follow
 _POST_FOOTER = re.compile(r"^(?:[|｜]\s*)?(?:发表于|发布于|posted\s+(?:on|at|@)?)\s*[:：]?\s*(?:" + YEAR
                           + r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec))", re.I)
+# BODY-POST-FOOTER: a blog's note under the post (（本文发表于首页批评与建议, 已被阅读178次）) and a
+# comments heading (X的评论, 12条评论, 评论（12）, 引用通告 / Trackback): the post ends there
+_POST_NOTE = re.compile(r"^[（(]?\s*本文(?:发表|发布)于|^(?:本文)?(?:引用通告|通告引用)|^Trackback", re.I)
+_COMMENTS_HEAD = re.compile(r"^(?:\S{1,20}的评论|\d+\s*条评论|(?:网友)?评论\s*[（(]\d+[）)]|共有?\s*\d+\s*条评论)\s*[:：]?$")
 
 
-def cut_tail(paras: list[str]) -> list[str]:
-    """Stop at a "相关报道：" / "热门评论" / "评论" heading or a disclaimer (BODY-END-NOTICE)
-    found after the first third of the text, or at a post's footer (BODY-POST-FOOTER)
-    after 80 characters of text; drop app promotions at either end (BODY-PROMO)."""
+def text_end(paras: list[str]) -> int:
+    """Where the text ends: the index of a "相关报道：" / "热门评论" / "评论" heading or a
+    disclaimer (BODY-END-NOTICE) found after the first third of the text, or of a post's
+    footer (BODY-POST-FOOTER) after 80 characters of text; else len(paras)."""
     total = sum(len(p) for p in paras)
     seen = 0
     for i, p in enumerate(paras):
         # a post's footer ends it wherever it comes after some text: the comments
         # under a short post outweigh it
         if (seen > total / 3 and (_CUT_AT.match(p) or _NOTICE_AT.match(p))) \
-                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)):
-            paras = paras[:i]
-            break
+                or (seen >= 80 and len(p) <= 80 and _POST_FOOTER.match(p)) \
+                or (rules().post_note and seen >= 80 and len(p) <= 80 and (_POST_NOTE.match(p) or _COMMENTS_HEAD.match(p))):
+            return i
         seen += len(p)
+    return len(paras)
+
+
+def cut_tail(paras: list[str]) -> list[str]:
+    """The text up to its end (``text_end``); app promotions at either end dropped
+    (BODY-PROMO)."""
+    paras = paras[:text_end(paras)]
     while paras and len(paras) > 1 and len(paras[0]) <= 120 and _PROMO.search(paras[0]):
         paras = paras[1:]
     while paras and len(paras) > 1 and len(paras[-1]) <= 120 and _PROMO.search(paras[-1]):

@@ -194,13 +194,24 @@ _AUTHOR_MARKUP_XP = etree.XPath(
     "contains(@class,'writer') or contains(@class,'zuozhe') or contains(@id,'zuozhe')))]")
 
 
-def author_markup(root) -> list[str]:
+def displayed_none(el) -> bool:
+    """The element or an ancestor is styled display:none: the reader never sees it."""
+    for a in el.iterancestors():
+        if "display:none" in (a.get("style") or "").replace(" ", "").lower():
+            return True
+    return "display:none" in (el.get("style") or "").replace(" ", "").lower()
+
+
+def author_markup(root, visible_only: bool = False) -> list[str]:
     """The short texts of elements marked as the author (AUTH-MARKUP), in page order;
-    an element that also names an editor (class 'editor') is left out."""
+    an element that also names an editor (class 'editor') is left out, and with
+    ``visible_only`` one inside a display:none block (AUTH-MARKUP-VISIBLE)."""
     out = []
     for el in _AUTHOR_MARKUP_XP(root):
         cls = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
         if "editor" in cls or "avatar" in cls or "img" in cls:
+            continue
+        if visible_only and el.tag != "meta" and displayed_none(el):
             continue
         v = el.get("content") if el.tag == "meta" else clean("".join(el.itertext()))
         if v and len(v) <= 40:

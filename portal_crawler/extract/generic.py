@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal_crawler.extract import fields as F
 from portal_crawler.extract.byline import find_meta_fields
+from portal_crawler.extract.labels import simplified_labels
 from portal_crawler.extract.density import body_paragraphs, class_id, cut_tail, find_body, is_info_line
 from portal_crawler.extract.dom import compile_selector, meta
 from portal_crawler.extract.text import clean, raw_text, squash, text_of
@@ -71,7 +72,7 @@ def extract(root, url=None, site_name=None) -> dict:
         title = rec["title"] = rec["_title"]
     rec.pop("_title", None)
     t = squash(title or "")
-    paras = cut_tail([p for p in paras if p not in drop and not is_info_line(p)])
+    paras = cut_tail([p for p in paras if simplified_labels(p) not in drop and not is_info_line(simplified_labels(p))])
     # a leading copy of the title is not body text
     while paras and t and (squash(paras[0]) == t):
         paras = paras[1:]

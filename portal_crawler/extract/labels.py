@@ -42,13 +42,44 @@ GLUED_REPORTER = tuple(t for t in REPORTER if t.endswith("记者"))
 # credits that follow the writer's names and are not the writer
 NOT_WRITER = ("通讯员", "实习生", "摄影", "摄像", "图", "编辑", "责任编辑", "责编", "审核",
               "校对", "来源", "整理", "整合", "报道", "综合", "编译", "发自", "电", "摄")
+# AUTH-TITLED-NAME: a writer's post printed before the name (作者：某大学教授张某)
+WRITER_TITLES = ("首席经济学家", "经济学家", "研究员", "副研究员", "教授", "副教授", "讲师", "博士后",
+                 "博士", "部长", "主任", "院长", "所长", "处长", "局长", "司长", "校长", "书记", "主席",
+                 "董事长", "总经理", "总裁", "总监", "分析师", "律师", "理事长", "会长", "秘书长", "专家",
+                 "学者")
+# LABEL-TRADITIONAL: label words printed in traditional characters (Taiwan, Hong Kong,
+# overseas portals) and their simplified form, same length each, so a line read through
+# them keeps every other character (the names) where it was
+TRADITIONAL_LABELS = {
+    "責任編輯": "责任编辑", "本報記者": "本报记者", "特約記者": "特约记者", "實習記者": "实习记者",
+    "發布時間": "发布时间", "發佈時間": "发布时间", "發表時間": "发表时间", "更新時間": "更新时间",
+    "發布日期": "发布日期", "發佈日期": "发布日期", "新聞來源": "新闻来源", "文章來源": "文章来源",
+    "記者": "记者", "編輯": "编辑", "責編": "责编", "來源": "来源", "時間": "时间", "報導": "报道",
+    "報道": "报道", "攝影": "摄影", "專電": "专电", "綜合": "综合", "外電": "外电", "撰稿": "撰稿",
+    "評論員": "评论员", "審核": "审核", "發表於": "发表于", "發布於": "发布于", "快訊": "快讯",
+    "日電": "日电",
+}
+TRADITIONAL_RX = re.compile("|".join(sorted(TRADITIONAL_LABELS, key=len, reverse=True)))
+
+
+def simplified_labels(ln: str) -> str:
+    """LABEL-TRADITIONAL: the line with its traditional label words (記者, 來源, 報導…)
+    in simplified form; the same length, every other character (a name) unchanged."""
+    from portal_crawler.extract.rules import current
+    if not current().traditional_labels:
+        return ln
+    return TRADITIONAL_RX.sub(lambda m: TRADITIONAL_LABELS[m.group(0)], ln)
+
 # field values that mean "nothing"
 PLACEHOLDERS = (".", "-", "--", "—", "…", "...", "/", "无", "未知", "佚名", "秩名",
                 "admin", "none", "null")
 # ... and, for a person, values that name no one (来源：本站 is a source, 作者：本站 no one)
 NOT_A_PERSON = PLACEHOLDERS + ("匿名", "网络", "网络整理", "本站", "管理员", "小编", "综合",
                                # a link list's heading read after its role word (该作者文章, 作者简介)
-                               "文章", "简介", "主页", "专栏", "更多", "最新文章", "其他文章", "更多文章")
+                               "文章", "简介", "主页", "专栏", "更多", "最新文章", "其他文章", "更多文章",
+                               # AUTH-NOT-NAME: a document's section headings (a journal's
+                               # 目录 under its issue title read as a names line)
+                               "目录", "摘要", "前言", "引言", "导读", "编者按", "正文", "全文", "附件")
 
 # --- breadcrumbs -------------------------------------------------------------------------
 CRUMB_LABELS = ("您现在的位置", "你现在的位置", "您当前的位置", "您的当前位置", "当前位置",
@@ -104,7 +135,7 @@ WRAPPED_LINE_RX = re.compile(
 NAME_END_RX = re.compile(r"\s*" + alternation(EDITOR, REVIEWER, SOURCE, NOT_WRITER,
                                                ("时间", "日期", "发布")))
 # a value of an author label stops at punctuation or a wide gap
-AUTHOR_CUT_RX = re.compile(r"[：:，,（(|｜;；【\[]|\s{3,}")
+AUTHOR_CUT_RX = re.compile(r"[：:，,（(）)】|｜;；【\[\]]|\s{3,}")
 CRUMB_LABEL_RX = re.compile(r"^.*?" + alternation(CRUMB_LABELS) + r"\s*[:：]?\s*")
 
 _CJK = r"[\u4e00-\u9fff·]"
@@ -122,9 +153,9 @@ _NAME_END = r"(?=\s|$|[" + re.escape(CLOSE) + r"]|" + alternation(NOT_WRITER) + 
 _SEP_REPORTER = tuple(t for t in REPORTER if t != "文" and t not in GLUED_REPORTER)
 BODY_BYLINE_RX = re.compile(
     r"(?:(?:^|(?<=[\s|｜" + re.escape(OPEN) + r"讯电社网报台闻刊》]))(?:"
-    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜丨]?\s*"
-    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜丨]\s*|\s+)"
-    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨]\s*|文\s*[/／]\s*图\s+)"
+    + alternation(GLUED_REPORTER) + r"\s*[:：/|｜丨︱]?\s*"
+    + r"|" + alternation(_SEP_REPORTER) + r"(?:\s*[:：/|｜丨︱]\s*|\s+)"
+    + r"|文\s*(?:[/／·・]\s*图\s*)?[/／:：|｜丨︱]\s*|文\s*[/／]\s*图\s+)"
     # mid-line, after a space or a bar, 作者 may be glued to the name (…| 作者魏星)
     + r"|(?<=[\s|｜])" + alternation(_SEP_REPORTER) + r")(" + NAMES + r")" + _NAME_END)
 NAME_SPLIT_RX = re.compile(r"\s*[、，,&＆]\s*|\s+")
@@ -136,7 +167,10 @@ PLAIN_EDITOR_RX = re.compile(r"(?<!责任)(?<!责)(?<!网络)编辑" + COLON + r
 REPRINT_MARKERS = ("自媒体综合", "综合整理自", "整理自", "转载自", "本文转自", "原文链接", "网络整理")
 # KIND-PLATFORM: a self-published post on a platform account (text outside links)
 PLATFORM_MARKERS = ("自媒体", "网易号", "百家号", "头条号", "企鹅号", "澎湃号", "大风号", "搜狐号",
-                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者")
+                    "一点号", "作者最新文章", "关注该公众号", "赞赏作者",
+                    # KIND-PLATFORM-NOTICE: the platform's notice that a user posted the
+                    # text and it only hosts it (the 信息存储空间 safe harbour of UGC hosts)
+                    "平台创作者", "创作者平台", "用户上传并发布", "仅提供信息存储")
 # ... or the platform's host
 PLATFORM_HOSTS = ("baijiahao.baidu.com", "mp.weixin.qq.com", "toutiao.com", "dy.163.com",
                   "mp.sohu.com", "new.qq.com/omn", "thepaper.cn/newsDetail_forward", "blog.")
@@ -154,7 +188,10 @@ OFFICE_SUFFIX = ("常务委员会", "委员会", "人民政府", "政府", "办�
 NOTICE_ISSUER_RX = re.compile(r"^(\S{2,30}?" + alternation(OFFICE_SUFFIX) + r")(?:关于|印发|发布)")
 # a self-published post's header lines that are not the account's name
 ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏", "评论", "订阅", "优质原创作者",
-                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×")
+                    "作者", "来源", "发布时间", "阅读", "字号", "x", "×",
+                    # share buttons (分享到：微信 易信 QQ空间): the share bar is no account
+                    "微信", "微博", "易信", "QQ空间", "QQ", "朋友圈", "新浪微博", "腾讯微博", "豆瓣",
+                    "人人网", "分享到")
 # AUTH-NOT-NAME: a font-size switch beside the account (字号：超大 大 中 小) and place
 # names (记者 X 北京报道 leaves 北京 behind): never an author
 FONT_SIZES = ("超大", "特大", "大", "中", "小", "标准", "较大", "A+", "A-", "A")
@@ -175,7 +212,10 @@ SURNAMES = frozenset(
     "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
     "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
-    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝萧"
+    # the same surnames in traditional characters (Taiwan, Hong Kong: 陳 張 劉 楊 黃 …)
+    "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒熊閆龍陶賀顧龔萬錢嚴莊聶魯歐關蘭寧紀單"
+    "裴塗駱藍辭靳鮑喻滕饒牟時農車項蘆婁竇費衛應臧閔鄔邊師欒隋榮鞏遲鄺溫齊喬龐顏湯葛")
 # two-character surnames (欧阳某, 司马某)
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
                      "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台")

@@ -98,6 +98,35 @@ class Rules:
     commentator_byline: bool = True
     # AUTH-TEMPLATE-BYLINE: a template page crediting only an editor has its text's byline read
     template_byline: bool = True
+    # AUTH-POSTED-ON: NAME 于 2023-03-12 13:08:03 发布 under the title names the poster
+    posted_on: bool = True
+    # AUTH-ACCOUNT-BOX: on a platform post, the box nearest the title marked as the
+    # account (class name/nick/media/author) names the poster, before AUTH-MARKUP
+    account_box: bool = True
+    # AUTH-TITLED-NAME: 作者：某中心研究部部长、研究员徐某某 (posts, then the name last)
+    titled_name: bool = True
+    # BODY-TEXT-END: the lines before the text's end (a disclaimer, a related list)
+    # are the text's last lines for trailing credits, not only the container's last
+    text_end_tail: bool = True
+    # AUTH-MARKUP-VISIBLE: a box marked author inside a display:none block (hidden SEO
+    # copies of a sidebar) is not shown to the reader and names nobody
+    markup_visible: bool = True
+    # PUB-EN-MONTH: September 10th, 2005 10:56 am / 10 Sep 2005 found in a line
+    en_month: bool = True
+    # LABEL-TRADITIONAL: label words in traditional characters (記者, 來源, 報導) read as
+    # their simplified form
+    traditional_labels: bool = True
+    # AUTH-SLASH-REPORT: 记者X／台北报道, X／华盛顿4日电, 【X╱综合外电报道】
+    slash_report: bool = True
+    # AUTH-WIRE-GLUED: （中央社记者X某某台南4日电）: a 3-character name glued to the place
+    wire_glued: bool = True
+    # BODY-POST-FOOTER, notes and comment headings: （本文发表于…已被阅读N次）, X的评论,
+    # 12条评论, 引用通告 end a blog post's text
+    post_note: bool = True
+    # AUTH-AUTHOR-CARD: a platform post's user card before the body (sohu's user-info)
+    author_card: bool = True
+    # AUTH-PROFILE-HEADING: the name beside a 作者简介 / 个人资料 / 博主资料 card heading
+    profile_heading: bool = True
 
 
 DEFAULT = Rules()
@@ -139,6 +168,18 @@ GRID = {
     "medium_defers": (True, False),
     "commentator_byline": (True, False),
     "template_byline": (True, False),
+    "posted_on": (True, False),
+    "account_box": (True, False),
+    "titled_name": (True, False),
+    "text_end_tail": (True, False),
+    "markup_visible": (True, False),
+    "en_month": (True, False),
+    "traditional_labels": (True, False),
+    "slash_report": (True, False),
+    "wire_glued": (True, False),
+    "post_note": (True, False),
+    "author_card": (True, False),
+    "profile_heading": (True, False),
 }
 
 _current = [DEFAULT]
