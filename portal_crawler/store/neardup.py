@@ -35,6 +35,7 @@ __all__ = ["ArchiveNearDupIndex", "band_rows", "band_key_of"]
 
 _LOOKUP_CHUNK = 500     # ids in one IN (...) list
 RECENT_COPIES = 4096    # copies in the recent level (in memory: 262,144 keys and ids, 3 MB)
+_MERGE_CHUNK = 16384    # rows a merge turns into Python ints at once (all of them: ~17 MB)
 _BANDING = Banding(NUM_PERM, BANDS)
 _last: list = [None, None]      # the last signature band_key_of was asked about, its keys
 
@@ -138,8 +139,9 @@ class ArchiveNearDupIndex:
         table is written front to back, each page once."""
         self._recent()
         self._fold()
-        self.conn.executemany("INSERT OR IGNORE INTO dedupe_bands (band_key, url_id) VALUES (?, ?)",
-                              zip(self._rk.tolist(), self._ru.tolist()))
+        for j in range(0, len(self._rk), _MERGE_CHUNK):    # Python ints a chunk at a time
+            self.conn.executemany("INSERT OR IGNORE INTO dedupe_bands (band_key, url_id) VALUES (?, ?)",
+                                  zip(self._rk[j:j + _MERGE_CHUNK].tolist(), self._ru[j:j + _MERGE_CHUNK].tolist()))
         self.conn.execute("DELETE FROM dedupe_bands_recent")
         self._rk, self._ru, self._n = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), 0
 
