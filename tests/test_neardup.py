@@ -32,7 +32,7 @@ def _bands(conn) -> set[tuple[int, int]]:
     recent = set()
     for u, sig in conn.execute("SELECT r.url_id, m.sig FROM dedupe_bands_recent r "
                                "JOIN dedupe_minhash m ON m.url_id = r.url_id"):
-        recent |= set(band_rows(neardup._BANDING, u, neardup._BANDING.band_keys(
+        recent |= set(band_rows(u, neardup._BANDING.band_keys(
             np.frombuffer(sig, dtype=np.uint16)[None, :])[0]))
     assert not {u for _, u in main} & {u for _, u in recent}
     return main | recent
@@ -77,8 +77,8 @@ def test_update_and_remove_keep_band_rows_in_step(tmp_path, series_sigs):
             ix.put(1, 1, a, new=True)
             ix.put(2, 2, b, new=True)
             ix.put(1, 1, b)                         # copy 1 edited: now b's text
-        assert _bands(ar.conn) == set(band_rows(ix.banding, 1, ix.band_keys(b[None, :])[0])) | set(
-            band_rows(ix.banding, 2, ix.band_keys(b[None, :])[0]))
+        assert _bands(ar.conn) == set(band_rows(1, ix.band_keys(b[None, :])[0])) | set(
+            band_rows(2, ix.band_keys(b[None, :])[0]))
         assert ix.query(a) == [] and ix.query(b) == [(1, 1.0), (2, 1.0)]
         with ar.transaction():
             ix.remove([1])
@@ -93,7 +93,7 @@ def test_update_and_remove_keep_band_rows_in_step(tmp_path, series_sigs):
             ix.put(2, 2, a)                         # an edit of a merged copy replaces its rows
             ix.remove([1])
         assert ix.query(b) == [] and ix.query(a) == [(2, 1.0)]
-        assert _bands(ar.conn) == set(band_rows(ix.banding, 2, ix.band_keys(a[None, :])[0]))
+        assert _bands(ar.conn) == set(band_rows(2, ix.band_keys(a[None, :])[0]))
         # a rolled-back write leaves the index as it was
         with pytest.raises(RuntimeError), ar.transaction():
             ix.put(3, 3, b, new=True)
@@ -129,7 +129,7 @@ def test_existing_archive_gets_its_band_table_from_stored_signatures(tmp_path, m
     with Archive(path) as ar:
         assert ar.schema_version == len(schema.MIGRATIONS) == 10
         keys = ar.index.band_keys(sigs)
-        assert _bands(ar.conn) == {r for i in range(len(sigs)) for r in band_rows(ar.index.banding, i, keys[i])}
+        assert _bands(ar.conn) == {r for i in range(len(sigs)) for r in band_rows(i, keys[i])}
         for s in sigs[::7]:
             assert ar.index.query(s) == mem.query(s)
     con = sqlite3.connect(path)

@@ -5,9 +5,10 @@ LSH band keys in `dedupe_bands` (band key, copy), a WITHOUT ROWID table whose pr
 key is the lookup: a query reads the copies of its 64 keys (at most MAX_BUCKET a key,
 the earliest) and the signatures of those candidates only, and verifies them exactly
 as the in-memory `dedupe.NearDupIndex` does (same `Banding`, same `best_owners`), so
-the archive groups copies as `dedupe.grouping.Grouper` does in memory. The process
-holds no per-article state: what it keeps is SQLite's page cache, bounded by
-`PRAGMA cache_size` (issue #19: the writer's peak RSS at 100k articles / 10k).
+the archive groups copies as `dedupe.grouping.Grouper` does in memory. Nothing the
+process holds grows with the archive: SQLite's page cache (bounded by `PRAGMA
+cache_size`) and the recent level below (issue #19: the writer's peak RSS at 100k
+articles / 10k).
 
 Two levels, as a log-structured index: the latest copies (at most RECENT_COPIES) are
 listed in `dedupe_bands_recent` and their band keys held in memory (sorted arrays, from
@@ -49,7 +50,7 @@ def band_key_of(sig: bytes, band: int) -> int:
     return int(_last[1][band])
 
 
-def band_rows(banding: Banding, url_id: int, keys: np.ndarray) -> list[tuple[int, int]]:
+def band_rows(url_id: int, keys: np.ndarray) -> list[tuple[int, int]]:
     """(band key as int32, url_id) rows of one copy."""
     return [(k, url_id) for k in np.asarray(keys, dtype=np.uint32).view(np.int32).tolist()]
 
@@ -124,7 +125,7 @@ class ArchiveNearDupIndex:
         ex("INSERT OR REPLACE INTO dedupe_minhash (url_id, article_id, sig) VALUES (?, ?, ?)",
            (url_id, article_id, sig.tobytes()))
         ex("INSERT OR IGNORE INTO dedupe_bands_recent (url_id) VALUES (?)", (url_id,))
-        rows = band_rows(self.banding, url_id, keys)
+        rows = band_rows(url_id, keys)
         self._pend_rows += rows
         for k, _ in rows:
             self._pend.setdefault(k, []).append(url_id)
@@ -162,7 +163,7 @@ class ArchiveNearDupIndex:
             return
         ids = list(sigs)
         keys = self.band_keys(np.stack([sigs[i][1] for i in ids]))
-        rows = [row for i, k in zip(ids, keys) for row in band_rows(self.banding, i, k)]
+        rows = [row for i, k in zip(ids, keys) for row in band_rows(i, k)]
         self.conn.executemany("DELETE FROM dedupe_bands WHERE band_key = ? AND url_id = ?", rows)
         self.conn.executemany("DELETE FROM dedupe_bands_recent WHERE url_id = ?", [(i,) for i in ids])
         self._rk = None          # read again (edits and removals are rare)
