@@ -95,8 +95,11 @@ def test_dev_pages_and_their_truth(dev):
 # GNE 0.829 / 0.040 (11 false) / 0.834 (2 refusals); trafilatura 0.122 (day 1.000) /
 # 0.000 (5 false) / 0.983; readability-lxml body 0.989 (its truth on 4 of the 5 is
 # readability.js's own expected output).
+# After extraction round 5 (docs/extraction-patterns.md), which chose its rules by
+# cross-validation with these dev pages in the pool: date 0.976, author 0.760 (0 false),
+# editor 0.976, body F1 0.988.
 @needs_checkouts
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.96), ("author_acc", 0.22), ("body_F1", 0.97),
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.96), ("author_acc", 0.72), ("body_F1", 0.97),
                                           ("editor_acc", 0.96)])
 def test_dev_floor(dev, metric, floor):
     res, _ = dev
@@ -109,7 +112,24 @@ def test_dev_against_the_peers(dev):
     for m in ("date_acc", "author_acc"):
         assert res["ours"][m] > res["trafilatura"][m] and res["ours"][m] > res["gne"][m]
     assert res["ours"]["body_F1"] > res["gne"]["body_F1"]
-    assert res["ours"]["author_fp"] <= 7 and res["ours"]["errors"] == 0 and res["ours"]["refused"] == 0
+    assert res["ours"]["author_fp"] <= 2 and res["ours"]["errors"] == 0 and res["ours"]["refused"] == 0
+
+
+# The held-aside 22 (never used to choose a rule), scored once after round 5 (the
+# closing note of issue 21): ours date 0.864, author 0.643 (14 pages; 3 false on the 8
+# naming none), editor 0.955; GNE 0.773 / 0.071 (7 false); trafilatura 0.091 / 0.000.
+# Scored here so that a later change cannot silently lose it; no body truth on these.
+@needs_checkouts
+def test_held_aside_floor_and_peers():
+    from benchmarks.eval_extract import evaluate
+    pages = load_zh_fixtures(EXTRA, "held")
+    assert len(pages) == 22
+    res = evaluate(pages, names=PEERS)
+    ours = res["ours"]
+    assert ours["date_acc"] >= 0.85 and ours["author_acc"] >= 0.6 and ours["editor_acc"] >= 0.95
+    assert ours["author_fp"] <= 3 and ours["errors"] == 0 and ours["refused"] == 0
+    for m in ("date_acc", "author_acc"):
+        assert ours[m] > res["trafilatura"][m] and ours[m] > res["gne"][m]
 
 
 @needs_checkouts
