@@ -72,7 +72,9 @@ def extract(root, url=None, site_name=None) -> dict:
         title = rec["title"] = rec["_title"]
     rec.pop("_title", None)
     t = squash(title or "")
-    paras = cut_tail([p for p in paras if simplified_labels(p) not in drop and not is_info_line(simplified_labels(p))])
+    # drop holds lines with their labels simplified (LABEL-TRADITIONAL): compare alike
+    paras = cut_tail([p for p, s in zip(paras, map(simplified_labels, paras))
+                      if s not in drop and not is_info_line(s)])
     # a leading copy of the title is not body text
     while paras and t and (squash(paras[0]) == t):
         paras = paras[1:]
