@@ -197,7 +197,7 @@ class _Ledger:
             return
         try:
             with zipfile.ZipFile(wacz) as z:
-                infos = [i for i in z.infolist() if _warc_entry(i.filename) and i.file_size >= 2 * warcscan.PIECE_MIN]
+                infos = [i for i in z.infolist() if _warc_entry(i.filename) and warcscan.in_pieces(i.file_size)]
                 spans = {i.filename: (_stored_at(wacz, i), i.file_size) for i in infos}
         except (zipfile.BadZipFile, OSError):
             return
@@ -315,7 +315,7 @@ def _scan_lean(fh, name: str, led: _Ledger, size: int, span: tuple[Path, int] | 
     n = warcscan.workers()
     try:
         pieces = led.started.pop(name, None)
-        if pieces is None and span is not None and n > 1 and size >= 2 * warcscan.PIECE_MIN:
+        if pieces is None and span is not None and n > 1 and warcscan.in_pieces(size):
             pieces = warcscan.Pieces(span[0], span[1], size, name, led.folder, n)
         if pieces is not None:
             try:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-__all__ = ["Irregular", "Scanned", "scan", "head_at", "Pieces", "RECORDS"]
+__all__ = ["Irregular", "Scanned", "scan", "head_at", "Pieces", "RECORDS", "in_pieces"]
 
 BLOCK = 1 << 20        # read size: large reads keep the per-call cost out of the loop
 _FEED = 1 << 14        # compressed bytes fed per call after the first
@@ -191,6 +191,11 @@ def head_at(fh: BinaryIO, offset: int) -> dict[str, str | None]:
 
 # -- one WARC in pieces, one worker process each ----------------------------------------
 PIECE_MIN = 8 << 20     # bytes: a smaller piece costs more to start (~0.1 s) than it saves
+
+
+def in_pieces(size: int) -> bool:
+    """Whether a WARC of ``size`` bytes is worth scanning in pieces (two at least)."""
+    return size >= 2 * PIECE_MIN
 # A scan's rows in a ledger (snapshot/verify.py's table, which the workers' parts match).
 RECORDS = "rec (file TEXT, off INTEGER, type TEXT, url TEXT, declared TEXT, actual TEXT)"
 _MAGIC = b"\x1f\x8b\x08"  # a gzip member's first bytes (deflate)
