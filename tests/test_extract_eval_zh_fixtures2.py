@@ -47,7 +47,17 @@ def test_labels_are_complete_and_the_split_is_the_documented_hash():
         expect = int(hashlib.sha1(f"portal-crawler:zh-fixtures2:{pid}".encode()).hexdigest(), 16) % 3 == 1
         assert HELD(pid) == expect
     dev = sorted(p for p in pages if not HELD(p))
+    assert len(pages) == 42 and len({p["site"] for p in pages.values()}) == 28
     assert len(dev) == 24 and len({pages[p]["site"] for p in dev}) == 19
+    assert sorted(p for p in pages if HELD(p)) == [
+        "newsdiffhk:Appledaily/523056", "newsdiffhk:CNA/201308130021-1", "newsdiffhk:CNA/201412120210-1",
+        "newsdiffhk:Libertytimes/1180585", "newsdiffhk:Libertytimes/20130813t3", "newsdiffhk:Nownews/1529819",
+        "newsdiffhk:PassionTimes/19750", "newsdiffhk:PassionTimes/3008", "newsdiffhk:SingTao/20141217a163245",
+        "newsdiffhk:SingTao/20141217b152123", "newsdiffhk:SingTao/20141217d185509",
+        "newsdiffhk:SingTao/20141218h134447", "newsdiffhk:TVBS/556732", "omnivore:ahhhhfs.com",
+        "omnivore:yuyue.com", "readability-pr:weigang-wan", "wechatsogou:article_detail_qqmusic",
+        "zhihu-py3:answer"]
+    assert HELD("omnivore:zhihu") and "omnivore:zhihu (held-aside id)" in lab["excluded"]  # dropped on reading
     for s in lab["sources"].values():  # pinned full commits, a licence each
         assert len(s["commit"]) == 40 and s["licence"]
 
@@ -65,7 +75,7 @@ def test_no_page_is_one_of_zh_fixtures():
 
 
 def test_absent_checkouts_are_named_and_their_pages_not_loaded(tmp_path):
-    assert zh_fixtures_missing(tmp_path, ZH_FIXTURES2_LABELS) == sorted({p["source"] for p in _labels()["pages"].values()})
+    assert zh_fixtures_missing(tmp_path, ZH_FIXTURES2_LABELS) == sorted(zh_fixtures_sources(ZH_FIXTURES2_LABELS))
     assert load_zh_fixtures(tmp_path, labels=ZH_FIXTURES2_LABELS) == []
 
 
@@ -75,7 +85,7 @@ def test_the_harness_says_which_sources_of_each_set_are_absent(tmp_path, capsys)
                     str(tmp_path / "x"), "--zh-fixtures", str(tmp_path / "no-zh"), "--cv", "-1",
                     "--only", "ours", "--json"])
     err = capsys.readouterr().err
-    assert f"zh-fixtures2: not present at {tmp_path / 'no-zh'}: luin-readability, newsdiffhk" in err
+    assert f"zh-fixtures2: not present at {tmp_path / 'no-zh'}: luin-readability, newsdiffhk, omnivore" in err
     assert f"zh-fixtures: not present at {tmp_path / 'no-zh'}: cx-extractor-python" in err
     assert set(figures) == {"unavailable"}
 
@@ -132,3 +142,18 @@ def test_dev_against_the_peers(dev):
     assert ours["date_acc"] > res["trafilatura"]["date_acc"]
     assert ours["body_F1"] > res["readability"]["body_F1"]
     assert ours["author_fp"] <= 1 and ours["errors"] == 0 and ours["refused"] == 0
+
+
+@needs_checkouts
+def test_only_final_adds_the_held_aside_third(tmp_path):
+    """The held-aside pages are loaded only with ``final`` (nothing is scored here)."""
+    from benchmarks.eval_extract import eval_sets
+    def mine(sets):
+        return {k: len(v) for k, v in sets.items() if k.startswith("zh-fixtures2-")}
+    assert mine(eval_sets(tmp_path / "no-eval", zh_fixtures=EXTRA)) == {"zh-fixtures2-dev": 24}
+    sets = eval_sets(tmp_path / "no-eval", final=True, zh_fixtures=EXTRA)
+    assert mine(sets) == {"zh-fixtures2-dev": 24, "zh-fixtures2-held-aside": 18}
+    assert all(HELD(n) for n, *_ in sets["zh-fixtures2-held-aside"])
+    held_bodies = [t["content"] for _, _, t, *_ in sets["zh-fixtures2-held-aside"] if t["content"]]
+    assert len(held_bodies) == 16  # NewsDiff's 13, omnivore's 2, readability's 1
+    assert {g for *_, g in sets["zh-fixtures2-dev"]} >= {"zh:cna", "zh:weixin"}  # CV groups: the site
