@@ -939,8 +939,8 @@ def main(argv=None) -> dict:
         figures[set_name] = evaluate([p[:4] for p in pages], names, args.verbose, args.repeat)
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
-    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev", "zh-fixtures-dev",
-                       "zh-fixtures2-dev")
+    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev",
+                       *(f"{name}-dev" for name in FIXTURE_SETS))
            for p in sets.get(k, [])]
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
