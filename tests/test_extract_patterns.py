@@ -1219,3 +1219,87 @@ def test_a_back_link_glued_to_the_last_line_is_no_part_of_a_name():
     # the portal's "返回X，查看更多" link glued to 作者：X Y (sohu-style templates)
     html = page(info="2019-09-11", paras=PARAS + ["作者：余某菁 向某妮返回某某，查看更多"])
     assert rec_of(html)["author"] == "余某菁、向某妮"
+
+
+# ---------- Round 6 ----------------------------------------------------------------------
+LONG_LEAD = ("女子三年前在市中心诊所当助理，听到医院广播说病患无心跳需急救，但值班医师正好在急救另一病患，"
+             "无暇分身；她情急下以学过的心脏救命术将病患救活。")
+
+
+def test_the_text_after_a_title_inside_the_block_opens_with_the_byline():
+    # AUTH-HEAD-AFTER-TITLE: the block holding the text also holds a share bar, the
+    # channel's teasers and the title; the byline opens the lines after the title
+    furniture = "".join(f"<p>{t}</p>" for t in ["字级：", "分享到 微信 微博", "国际新闻 〉", "欧兰德绯闻 法版甄嬛传",
+                                                 "巴西警察报复 街头杀12前科犯", "东京都知事选举开跑", "日相访美行程出炉",
+                                                 "油价下周再涨", "台风逼近东部海面"])
+    html = ("<html><head><meta charset='utf-8'><title>前首相参选东京知事_某某新闻</title></head><body>"
+            f"<div class='wrap'>{furniture}<h1>前首相参选东京知事</h1><p>2014年01月15日</p>"
+            "<p>【陈某妏╱综合外电报导】" + LONG_LEAD + "</p>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + "</div></body></html>").encode("utf-8")
+    assert rec_of(html)["author"] == "陈某妏"
+    assert _without(html, head_after_title=False, lead_credit=False)["author"] is None
+
+
+@pytest.mark.parametrize("info,author", [
+    ("2019-03-18 23:59聯合報 記者陳某寧／桃園機場報導", "陳某寧"),
+    ("2020/10/04 15:05 联合报 记者林某谊／即时报道", "林某谊"),
+    ("2014年01月15日 台北／綜合報導", None),        # a place, no person
+])
+def test_a_slash_byline_after_the_rows_leading_date(info, author):
+    # AUTH-DATED-SLASH-REPORT: the info row prints the time, the medium, then the byline
+    html = page(info=info)
+    assert rec_of(html)["author"] == author
+    if author:
+        assert _without(html, dated_slash_report=False)["author"] is None
+
+
+@pytest.mark.parametrize("lead,author", [
+    ("【丁某群╱台北報導】" + LONG_LEAD, "丁某群"),
+    ("（记者 王某某）" + LONG_LEAD, "王某某"),
+    ("【环球时报综合报道】" + LONG_LEAD, None),     # a medium's credit names nobody
+    ("（" + LONG_LEAD[:20] + "）" + LONG_LEAD, None),   # a bracketed aside is no credit
+])
+def test_the_credit_in_brackets_opening_a_long_lead_paragraph(lead, author):
+    # AUTH-LEAD-CREDIT: the lead paragraph opens with its credit; a long line is read for
+    # that bracket only, wherever it is searched (the info zone under the title above all,
+    # where the body's first-lines reading does not reach)
+    from portal_crawler.extract import byline
+    from portal_crawler.extract.labels import simplified_labels
+    from portal_crawler.extract.rules import use_rules
+    ln = simplified_labels(lead)
+    assert byline._line_author(ln) == author
+    with use_rules(lead_credit=False):
+        assert byline._line_author(ln) is None
+    html = page(info="2005年08月11日", paras=[lead] + PARAS)
+    assert rec_of(html)["author"] == author
+
+
+@pytest.mark.parametrize("value,author", [
+    ("方某北京大学经济学院教授", "方某"),
+    ("张某某上海交通大学安泰经济与管理学院教授", "张某某"),
+    ("王某广东某某集团董事长", "王某"),
+    ("李某北京报道", "李某"),                       # the dateline's place glued to the name
+    ("欧阳某某深圳电", "欧阳某某"),
+    ("北京大学教授", None),                         # an affiliation, nobody named
+])
+def test_a_name_glued_to_its_affiliation_or_place(value, author):
+    # AUTH-NAME-AFFILIATION: the name ends where the place its affiliation (or dateline)
+    # starts with begins
+    from portal_crawler.extract import byline
+    assert byline.affiliated_name(value) == author
+    html = page(info="2020-07-04 12:10", paras=PARAS + [f"(作者：{value})"])
+    if author:
+        assert rec_of(html)["author"] == author
+        assert _without(html, affiliated_name=False)["author"] != author
+
+
+def test_the_info_rows_author_that_is_its_editor_yields_to_the_texts_writer():
+    # AUTH-EDITOR-DEFERS: 作者：X 责任编辑：X (the CMS's editor in the author slot); the
+    # writer credited closing the text is the author, X the fallback
+    info = "2020-07-04 12:10:24 来源：某某网 作者：陈某峰 责任编辑：陈某峰"
+    html = page(info=info, paras=PARAS + ["(作者：方某北京大学经济学院教授)"])
+    assert rec_of(html)["author"] == "方某" and rec_of(html)["editor"] == "陈某峰"
+    assert _without(html, editor_defers=False)["author"] == "陈某峰"
+    assert rec_of(page(info=info))["author"] == "陈某峰"          # nobody else credited
+    other = "2020-07-04 12:10:24 来源：某某网 作者：李某某 责任编辑：陈某峰"
+    assert rec_of(page(info=other, paras=PARAS + ["（记者 王某）"]))["author"] == "李某某"
