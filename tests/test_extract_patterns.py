@@ -1303,3 +1303,31 @@ def test_the_info_rows_author_that_is_its_editor_yields_to_the_texts_writer():
     assert rec_of(page(info=info))["author"] == "陈某峰"          # nobody else credited
     other = "2020-07-04 12:10:24 来源：某某网 作者：李某某 责任编辑：陈某峰"
     assert rec_of(page(info=other, paras=PARAS + ["（记者 王某）"]))["author"] == "李某某"
+
+
+@pytest.mark.parametrize("line,field,value", [
+    ("责编|陈某莹", "editor", "陈某莹"),
+    ("来源丨广州参考、羊城晚报", "source", "广州参考、羊城晚报"),
+    ("作者｜张某", "author", "张某"),
+    ("新华社 | 2020-01-01 10:00", None, None),       # a bar between fields is no label's
+])
+def test_a_label_with_a_bar_for_its_colon(line, field, value):
+    # LABEL-BAR: the credits under a platform post, one a line, LABEL|value
+    from portal_crawler.extract.dom import parse_labelled
+    from portal_crawler.extract.rules import use_rules
+    got = parse_labelled(line)
+    assert (got.get(field) if field else got) == (value if field else {})
+    if field:
+        with use_rules(bar_label=False):
+            assert field not in parse_labelled(line)
+
+
+def test_a_credits_line_inside_the_text_names_the_editor():
+    # EDITOR-IN-TEXT: 编辑|X / 责编|Y / 校对|Z in the middle of a long text block (a QR
+    # code and a follow notice after them); the 责编 wins over the plain 编辑
+    tail = ["编辑|禤某杰", "责编|陈某莹", "校对|黄某敏", "来源|广州参考"] + [f"扫描下方二维码关注我们，第{i}条推荐阅读。" for i in range(8)]
+    html = page(info="2019-08-13 14:07", paras=PARAS * 3 + tail)
+    assert rec_of(html)["editor"] == "陈某莹"
+    assert _without(html, editor_in_text=False)["editor"] is None
+    one = page(info="2019-08-13 14:07", paras=PARAS * 3 + ["编辑：郭某煜"] + tail[4:])
+    assert rec_of(one)["editor"] == "郭某煜"

@@ -434,6 +434,9 @@ def _better(pd, other):
     return pd
 
 
+_CREDIT_FIELDS = frozenset(("editor", "reviewer", "source"))
+
+
 class _Layout:
     """Where title, info zone and body lie in the text lines around them: the part of
     the search every reading of the lines shares (find_meta_fields, byline_author)."""
@@ -638,6 +641,15 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         for k, v in parse_labelled(lines[i]).items():
             if k in ("source", "editor", "reviewer") and k not in lab:
                 lab[k] = _CUT_AUTHOR.split(v)[0] if k != "source" else v
+    if R.editor_in_text and "editor" not in lab:
+        # EDITOR-IN-TEXT: a short line of credits only (编辑|X / 责编|Y / 校对|Z) anywhere
+        # in the text block, as a template's EDITOR-LINE reads it; the 责任编辑 / 责编
+        # wins over a plain 编辑 printed beside it
+        found = [(lines[i], got["editor"]) for i in inside if len(lines[i]) <= 30
+                 for got in (parse_labelled(lines[i]),) if got.get("editor") and set(got) <= _CREDIT_FIELDS]
+        if found:
+            ln, v = next((f for f in found if "责任编辑" in f[0] or "责编" in f[0]), found[0])
+            lab["editor"] = _CUT_AUTHOR.split(v)[0]
     rec["source"] = F.source(_first_token(lab.get("source")) or meta(root, ["ContentSource"]))
     rec["editor"] = F.person(lab.get("editor"))
     rec["reviewer"] = F.person(lab.get("reviewer"))

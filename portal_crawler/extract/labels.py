@@ -119,6 +119,8 @@ def _field_regex():
 
 # LABEL-FIELD: `LABEL：value` for every field; a value runs to the next label
 FIELD_RX, FIELD_OF = _field_regex()
+# LABEL-BAR: a line opening with a label and a bar instead of a colon (责编|X, 来源丨X)
+BAR_LABEL_RX = re.compile(r"^\s*(" + alternation(tuple(FIELD_OF)) + r")\s*[|｜丨]\s*(?=\S)")
 # PUB-LABEL: a date label, with a colon, or one of the bare ones (发表于2014-08-24)
 # (never the update time: 最后更新时间：… / 最近更新：…)
 DATE_LABEL_RX = re.compile(r"(?<!最后)(?<!最近)(?:" + alternation(PUBLISHED) + COLON + r"|" +

@@ -142,6 +142,10 @@ class Rules:
     # AUTH-EDITOR-DEFERS: 作者：X 责任编辑：X in the info row yields to a writer credited
     # in the text's first or last lines
     editor_defers: bool = True
+    # LABEL-BAR: 责编|X / 来源丨X opening a line: a label with a bar for its colon
+    bar_label: bool = True
+    # EDITOR-IN-TEXT: a short credits-only line anywhere in the text block names the editor
+    editor_in_text: bool = True
 
 
 DEFAULT = Rules()
@@ -200,6 +204,8 @@ GRID = {
     "lead_credit": (True, False),
     "affiliated_name": (True, False),
     "editor_defers": (True, False),
+    "bar_label": (True, False),
+    "editor_in_text": (True, False),
 }
 
 _current = [DEFAULT]
