@@ -32,10 +32,14 @@ extractor side by side, per field, on:
   taiwanese_news_parser; ``--zh-fixtures DIR``, the folder holding their checkouts), hand
   labels in ``benchmarks/labels/zh-fixtures.json``, body truth where the source ships
   one; split by ``zh_fixtures_held_aside``.
+- zh-fixtures2-dev (and -held-aside with ``--final``): the same for a second set of Chinese
+  pages from other public projects' fixtures and samples, never used before (labels in
+  ``benchmarks/labels/zh-fixtures2.json``, its own split salt; same loader, same folder).
 - ``--include-spent``: the held-aside thirds already scored and spent (gne, cwced new,
-  magic article and forum, zh-fixtures: all scored at the end of rounds 1-5) join the
-  dev pages as ``*-spent`` sets and the cross-validation (from round 6 on they choose
-  rules; they are no longer claimed as held-out figures).
+  magic article and forum, zh-fixtures: all scored at the end of rounds 1-5; ``SPENT``)
+  join the dev pages as ``*-spent`` sets and the cross-validation (from round 6 on they
+  choose rules; they are no longer claimed as held-out figures).  Only those: a third
+  not in ``SPENT`` (zh-fixtures2's) is never loaded without ``--final``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -401,28 +405,49 @@ def all_magic_pages(root: Path):
             yield kind, name, (base / "htmls" / f"{name}.html").read_bytes(), entry.get("url")
 
 
-# ---------- Chinese pages of other projects' test fixtures (zh-fixtures) -------------------
+# ---------- Chinese pages of other projects' test fixtures (zh-fixtures, zh-fixtures2) -------
+# Each set is one label file (benchmarks/labels/<set>.json: sources, pages) read by the same
+# code; its held-aside third is a seeded hash of the page id whose salt the file names
+# ("split_salt"; zh-fixtures.json, the first, predates the field and uses its default).
 ZH_FIXTURES_LABELS = LABELS_DIR / "zh-fixtures.json"
+ZH_FIXTURES2_LABELS = LABELS_DIR / "zh-fixtures2.json"
+FIXTURE_SETS = {"zh-fixtures": ZH_FIXTURES_LABELS, "zh-fixtures2": ZH_FIXTURES2_LABELS}
+ZH_FIXTURES_SALT = "portal-crawler:zh-fixtures:"
+
+
+def hash_held_aside(page_id: str, salt: str) -> bool:
+    """Whether ``page_id`` is in a set's held-aside third: sha1(salt + ID) % 3 == 1."""
+    return int(hashlib.sha1((salt + page_id).encode()).hexdigest(), 16) % 3 == 1
 
 
 def zh_fixtures_held_aside(page_id: str) -> bool:
     """The held-aside third of zh-fixtures: pages whose sha1("portal-crawler:zh-fixtures:"
     + ID) % 3 == 1 (ID is ``source:name``), fixed from the ids before any page was read."""
-    return int(hashlib.sha1(("portal-crawler:zh-fixtures:" + page_id).encode()).hexdigest(), 16) % 3 == 1
+    return hash_held_aside(page_id, ZH_FIXTURES_SALT)
+
+
+def _fixture_labels(labels: Path | None) -> dict:
+    return json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
+
+
+def fixture_held_aside(labels: Path | None = None):
+    """The held-aside predicate of the set whose label file is ``labels``."""
+    salt = _fixture_labels(labels).get("split_salt", ZH_FIXTURES_SALT)
+    return lambda page_id: hash_held_aside(page_id, salt)
 
 
 def zh_fixtures_sources(labels: Path | None = None) -> dict:
     """{short name: {repo, commit, licence, truth}}: the checkouts the pages are read from
     (``<eval-extra>/<short name>``; .ci/run clones them from this same table)."""
-    return json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))["sources"]
+    return _fixture_labels(labels)["sources"]
 
 
 def zh_fixtures_missing(root: Path, labels: Path | None = None) -> list[str]:
-    """The sources whose checkout is not under ``root``: one of its labelled pages is
-    looked for at ``root/<short name>/<path>``."""
-    lab = json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
+    """The sources (of the labelled pages) whose checkout is not under ``root``: one of
+    its labelled pages is looked for at ``root/<short name>/<path>``."""
+    lab = _fixture_labels(labels)
     need = {p["source"]: p["path"] for p in lab["pages"].values()}
-    return sorted(s for s in lab["sources"] if not (root / s / need.get(s, "")).is_file())
+    return sorted(s for s, path in need.items() if not (root / s / path).is_file())
 
 
 def _read_page(path: Path) -> bytes:
@@ -448,21 +473,37 @@ def _fundus_body(path: Path) -> str:
     return "\n".join(parts)
 
 
-# The body truths the sources ship, by format (zh-fixtures.json: page["body"]["format"]).
-BODY_FORMATS = {"readability-expected": _readability_expected, "fundus-json": _fundus_body}
+_BARE_URL = re.compile(r"^\s*https?://\S+\s*$")
+
+
+def _newsdiff_body(path: Path) -> str:
+    """NewsDiff's parser test truth (``{"title", "body"}``, its hand-written per-site
+    parser's expected output) -> the article's text: lines that are a bare image URL
+    (the parser keeps some) are not text, and the markup it left in a few bodies is
+    rendered by the same tokenizer as ``visible_text``."""
+    body = json.loads(path.read_text("utf-8"))["body"]
+    kept = "\n".join(x for x in re.split(r"[\r\n]+", body) if x.strip() and not _BARE_URL.match(x))
+    return visible_text(kept.encode("utf-8"))
+
+
+# The body truths the sources ship, by format (zh-fixtures*.json: page["body"]["format"]).
+BODY_FORMATS = {"readability-expected": _readability_expected, "fundus-json": _fundus_body,
+                "newsdiff-json": _newsdiff_body}
 
 
 def load_zh_fixtures(root: Path, part: str | None = None, labels: Path | None = None):
-    """[(id, bytes, truth, url)] for the labelled pages of benchmarks/labels/zh-fixtures.json
-    whose source checkout is under ``root`` (``root/<source>/<path>``).  ``part``: "dev" or
-    "held" keeps the pages outside / inside ``zh_fixtures_held_aside``.  Author, date,
+    """[(id, bytes, truth, url)] for the labelled pages of a fixture set's label file
+    (``labels``, default benchmarks/labels/zh-fixtures.json) whose source checkout is under
+    ``root`` (``root/<source>/<path>``).  ``part``: "dev" or "held" keeps the pages outside /
+    inside the set's held-aside third (``fixture_held_aside``).  Author, date,
     editor and page type are the hand labels; the body truth is the source's own, where it
     ships one (else the body is not scored on that page).  ``truth["site"]``: the
     publisher, the page's cross-validation group."""
-    lab = json.loads((labels or ZH_FIXTURES_LABELS).read_text("utf-8"))
+    lab = _fixture_labels(labels)
+    held = fixture_held_aside(labels)
     out = []
     for pid, p in sorted(lab["pages"].items()):
-        if part is not None and zh_fixtures_held_aside(pid) != (part == "held"):
+        if part is not None and held(pid) != (part == "held"):
             continue
         src = root / p["source"]
         if not (src / p["path"]).is_file():
@@ -803,13 +844,15 @@ def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
     the pages of the sources present) and, with ``final``, the held-aside thirds (scored
     only at the very end); with ``spent`` (and not ``final``) the spent held-aside thirds
     (``SPENT``), as dev sets named ``<set>-spent``."""
-    sets = _eval_sets(eval_dir, final or spent, corpus, magic, zh_fixtures)
+    held = (lambda name: True) if final else (lambda name: name in SPENT) if spent else (lambda name: False)
+    sets = _eval_sets(eval_dir, held, corpus, magic, zh_fixtures)
     if spent and not final:
         sets = {(spent_name(k) if k in SPENT else k): v for k, v in sets.items()}
     return sets
 
 
-def _eval_sets(eval_dir: Path, final: bool, corpus, magic, zh_fixtures) -> dict:
+def _eval_sets(eval_dir: Path, held, corpus, magic, zh_fixtures) -> dict:
+    """The sets; a held-aside third only where ``held(its set name)`` says so."""
     sets = {}
     cw = eval_dir / "cwced-dev"
     if cw.is_dir():
@@ -817,29 +860,31 @@ def _eval_sets(eval_dir: Path, final: bool, corpus, magic, zh_fixtures) -> dict:
     gne = eval_dir / "gne-unlabelled"
     if gne.is_dir():
         sets["gne-dev"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="dev")]
-        if final:
+        if held("gne-held-aside"):
             sets["gne-held-aside"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="held")]
     if extra_present("cwced_corpus", corpus):
         seen = {h.stem for h in cw.glob("*.html")} if cw.is_dir() else set()
         for part, set_name in (("dev", "cwced-new-dev"), ("held", "cwced-new-held-aside")):
-            if part == "held" and not final:
+            if part == "held" and not held(set_name):
                 continue
             sets[set_name] = [(n, b, t, None, "cwced:" + n)
                               for n, b, t in load_cwced_corpus(corpus, exclude=seen, part=part)]
     if extra_present("magic_html", magic):
         for kind in ("article", "forum"):
             for part, suffix in (("dev", "dev"), ("held", "held-aside")):
-                if part == "held" and not final:
+                if part == "held" and not held(f"magic-{kind}-{suffix}"):
                     continue
                 sets[f"magic-{kind}-{suffix}"] = [(n, b, t, u, magic_site(u, n))
                                                   for n, b, t, u in load_magic_html(magic, kind, part)]
     if zh_fixtures is not None:
-        for part, set_name in (("dev", "zh-fixtures-dev"), ("held", "zh-fixtures-held-aside")):
-            if part == "held" and not final:
-                continue
-            pages = [(n, b, t, u, "zh:" + t["site"]) for n, b, t, u in load_zh_fixtures(zh_fixtures, part)]
-            if pages:
-                sets[set_name] = pages
+        for name, labels in FIXTURE_SETS.items():
+            for part, suffix in (("dev", "dev"), ("held", "held-aside")):
+                if part == "held" and not held(f"{name}-{suffix}"):
+                    continue
+                pages = [(n, b, t, u, "zh:" + t["site"])
+                         for n, b, t, u in load_zh_fixtures(zh_fixtures, part, labels)]
+                if pages:
+                    sets[f"{name}-{suffix}"] = pages
     return sets
 
 
@@ -873,8 +918,8 @@ def main(argv=None) -> dict:
                     help=f"checkout of {MAGIC_URL} at {MAGIC_COMMIT} (its benchmark's Chinese article "
                          f"and forum pages; default {DEFAULT_MAGIC}; skipped when absent)")
     ap.add_argument("--zh-fixtures", default=str(DEFAULT_EVAL_EXTRA), metavar="DIR",
-                    help="folder holding the checkouts of the projects whose Chinese test pages "
-                         "benchmarks/labels/zh-fixtures.json labels (DIR/<source>; default "
+                    help="folder holding the checkouts of the projects whose Chinese pages "
+                         "benchmarks/labels/zh-fixtures.json and zh-fixtures2.json label (DIR/<source>; default "
                          f"{DEFAULT_EVAL_EXTRA}; the pages of absent sources are skipped)")
     ap.add_argument("--parse-errors", action="store_true",
                     help="run our extractor on every magic-html page (all languages) and count "
@@ -905,10 +950,11 @@ def main(argv=None) -> dict:
     say_absent("cwced_corpus", corpus)
     say_absent("magic_html", magic)
     zh_root = Path(args.zh_fixtures)
-    missing = zh_fixtures_missing(zh_root)
-    if missing:
-        print(f"zh-fixtures: not present at {zh_root}: {', '.join(missing)} (their pages are not scored)",
-              file=sys.stderr)
+    for name, labels in FIXTURE_SETS.items():
+        missing = zh_fixtures_missing(zh_root, labels)
+        if missing:
+            print(f"{name}: not present at {zh_root}: {', '.join(missing)} (their pages are not scored)",
+                  file=sys.stderr)
     if args.parse_errors and extra_present("magic_html", magic):
         figures["magic-parse"] = parse_errors(magic)
         if not args.json:
@@ -920,8 +966,9 @@ def main(argv=None) -> dict:
         figures[set_name] = evaluate([p[:4] for p in pages], names, args.verbose, args.repeat)
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
-    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev", "zh-fixtures-dev")
-           + tuple(spent_name(k) for k in SPENT if k != "magic-forum-held-aside")
+    dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev",
+                       *(f"{name}-dev" for name in FIXTURE_SETS),
+                       *(spent_name(k) for k in SPENT if k != "magic-forum-held-aside"))
            for p in sets.get(k, [])]
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
