@@ -1331,3 +1331,40 @@ def test_a_credits_line_inside_the_text_names_the_editor():
     assert _without(html, editor_in_text=False)["editor"] is None
     one = page(info="2019-08-13 14:07", paras=PARAS * 3 + ["编辑：郭某煜"] + tail[4:])
     assert rec_of(one)["editor"] == "郭某煜"
+
+
+@pytest.mark.parametrize("line,author", [
+    ("【聯合晚報╱記者楊某海╱即時報導】", "楊某海"),         # the medium, a slash, 記者 NAME
+    ("新頭殼newtalk2014.10.24 金某/高雄報導", "金某"),       # a date glued to the medium's name
+    ("【台北╱綜合報導】", None),
+])
+def test_slash_bylines_after_the_medium_or_its_date(line, author):
+    # AUTH-SLASH-REPORT (medium first) and AUTH-DATED-SLASH-REPORT (a date before the byline)
+    from portal_crawler.extract import byline
+    from portal_crawler.extract.labels import simplified_labels
+    assert byline._line_author(simplified_labels(line)) == author
+    assert rec_of(page(info=line))["author"] == author
+
+
+def test_reporters_with_a_dateline_place_after_their_names():
+    # AUTH-PLACE-REPORT before the glued-name check: 記者賴某敏 蔣某祥 台北報導 (the place is
+    # dropped, then the names glued to 記者 are checked); 賴 蔣 are common surnames
+    html = page(info="2014-12-12 12:00", paras=PARAS + ["記者賴某敏 蔣某祥 台北報導"])
+    assert rec_of(html)["author"] == "賴某敏、蔣某祥"
+
+
+@pytest.mark.parametrize("text,value", [
+    ("2014.12.13 01:06 pm", "2014-12-13T13:06:00+08:00"),
+    ("2013-06-29 04:17 PM", "2013-06-29T16:17:00+08:00"),
+    ("2014-12-13 12:30 am", "2014-12-13T00:30:00+08:00"),
+    ("2014-12-13 13:06", "2014-12-13T13:06:00+08:00"),
+    ("2014-12-13 10:00 pmx", "2014-12-13T10:00:00+08:00"),   # not a marker
+])
+def test_a_twelve_hour_clock_after_a_numeric_date(text, value):
+    # PUB-AM-PM: UDN prints 2014.12.13 01:06 pm
+    from portal_crawler.extract.dates import find_date
+    from portal_crawler.extract.rules import use_rules
+    assert find_date(text).value == value
+    if "pm" in text.lower() and "pmx" not in text:
+        with use_rules(numeric_ampm=False):
+            assert find_date(text).value != value

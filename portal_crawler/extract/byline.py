@@ -127,7 +127,9 @@ def split_names(value: str, rest: str) -> bool:
 
 # AUTH-SLASH-REPORT: 〔记者李某某／台北报道〕, 【陈某╱综合外电报道】, 刘某／华盛顿4日电,
 # 中国时报 张某某／特稿: the names, a slash, where and how the report was filed
-_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,8}\s+)?[（(【〔\[]?\s*(?:记者\s*)?"
+_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,12}\s+)?[（(【〔\[]?\s*"
+                           # 【聯合晚報╱記者X╱即時報導】: the medium, a slash, then 记者
+                           r"(?:[^\s／╱/（(【〔\[]{2,8}[／╱/]\s*记者\s*|记者\s*)?"
                            r"([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[／╱/]\s*"
                            r"[\u4e00-\u9fff\d]{0,8}?(?:报道|\d{1,2}日电|电|专电|特稿|快讯)")
 
@@ -150,8 +152,9 @@ def wire_glued(ln: str) -> str | None:
     return name if person_like(name) and len(m.group(1)) >= 5 else None
 
 
-# a date (and time) opening a line: 2019-03-18 23:59 / 2020/10/04 15:05 / 2014年01月15日
-_LEADING_DATE = re.compile(r"^" + YEAR + r"\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+# a date (and time) in an info row, before its byline: 2019-03-18 23:59 / 2020/10/04
+# 15:05 / 2014年01月15日 / 新頭殼newtalk2014.10.24 (glued to the medium's name)
+_ROW_DATE = re.compile(r"(?<!\d)" + YEAR + r"\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
 
 
 def slash_report(ln: str) -> str | None:
@@ -163,9 +166,9 @@ def slash_report(ln: str) -> str | None:
     slashed = rules().slash_report and ("/" in ln or "／" in ln or "╱" in ln)
     m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if slashed else None
     if not m and slashed and rules().dated_slash_report:
-        # AUTH-DATED-SLASH-REPORT: the info row prints the time first (2019-03-18 23:59聯合報
-        # 記者X／桃園機場報導): the byline is what follows the row's leading date
-        rest = _LEADING_DATE.sub("", ln.strip(), count=1)
+        # AUTH-DATED-SLASH-REPORT: the info row prints a date before the byline (2019-03-18
+        # 23:59聯合報 記者X／桃園機場報導, 新頭殼newtalk2014.10.24 X/高雄報導): read without it
+        rest = _ROW_DATE.sub(" ", ln.strip(), count=1).strip()
         m = (_SLASH_REPORT.match(rest) or _MEDIUM_SLASH.match(rest)) if rest != ln.strip() else None
     if not m:
         return wire_glued(ln)
@@ -204,13 +207,14 @@ def _body_byline(ln: str) -> str | None:
     pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
     if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
         value += " " + pad.group(1) + " " + pad.group(2)
-    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
-            and not split_names(value, ln[m.end():]):
-        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
         if len(parts) > 1:
             value = " ".join(parts[:-1])
+    # (the dateline's place is dropped first: 記者賴某敏 蔣某祥 台北報導 names two people)
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
+            and not split_names(value, ln[m.end():]):
+        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     return writer_names(value)
 
 

@@ -146,6 +146,8 @@ class Rules:
     bar_label: bool = True
     # EDITOR-IN-TEXT: a short credits-only line anywhere in the text block names the editor
     editor_in_text: bool = True
+    # PUB-AM-PM: 2014.12.13 01:06 pm: a 12-hour clock after a numeric date
+    numeric_ampm: bool = True
 
 
 DEFAULT = Rules()
@@ -206,6 +208,7 @@ GRID = {
     "editor_defers": (True, False),
     "bar_label": (True, False),
     "editor_in_text": (True, False),
+    "numeric_ampm": (True, False),
 }
 
 _current = [DEFAULT]
