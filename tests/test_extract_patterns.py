@@ -1368,3 +1368,12 @@ def test_a_twelve_hour_clock_after_a_numeric_date(text, value):
     if "pm" in text.lower() and "pmx" not in text:
         with use_rules(numeric_ampm=False):
             assert find_date(text).value != value
+
+
+def test_a_latin_share_bar_under_the_title_is_nobodys_name():
+    # AUTH-NOT-NAME: `Plurk Twitter Facebook` is capitalised Latin words, not a person
+    from portal_crawler.extract import byline
+    assert not byline.person_like("Plurk Twitter Facebook") and byline.person_like("John Smith")
+    html = page(title="良心包子重视食安", info="", paras=["Plurk Twitter Facebook"] + PARAS)
+    assert rec_of(html)["author"] is None
+    assert _without(html, label_not_name=False)["author"] == "Plurk Twitter Facebook"

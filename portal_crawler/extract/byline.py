@@ -13,7 +13,7 @@ from portal_crawler.extract.dom import author_markup, compile_selector, jsonld_v
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, SHARE_WORDS, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, page_lines, paragraphs, raw_text, squash
@@ -410,11 +410,16 @@ def person_like(v: str | None) -> bool:
         return False
     for n in v.split("、"):
         n = n.strip()
-        if _FOREIGN_CJK.match(n) or _LATIN_NAME.match(n):
+        if _FOREIGN_CJK.match(n) or (_LATIN_NAME.match(n) and not _share_bar(n)):
             continue
         if not (_PERSON_NAME.match(n) and len(n) <= 4 and (n[0] in SURNAMES or n[:2] in COMPOUND_SURNAMES)):
             return False
     return True
+
+
+def _share_bar(v: str) -> bool:
+    """AUTH-NOT-NAME: `Plurk Twitter Facebook`, a share bar's words, is nobody's name."""
+    return rules().label_not_name and any(w.lower() in SHARE_WORDS for w in v.split())
 
 
 def _org_not_medium(v: str) -> bool:

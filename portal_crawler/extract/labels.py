@@ -194,6 +194,12 @@ ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏
                     # share buttons (分享到：微信 易信 QQ空间): the share bar is no account
                     "微信", "微博", "易信", "QQ空间", "QQ", "朋友圈", "新浪微博", "腾讯微博", "豆瓣",
                     "人人网", "分享到")
+# AUTH-NOT-NAME: a share bar in Latin letters (Plurk Twitter Facebook under the title)
+# looks like a capitalised name: a network's or a button's word is none
+SHARE_WORDS = frozenset(w.lower() for w in (
+    "Facebook", "Twitter", "Plurk", "Line", "Weibo", "WeChat", "Google", "Email", "E-mail", "Print",
+    "Share", "Instagram", "WhatsApp", "Telegram", "Reddit", "LinkedIn", "Tumblr", "Pinterest", "QQ",
+    "RSS", "YouTube", "Messenger"))
 # AUTH-NOT-NAME: a font-size switch beside the account (字号：超大 大 中 小) and place
 # names (记者 X 北京报道 leaves 北京 behind): never an author
 FONT_SIZES = ("超大", "特大", "大", "中", "小", "标准", "较大", "A+", "A-", "A")
