@@ -895,6 +895,48 @@ def test_template_page_crediting_only_an_editor_reads_the_texts_byline():
     assert rec_of(trs("来源：中国青年报"))["author"] is None
 
 
+@pytest.mark.parametrize("last, side, author", [
+    ("（记者 胡某 通讯员 李某某）", "", "胡某"),          # AUTH-TRAILING-BYLINE closing the text
+    ("中青报·中青网记者 魏某某 来源：中国青年报", "", "魏某某"),  # AUTH-BODY-BYLINE, last lines
+    ("（张某某）", "", "张某某"),                       # AUTH-TRAILING-CREDIT
+    # a name in a box marked author is no byline line: the whole search takes it
+    # (AUTH-MARKUP), the byline-only search does not
+    ("与会人员表示将抓好落实。", "<div class='author'>赵某某</div>", None),
+])
+def test_byline_only_search_reads_the_texts_byline_lines_as_the_whole_search_does(last, side, author):
+    # AUTH-TEMPLATE-BYLINE's search (byline.byline_author) shares its byline steps with
+    # find_meta_fields: the same writer from the same lines, and nothing from elsewhere
+    from lxml import etree
+    from portal_crawler.extract import byline
+    from portal_crawler.extract.generic import find_title
+    from portal_crawler.extract.density import find_body
+    root = etree.fromstring(page(paras=PARAS + [last], side=side).decode("utf-8"), etree.HTMLParser())
+    title, title_el = find_title(root)
+    body_el, _ = find_body(root, title_el)
+    whole = byline.find_meta_fields(root, title, None, body_el)["author"]
+    assert byline.byline_author(root, title, body_el) == author
+    assert whole == (author or "赵某某")
+
+
+def test_a_pages_lines_are_split_once_and_never_shared_with_another_page():
+    # text.page_lines: the <body>'s lines, kept for the page being read (PUB-REFINE-PAGE,
+    # AUTH-META-EDITOR and the generic fallbacks read them), split anew for another page
+    from lxml import etree
+    from portal_crawler.extract import text
+    a = etree.fromstring(page().decode("utf-8"), etree.HTMLParser())
+    b = etree.fromstring(page(paras=["另一页的正文，与上一页不同。"]).decode("utf-8"), etree.HTMLParser())
+    la = text.page_lines(a)
+    assert la == text.paragraphs(a.find("body")) and PARAS[0] in la
+    assert text.page_lines(a) is la                     # the same split, not a new one
+    lb = text.page_lines(b)
+    assert "另一页的正文，与上一页不同。" in lb and PARAS[0] not in lb
+    pos: list = []
+    index = {el: i for i, el in enumerate(a.iter())}
+    assert text.page_lines(a, index, pos) == la and len(pos) == len(la)
+    text.forget_page_lines()
+    assert text._PAGE_LINES == [None, None]
+
+
 # ---------- Round 5 ----------------------------------------------------------------------
 def _without(html: bytes, **off) -> dict:
     """The record with some rule choices changed (what a pattern is worth on the snippet)."""

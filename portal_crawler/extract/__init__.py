@@ -14,6 +14,7 @@ from portal_crawler.extract.detect import FAMILIES, extract_fields, page_kind
 from portal_crawler.extract.dom import parse
 from portal_crawler.extract.encoding import decode_html
 from portal_crawler.extract.pages import page_info
+from portal_crawler.extract.text import forget_page_lines
 
 __all__ = ["PageResult", "extract_page", "merge_pages", "RECORD_KEYS"]
 
@@ -49,6 +50,8 @@ def extract_page(body: bytes, url: str | None = None, content_type: str | None =
         _extract(res, url, site)
     except Exception:  # noqa: BLE001 - contract: garbage in, "other" out
         res.kind, res.record, res.page_urls, res.page_no = "other", None, [], 1
+    finally:
+        forget_page_lines()
     return res
 
 

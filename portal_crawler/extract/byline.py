@@ -16,7 +16,7 @@ from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG
                                            COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
-from portal_crawler.extract.text import clean, paragraphs, raw_text, squash
+from portal_crawler.extract.text import clean, page_lines, paragraphs, raw_text, squash
 _META_DATES = ["PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
                "publish_date", "datePublished", "firstpublishedtime", "release_date",
                "weibo:article:create_at", "dc.date", "dcterms.created", "dc.date.issued", "apub:time",
@@ -155,7 +155,9 @@ def slash_report(ln: str) -> str | None:
     papers: 记者X／台北报道, X／华盛顿4日电, X／综合外电报道, X／特稿), at the line's start,
     inside its opening bracket or after the medium's name; every name a person's
     (AUTH-PERSON-SHAPE), or several split by spaces or 、."""
-    m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if rules().slash_report else None
+    # both forms need a slash: most lines have none, and the regexes are slow to fail
+    slashed = rules().slash_report and ("/" in ln or "／" in ln or "╱" in ln)
+    m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if slashed else None
     if not m:
         return wire_glued(ln)
     v = writer_names(m.group(1))
@@ -222,16 +224,20 @@ def dateline_credit(ln: str) -> str | None:
     return v if person_like(v) else None
 
 
-def _page_lines(root, scope=None, index=None):
+def _page_lines(root, scope=None, index=None, scope_index=False):
     """Text lines of ``scope`` (default: the page) with the document-order number
-    where each starts; label words simplified (LABEL-TRADITIONAL)."""
+    where each starts; label words simplified (LABEL-TRADITIONAL).  With
+    ``scope_index`` the numbers are those of the scope's own elements (enough to
+    compare positions inside it; numbering the whole page costs more than the split)."""
     if index is None:
-        index = {el: i for i, el in enumerate(root.iter())}
+        index = {el: i for i, el in enumerate((scope if scope_index and scope is not None else root).iter())}
     pos: list[int] = []
-    if scope is None:
-        scope = root.find("body")
-    lines = paragraphs(scope if scope is not None else root, index=index, positions=pos)
-    return [_BACK_LINK.sub("", simplified_labels(ln)) for ln in lines], pos, index
+    lines = paragraphs(scope, index=index, positions=pos) if scope is not None else page_lines(root, index, pos)
+    return _label_lines(lines), pos, index
+
+
+def _label_lines(lines: list[str]) -> list[str]:
+    return [_BACK_LINK.sub("", simplified_labels(ln)) for ln in lines]
 
 
 # a portal's back link glued to the text's last line (作者：X Y返回搜狐，查看更多): no part of a value
@@ -386,21 +392,18 @@ def _better(pd, other):
     return pd
 
 
-def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -> dict:
-    """Date, source, author, editor, reviewer from the lines around title and body.
+class _Layout:
+    """Where title, info zone and body lie in the text lines around them: the part of
+    the search every reading of the lines shares (find_meta_fields, byline_author)."""
+    __slots__ = ("lines", "pos", "index", "ti", "b0", "b1", "inside", "zone", "head", "tail", "title",
+                 "new_title")
 
-    Also returns "_drop" (body lines that are metadata, not text) and "_title"
-    (a better title line when <title> held only the site name, else None).
-    """
+
+def _layout(root, title, title_el, body_el, scope_index=False) -> _Layout:
+    """``scope_index``: number only the scope's elements (no title element to place)."""
     R = rules()
-    lines, pos, index = _page_lines(root, _scope(title_el, body_el))
-    whole: list = []
-
-    def page_text() -> list[str]:
-        """The whole page's lines, read once (several fallbacks search them)."""
-        if not whole:
-            whole.append(_page_lines(root, None, index)[0])
-        return whole[0]
+    L = _Layout()
+    lines, pos, index = _page_lines(root, _scope(title_el, body_el), scope_index=scope_index and title_el is None)
     ti = _title_line(lines, pos, title, title_el, index)
     if body_el is not None and body_el in index:
         lo, hi = _span(body_el, index)
@@ -433,6 +436,83 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         end = text_end([lines[i] for i in inside])
         if end < len(inside):
             tail = [i for i in inside[max(0, end - 5):end] if i not in tail] + tail
+    L.lines, L.pos, L.index, L.ti, L.b0, L.b1 = lines, pos, index, ti, b0, b1
+    L.inside, L.zone, L.head, L.tail, L.title, L.new_title = inside, zone, head, tail, title, new_title
+    return L
+
+
+def _info_zone_author(L: _Layout, drop: set) -> tuple[str | None, str | None]:
+    """(author, medium) from the text's byline lines nearest the title: a labelled or
+    记者 byline in the info zone, else (AUTH-BODY-BYLINE) in the body's first or last
+    lines; ``medium`` is a medium's name the info row gave as author (AUTH-MEDIUM-DEFERS)."""
+    R, lines, b0, b1 = rules(), L.lines, L.b0, L.b1
+    author = None
+    for i in L.zone:
+        author = _line_author(lines[i])
+        if author:
+            if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
+                drop.add(i)  # a byline line inside the body block is not text
+            break
+    medium = None
+    if author and R.medium_defers and MEDIUM_RX.match(author) and not person_like(author):
+        # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row names the medium; a person
+        # credited in the text (（总台央视记者 X Y）) is the writer, the medium the fallback
+        medium, author = author, None
+    if not author and R.body_byline:
+        # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
+        for i in L.head + L.inside[-3:]:
+            a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
+            if a and _plausible_name(a) and a != medium:
+                author = a
+                if len(lines[i]) <= 30 and i >= b0:
+                    drop.add(i)  # a line that is only the byline is not text
+                break
+    return author, medium
+
+
+def _closing_author(L: _Layout, drop: set, medium: str | None) -> str | None:
+    """A writer labelled in the body's first or last lines, else the credit in brackets
+    closing the text (AUTH-TRAILING-CREDIT)."""
+    lines = L.lines
+    for i in L.head + L.tail:
+        a = _line_author(lines[i])
+        if a and a != medium:
+            if len(lines[i]) <= 20 and i >= L.b0:
+                drop.add(i)
+            return a
+    if rules().trailing_credit:
+        return trailing_credit([lines[i] for i in L.inside[-2:]])
+    return None
+
+
+def byline_author(root, title, body_el) -> str | None:
+    """AUTH-TEMPLATE-BYLINE's search: the writer credited in the text's byline lines
+    only (the info zone under the title, the body's first and last lines, the credit
+    closing it), the same readings and order as find_meta_fields' byline steps, without
+    its dates, sources, page kind and markup searches (a template has read those)."""
+    L = _layout(root, title, None, body_el, scope_index=True)
+    drop: set = set()
+    author, medium = _info_zone_author(L, drop)
+    return F.person(author or _closing_author(L, drop, medium) or medium)
+
+
+def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -> dict:
+    """Date, source, author, editor, reviewer from the lines around title and body.
+
+    Also returns "_drop" (body lines that are metadata, not text) and "_title"
+    (a better title line when <title> held only the site name, else None).
+    """
+    R = rules()
+    L = _layout(root, title, title_el, body_el)
+    lines, index, ti, b0, b1 = L.lines, L.index, L.ti, L.b0, L.b1
+    inside, zone, head, tail, title, new_title = L.inside, L.zone, L.head, L.tail, L.title, L.new_title
+    whole: list = []
+
+    def page_text() -> list[str]:
+        """The whole page's lines, read once (several fallbacks search them)."""
+        if not whole:
+            whole.append(_label_lines(page_lines(root)))
+        return whole[0]
     Z = [lines[i] for i in zone]
     drop: set[int] = set()
     if ti is not None and b0 <= ti <= b1:
@@ -511,27 +591,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
 
     # --- author: labelled/记者 in the info zone, forum "X 发表于", a names line under a
     # title copy, labelled in the body's head/tail, meta, photo credit
-    author = None
-    for i in zone:
-        author = _line_author(lines[i])
-        if author:
-            if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
-                drop.add(i)  # a byline line inside the body block is not text
-            break
-    medium = None
-    if author and R.medium_defers and MEDIUM_RX.match(author) and not person_like(author):
-        # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row names the medium; a person
-        # credited in the text (（总台央视记者 X Y）) is the writer, the medium the fallback
-        medium, author = author, None
-    if not author and R.body_byline:
-        # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
-        for i in head + inside[-3:]:
-            a = _body_byline(lines[i]) or (dateline_credit(lines[i]) if R.dateline_credit else None)
-            if a and _plausible_name(a) and a != medium:
-                author = a
-                if len(lines[i]) <= 30 and i >= b0:
-                    drop.add(i)  # a line that is only the byline is not text
-                break
+    author, medium = _info_zone_author(L, drop)
     if not author:
         for ln in Z + [lines[i] for i in head]:
             m = _POSTED.search(ln)
@@ -552,15 +612,7 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
     if not author and R.name_under_heading:
         author = name_under_heading(lines, ti if ti is not None else b0, b0)
     if not author:
-        for i in head + tail:
-            a = _line_author(lines[i])
-            if a and a != medium:
-                author = a
-                if len(lines[i]) <= 20 and i >= b0:
-                    drop.add(i)
-                break
-    if not author and R.trailing_credit:
-        author = trailing_credit([lines[i] for i in inside[-2:]])
+        author = _closing_author(L, drop, medium)
     author = author or medium
     if not author and R.row_name:
         author = next((a for a in map(row_name, Z) if a), None)

@@ -70,26 +70,37 @@ def extract_fields(root, url=None, site=None, html=None) -> tuple[dict, str]:
 
 def _fill_from_generic(root, rec, url, site_name):
     """A template found title+body but missed a date/source/author: look around."""
-    # AUTH-TEMPLATE-BYLINE: an editor credited is no writer: a template page naming
-    # only its editor still has its text's byline read (中青网记者 X 来源：…), and a
-    # person's name found there is the writer
-    if rec.get("published_at") and rec.get("source") and (
-            rec.get("author") or (rec.get("editor") and not rules().template_byline)):
+    if rec.get("published_at") and rec.get("source") and not rec.get("author"):
+        # AUTH-TEMPLATE-BYLINE: an editor credited is no writer: a template page naming
+        # only its editor still has its text's byline read (中青网记者 X 来源：…), and a
+        # person's name found there is the writer.  Date and source are in hand, so only
+        # the byline lines are read (the whole generic search cost this page twice)
+        if rec.get("editor") and rules().template_byline:
+            a = byline.byline_author(root, rec.get("title"), rec.get("_body_el"))
+            if _writer_beside_editor(a, rec):
+                rec["author"] = a
+            return
+    if rec.get("published_at") and rec.get("source") and (rec.get("author") or rec.get("editor")):
         return
     g = byline.find_meta_fields(root, rec.get("title"), None, rec.get("_body_el"), url, site_name)
     for k in ("source", "author", "editor", "reviewer"):
         if not rec.get(k) and g.get(k):
-            # EDITOR-NOT-AUTHOR: on a template page a name the page credits as editor or
-            # reviewer is not taken for the writer (the generic AUTH-PLAIN-EDITOR reading
-            # is for pages with no 作者 field at all)
-            if k == "author" and g[k] in (rec.get("editor"), rec.get("reviewer")):
+            if k == "author" and not _writer_beside_editor(g[k], rec):
                 continue
-            if k == "author" and rec.get("editor") and not byline.person_like(g[k]):
-                continue  # AUTH-TEMPLATE-BYLINE: beside an editor, only a person's name
             rec[k] = g[k]
     if not rec.get("published_at") and g.get("published_at"):
         for k in ("published_at", "published_raw", "date_flag"):
             rec[k] = g[k]
+
+
+def _writer_beside_editor(a, rec) -> bool:
+    """EDITOR-NOT-AUTHOR: on a template page a name the page credits as editor or
+    reviewer is not taken for the writer (the generic AUTH-PLAIN-EDITOR reading is for
+    pages with no 作者 field at all); AUTH-TEMPLATE-BYLINE: beside an editor, only a
+    person's name (AUTH-PERSON-SHAPE)."""
+    if not a or a in (rec.get("editor"), rec.get("reviewer")):
+        return False
+    return not rec.get("editor") or byline.person_like(a)
 
 
 def page_kind(root, rec: dict | None, used: str, html: str | None = None) -> str:

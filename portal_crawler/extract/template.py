@@ -11,7 +11,7 @@ from portal_crawler.extract.dates import refine_day
 from portal_crawler.extract.dom import first, meta, parse_labelled, select
 from portal_crawler.extract.labels import CLOSE, OPEN, WRAPPED_LINE_RX
 from portal_crawler.extract.selectors import BODY_DROP_LINES
-from portal_crawler.extract.text import clean, paragraphs, raw_text, text_of
+from portal_crawler.extract.text import clean, page_lines, paragraphs, raw_text, text_of
 
 _DROP = [re.compile(p) for p in BODY_DROP_LINES]
 _EDITOR_LINE = WRAPPED_LINE_RX  # (责任编辑:王芳 审核:刘继伟) 【责编：X】 …
@@ -78,7 +78,7 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
     if pd is None and info is not None:
         pd = F.parse_any_date(_info_text(info))
     if pd is not None and pd.precision == "date" and rules().refine_from_page:
-        pd = refine_day(pd, paragraphs(root.find("body") if root.find("body") is not None else root))
+        pd = refine_day(pd, page_lines(root))
     rec.update(F.date_fields(pd))
     src = meta(root, sset["source_meta"]) if sset.get("source_meta") else None
     rec["source"] = F.source(src or labelled.get("source"))
@@ -114,7 +114,7 @@ def apply(root, sset: dict, site_name: str | None = None) -> dict:
         # AUTH-META-EDITOR: the author meta is the editor's CMS account (青网新闻张某 with
         # 责任编辑：张某).  On a portal template the Author meta is the writer's field: the
         # bare name of a writer who also edits (李某 with 【责任编辑：李某】) stays
-        eds = credited_editors(paragraphs(root.find("body") if root.find("body") is not None else root))
+        eds = credited_editors(page_lines(root))
         eds.add("".join((rec.get("editor") or "").split()))
         if names_editors(au, eds) and "".join(au.split()) not in eds:
             rec["author"] = F.person(labelled.get("author"))

@@ -89,6 +89,30 @@ def paragraphs(el, drop=None, index=None, positions=None) -> list[str]:
     return out
 
 
+# the lines of the page being read, split once: the template's PUB-REFINE-PAGE and
+# AUTH-META-EDITOR and the generic search's whole-page fallbacks all read them (a split
+# walks the whole tree).  One entry, (root, lines): lxml elements take no weak reference,
+# and a page is read to the end before the next is parsed (extract_page forgets it).
+_PAGE_LINES: list = [None, None]
+
+
+def page_lines(root, index=None, positions=None) -> list[str]:
+    """``paragraphs`` of the page's <body> (the root when it has none), split once per
+    parsed page.  With ``index`` and ``positions`` the split is made (and kept) so the
+    start positions are appended; the lines are the same either way."""
+    held_root, got = _PAGE_LINES
+    if held_root is not root or positions is not None:
+        body = root.find("body")
+        got = paragraphs(body if body is not None else root, index=index, positions=positions)
+        _PAGE_LINES[:] = [root, got]
+    return got
+
+
+def forget_page_lines() -> None:
+    """Drop the page kept by ``page_lines`` (its tree is not kept alive past its page)."""
+    _PAGE_LINES[:] = [None, None]
+
+
 def text_of(el) -> str | None:
     """Whole text of an element on one line."""
     if el is None:
