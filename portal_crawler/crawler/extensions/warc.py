@@ -124,10 +124,10 @@ class WarcFiles:
             # 304: the server said the file is the one captured (a conditional re-check,
             # crawler/files.py): WARC 1.1's server-not-modified revisit, which names the
             # capture it stands for as the identical-payload-digest profile does.
+            profile = warcrecord.NOT_MODIFIED_PROFILE if status == 304 else warcrecord.IDENTICAL_PAYLOAD_PROFILE
             resp = warcrecord.revisit(
-                url, http, profile=warcrecord.NOT_MODIFIED_PROFILE if status == 304 else warcrecord.IDENTICAL_PAYLOAD_PROFILE,
-                refers_to_uri=original.url, refers_to_date=original.date, refers_to=original.record_id,
-                payload_digest=original.digest, common=common, rid=rid, date=date)
+                url, http, profile=profile, refers_to_uri=original.url, refers_to_date=original.date,
+                refers_to=original.record_id, payload_digest=original.digest, common=common, rid=rid, date=date)
             resp_digest = original.digest
             self.saved_bytes += len(body)
         else:
