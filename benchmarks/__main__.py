@@ -119,6 +119,11 @@ def rows(f: dict) -> list[dict]:
          "baseline": rd[0].get("writer_peak_rss_mb") if rd else None,
          "ratio": f.get("writer_rss_growth_ratio"), "target": "<= 1.2",
          "met": met(f.get("writer_rss_growth_ratio"), lambda v: v <= 1.2)},
+        {"metric": "file reader peak RSS MB (largest of the recycled PDF/Office readers), same sizes",
+         "ours": rd[-1].get("file_reader_peak_rss_mb") if rd else None,
+         "baseline": rd[0].get("file_reader_peak_rss_mb") if rd else None,
+         "ratio": common.ratio(rd[-1].get("file_reader_peak_rss_mb"), rd[0].get("file_reader_peak_rss_mb"))
+         if rd else None, "target": "(info: the largest file read, not the archive's size)"},
         {"metric": "archive writer peak RSS MB, writer only (replica records, no crawl), " + (
                    f"{wd[-1]['articles']} vs {wd[0]['articles']} articles" if wd else "?"),
          "ours": wd[-1].get("writer_peak_rss_mb") if wd else None,

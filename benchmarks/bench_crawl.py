@@ -14,6 +14,8 @@ from pathlib import Path
 
 from benchmarks import common
 from portal_crawler.crawler import settings as ours
+from portal_crawler.crawler.pipelines.writer import WRITER_NAME
+from portal_crawler.files.text import READER_NAME
 
 # Every setting of ours that could speed a plain spider, given to the tuned baseline (the
 # target row): a user comparing us with their own spider tunes it alike (issue #19).
@@ -83,8 +85,13 @@ def crawl_ours(rep, keys, workdir: Path, name: str, **extra) -> dict:
                            {"sites_file": str(sites_file), "keys": keys, "db": str(db),
                             "concurrency": CONCURRENCY, "per_site": PER_SITE, **extra})
     _replica_stats(rep, res)
-    # sampled per process of this crawl's tree: the crawler (root) and its archive writer
-    res["crawler_self_rss_mb"], res["writer_peak_rss_mb"] = res["root_peak_rss_mb"], res["descendant_peak_rss_mb"]
+    # sampled per process of this crawl's tree: the crawler (root), its archive writer and
+    # its file readers, by the names they give themselves (the largest descendant was
+    # taken for the writer before: at 100k articles that was a file reader's peak)
+    by_name = res.get("peak_rss_mb_by_name") or {}
+    res["crawler_self_rss_mb"] = res["root_peak_rss_mb"]
+    res["writer_peak_rss_mb"] = by_name.get(WRITER_NAME)
+    res["file_reader_peak_rss_mb"] = by_name.get(READER_NAME)
     return res
 
 
@@ -138,6 +145,7 @@ def run(quick: bool, profile: str | None = None) -> dict:
                 r = best["ours"]  # the ratio crawl already measured this size
                 rss.append({"articles": articles, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
                             "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
+                            "file_reader_peak_rss_mb": r.get("file_reader_peak_rss_mb"),
                             "crawler_self_rss_mb": r.get("crawler_self_rss_mb"),
                             "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
                 continue
@@ -146,6 +154,7 @@ def run(quick: bool, profile: str | None = None) -> dict:
                 r = crawl_ours(rep, list(rep.base_urls), work, f"rss{i}")
             rss.append({"articles": n, "pages": r["pages"], "peak_rss_mb": r["peak_rss_mb"],
                         "writer_peak_rss_mb": r.get("writer_peak_rss_mb"),
+                        "file_reader_peak_rss_mb": r.get("file_reader_peak_rss_mb"),
                         "crawler_self_rss_mb": r.get("crawler_self_rss_mb"),
                         "pages_per_s": r["pages_per_s"], "elapsed_s": r["elapsed_s"]})
         # The crawler process itself; the archive writer (a child process) holds the

@@ -4,7 +4,7 @@ A writer-only measurement: the real writer process (`pipelines.writer.writer_mai
 started as the pipeline starts it) is fed, in ARCHIVE_BATCH_SIZE batches, the records a
 crawl of the replica gives it: the replica network's truth records (series, reposts and
 their copies, as served; crawl-like shuffled order) with capture fields added. The
-feeder is the measured child's root; the writer is its largest descendant, sampled
+feeder is the measured child's root; the writer is its descendant named WRITER_NAME, sampled
 from /proc (`common.TreeMemory`), so the crawl's own cost (Scrapy, 30+ minutes for
 100k articles on a shared machine) is not paid to measure the writer. The crawler's
 peak RSS is `bench_crawl`'s rows.
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks import common
+from portal_crawler.crawler.pipelines.writer import WRITER_NAME
 
 # (articles, replica scale): the replica has 25 sites of `channels` x `articles_per_channel`
 SIZES = {"quick": [(500, {"channels": 1, "articles_per_channel": 20}),   # the smoke run
@@ -32,7 +33,7 @@ _TRUTH_ONLY = ("aid", "alt_urls", "edited_epoch", "epoch_added", "group", "origi
 def feed(args: dict) -> dict:
     """Child target: start a writer on a fresh archive, send it the replica's records,
     finish the run; returns counts and timings (run_child adds the memory figures)."""
-    from portal_crawler.crawler.pipelines.writer import TERM_GRACE, writer_main
+    from portal_crawler.crawler.pipelines.writer import TERM_GRACE, WRITER_NAME, writer_main
     from portal_crawler.crawler.settings import ARCHIVE_BATCH_SIZE
     from portal_crawler.replica.model import Network
     from portal_crawler.replica.truth import truth
@@ -43,7 +44,7 @@ def feed(args: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-writer-") as d:
         path = str(Path(d) / "a.db")
         inbox, outbox = CTX.Queue(), CTX.Queue()
-        proc = start_process(writer_main, name="archive-writer",
+        proc = start_process(writer_main, name=WRITER_NAME,
                              args=(path, sites, {}, inbox, outbox, os.getpid(), None, TERM_GRACE, 0.0))
         assert outbox.get(timeout=120)[0] == "opened"
         t0, counts, sent = time.monotonic(), {}, 0
@@ -84,7 +85,7 @@ def run(quick: bool) -> dict:
     points = []
     for n, scale in SIZES["quick" if quick else "full"]:
         r = common.run_child("benchmarks.bench_writer:feed", {"seed": 7, "scale": scale})
-        points.append({"articles": r["articles"], "writer_peak_rss_mb": r["descendant_peak_rss_mb"],
+        points.append({"articles": r["articles"], "writer_peak_rss_mb": r["peak_rss_mb_by_name"].get(WRITER_NAME),
                        "feeder_peak_rss_mb": r["root_peak_rss_mb"], "write_s": r["write_s"],
                        "archive_mb": r["archive_mb"], "counts": r["counts"]})
     lo, hi = points

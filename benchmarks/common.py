@@ -60,10 +60,12 @@ class TreeMemory:
     def __init__(self, root: int):
         self.root = root
         self.hwm_kb: dict[int, int] = {}   # pid -> last VmHWM seen
+        self.comm: dict[int, str] = {}     # pid -> its name (/proc/PID/comm, as ps shows it)
         self.tree_kb = 0                   # max over samples of sum(VmRSS) of the tree
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
+        names: dict[int, str] = {}
         for d in os.listdir("/proc"):
             if d.isdigit():
                 try:
@@ -71,13 +73,17 @@ class TreeMemory:
                         stat = f.read()
                 except OSError:
                     continue
-                ppid = int(stat[stat.rindex(b")") + 2:].split()[1])  # comm may hold spaces/parens
+                close = stat.rindex(b")")                 # comm may hold spaces/parens
+                ppid = int(stat[close + 2:].split()[1])
                 children.setdefault(ppid, []).append(int(d))
+                names[int(d)] = stat[stat.index(b"(") + 1:close].decode("utf-8", "replace")
         out, todo = [], [self.root]
         while todo:
             pid = todo.pop()
             out.append(pid)
             todo.extend(children.get(pid, ()))
+            if pid in names:  # a process names itself after it starts (spawn.name_process)
+                self.comm[pid] = names[pid]
         return out
 
     def sample(self) -> None:
@@ -97,12 +103,19 @@ class TreeMemory:
 
     def figures(self) -> dict:
         """MB: the tree's peak (never below any one member's own peak), the root alone, and
-        the largest descendant alone (for the crawler: its archive writer)."""
+        the largest descendant alone, and each process name's largest peak (``by_name``: a
+        crawl's ``archive-writer`` and ``file-reader`` are told apart by name, not size)."""
         root = self.hwm_kb.get(self.root, 0)
         desc = max((v for k, v in self.hwm_kb.items() if k != self.root), default=0)
         tree = max(self.tree_kb, root, desc)
+        by_name: dict[str, int] = {}
+        for pid, kb in self.hwm_kb.items():
+            if pid != self.root:
+                name = self.comm.get(pid, "?")
+                by_name[name] = max(by_name.get(name, 0), kb)
         return {"peak_rss_mb": round(tree / 1024, 1), "root_peak_rss_mb": round(root / 1024, 1),
-                "descendant_peak_rss_mb": round(desc / 1024, 1) if desc else None}
+                "descendant_peak_rss_mb": round(desc / 1024, 1) if desc else None,
+                "peak_rss_mb_by_name": {k: round(v / 1024, 1) for k, v in sorted(by_name.items())}}
 
 
 def run_measured(cmd: list[str], timeout: float = 3600, interval: float = 0.02, **popen) -> tuple[int, dict]:
@@ -121,16 +134,17 @@ def run_measured(cmd: list[str], timeout: float = 3600, interval: float = 0.02, 
         time.sleep(interval)
 
 
-def run_child(target: str, args: dict, timeout: float = 3600) -> dict:
+def run_child(target: str, args: dict, timeout: float = 3600, root: Path | str = ROOT) -> dict:
     """Run ``target`` (``module:function``) in a fresh interpreter; adds the memory figures
-    of its own process tree (``TreeMemory.figures``) and ``child_wall_s`` to its result."""
+    of its own process tree (``TreeMemory.figures``) and ``child_wall_s`` to its result.
+    ``root``: the checkout whose code it runs (another one's, to compare two versions)."""
     with tempfile.TemporaryDirectory(prefix="bench-child-") as d:
         out = Path(d) / "out.json"
         log = Path(d) / "stderr.log"
         cmd = [sys.executable, "-m", "benchmarks.common", target, json.dumps(args), str(out)]
         t0 = time.monotonic()
         with open(log, "wb") as err:
-            status, mem = run_measured(cmd, timeout, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+            status, mem = run_measured(cmd, timeout, cwd=root, stdout=subprocess.DEVNULL, stderr=err)
         wall = time.monotonic() - t0
         if status != 0 or not out.exists():
             tail = log.read_text("utf-8", "replace")[-3000:]

@@ -38,3 +38,18 @@ def test_descendants_are_counted_apart_and_in_the_tree():
     assert mem["root_peak_rss_mb"] < 60, mem          # the launcher itself stays small
     assert 150 <= mem["descendant_peak_rss_mb"] < 210, mem
     assert mem["peak_rss_mb"] >= 150 + 5, mem          # both alive at once
+
+
+def test_descendants_are_told_apart_by_the_name_they_give_themselves():
+    # A crawl's archive writer and file readers are found by name (spawn.name_process),
+    # not by size: the largest descendant of a 100k crawl was a file reader.
+    child = ("from portal_crawler.spawn import name_process; name_process({name!r}); " + ALLOC)
+    parent = ("import subprocess, sys; "
+              f"a = subprocess.Popen([sys.executable, '-c', {child.format(name='archive-writer', mb=30)!r}]); "
+              f"b = subprocess.Popen([sys.executable, '-c', {child.format(name='file-reader', mb=120)!r}]); "
+              "a.wait(); b.wait()")
+    mem = _peak(parent)
+    names = mem["peak_rss_mb_by_name"]
+    assert 30 <= names["archive-writer"] < 80, names
+    assert 120 <= names["file-reader"] < 180, names
+    assert mem["descendant_peak_rss_mb"] == names["file-reader"]

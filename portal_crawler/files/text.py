@@ -252,10 +252,15 @@ def read_text(data: bytes, ext: str | None = None, content_type: str | None = No
     return status, fmt, text
 
 
+READER_NAME = "file-reader"  # this process's name in ps / top (and the benchmarks' figures)
+
+
 def main() -> None:
     """The child process: ``{"ext", "content_type", "size"}\\n`` + size bytes in, one
     JSON line ``{"status", "format", "text"}`` out, per file, until stdin closes."""
     import resource
+    from portal_crawler.spawn import name_process
+    name_process(READER_NAME)
     limit = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))

@@ -27,7 +27,7 @@ from twisted.internet import task
 
 from portal_crawler.crawler.extensions.drift import DriftCounter
 from portal_crawler.crawler.items import ArticleItem
-from portal_crawler.crawler.pipelines.writer import TERM_GRACE, writer_main
+from portal_crawler.crawler.pipelines.writer import TERM_GRACE, WRITER_NAME, writer_main
 from portal_crawler.crawler.stats import (COUNTS, ERRORS, RUN_ID, SKIPPED_BEFORE_SINCE, WRITER_ERROR,
                                           WRITER_PEAK_RSS, archive_count, run_stats, site_key)
 from portal_crawler.crawler.stopping import crawl_force_stop, crawl_stopping, item_at_stop
@@ -93,7 +93,7 @@ class ArchivePipeline:
         spider = spider or self.crawler.spider
         self.sites = list(getattr(spider, "sites", {}))
         self.inbox, self.outbox = CTX.Queue(), CTX.Queue()
-        self.proc = start_process(writer_main, name="archive-writer",
+        self.proc = start_process(writer_main, name=WRITER_NAME,
                                   args=(self.path, self.sites, self.run_args, self.inbox, self.outbox,
                                         os.getpid(), self.busy_timeout, TERM_GRACE, self.stall))
         from twisted.internet import reactor

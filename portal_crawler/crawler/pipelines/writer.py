@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 
 from portal_crawler.crawler.extensions.drift import site_profile
+from portal_crawler.spawn import name_process
 from portal_crawler.store import Archive
 
 
@@ -21,6 +22,7 @@ def _write_grouped(archive, batch: list[dict]) -> list[tuple[str, dict]]:
     return [(site, archive.write_articles(items)) for site, items in by_site.items()]
 
 
+WRITER_NAME = "archive-writer"  # the process's name in ps / top (and the benchmarks' figures)
 TERM_GRACE = 30.0   # s a writer told to stop (SIGTERM) waits for its crawler's "finish"
 PARENT_POLL = 0.5   # s between checks that the crawler is still alive
 
@@ -50,6 +52,7 @@ def writer_main(path, sites, run_args, inbox, outbox, parent_pid=None, busy_time
     import sqlite3
     import sys
     from portal_crawler.store.schema import BUSY_TIMEOUT, describe
+    name_process(WRITER_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     terminated: list[float] = []
     signal.signal(signal.SIGTERM, lambda *_: terminated.append(time.monotonic()))
