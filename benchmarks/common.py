@@ -134,16 +134,17 @@ def run_measured(cmd: list[str], timeout: float = 3600, interval: float = 0.02, 
         time.sleep(interval)
 
 
-def run_child(target: str, args: dict, timeout: float = 3600) -> dict:
+def run_child(target: str, args: dict, timeout: float = 3600, root: Path | str = ROOT) -> dict:
     """Run ``target`` (``module:function``) in a fresh interpreter; adds the memory figures
-    of its own process tree (``TreeMemory.figures``) and ``child_wall_s`` to its result."""
+    of its own process tree (``TreeMemory.figures``) and ``child_wall_s`` to its result.
+    ``root``: the checkout whose code it runs (another one's, to compare two versions)."""
     with tempfile.TemporaryDirectory(prefix="bench-child-") as d:
         out = Path(d) / "out.json"
         log = Path(d) / "stderr.log"
         cmd = [sys.executable, "-m", "benchmarks.common", target, json.dumps(args), str(out)]
         t0 = time.monotonic()
         with open(log, "wb") as err:
-            status, mem = run_measured(cmd, timeout, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+            status, mem = run_measured(cmd, timeout, cwd=root, stdout=subprocess.DEVNULL, stderr=err)
         wall = time.monotonic() - t0
         if status != 0 or not out.exists():
             tail = log.read_text("utf-8", "replace")[-3000:]

@@ -35,6 +35,11 @@ extractor side by side, per field, on:
 - zh-fixtures2-dev (and -held-aside with ``--final``): the same for a second set of Chinese
   pages from other public projects' fixtures and samples, never used before (labels in
   ``benchmarks/labels/zh-fixtures2.json``, its own split salt; same loader, same folder).
+- ``--include-spent``: the held-aside thirds already scored and spent (gne, cwced new,
+  magic article and forum, zh-fixtures: all scored at the end of rounds 1-5; ``SPENT``)
+  join the dev pages as ``*-spent`` sets and the cross-validation (from round 6 on they
+  choose rules; they are no longer claimed as held-out figures).  Only those: a third
+  not in ``SPENT`` (zh-fixtures2's) is never loaded without ``--final``.
 
 Scoring: dates at the labelled precision; names (author, editor) as a set after
 normalising separators (space, 、, ，, ,); body as a multiset of non-whitespace
@@ -820,14 +825,34 @@ def magic_site(url: str | None, name: str) -> str:
     return "magic:" + (labels[-1] if labels else name)
 
 
+# the held-aside thirds scored at the end of rounds 1-5: no longer held out
+# (``--include-spent`` makes them dev pages, named ``<set>-spent``)
+SPENT = ("gne-held-aside", "cwced-new-held-aside", "magic-article-held-aside", "magic-forum-held-aside",
+         "zh-fixtures-held-aside")
+
+
+def spent_name(set_name: str) -> str:
+    return set_name.replace("-held-aside", "-spent")
+
+
 def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
-              magic: Path | None = None, zh_fixtures: Path | None = None) -> dict:
+              magic: Path | None = None, zh_fixtures: Path | None = None, spent: bool = False) -> dict:
     """{set name: [(name, bytes, truth, url, group)]}: cwced-dev, the gne dev two-thirds,
     the corpus's new dev two-thirds (``corpus``: its checkout, where present), magic-html's
     Chinese article and forum dev two-thirds (``magic``: its checkout, where present), the
     zh-fixtures dev two-thirds (``zh_fixtures``: the folder holding its sources' checkouts;
     the pages of the sources present) and, with ``final``, the held-aside thirds (scored
-    only at the very end)."""
+    only at the very end); with ``spent`` (and not ``final``) the spent held-aside thirds
+    (``SPENT``), as dev sets named ``<set>-spent``."""
+    held = (lambda name: True) if final else (lambda name: name in SPENT) if spent else (lambda name: False)
+    sets = _eval_sets(eval_dir, held, corpus, magic, zh_fixtures)
+    if spent and not final:
+        sets = {(spent_name(k) if k in SPENT else k): v for k, v in sets.items()}
+    return sets
+
+
+def _eval_sets(eval_dir: Path, held, corpus, magic, zh_fixtures) -> dict:
+    """The sets; a held-aside third only where ``held(its set name)`` says so."""
     sets = {}
     cw = eval_dir / "cwced-dev"
     if cw.is_dir():
@@ -835,26 +860,26 @@ def eval_sets(eval_dir: Path, final: bool = False, corpus: Path | None = None,
     gne = eval_dir / "gne-unlabelled"
     if gne.is_dir():
         sets["gne-dev"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="dev")]
-        if final:
+        if held("gne-held-aside"):
             sets["gne-held-aside"] = [(n, b, t, None, site_of(n)) for n, b, t in load_folder(gne, part="held")]
     if extra_present("cwced_corpus", corpus):
         seen = {h.stem for h in cw.glob("*.html")} if cw.is_dir() else set()
         for part, set_name in (("dev", "cwced-new-dev"), ("held", "cwced-new-held-aside")):
-            if part == "held" and not final:
+            if part == "held" and not held(set_name):
                 continue
             sets[set_name] = [(n, b, t, None, "cwced:" + n)
                               for n, b, t in load_cwced_corpus(corpus, exclude=seen, part=part)]
     if extra_present("magic_html", magic):
         for kind in ("article", "forum"):
             for part, suffix in (("dev", "dev"), ("held", "held-aside")):
-                if part == "held" and not final:
+                if part == "held" and not held(f"magic-{kind}-{suffix}"):
                     continue
                 sets[f"magic-{kind}-{suffix}"] = [(n, b, t, u, magic_site(u, n))
                                                   for n, b, t, u in load_magic_html(magic, kind, part)]
     if zh_fixtures is not None:
         for name, labels in FIXTURE_SETS.items():
             for part, suffix in (("dev", "dev"), ("held", "held-aside")):
-                if part == "held" and not final:
+                if part == "held" and not held(f"{name}-{suffix}"):
                     continue
                 pages = [(n, b, t, u, "zh:" + t["site"])
                          for n, b, t, u in load_zh_fixtures(zh_fixtures, part, labels)]
@@ -901,6 +926,8 @@ def main(argv=None) -> dict:
                          "errors and refusals")
     ap.add_argument("--final", action="store_true",
                     help="also score the held-aside thirds (only at the very end)")
+    ap.add_argument("--include-spent", action="store_true",
+                    help="the spent held-aside thirds (scored in rounds 1-5) as dev pages, in the CV too")
     ap.add_argument("--replica", action="store_true", help="also score replica pages")
     ap.add_argument("--only", default=",".join(EXTRACTORS))
     ap.add_argument("--json", action="store_true")
@@ -932,7 +959,7 @@ def main(argv=None) -> dict:
         figures["magic-parse"] = parse_errors(magic)
         if not args.json:
             print(f"\nours on every magic-html page: {json.dumps(figures['magic-parse'])}")
-    sets = eval_sets(Path(args.eval_dir), args.final, corpus, magic, zh_root)
+    sets = eval_sets(Path(args.eval_dir), args.final, corpus, magic, zh_root, spent=args.include_spent)
     if not sets:
         print(f"no evaluation pages under {args.eval_dir}", file=sys.stderr)
     for set_name, pages in sets.items():
@@ -940,13 +967,14 @@ def main(argv=None) -> dict:
         if not args.json:
             print_table(f"{set_name} ({len(pages)} pages)", figures[set_name])
     dev = [p for k in ("cwced-dev", "gne-dev", "cwced-new-dev", "magic-article-dev",
-                       *(f"{name}-dev" for name in FIXTURE_SETS))
+                       *(f"{name}-dev" for name in FIXTURE_SETS),
+                       *(spent_name(k) for k in SPENT if k != "magic-forum-held-aside"))
            for p in sets.get(k, [])]
     if args.cv >= 0 and "ours" in names and dev:
         cv = cross_validate([p[:4] for p in dev], args.cv, groups=[p[4] for p in dev])
         figures["cross-validated"] = cv
         if not args.json:
-            print_table(f"cross-validated: {' + '.join(k for k in sets if k.endswith('-dev'))} ({len(dev)} pages, {cv['folds']} folds by "
+            print_table(f"cross-validated: {' + '.join(k for k in sets if k.endswith(('-dev', '-spent')) and 'forum' not in k)} ({len(dev)} pages, {cv['folds']} folds by "
                         f"site; rule choices picked on the other folds)", {"ours": cv})
             print("choices per fold: " + ", ".join(f"{k} x{v}" for k, v in cv["choices"].items()))
             print("each setting on all dev pages (date, author, body F1):")

@@ -4,11 +4,13 @@ taken for blocks (an error page, a 404, an article about firewalls and captchas)
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, strategies as st
 
 from conftest import ROOT
-from portal_crawler.blocks import KINDS, PATTERNS, classify, classify_record
+from portal_crawler.blocks import KINDS, PATTERNS, _surely_long, classify, classify_record
 
 FIX = ROOT / "tests" / "fixtures" / "blocks"
 CASES = json.loads((FIX / "cases.json").read_text("utf-8"))
@@ -48,3 +50,12 @@ def test_records_made_from_block_pages_are_recognised():
     assert classify_record("安全验证", "请完成安全验证 向右滑动完成验证").kind == "captcha"
     long_body = "网站防火墙对带有不合法参数的访问进行拦截。" + "企业要加强网络安全防护，定期开展演练。" * 40
     assert classify_record("市工信局举办网络安全培训", long_body) is None
+
+
+@given(st.lists(st.sampled_from([b"<p>", b"</p>", b">", b"<", b" ", b"\n\t", b"\x0b", b"ab", b"\xe4\xb8\xad", b"x y"]),
+                max_size=60), st.integers(0, 12))
+def test_surely_long_counts_stripped_text_between_tags(parts, limit):
+    """The scan's total is the text between tags, each run stripped (its definition)."""
+    body = b"".join(parts)
+    total = sum(len(seg.strip()) for seg in re.findall(rb">([^<]+)", body))
+    assert _surely_long(body, limit) == (total > limit)

@@ -108,3 +108,23 @@ def test_rss_with_gbk_declaration_decoded_text():
     xml = '<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><item><title>孙喆讲话</title>' \
           '<link>/a/x/2021/1022/7.html</link><pubDate>2021-10-22</pubDate></item></channel></rss>'
     assert rss_items(xml, BASE)[0]["title"] == "孙喆讲话"
+
+
+def test_compiled_selectors_and_text_equal_parsels():
+    """parse_list runs its selectors compiled once on lxml elements (parsel compiles a
+    query at every call): the nodes and the text they give are parsel's own."""
+    from pathlib import Path
+    from portal_crawler.discover import lists, selectors as S
+    pages = [DEDE_LIST] + [p.read_text("utf-8", "replace")
+                           for p in sorted(Path(__file__).parent.joinpath("fixtures").rglob("*.htm*"))]
+    queries = [q for fam in S.LIST_FAMILIES for q in (fam["item"], fam["link"], fam["info"], fam["channel"])]
+    checked = 0
+    for html in pages:
+        sel = Selector(text=html)
+        for q in queries + [S.PAGELIST, "li", "p", "div"]:
+            ours = lists._xp(q)(sel.root)
+            assert ours == [s.root for s in sel.css(q)]
+            for node, s in zip(ours, sel.css(q)):
+                assert lists._text(node) == " ".join("".join(s.css("::text").getall()).split())
+                checked += 1
+    assert checked > 100

@@ -195,3 +195,28 @@ def test_magic_html_scored_as_its_own_sets(tmp_path):
     assert len(sets["magic-article-dev"]) == sum(not magic_held_aside(n) for n in names)
     final = eval_sets(tmp_path / "no-eval", final=True, magic=tmp_path / "m")
     assert len(final["magic-article-held-aside"]) == sum(magic_held_aside(n) for n in names)
+
+
+def test_include_spent_loads_only_the_spent_thirds(tmp_path):
+    """``eval_sets(spent=True)`` (``--include-spent``) names the thirds spent in rounds 1-5
+    ``*-spent`` and never loads another held-aside third (zh-fixtures2's, label6's)."""
+    from benchmarks.eval_extract import SPENT, spent_name
+    from benchmarks import eval_extract as E
+    loaded = []
+
+    def fake(eval_dir, held, corpus, magic, zh_fixtures):
+        names = ["gne-held-aside", "zh-fixtures-held-aside", "zh-fixtures2-held-aside", "new-held-aside"]
+        loaded.extend(n for n in names if held(n))
+        return {"gne-dev": [1], **{n: [2] for n in names if held(n)}}
+    real, E._eval_sets = E._eval_sets, fake
+    try:
+        sets = eval_sets(tmp_path, spent=True)
+        assert loaded == ["gne-held-aside", "zh-fixtures-held-aside"]
+        assert set(sets) == {"gne-dev", "gne-spent", "zh-fixtures-spent"}
+        loaded.clear()
+        assert set(eval_sets(tmp_path)) == {"gne-dev"} and loaded == []
+        assert "zh-fixtures2-held-aside" not in SPENT and spent_name("gne-held-aside") == "gne-spent"
+        assert set(eval_sets(tmp_path, final=True, spent=True)) == {"gne-dev", "gne-held-aside", "zh-fixtures-held-aside",
+                                                                   "zh-fixtures2-held-aside", "new-held-aside"}
+    finally:
+        E._eval_sets = real

@@ -1219,3 +1219,161 @@ def test_a_back_link_glued_to_the_last_line_is_no_part_of_a_name():
     # the portal's "返回X，查看更多" link glued to 作者：X Y (sohu-style templates)
     html = page(info="2019-09-11", paras=PARAS + ["作者：余某菁 向某妮返回某某，查看更多"])
     assert rec_of(html)["author"] == "余某菁、向某妮"
+
+
+# ---------- Round 6 ----------------------------------------------------------------------
+LONG_LEAD = ("女子三年前在市中心诊所当助理，听到医院广播说病患无心跳需急救，但值班医师正好在急救另一病患，"
+             "无暇分身；她情急下以学过的心脏救命术将病患救活。")
+
+
+def test_the_text_after_a_title_inside_the_block_opens_with_the_byline():
+    # AUTH-HEAD-AFTER-TITLE: the block holding the text also holds a share bar, the
+    # channel's teasers and the title; the byline opens the lines after the title
+    furniture = "".join(f"<p>{t}</p>" for t in ["字级：", "分享到 微信 微博", "国际新闻 〉", "欧兰德绯闻 法版甄嬛传",
+                                                 "巴西警察报复 街头杀12前科犯", "东京都知事选举开跑", "日相访美行程出炉",
+                                                 "油价下周再涨", "台风逼近东部海面"])
+    html = ("<html><head><meta charset='utf-8'><title>前首相参选东京知事_某某新闻</title></head><body>"
+            f"<div class='wrap'>{furniture}<h1>前首相参选东京知事</h1><p>2014年01月15日</p>"
+            "<p>【陈某妏╱综合外电报导】" + LONG_LEAD + "</p>" + "".join(f"<p>{p}</p>" for p in PARAS)
+            + "</div></body></html>").encode("utf-8")
+    assert rec_of(html)["author"] == "陈某妏"
+    assert _without(html, head_after_title=False, lead_credit=False)["author"] is None
+
+
+@pytest.mark.parametrize("info,author", [
+    ("2019-03-18 23:59聯合報 記者陳某寧／桃園機場報導", "陳某寧"),
+    ("2020/10/04 15:05 联合报 记者林某谊／即时报道", "林某谊"),
+    ("2014年01月15日 台北／綜合報導", None),        # a place, no person
+])
+def test_a_slash_byline_after_the_rows_leading_date(info, author):
+    # AUTH-DATED-SLASH-REPORT: the info row prints the time, the medium, then the byline
+    html = page(info=info)
+    assert rec_of(html)["author"] == author
+    if author:
+        assert _without(html, dated_slash_report=False)["author"] is None
+
+
+@pytest.mark.parametrize("lead,author", [
+    ("【丁某群╱台北報導】" + LONG_LEAD, "丁某群"),
+    ("（记者 王某某）" + LONG_LEAD, "王某某"),
+    ("【环球时报综合报道】" + LONG_LEAD, None),     # a medium's credit names nobody
+    ("（" + LONG_LEAD[:20] + "）" + LONG_LEAD, None),   # a bracketed aside is no credit
+])
+def test_the_credit_in_brackets_opening_a_long_lead_paragraph(lead, author):
+    # AUTH-LEAD-CREDIT: the lead paragraph opens with its credit; a long line is read for
+    # that bracket only, wherever it is searched (the info zone under the title above all,
+    # where the body's first-lines reading does not reach)
+    from portal_crawler.extract import byline
+    from portal_crawler.extract.labels import simplified_labels
+    from portal_crawler.extract.rules import use_rules
+    ln = simplified_labels(lead)
+    assert byline._line_author(ln) == author
+    with use_rules(lead_credit=False):
+        assert byline._line_author(ln) is None
+    html = page(info="2005年08月11日", paras=[lead] + PARAS)
+    assert rec_of(html)["author"] == author
+
+
+@pytest.mark.parametrize("value,author", [
+    ("方某北京大学经济学院教授", "方某"),
+    ("张某某上海交通大学安泰经济与管理学院教授", "张某某"),
+    ("王某广东某某集团董事长", "王某"),
+    ("李某北京报道", "李某"),                       # the dateline's place glued to the name
+    ("欧阳某某深圳电", "欧阳某某"),
+    ("北京大学教授", None),                         # an affiliation, nobody named
+])
+def test_a_name_glued_to_its_affiliation_or_place(value, author):
+    # AUTH-NAME-AFFILIATION: the name ends where the place its affiliation (or dateline)
+    # starts with begins
+    from portal_crawler.extract import byline
+    assert byline.affiliated_name(value) == author
+    html = page(info="2020-07-04 12:10", paras=PARAS + [f"(作者：{value})"])
+    if author:
+        assert rec_of(html)["author"] == author
+        assert _without(html, affiliated_name=False)["author"] != author
+
+
+def test_the_info_rows_author_that_is_its_editor_yields_to_the_texts_writer():
+    # AUTH-EDITOR-DEFERS: 作者：X 责任编辑：X (the CMS's editor in the author slot); the
+    # writer credited closing the text is the author, X the fallback
+    info = "2020-07-04 12:10:24 来源：某某网 作者：陈某峰 责任编辑：陈某峰"
+    html = page(info=info, paras=PARAS + ["(作者：方某北京大学经济学院教授)"])
+    assert rec_of(html)["author"] == "方某" and rec_of(html)["editor"] == "陈某峰"
+    assert _without(html, editor_defers=False)["author"] == "陈某峰"
+    assert rec_of(page(info=info))["author"] == "陈某峰"          # nobody else credited
+    other = "2020-07-04 12:10:24 来源：某某网 作者：李某某 责任编辑：陈某峰"
+    assert rec_of(page(info=other, paras=PARAS + ["（记者 王某）"]))["author"] == "李某某"
+
+
+@pytest.mark.parametrize("line,field,value", [
+    ("责编|陈某莹", "editor", "陈某莹"),
+    ("来源丨广州参考、羊城晚报", "source", "广州参考、羊城晚报"),
+    ("作者｜张某", "author", "张某"),
+    ("新华社 | 2020-01-01 10:00", None, None),       # a bar between fields is no label's
+])
+def test_a_label_with_a_bar_for_its_colon(line, field, value):
+    # LABEL-BAR: the credits under a platform post, one a line, LABEL|value
+    from portal_crawler.extract.dom import parse_labelled
+    from portal_crawler.extract.rules import use_rules
+    got = parse_labelled(line)
+    assert (got.get(field) if field else got) == (value if field else {})
+    if field:
+        with use_rules(bar_label=False):
+            assert field not in parse_labelled(line)
+
+
+def test_a_credits_line_inside_the_text_names_the_editor():
+    # EDITOR-IN-TEXT: 编辑|X / 责编|Y / 校对|Z in the middle of a long text block (a QR
+    # code and a follow notice after them); the 责编 wins over the plain 编辑
+    tail = ["编辑|禤某杰", "责编|陈某莹", "校对|黄某敏", "来源|广州参考"] + [f"扫描下方二维码关注我们，第{i}条推荐阅读。" for i in range(8)]
+    html = page(info="2019-08-13 14:07", paras=PARAS * 3 + tail)
+    assert rec_of(html)["editor"] == "陈某莹"
+    assert _without(html, editor_in_text=False)["editor"] is None
+    one = page(info="2019-08-13 14:07", paras=PARAS * 3 + ["编辑：郭某煜"] + tail[4:])
+    assert rec_of(one)["editor"] == "郭某煜"
+
+
+@pytest.mark.parametrize("line,author", [
+    ("【聯合晚報╱記者楊某海╱即時報導】", "楊某海"),         # the medium, a slash, 記者 NAME
+    ("新頭殼newtalk2014.10.24 金某/高雄報導", "金某"),       # a date glued to the medium's name
+    ("【台北╱綜合報導】", None),
+])
+def test_slash_bylines_after_the_medium_or_its_date(line, author):
+    # AUTH-SLASH-REPORT (medium first) and AUTH-DATED-SLASH-REPORT (a date before the byline)
+    from portal_crawler.extract import byline
+    from portal_crawler.extract.labels import simplified_labels
+    assert byline._line_author(simplified_labels(line)) == author
+    assert rec_of(page(info=line))["author"] == author
+
+
+def test_reporters_with_a_dateline_place_after_their_names():
+    # AUTH-PLACE-REPORT before the glued-name check: 記者賴某敏 蔣某祥 台北報導 (the place is
+    # dropped, then the names glued to 記者 are checked); 賴 蔣 are common surnames
+    html = page(info="2014-12-12 12:00", paras=PARAS + ["記者賴某敏 蔣某祥 台北報導"])
+    assert rec_of(html)["author"] == "賴某敏、蔣某祥"
+
+
+@pytest.mark.parametrize("text,value", [
+    ("2014.12.13 01:06 pm", "2014-12-13T13:06:00+08:00"),
+    ("2013-06-29 04:17 PM", "2013-06-29T16:17:00+08:00"),
+    ("2014-12-13 12:30 am", "2014-12-13T00:30:00+08:00"),
+    ("2014-12-13 13:06", "2014-12-13T13:06:00+08:00"),
+    ("2014-12-13 10:00 pmx", "2014-12-13T10:00:00+08:00"),   # not a marker
+])
+def test_a_twelve_hour_clock_after_a_numeric_date(text, value):
+    # PUB-AM-PM: UDN prints 2014.12.13 01:06 pm
+    from portal_crawler.extract.dates import find_date
+    from portal_crawler.extract.rules import use_rules
+    assert find_date(text).value == value
+    if "pm" in text.lower() and "pmx" not in text:
+        with use_rules(numeric_ampm=False):
+            assert find_date(text).value != value
+
+
+def test_a_latin_share_bar_under_the_title_is_nobodys_name():
+    # AUTH-NOT-NAME: `Plurk Twitter Facebook` is capitalised Latin words, not a person
+    from portal_crawler.extract import byline
+    assert not byline.person_like("Plurk Twitter Facebook") and byline.person_like("John Smith")
+    html = page(title="良心包子重视食安", info="", paras=["Plurk Twitter Facebook"] + PARAS)
+    assert rec_of(html)["author"] is None
+    assert _without(html, label_not_name=False)["author"] == "Plurk Twitter Facebook"

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from portal_crawler.discover import selectors as S
 from portal_crawler.urls import LIST_PAGE_RE as STATIC_RE, PAGE_COUNT_RE as TOTAL_RE
@@ -68,8 +70,23 @@ class ListPage:
     family: str = "generic"
 
 
-def _text(node) -> str:
-    return " ".join("".join(node.css("::text").getall()).split())
+# A list page's selectors, compiled once: parsel compiles a query's XPath at every
+# call (~60 calls a list page: most of parse_list's time, issue #19); lxml elements
+# and these compiled forms give the same nodes and text.
+_XPATHS: dict[str, etree.XPath] = {}
+
+
+def _xp(css: str) -> etree.XPath:
+    x = _XPATHS.get(css)
+    if x is None:
+        x = _XPATHS[css] = etree.XPath(css2xpath(css))
+    return x
+
+
+def _text(*nodes) -> str:
+    """The text of ``nodes`` (lxml elements), whitespace runs made one space: what
+    ``" ".join("".join(sel.css("::text").getall()).split())`` gives."""
+    return " ".join("".join(t for n in nodes for t in n.itertext()).split())
 
 
 def _date(text: str) -> str | None:
@@ -77,35 +94,35 @@ def _date(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _entries_by_family(sel: Selector, url: str, limit: int | None = None) -> tuple[str, list[ListEntry]]:
+def _entries_by_family(root, url: str, limit: int | None = None) -> tuple[str, list[ListEntry]]:
     for fam in S.LIST_FAMILIES:
-        items = sel.css(fam["item"])
+        items = _xp(fam["item"])(root)
         out = []
         for li in items:
             if limit is not None and len(out) > limit:  # one more than taken: the cap shows
                 break
-            a = li.css(fam["link"])
+            a = _xp(fam["link"])(li)
             if not a:
                 continue
-            info = _text(li.css(fam["info"])) if fam.get("info") else ""
+            info = _text(*_xp(fam["info"])(li)) if fam.get("info") else ""
             alltext = info or _text(li)
             clicks = CLICKS_RE.search(alltext)
-            ch = li.css(fam["channel"]) if fam.get("channel") else None
+            ch = _xp(fam["channel"])(li) if fam.get("channel") else None
             out.append(ListEntry(
                 url=urljoin(url, a[0].attrib["href"]), title=_text(a[0]), date=_date(alltext),
                 clicks=int(clicks.group(1)) if clicks else None,
                 channel=_text(ch[0]) if ch else None))
         if out:
             return fam["name"], out
-    return "generic", _generic_entries(sel, url)
+    return "generic", _generic_entries(root, url)
 
 
-def _generic_entries(sel: Selector, url: str) -> list[ListEntry]:
+def _generic_entries(root, url: str) -> list[ListEntry]:
     """The longest run of dated links under one parent: the list's main block."""
     groups: dict[str, list[ListEntry]] = defaultdict(list)
     host = urlsplit(url).netloc
-    for item in sel.xpath("//li | //tr | //dd | //p | //div[not(descendant::div)]"):
-        anchors = item.xpath(".//a[@href]")
+    for item in _GENERIC_ITEMS(root):
+        anchors = _ANCHORS(item)
         if not anchors or len(anchors) > 3:
             continue
         text = _text(item)
@@ -116,15 +133,15 @@ def _generic_entries(sel: Selector, url: str) -> list[ListEntry]:
         href = urljoin(url, a.attrib["href"])
         if urlsplit(href).netloc != host or len(_text(a)) < 4:
             continue
-        parent = item.xpath("..")[0]
-        key = parent.root.getroottree().getpath(parent.root) if hasattr(parent.root, "getroottree") else str(id(parent))
+        parent = item.getparent()
+        key = parent.getroottree().getpath(parent)
         clicks = CLICKS_RE.search(text)
         groups[key].append(ListEntry(url=href, title=_text(a), date=d,
                                      clicks=int(clicks.group(1)) if clicks else None))
     if not groups:
         # Last resort: links that look like article URLs.
         seen, out = set(), []
-        for a in sel.xpath("//a[@href]"):
+        for a in _ALL_ANCHORS(root):
             href = urljoin(url, a.attrib["href"])
             if urlsplit(href).netloc == host and ARTICLE_HINT.search(href) and href not in seen:
                 seen.add(href)
@@ -137,6 +154,11 @@ def _generic_entries(sel: Selector, url: str) -> list[ListEntry]:
             seen.add(e.url)
             out.append(e)
     return out
+
+
+_GENERIC_ITEMS = etree.XPath("//li | //tr | //dd | //p | //div[not(descendant::div)]")
+_ANCHORS = etree.XPath(".//a[@href]")
+_ALL_ANCHORS = etree.XPath("//a[@href]")
 
 
 def _with_query(url: str, **params) -> str:
@@ -158,7 +180,7 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
         page.page_urls = PageNames(total=total, name=lambda n: urljoin(base, f"{stem}.{ext}" if n == 1 else f"{stem}_{n - 1}.{ext}"))
         page.next_url = page.page_urls.get(page.page_no + 1)
         return
-    anchors = [(a.attrib["href"], _text(a)) for a in sel.css(S.PAGELIST)]
+    anchors = [(a.attrib["href"], _text(a)) for a in _xp(S.PAGELIST)(sel.root)]
     numbered: dict[int, str] = {}
     next_url = None
     for href, label in anchors:
@@ -201,7 +223,7 @@ def _pagination(sel: Selector, html: str, url: str, page: ListPage) -> None:
 
 def parse_list(sel: Selector, url: str, html: str | None = None, limit: int | None = None) -> ListPage:
     """The entries (at most ``limit`` + 1: a page of 100k links costs a few) and pagination."""
-    family, entries = _entries_by_family(sel, url, limit)
+    family, entries = _entries_by_family(sel.root, url, limit)
     page = ListPage(entries=entries, family=family)
     _pagination(sel, html if html is not None else sel.get(), url, page)
     return page

@@ -13,7 +13,7 @@ from portal_crawler.extract.dom import author_markup, compile_selector, jsonld_v
 from portal_crawler.extract.labels import (ACCOUNT_NOT_NAME, BLOG_OWNER_RX, BLOG_TITLE_RX, PLACE_REPORT_END_RX, SOURCE,
                                            TRAILING_BRACKET_RX, COLON, AUTHOR_CUT_RX, BODY_BYLINE_RX, NAME_END_RX,
                                            NAME_SPLIT_RX, NOTICE_ISSUER_RX, ORG_RX, PLAIN_EDITOR_RX, PUBLISHED_BARE,
-                                           COMPOUND_SURNAMES, FONT_SIZES, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
+                                           COMPOUND_SURNAMES, FONT_SIZES, SHARE_WORDS, WRITER_TITLES, simplified_labels, MEDIUM_RX, PLACES, SURNAMES, TRAILING_CREDIT_RX, TRAILING_OFFICE_RX, alternation)
 from portal_crawler.extract.density import text_end
 from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import clean, page_lines, paragraphs, raw_text, squash
@@ -127,7 +127,9 @@ def split_names(value: str, rest: str) -> bool:
 
 # AUTH-SLASH-REPORT: 〔记者李某某／台北报道〕, 【陈某╱综合外电报道】, 刘某／华盛顿4日电,
 # 中国时报 张某某／特稿: the names, a slash, where and how the report was filed
-_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,8}\s+)?[（(【〔\[]?\s*(?:记者\s*)?"
+_SLASH_REPORT = re.compile(r"^(?:[^\s／╱/（(【〔\[]{2,12}\s+)?[（(【〔\[]?\s*"
+                           # 【聯合晚報╱記者X╱即時報導】: the medium, a slash, then 记者
+                           r"(?:[^\s／╱/（(【〔\[]{2,8}[／╱/]\s*记者\s*|记者\s*)?"
                            r"([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,3})\s*[／╱/]\s*"
                            r"[\u4e00-\u9fff\d]{0,8}?(?:报道|\d{1,2}日电|电|专电|特稿|快讯)")
 
@@ -150,6 +152,11 @@ def wire_glued(ln: str) -> str | None:
     return name if person_like(name) and len(m.group(1)) >= 5 else None
 
 
+# a date (and time) in an info row, before its byline: 2019-03-18 23:59 / 2020/10/04
+# 15:05 / 2014年01月15日 / 新頭殼newtalk2014.10.24 (glued to the medium's name)
+_ROW_DATE = re.compile(r"(?<!\d)" + YEAR + r"\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+
+
 def slash_report(ln: str) -> str | None:
     """AUTH-SLASH-REPORT: a report's byline `NAMES／PLACE报道` (Taiwan's and overseas
     papers: 记者X／台北报道, X／华盛顿4日电, X／综合外电报道, X／特稿), at the line's start,
@@ -158,6 +165,11 @@ def slash_report(ln: str) -> str | None:
     # both forms need a slash: most lines have none, and the regexes are slow to fail
     slashed = rules().slash_report and ("/" in ln or "／" in ln or "╱" in ln)
     m = (_SLASH_REPORT.match(ln.strip()) or _MEDIUM_SLASH.match(ln.strip())) if slashed else None
+    if not m and slashed and rules().dated_slash_report:
+        # AUTH-DATED-SLASH-REPORT: the info row prints a date before the byline (2019-03-18
+        # 23:59聯合報 記者X／桃園機場報導, 新頭殼newtalk2014.10.24 X/高雄報導): read without it
+        rest = _ROW_DATE.sub(" ", ln.strip(), count=1).strip()
+        m = (_SLASH_REPORT.match(rest) or _MEDIUM_SLASH.match(rest)) if rest != ln.strip() else None
     if not m:
         return wire_glued(ln)
     v = writer_names(m.group(1))
@@ -195,13 +207,14 @@ def _body_byline(ln: str) -> str | None:
     pad = _PADDED_NEXT.match(s[m.end():]) if rules().padded_name else None
     if pad:  # AUTH-PADDED-NAME: 本报记者 王某某 方 某 (the regex's names are 2+ characters)
         value += " " + pad.group(1) + " " + pad.group(2)
-    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
-            and not split_names(value, ln[m.end():]):
-        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     if _PLACE_REPORT.match(s[m.end():]):
         parts = [p for p in NAME_SPLIT_RX.split(value) if p]
         if len(parts) > 1:
             value = " ".join(parts[:-1])
+    # (the dateline's place is dropped first: 記者賴某敏 蔣某祥 台北報導 names two people)
+    if m.start(1) > 0 and "\u4e00" <= s[m.start(1) - 1] <= "\u9fff" and not person_like(writer_names(value)) \
+            and not split_names(value, ln[m.end():]):
+        return None  # 记者通过电子邮件…: a name glued to 记者 must look like one
     return writer_names(value)
 
 
@@ -302,16 +315,49 @@ def _line_date(ln):
 def _line_author(ln):
     lab = parse_labelled(ln)
     if "author" in lab:  # a labelled placeholder (作者：未知) means "no author"
+        a = affiliated_name(lab["author"]) if rules().affiliated_name else None
+        if a:
+            return a
         v = leading_names(writer_names(_CUT_AUTHOR.split(lab["author"])[0]))
         if F.person(v) and _plausible_name(v):
             return v
         return titled_name(lab["author"]) if rules().titled_name else None
-    if len(ln) <= 60 and rules().body_byline:
-        a = _body_byline(ln)
+    if rules().body_byline and (len(ln) <= 60 or rules().lead_credit):
+        m = _LEAD_BRACKET.match(ln) if len(ln) > 60 else None
+        if len(ln) > 60 and not m:
+            return None
+        # AUTH-LEAD-CREDIT: a long line is read only for the credit in brackets opening
+        # it (the lead paragraph of 【丁某某╱台北報導】女子…, （记者 X）本报讯…)
+        a = _body_byline(ln if m is None else "（" + m.group(1) + "）")
         if a:
             a = NAME_END_RX.split(a)[0].strip()
             return a if a and _plausible_name(a) else None
     return None
+
+
+# a bracket opening a line and closing within 30 characters
+_LEAD_BRACKET = re.compile(r"^\s*[【〔\[（(]([^【〔\[（()）\]〕】]{2,30})[】〕\]）)]")
+
+
+# AUTH-NAME-AFFILIATION: a name glued to the place its affiliation starts with, and the
+# affiliation (a university, an institute, a firm) or a title after it; or glued to the
+# place of its dateline (李某北京报道)
+_AFFILIATED = re.compile(r"^\s*([\u4e00-\u9fff]{2,4}?)(?=" + alternation(PLACES) + r")[\u4e00-\u9fff]{2,24}?"
+                         + alternation(("大学", "学院", "研究院", "研究所", "中心", "协会", "学会", "银行",
+                                        "公司", "集团"), WRITER_TITLES)
+                         + r"|^\s*([\u4e00-\u9fff]{2,4}?)(?=" + alternation(PLACES) + r")[\u4e00-\u9fff]{2,6}?"
+                           r"(?:报道|电|讯)\s*$")
+
+
+def affiliated_name(value: str) -> str | None:
+    """AUTH-NAME-AFFILIATION: `作者：方某北京大学经济学院教授` -> 方某, `作者：李某北京报道` ->
+    李某: a labelled writer printed with the affiliation or the dateline's place glued to
+    the name; the name ends where a place name (labels.PLACES) starts, and an institution,
+    a title or a report word (报道 电 讯) follows.  The name must look like a person's
+    (AUTH-PERSON-SHAPE)."""
+    m = _AFFILIATED.match(_NOTE_END.split(value, 1)[0])
+    name = m and (m.group(1) or m.group(2))
+    return name if name and person_like(name) else None
 
 
 _TITLED_NAME = re.compile(alternation(WRITER_TITLES) + r"\s*([\u4e00-\u9fff]{2,3})\s*$")
@@ -364,11 +410,16 @@ def person_like(v: str | None) -> bool:
         return False
     for n in v.split("、"):
         n = n.strip()
-        if _FOREIGN_CJK.match(n) or _LATIN_NAME.match(n):
+        if _FOREIGN_CJK.match(n) or (_LATIN_NAME.match(n) and not _share_bar(n)):
             continue
         if not (_PERSON_NAME.match(n) and len(n) <= 4 and (n[0] in SURNAMES or n[:2] in COMPOUND_SURNAMES)):
             return False
     return True
+
+
+def _share_bar(v: str) -> bool:
+    """AUTH-NOT-NAME: `Plurk Twitter Facebook`, a share bar's words, is nobody's name."""
+    return rules().label_not_name and any(w.lower() in SHARE_WORDS for w in v.split())
 
 
 def _org_not_medium(v: str) -> bool:
@@ -390,6 +441,9 @@ def _better(pd, other):
         if other.value[:n] == pd.value[:n]:
             return other
     return pd
+
+
+_CREDIT_FIELDS = frozenset(("editor", "reviewer", "source"))
 
 
 class _Layout:
@@ -428,7 +482,12 @@ def _layout(root, title, title_el, body_el, scope_index=False) -> _Layout:
         zone = list(range(ti + 1, min(len(lines), ti + 6)))
     else:
         zone = list(range(max(0, b0 - 8), b0))
-    head = [i for i in inside[:R.byline_lines]]
+    if R.head_after_title and ti is not None and b0 <= ti < b1:
+        # AUTH-HEAD-AFTER-TITLE: a block holding the title (and the page's furniture
+        # above it) starts its text after the title: its first lines are those
+        head = [i for i in inside if i > ti][:R.byline_lines]
+    else:
+        head = [i for i in inside[:R.byline_lines]]
     tail = [i for i in inside[-5:]] + list(range(b1 + 1, min(len(lines), b1 + 6)))
     if R.text_end_tail and inside:
         # BODY-TEXT-END: where the container holds more than the text (a disclaimer, a
@@ -444,12 +503,14 @@ def _layout(root, title, title_el, body_el, scope_index=False) -> _Layout:
 def _info_zone_author(L: _Layout, drop: set) -> tuple[str | None, str | None]:
     """(author, medium) from the text's byline lines nearest the title: a labelled or
     记者 byline in the info zone, else (AUTH-BODY-BYLINE) in the body's first or last
-    lines; ``medium`` is a medium's name the info row gave as author (AUTH-MEDIUM-DEFERS)."""
+    lines; ``medium`` is the info row's author that yields to one credited in the text, the
+    fallback (a medium's name, AUTH-MEDIUM-DEFERS; the row's own editor, AUTH-EDITOR-DEFERS)."""
     R, lines, b0, b1 = rules(), L.lines, L.b0, L.b1
-    author = None
+    author, row = None, ""
     for i in L.zone:
         author = _line_author(lines[i])
         if author:
+            row = lines[i]
             if b0 <= i <= b1 and len(lines[i]) <= 30 and _body_byline(lines[i]):
                 drop.add(i)  # a byline line inside the body block is not text
             break
@@ -457,6 +518,10 @@ def _info_zone_author(L: _Layout, drop: set) -> tuple[str | None, str | None]:
     if author and R.medium_defers and MEDIUM_RX.match(author) and not person_like(author):
         # AUTH-MEDIUM-DEFERS: 作者：新京报 in the info row names the medium; a person
         # credited in the text (（总台央视记者 X Y）) is the writer, the medium the fallback
+        medium, author = author, None
+    elif author and R.editor_defers and squash(author) == squash(parse_labelled(row).get("editor") or ""):
+        # AUTH-EDITOR-DEFERS: 作者：X 责任编辑：X in one row: the CMS filled the author
+        # slot with its editor; a writer credited in the text wins, X is the fallback
         medium, author = author, None
     if not author and R.body_byline:
         # AUTH-BODY-BYLINE: the writer credited in the body's first or last lines
@@ -585,6 +650,15 @@ def find_meta_fields(root, title, title_el, body_el, url=None, site_name=None) -
         for k, v in parse_labelled(lines[i]).items():
             if k in ("source", "editor", "reviewer") and k not in lab:
                 lab[k] = _CUT_AUTHOR.split(v)[0] if k != "source" else v
+    if R.editor_in_text and "editor" not in lab:
+        # EDITOR-IN-TEXT: a short line of credits only (编辑|X / 责编|Y / 校对|Z) anywhere
+        # in the text block, as a template's EDITOR-LINE reads it; the 责任编辑 / 责编
+        # wins over a plain 编辑 printed beside it
+        found = [(lines[i], got["editor"]) for i in inside if len(lines[i]) <= 30
+                 for got in (parse_labelled(lines[i]),) if got.get("editor") and set(got) <= _CREDIT_FIELDS]
+        if found:
+            ln, v = next((f for f in found if "责任编辑" in f[0] or "责编" in f[0]), found[0])
+            lab["editor"] = _CUT_AUTHOR.split(v)[0]
     rec["source"] = F.source(_first_token(lab.get("source")) or meta(root, ["ContentSource"]))
     rec["editor"] = F.person(lab.get("editor"))
     rec["reviewer"] = F.person(lab.get("reviewer"))

@@ -27,7 +27,9 @@ YEAR = r"(?:19|20)\d{2}"   # a year a portal page can carry: the one definition 
 # PUB-WEEKDAY: a weekday between the day and the time (2005-03-31 星期四 14:32)
 _WEEKDAY = r"(?:[（(]?\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[）)]?\s*)?"
 _TIME = (r"(?:\s*(?:T|\s|日|,|，)?\s*" + _WEEKDAY + r"(?:(?P<ampm>上午|下午|晚上|凌晨)\s*)?(?P<H>[0-2]?\d)\s*[:：时点]\s*(?P<M>[0-5]\d)"
-         r"(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d))?)?")
+         r"(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<tz>Z|[+-][01]\d:?[0-5]\d))?"
+         # PUB-AM-PM: a 12-hour clock after a numeric date (2014.12.13 01:06 pm)
+         r"(?:\s*(?P<ap2>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?")
 # Y-M-D with -, /, ., 年月日 separators (the same separator kind on both sides)
 _YMD = re.compile(
     r"(?<!\d)(?P<y>" + YEAR + r")\s*(?:(?P<s>[-/.])\s*(?P<m>[01]?\d)\s*(?P=s)\s*(?P<d>[0-3]?\d)"
@@ -69,6 +71,9 @@ def _hour(m: re.Match) -> int:
     h = int(m.group("H"))
     if m.group("ampm") in ("下午", "晚上") and h < 12:
         h += 12
+    ap = (m.groupdict().get("ap2") or "").lower()[:1]
+    if ap and _rules().numeric_ampm and h <= 12:  # PUB-AM-PM: 01:06 pm is 13:06, 12:30 am 00:30
+        h = h % 12 + (12 if ap == "p" else 0)
     return h
 
 

@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from lxml import etree
 
-from portal_crawler.extract.labels import FIELD_OF, FIELD_RX
+from portal_crawler.extract.labels import BAR_LABEL_RX, FIELD_OF, FIELD_RX
+from portal_crawler.extract.rules import current as rules
 from portal_crawler.extract.text import BLOCK, clean
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -132,7 +133,13 @@ def parse_labelled(text: str | None) -> dict[str, str]:
     A value runs from its label to the next known label.  First occurrence wins.
     """
     out: dict[str, str] = {}
-    if not text or (":" not in text and "：" not in text and "/" not in text):
+    if not text:
+        return out
+    if rules().bar_label and ("|" in text or "丨" in text or "｜" in text):
+        # LABEL-BAR: a line opening with its label and a bar (责编|X, 来源丨X: the credits
+        # under a platform post, one a line) reads as LABEL：X
+        text = BAR_LABEL_RX.sub(r"\1：", text, count=1)
+    if ":" not in text and "：" not in text and "/" not in text:
         return out
     ms = list(FIELD_RX.finditer(text))
     for i, m in enumerate(ms):

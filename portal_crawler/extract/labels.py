@@ -119,6 +119,8 @@ def _field_regex():
 
 # LABEL-FIELD: `LABEL：value` for every field; a value runs to the next label
 FIELD_RX, FIELD_OF = _field_regex()
+# LABEL-BAR: a line opening with a label and a bar instead of a colon (责编|X, 来源丨X)
+BAR_LABEL_RX = re.compile(r"^\s*(" + alternation(tuple(FIELD_OF)) + r")\s*[|｜丨]\s*(?=\S)")
 # PUB-LABEL: a date label, with a colon, or one of the bare ones (发表于2014-08-24)
 # (never the update time: 最后更新时间：… / 最近更新：…)
 DATE_LABEL_RX = re.compile(r"(?<!最后)(?<!最近)(?:" + alternation(PUBLISHED) + COLON + r"|" +
@@ -192,6 +194,12 @@ ACCOUNT_NOT_NAME = ("关注", "已关注", "原创", "举报", "分享", "收藏
                     # share buttons (分享到：微信 易信 QQ空间): the share bar is no account
                     "微信", "微博", "易信", "QQ空间", "QQ", "朋友圈", "新浪微博", "腾讯微博", "豆瓣",
                     "人人网", "分享到")
+# AUTH-NOT-NAME: a share bar in Latin letters (Plurk Twitter Facebook under the title)
+# looks like a capitalised name: a network's or a button's word is none
+SHARE_WORDS = frozenset(w.lower() for w in (
+    "Facebook", "Twitter", "Plurk", "Line", "Weibo", "WeChat", "Google", "Email", "E-mail", "Print",
+    "Share", "Instagram", "WhatsApp", "Telegram", "Reddit", "LinkedIn", "Tumblr", "Pinterest", "QQ",
+    "RSS", "YouTube", "Messenger"))
 # AUTH-NOT-NAME: a font-size switch beside the account (字号：超大 大 中 小) and place
 # names (记者 X 北京报道 leaves 北京 behind): never an author
 FONT_SIZES = ("超大", "特大", "大", "中", "小", "标准", "较大", "A+", "A-", "A")
@@ -212,13 +220,14 @@ SURNAMES = frozenset(
     "戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮"
     "柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古"
     "吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇"
-    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝萧"
+    "桑郎甄丛仲虞敖巩明佘池查麻苑迟邝萧洪傅赖"
     # the same surnames in traditional characters (Taiwan, Hong Kong: 陳 張 劉 楊 黃 …)
     "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒熊閆龍陶賀顧龔萬錢嚴莊聶魯歐關蘭寧紀單"
-    "裴塗駱藍辭靳鮑喻滕饒牟時農車項蘆婁竇費衛應臧閔鄔邊師欒隋榮鞏遲鄺溫齊喬龐顏湯葛")
+    "裴塗駱藍辭靳鮑喻滕饒牟時農車項蘆婁竇費衛應臧閔鄔邊師欒隋榮鞏遲鄺溫齊喬龐顏湯葛蔣賴簡連鐘")
 # two-character surnames (欧阳某, 司马某)
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙",
-                     "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台")
+                     "夏侯", "端木", "长孙", "宇文", "司徒", "西门", "独孤", "南宫", "呼延", "澹台",
+                     "歐陽", "司馬", "諸葛", "東方", "長孫", "西門", "獨孤", "南宮")
 # a medium's own name (环球网, 参考消息, 中国青年报): the source, never a writer
 MEDIUM_RX = re.compile(r"^\S{2,}(?:" + "|".join(("报", "网", "社", "台", "杂志", "消息", "新闻", "财经",
                                                  "频道", "客户端", "周刊", "资讯")) + r")$")

@@ -127,6 +127,27 @@ class Rules:
     author_card: bool = True
     # AUTH-PROFILE-HEADING: the name beside a 作者简介 / 个人资料 / 博主资料 card heading
     profile_heading: bool = True
+    # AUTH-HEAD-AFTER-TITLE: when the text block holds the title, the text's first lines
+    # (read for a byline) are the lines after the title, not the block's first
+    head_after_title: bool = True
+    # AUTH-DATED-SLASH-REPORT: 2019-03-18 23:59聯合報 記者X／桃園機場報導: a slash byline
+    # after the info row's leading date
+    dated_slash_report: bool = True
+    # AUTH-LEAD-CREDIT: a long line opening with a credit in brackets (【X╱台北報導】女子…)
+    # has the bracket read as a byline
+    lead_credit: bool = True
+    # AUTH-NAME-AFFILIATION: 作者：方某北京大学经济学院教授: the name before the place its
+    # glued affiliation starts with
+    affiliated_name: bool = True
+    # AUTH-EDITOR-DEFERS: 作者：X 责任编辑：X in the info row yields to a writer credited
+    # in the text's first or last lines
+    editor_defers: bool = True
+    # LABEL-BAR: 责编|X / 来源丨X opening a line: a label with a bar for its colon
+    bar_label: bool = True
+    # EDITOR-IN-TEXT: a short credits-only line anywhere in the text block names the editor
+    editor_in_text: bool = True
+    # PUB-AM-PM: 2014.12.13 01:06 pm: a 12-hour clock after a numeric date
+    numeric_ampm: bool = True
 
 
 DEFAULT = Rules()
@@ -180,6 +201,14 @@ GRID = {
     "post_note": (True, False),
     "author_card": (True, False),
     "profile_heading": (True, False),
+    "head_after_title": (True, False),
+    "dated_slash_report": (True, False),
+    "lead_credit": (True, False),
+    "affiliated_name": (True, False),
+    "editor_defers": (True, False),
+    "bar_label": (True, False),
+    "editor_in_text": (True, False),
+    "numeric_ampm": (True, False),
 }
 
 _current = [DEFAULT]

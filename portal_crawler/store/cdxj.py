@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 import surt as _surt
 from warcio.archiveiterator import ArchiveIterator
 
-__all__ = ["INDEXED", "entry", "line", "parse", "index_warc", "index_path", "sort_file",
+__all__ = ["INDEXED", "entry", "capture_entry", "line", "parse", "index_warc", "index_path", "sort_file",
            "ensure_index", "find", "merge", "surt_key"]
 
 INDEXED = ("response", "revisit")       # the record types that are captures
@@ -48,23 +48,31 @@ UNKEYED = "-"     # key of a line written during a crawl: ``sort_file`` computes
 
 
 def entry(rec, filename: str, offset: int, length: int, *, keyed: bool = True) -> tuple[str, str, dict]:
-    """The index entry of a warcio record read or written at ``offset``. The SURT key
-    costs more than the rest of the entry, so a crawl leaves it to ``sort_file``
-    (``keyed=False``), off the per-page path."""
-    h = rec.rec_headers
-    url = h.get_header("WARC-Target-URI")
+    """The index entry of a warcio record read at ``offset``."""
+    h, http = rec.rec_headers, rec.http_headers
+    return capture_entry(h.get_header("WARC-Target-URI"), rec.rec_type, h.get_header("WARC-Date"),
+                         h.get_header("WARC-Payload-Digest"), filename, offset, length,
+                         http=None if http is None else (http.get_header("Content-Type"), str(http.get_statuscode())),
+                         keyed=keyed)
+
+
+def capture_entry(url: str, rec_type: str, warc_date: str, digest: str | None, filename: str, offset: int,
+                  length: int, *, http: tuple[str | None, str] | None, keyed: bool = True) -> tuple[str, str, dict]:
+    """The index entry of a capture; ``http``: its HTTP Content-Type and status, None
+    without HTTP headers. The SURT key costs more than the rest of the entry, so a crawl
+    leaves it to ``sort_file`` (``keyed=False``), off the per-page path."""
     d = {"url": url}
-    if rec.rec_type == "revisit":
+    if rec_type == "revisit":
         d["mime"] = "warc/revisit"
-    elif rec.http_headers is not None:
-        d["mime"] = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip() or "unk"
-    if rec.http_headers is not None:
-        d["status"] = str(rec.http_headers.get_statuscode())
-    d["digest"] = h.get_header("WARC-Payload-Digest")
+    elif http is not None:
+        d["mime"] = (http[0] or "").split(";")[0].strip() or "unk"
+    if http is not None:
+        d["status"] = http[1]
+    d["digest"] = digest
     d["length"] = str(length)
     d["offset"] = str(offset)
     d["filename"] = filename
-    return surt_key(url) if keyed else UNKEYED, timestamp(h.get_header("WARC-Date")), d
+    return surt_key(url) if keyed else UNKEYED, timestamp(warc_date), d
 
 
 def line(key: str, ts: str, fields: dict) -> str:

@@ -5,20 +5,20 @@ is enough to read one record without reading the file before it.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-from base64 import b32encode
 from dataclasses import dataclass
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+
+from portal_crawler.store.warcrecord import sha1
 
 __all__ = ["Capture", "read_capture", "read_record", "payload_digest"]
 
 
 def payload_digest(body: bytes) -> str:
     """The WARC-Payload-Digest of ``body`` (sha1, base32), as warcio writes it."""
-    return "sha1:" + b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    return sha1(body)
 
 
 @dataclass

@@ -18,11 +18,9 @@ to match what is stored. Beside each ``X.warc.gz`` the capture index ``X.cdxj``
 """
 from __future__ import annotations
 
-import io
 import os
 import socket
 import time
-import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,10 +28,8 @@ from portal_crawler.store.paths import warc_dir
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
-from portal_crawler.store import cdxj
+from portal_crawler.store import cdxj, warcrecord
 from portal_crawler.store.warcread import Capture, payload_digest, read_record
 from portal_crawler.crawler.stats import (ERRORS, RUN_ID, WARC_BYTES, WARC_RECORDS, WARC_REVISIT_BYTES_SAVED,
                                           WARC_REVISITS, WRITER_ERROR)
@@ -41,11 +37,6 @@ from portal_crawler.crawler.stats import (ERRORS, RUN_ID, WARC_BYTES, WARC_RECOR
 __all__ = ["WarcFiles", "WarcWriter", "warcinfo_fields"]
 
 _DROP = {b"content-encoding", b"transfer-encoding", b"content-length"}
-# warcio gzips at level 9; level 1 is several times faster on HTML and the files stay
-# standard (one gzip member per record), about 15% larger.
-GZIP_LEVEL = 1
-WARC_VERSION = "1.1"
-NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
@@ -54,7 +45,7 @@ def warcinfo_fields(*, user_agent: str, operator: str | None, robots_obey: bool,
     from importlib.metadata import version
     from portal_crawler import __version__
     return {
-        "software": f"portal-crawler/{__version__} (Scrapy {version('scrapy')}, warcio {version('warcio')})",
+        "software": f"portal-crawler/{__version__} (Scrapy {version('scrapy')})",   # records: store/warcrecord.py
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "operator": operator,
@@ -70,7 +61,8 @@ class WarcFiles:
     """Appends linked records to rotating ``.warc.gz`` files and their CDXJ index.
 
     ``info`` is the warcinfo block (a dict, or a callable giving it when a file opens:
-    the crawl run id is known only once the archive has started the run).
+    the crawl run id is known only once the archive has started the run). Records are
+    serialised by ``store.warcrecord`` (warcio's bytes without its per-record objects).
     """
 
     def __init__(self, folder: Path, prefix: str, max_bytes: int = 1_000_000_000, info=None):
@@ -80,32 +72,32 @@ class WarcFiles:
         self.serial = 0
         self.fh = None
         self.name = None
-        self.buf = io.BytesIO()
-        self.writer = WARCWriter(self.buf, gzip=False, warc_version=WARC_VERSION)  # we gzip each record
+        self.pos = 0                  # the file's size: where the next record starts
         self.saved_bytes = 0          # payload bytes not stored again thanks to revisits
 
     def _open(self) -> None:
         self.serial += 1
         self.name = f"{self.prefix}-{self.serial:05d}.warc.gz"
         self.fh = open(self.folder / self.name, "ab")
+        self.pos = self.fh.tell()
         self.cdx = open(self.folder / (self.name[:-len(".warc.gz")] + cdxj.OPEN_SUFFIX), "w", encoding="utf-8")
         info = self.info() if callable(self.info) else self.info
-        rec = self.writer.create_warcinfo_record(self.name, info)
-        self.warcinfo_id = rec.rec_headers.get_header("WARC-Record-ID")
+        rec = warcrecord.warcinfo(self.name, info, warcrecord.record_id(), warcrecord.warc_date())
+        self.warcinfo_id = rec.record_id
         self._put(rec)
 
-    def _put(self, record) -> tuple[int, int]:
-        """Append one record as its own gzip member; returns (offset, length)."""
-        self.buf.seek(0)
-        self.buf.truncate()
-        self.writer.write_record(record)
-        gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        data = gz.compress(self.buf.getbuffer()) + gz.flush()
-        offset = self.fh.tell()
+    def _put(self, rec: warcrecord.Record, url: str | None = None, digest: str | None = None,
+              http: tuple[str | None, str] | None = None) -> int:
+        """Append one record as its own gzip member, and its index line when ``url`` (a
+        capture); returns its offset."""
+        data = rec.gzipped()
+        offset = self.pos
         self.fh.write(data)
-        if record.rec_type in cdxj.INDEXED:
-            self.cdx.write(cdxj.line(*cdxj.entry(record, self.name, offset, len(data), keyed=False)))
-        return offset, len(data)
+        self.pos += len(data)
+        if url is not None:
+            self.cdx.write(cdxj.line(*cdxj.capture_entry(url, rec.rec_type, rec.date, digest, self.name, offset,
+                                                         len(data), http=http, keyed=False)))
+        return offset
 
     def write(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
               request_headers: list[tuple[str, str]] | None = None, *, method: str = "GET",
@@ -117,45 +109,40 @@ class WarcFiles:
         a ``304`` answer, the response is a ``revisit`` and the returned pointer is
         ``original_ref``.
         """
-        if self.fh is None or self.fh.tell() >= self.max_bytes:
+        if self.fh is None or self.pos >= self.max_bytes:
             self.close()
             self._open()
         digest = payload_digest(body)
-        common = {"WARC-Warcinfo-ID": self.warcinfo_id}
+        common = [("WARC-Warcinfo-ID", self.warcinfo_id)]
         if ip:
-            common["WARC-IP-Address"] = ip
-        http = StatusAndHeaders(f"{status} {_reason(status)}", headers + [("Content-Length", str(len(body)))],
-                                protocol="HTTP/1.1")
+            common.append(("WARC-IP-Address", ip))
+        status_text = str(status)
+        http = warcrecord.http_block(f"HTTP/1.1 {status_text} {_reason(status)}",
+                                     headers + [("Content-Length", str(len(body)))])
+        rid, date = warcrecord.record_id(), warcrecord.warc_date()
         if original is not None and (original.digest == digest or status == 304):
             # 304: the server said the file is the one captured (a conditional re-check,
             # crawler/files.py): WARC 1.1's server-not-modified revisit, which names the
             # capture it stands for as the identical-payload-digest profile does.
-            resp = self.writer.create_revisit_record(url, original.digest, original.url, original.date,
-                                                     http_headers=http, warc_headers_dict=dict(common))
-            if status == 304:
-                resp.rec_headers.replace_header("WARC-Profile", NOT_MODIFIED_PROFILE)
-            resp.rec_headers.add_header("WARC-Refers-To", original.record_id)
+            profile = warcrecord.NOT_MODIFIED_PROFILE if status == 304 else warcrecord.IDENTICAL_PAYLOAD_PROFILE
+            resp = warcrecord.revisit(
+                url, http, profile=profile, refers_to_uri=original.url, refers_to_date=original.date,
+                refers_to=original.record_id, payload_digest=original.digest, common=common, rid=rid, date=date)
+            resp_digest = original.digest
             self.saved_bytes += len(body)
         else:
-            # length= lets warcio digest the payload in place; without it every body is
-            # copied into a spooled temporary file first.
-            resp = self.writer.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
-                                                  http_headers=http,
-                                                  warc_headers_dict={**common, "WARC-Payload-Digest": digest})
+            resp = warcrecord.response(url, http, body, digest, common, rid, date)
+            resp_digest = digest
             original_ref = None
-        self.last_response = (resp.rec_headers.get_header("WARC-Record-ID"), resp.rec_headers.get_header("WARC-Date"))
-        offset, _ = self._put(resp)
+        self.last_response = (rid, date)
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        offset = self._put(resp, url, resp_digest, (content_type, status_text))
         if request_headers is not None:
             parts = urlsplit(url)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             req_headers = [("Host", parts.netloc)] + [(k, v) for k, v in request_headers if k.lower() != "host"]
-            h = resp.rec_headers
-            req = self.writer.create_warc_record(
-                url, "request", payload=io.BytesIO(b""), length=0,
-                http_headers=StatusAndHeaders(f"{method} {target} HTTP/1.1", req_headers, is_http_request=True),
-                warc_headers_dict={**common, "WARC-Date": h.get_header("WARC-Date"),
-                                   "WARC-Concurrent-To": h.get_header("WARC-Record-ID")})
-            self._put(req)
+            self._put(warcrecord.request(url, warcrecord.http_block(f"{method} {target} HTTP/1.1", req_headers),
+                                         concurrent_to=rid, common=common, rid=warcrecord.record_id(), date=date))
         # On disk before the item can reach the archive: a snapshot taken while a crawl
         # writes finds every capture its database copy points at.
         self.fh.flush()
