@@ -125,8 +125,10 @@ def test_dev_pages_and_their_truth(dev):
 # none), editor 0.917, page type 0.958, body F1 0.905 (19 pages); GNE 0.917 / 0.125 /
 # 0.669 (1 refusal); trafilatura 0.208 (day 0.875) / 0.062 (2 false) / 0.756;
 # readability-lxml body 0.789.  GNE is ahead on the date here (one page more).
+# After extraction round 6, which chose its rules by cross-validation with these dev
+# pages in the pool: date 0.917, author 0.688 (0 false), editor 0.917, body F1 0.903.
 @needs_checkouts
-@pytest.mark.parametrize("metric,floor", [("date_acc", 0.83), ("author_acc", 0.43), ("body_F1", 0.88),
+@pytest.mark.parametrize("metric,floor", [("date_acc", 0.87), ("author_acc", 0.62), ("body_F1", 0.88),
                                           ("editor_acc", 0.87)])
 def test_dev_floor(dev, metric, floor):
     res, _ = dev
@@ -142,6 +144,26 @@ def test_dev_against_the_peers(dev):
     assert ours["date_acc"] > res["trafilatura"]["date_acc"]
     assert ours["body_F1"] > res["readability"]["body_F1"]
     assert ours["author_fp"] <= 1 and ours["errors"] == 0 and ours["refused"] == 0
+
+
+# The held-aside 18 (never used to choose a rule, labelled before round 6 and never read
+# by an extractor before), scored once after round 6 (the closing note of issue 21):
+# ours date 0.500 (day 0.625), author 0.500 (8 pages; no false author on the 10 naming
+# none), editor 1.000, body F1 0.728 (16 pages); GNE 0.375 / 0.000 / 0.624 (1 refusal);
+# trafilatura 0.250 / 0.125 / 0.751; readability-lxml body 0.747. Behind both on body.
+# Scored here so that a later change cannot silently lose it.
+@needs_checkouts
+def test_held_aside_floor_and_peers():
+    from benchmarks.eval_extract import evaluate
+    pages = load_zh_fixtures(EXTRA, "held", ZH_FIXTURES2_LABELS)
+    assert len(pages) == 18
+    res = evaluate(pages, names=PEERS)
+    ours = res["ours"]
+    assert ours["date_acc"] >= 0.45 and ours["author_acc"] >= 0.45 and ours["editor_acc"] >= 0.95
+    assert ours["body_F1"] >= 0.7
+    assert ours["author_fp"] == 0 and ours["errors"] == 0 and ours["refused"] == 0
+    for m in ("date_acc", "author_acc"):
+        assert ours[m] > res["trafilatura"][m] and ours[m] > res["gne"][m]
 
 
 @needs_checkouts
