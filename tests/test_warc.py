@@ -207,3 +207,24 @@ def test_cdxj_find_equals_a_scan(tmp_path):
         key = f"org,example)/{k}"
         scan = [(t, d) for kk, t, d in map(cdxj.parse, lines) if kk == key]
         assert cdxj.find(p, key) == scan
+
+
+def test_sort_file_in_bounded_runs_equals_one_sort(tmp_path, monkeypatch):
+    """An index longer than SORT_RUN lines is sorted in runs merged from disk: the same
+    file as sorting it whole, unkeyed lines keyed, no run file left behind."""
+    import random
+    rng = random.Random(7)
+    lines = []
+    for i in range(2_503):
+        url = f"http://127.0.0.1:8000/a/{rng.randrange(400)}/{i}.html"
+        ts = f"2026120{rng.randrange(1, 9)}{rng.randrange(10**8):08d}"
+        fields = {"url": url, "offset": i * 1000, "length": 999, "filename": "x.warc.gz"}
+        key = cdxj.surt_key(url) if i % 3 else cdxj.UNKEYED
+        lines.append(cdxj.line(key, ts, fields))
+    src = tmp_path / "x.cdxj.open"
+    src.write_text("".join(lines), encoding="utf-8")
+    whole = sorted(cdxj.line(cdxj.surt_key(cdxj.parse(ln)[2]["url"]), *cdxj.parse(ln)[1:]) for ln in lines)
+    monkeypatch.setattr(cdxj, "SORT_RUN", 100)
+    cdxj.sort_file(src, tmp_path / "x.cdxj")
+    assert (tmp_path / "x.cdxj").read_text(encoding="utf-8") == "".join(whole)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.cdxj", "x.cdxj.open"]

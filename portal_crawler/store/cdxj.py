@@ -16,6 +16,7 @@ streaming pass (``merge``).
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import mmap
 import os
@@ -103,15 +104,33 @@ def index_warc(warc: str | os.PathLike) -> Iterator[str]:
                 yield line(key, ts, d)
 
 
+SORT_RUN = 20_000  # lines sorted in memory at once (~6 MB); a longer index is merged from runs on disk
+
+
 def sort_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:
-    """Sort an index, keying the lines written unkeyed (one WARC file's lines fit in
-    memory: ~250 bytes a capture)."""
-    with open(src, encoding="utf-8") as fh:
-        lines = sorted(l if not l.startswith(UNKEYED + " ") else _keyed(l) for l in fh)
+    """Sort an index, keying the lines written unkeyed. Memory is bounded (SORT_RUN
+    lines at a time, sorted runs merged from temporary files): one WARC file of a 100k
+    crawl holds ~150k captures, and sorting them in one list was the crawler's largest
+    allocation, at its very end (issue #19)."""
     tmp = Path(str(dst) + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        out.writelines(lines)
-    os.replace(tmp, dst)
+    runs: list[Path] = []
+    try:
+        with open(src, encoding="utf-8") as fh:
+            while True:
+                run = sorted(_keyed(ln) if ln.startswith(UNKEYED + " ") else ln
+                             for ln in itertools.islice(fh, SORT_RUN))
+                if not run:
+                    break
+                runs.append(Path(f"{tmp}.run{len(runs)}"))
+                with open(runs[-1], "w", encoding="utf-8") as out:
+                    out.writelines(run)
+                del run
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.writelines(merge(runs))
+        os.replace(tmp, dst)
+    finally:
+        for r in runs:
+            r.unlink(missing_ok=True)
 
 
 def _keyed(ln: str) -> str:
