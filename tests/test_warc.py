@@ -224,7 +224,8 @@ def test_sort_file_in_bounded_runs_equals_one_sort(tmp_path, monkeypatch):
     src = tmp_path / "x.cdxj.open"
     src.write_text("".join(lines), encoding="utf-8")
     whole = sorted(cdxj.line(cdxj.surt_key(cdxj.parse(ln)[2]["url"]), *cdxj.parse(ln)[1:]) for ln in lines)
-    monkeypatch.setattr(cdxj, "SORT_RUN", 100)
-    cdxj.sort_file(src, tmp_path / "x.cdxj")
-    assert (tmp_path / "x.cdxj").read_text(encoding="utf-8") == "".join(whole)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.cdxj", "x.cdxj.open"]
+    for run in (100, 2_503, 10_000):  # runs merged; exactly one full run; the whole file in one
+        monkeypatch.setattr(cdxj, "SORT_RUN", run)
+        cdxj.sort_file(src, tmp_path / "x.cdxj")
+        assert (tmp_path / "x.cdxj").read_text(encoding="utf-8") == "".join(whole), run
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["x.cdxj", "x.cdxj.open"]

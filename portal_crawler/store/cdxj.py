@@ -119,14 +119,15 @@ def sort_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:
             while True:
                 run = sorted(_keyed(ln) if ln.startswith(UNKEYED + " ") else ln
                              for ln in itertools.islice(fh, SORT_RUN))
-                if not run:
+                whole = not runs and len(run) < SORT_RUN   # the usual index: one run, no merge
+                if whole or not run:
                     break
                 runs.append(Path(f"{tmp}.run{len(runs)}"))
                 with open(runs[-1], "w", encoding="utf-8") as out:
                     out.writelines(run)
                 del run
         with open(tmp, "w", encoding="utf-8") as out:
-            out.writelines(merge(runs))
+            out.writelines(run if whole else merge(runs))
         os.replace(tmp, dst)
     finally:
         for r in runs:
